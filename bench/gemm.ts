@@ -1,0 +1,40 @@
+/**
+ * GEMM throughput of each available backend at the RBM's shapes (784 visible, 500 hidden,
+ * batch 100), on dense random operands and on MNIST-like sparse binary ones.
+ * Run: `npm run bench`.
+ */
+import { jsBackend } from '../kernels/jsBackend.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { Rng } from '../kernels/Rng.js';
+
+const rng = Rng.fromSeed(1);
+function random(rows: number, cols: number, density = 1): Matrix {
+  const m = Matrix.zeros(rows, cols);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < density ? rng.uniform() : 0;
+  return m;
+}
+const B = 100, V = 784, H = 500;
+const W = random(V, H);
+const cases: Array<[string, boolean, boolean, Matrix, Matrix, Matrix]> = [
+  ['v·W        (100×784 · 784×500), dense', false, false, random(B, V), W, Matrix.zeros(B, H)],
+  ['v·W        (100×784 · 784×500), 19% nonzero', false, false, random(B, V, 0.19), W, Matrix.zeros(B, H)],
+  ['h·Wᵀ       (100×500 · 500×784), dense', false, true, random(B, H), W, Matrix.zeros(B, V)],
+  ['h·Wᵀ       (100×500 · 500×784), 20% nonzero', false, true, random(B, H, 0.2), W, Matrix.zeros(B, V)],
+  ['vᵀ·h       (784×100 · 100×500), dense', true, false, random(B, V), random(B, H), Matrix.zeros(V, H)],
+  ['vᵀ·h       (784×100 · 100×500), 19% nonzero', true, false, random(B, V, 0.19), random(B, H), Matrix.zeros(V, H)],
+];
+for (const backend of [jsBackend]) {
+  console.log(`backend ${backend.name}`);
+  for (const [label, ta, tb, a, b, c] of cases) {
+    const flop = 2 * c.rows * c.cols * (ta ? a.rows : a.cols);
+    backend.gemm(ta, tb, 1, a, b, 0, c);
+    let reps = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) {
+      backend.gemm(ta, tb, 1, a, b, 0, c);
+      reps++;
+    }
+    const s = (performance.now() - t0) / 1000 / reps;
+    console.log(`  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)`);
+  }
+}

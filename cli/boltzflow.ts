@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { evalCommand } from './evaluate.js';
+import { say } from './output.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
+
+const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
+
+usage:
+  boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd] [--k K] [--lr X]
+                   [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
+                   [--resume SNAPSHOT] [--backend auto|js] [--binarize none|threshold|stochastic]
+                   [--limit N] [--snapshot-every STEPS] [--sample-steps K] [--json]
+  boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy]
+                   [--binarize …] [--limit N] [--seed S] [--json]
+  boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
+
+PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1].
+With --json, stdout is NDJSON: one event per line and a final {"event":"summary",…}.
+`;
+
+const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
+  train: trainCommand,
+  eval: evalCommand,
+  sample: sampleCommand,
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const run = commands[command];
+  if (!run) throw new BoltzflowError('command', command, 'one of train, eval, sample, help');
+  await run(args);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof BoltzflowError) {
+      say(`boltzflow: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      say(`boltzflow: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,11 @@
+import { writeSync } from 'node:fs';
+
+/** One NDJSON object on stdout (synchronous, so lines never interleave or get lost at exit). */
+export function emit(value: Record<string, unknown>): void {
+  writeSync(1, JSON.stringify(value) + '\n');
+}
+
+/** One line for people on stderr (stdout stays for data). */
+export function say(line: string): void {
+  writeSync(2, line + '\n');
+}

@@ -1,0 +1,52 @@
+import { writeSync } from 'node:fs';
+import { extname } from 'node:path';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { Matrix } from '../kernels/Matrix.js';
+import { selectBackend } from '../kernels/selectBackend.js';
+import { sampleRbm } from '../models/sampleRbm.js';
+import { sampleFlagsSchema } from '../schemas/cliFlags.js';
+import { writeAtomic } from '../sinks/writeAtomic.js';
+import { writeImageGrid } from '../sinks/writeImageGrid.js';
+import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
+import { parseFlags } from './parseFlags.js';
+import { emit, say } from './output.js';
+
+/**
+ * `boltzflow sample`: runs N Gibbs chains from the visible biases and writes P(v | h) of the last
+ * step — to a PNG grid (`--out x.png`, for image data), CSV (`.csv`), NDJSON (`.ndjson`), or as
+ * NDJSON arrays on stdout.
+ */
+export async function sampleCommand(args: readonly string[]): Promise<void> {
+  const flags = parseFlags(args, sampleFlagsSchema, Object.keys(sampleFlagsSchema.shape));
+  const snap = await readSnapshot(flags.model);
+  const ext = flags.out ? extname(flags.out).toLowerCase() : '';
+  if (flags.out && !['.png', '.csv', '.ndjson', '.jsonl'].includes(ext))
+    throw new BoltzflowError('--out', flags.out, 'a file ending in .png, .csv, .ndjson or .jsonl');
+  if (ext === '.png' && !snap.data.imageShape)
+    throw new BoltzflowError('--out', flags.out, 'a .csv or .ndjson file (the model was not trained on images)');
+  const rbm = snapshotModel(snap, selectBackend(flags.backend), flags.seed);
+  const start = performance.now();
+  const { probs } = sampleRbm(rbm, { n: flags.n, steps: flags.steps });
+  if (flags.out && ext === '.png') {
+    const [height, width] = snap.data.imageShape!;
+    writeImageGrid(flags.out, probs, { height, width });
+  } else if (flags.out) writeAtomic(flags.out, Buffer.from(rowsText(probs, ext === '.csv' ? 'csv' : 'ndjson')));
+  else if (flags.json) for (let r = 0; r < probs.rows; r++) emit({ event: 'sample', index: r, values: roundRow(probs.row(r)) });
+  else writeSync(1, rowsText(probs, 'ndjson'));
+  const summary = { event: 'summary', n: flags.n, steps: flags.steps, out: flags.out ?? null, seconds: Math.round(performance.now() - start) / 1000 };
+  if (flags.json) emit(summary);
+  else say(`${flags.n} samples after ${flags.steps} Gibbs steps${flags.out ? ` written to ${flags.out}` : ''} in ${summary.seconds}s`);
+}
+
+function roundRow(row: Float32Array): number[] {
+  return Array.from(row, (x) => Math.round(x * 1e4) / 1e4);
+}
+
+function rowsText(m: Matrix, format: 'csv' | 'ndjson'): string {
+  const lines: string[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    const row = roundRow(m.row(r));
+    lines.push(format === 'csv' ? row.join(',') : JSON.stringify(row));
+  }
+  return lines.join('\n') + '\n';
+}

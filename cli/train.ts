@@ -1,0 +1,139 @@
+import { dirname, join } from 'node:path';
+import { fromEvent, lastValueFrom, takeUntil, tap } from 'rxjs';
+import { z } from 'zod';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { Rng } from '../kernels/Rng.js';
+import { rbmFilters, rbmFromParams } from '../models/rbm.js';
+import { sampleRbm } from '../models/sampleRbm.js';
+import type { StepEvent } from '../operators/phases.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
+import { parseWith } from '../schemas/parseWith.js';
+import type { DataInfo } from '../schemas/snapshot.js';
+import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
+import { metricsSink } from '../sinks/metricsSink.js';
+import { progressSink, seconds } from '../sinks/progressSink.js';
+import { snapshotSink } from '../sinks/snapshotSink.js';
+import { writeImageGrid } from '../sinks/writeImageGrid.js';
+import { loadDataset } from '../sources/loadDataset.js';
+import { readSnapshot } from '../sources/readSnapshot.js';
+import { flagName, parseFlags } from './parseFlags.js';
+import { emit, say } from './output.js';
+
+const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
+const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.map((f) => [f, z.unknown().optional()])));
+
+/** `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images. */
+export async function trainCommand(args: readonly string[]): Promise<void> {
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape)) as z.output<typeof trainFlagsSchema> &
+    Record<string, unknown>;
+  const given = configFlagNames.filter((f) => flags[f] !== undefined);
+  const resume = flags.resume ? await readSnapshot(flags.resume) : undefined;
+  let config: TrainConfig;
+  if (resume) {
+    const clash = given.find((f) => f !== 'epochs' && f !== 'backend');
+    if (clash)
+      throw new BoltzflowError(`--${clash}`, flags[clash], 'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)');
+    config = parseWith(
+      trainConfigSchema,
+      { ...resume.config, epochs: flags.epochs ?? resume.config.epochs, backend: flags.backend ?? resume.config.backend },
+      { fieldName: configFieldToFlag },
+    );
+  } else {
+    const input = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
+    config = parseWith(trainConfigSchema, input, { fieldName: configFieldToFlag });
+  }
+  const out = flags.out ?? (flags.resume ? dirname(flags.resume) : 'runs/rbm');
+  const dataName = flags.data ?? resume?.data.name ?? 'mnist';
+  const binarize = resume ? resume.data.binarize : flags.binarize;
+
+  const loadStart = performance.now();
+  const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows });
+  if (resume && dataset.data.rows !== resume.data.rows)
+    throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
+  const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
+  const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
+
+  const json = flags.json;
+  const header = {
+    event: 'start',
+    backend: config.backend === 'auto' ? (process.env.BOLTZFLOW_BACKEND ?? 'js') : config.backend,
+    model: `rbm ${dataset.data.cols}→${config.nHidden}`,
+    config,
+    data,
+    resumedFrom: resume ? { path: flags.resume, step: resume.counters.step } : null,
+    out,
+  };
+  if (json) emit(header);
+  else {
+    say(`boltzflow train · backend ${header.backend} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`);
+    say(`  lr ${config.learningRate} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`);
+    say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}), loaded in ${seconds(performance.now() - loadStart)}`);
+    if (resume) say(`  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`);
+    say(`  snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);
+  }
+
+  const start = performance.now();
+  let final: StepEvent | null = null;
+  let epochErr = 0, epochRows = 0, lastEpochErr = NaN, samples = 0;
+  let interrupted = false;
+  const interrupt$ = fromEvent(process, 'SIGINT').pipe(tap(() => (interrupted = true)));
+  await lastValueFrom(
+    steps$.pipe(
+      takeUntil(interrupt$),
+      snapshotSink({ dir: out, config, data, every: config.snapshotEvery }),
+      metricsSink(join(out, 'metrics.ndjson')),
+      json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
+      tap((e) => {
+        final = e;
+        samples += e.batchSize;
+        epochErr += (e.metrics.reconstructionError ?? NaN) * e.batchSize;
+        epochRows += e.batchSize;
+        if (e.index === e.batchesPerEpoch - 1) {
+          lastEpochErr = epochErr / epochRows;
+          epochErr = epochRows = 0;
+        }
+      }),
+    ),
+    { defaultValue: null },
+  );
+  const elapsed = performance.now() - start;
+  const last = final as StepEvent | null;
+  const images: Record<string, string> = {};
+  if (last && dataset.imageShape) {
+    const [height, width] = dataset.imageShape;
+    images.filters = join(out, 'filters.png');
+    writeImageGrid(images.filters, rbmFilters(last.model.params, 100), { height, width, scale: 'each', columns: 10 });
+    if (flags['sample-steps'] > 0 && !interrupted) {
+      const sampler = rbmFromParams(last.model.params, Rng.fromSeed(config.seed), last.model.backend);
+      const { probs } = sampleRbm(sampler, { n: 100, steps: flags['sample-steps'] });
+      images.samples = join(out, 'samples.png');
+      writeImageGrid(images.samples, probs, { height, width, columns: 10 });
+    }
+  }
+  const summary = {
+    event: 'summary',
+    interrupted,
+    steps: last?.step ?? resume?.counters.step ?? 0,
+    epochs: config.epochs,
+    seconds: Math.round(elapsed) / 1000,
+    samplesPerSecond: Math.round(samples / (elapsed / 1000)),
+    reconstructionError: Number.isFinite(lastEpochErr) ? lastEpochErr : (last?.metrics.reconstructionError ?? null),
+    snapshot: join(out, 'snapshot.msgpack'),
+    metrics: join(out, 'metrics.ndjson'),
+    ...images,
+  };
+  if (json) emit(summary);
+  else {
+    say(`${interrupted ? 'interrupted' : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); reconstruction error ${summary.reconstructionError?.toFixed(3)} (mean over the last epoch)`);
+    say(`  snapshot ${summary.snapshot}${interrupted ? `  (continue with: boltzflow train --resume ${summary.snapshot})` : ''}`);
+    if (images.filters) say(`  filters  ${images.filters}`);
+    if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
+  }
+}
+
+function configFieldToFlag(path: readonly PropertyKey[]): string {
+  const field = String(path[0]);
+  const flag = configFlagNames.find((f) => trainConfigFlags[f] === field);
+  return flag ? `--${flag}` : flagName(path);
+}

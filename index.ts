@@ -1,0 +1,45 @@
+// boltzflow: Boltzmann machines trained as RxJS pipelines. See README.md.
+export * from './kernels/BoltzflowError.js';
+export * from './kernels/Matrix.js';
+export * from './kernels/Rng.js';
+export type * from './kernels/Backend.js';
+export * from './kernels/jsBackend.js';
+export * from './kernels/selectBackend.js';
+export * from './kernels/reusableMatrix.js';
+
+export * from './models/rbm.js';
+export * from './models/freeEnergy.js';
+export * from './models/exactRbm.js';
+export * from './models/pseudoLikelihood.js';
+export * from './models/reconstructionError.js';
+export * from './models/sampleRbm.js';
+
+export type * from './operators/phases.js';
+export * from './operators/clampVisible.js';
+export * from './operators/gibbsStep.js';
+export * from './operators/collectStats.js';
+export * from './operators/applyUpdate.js';
+
+export * from './pipelines/trainRbm.js';
+
+export * from './schemas/parseWith.js';
+export * from './schemas/trainConfig.js';
+export * from './schemas/gibbsOptions.js';
+export * from './schemas/updateOptions.js';
+export * from './schemas/snapshot.js';
+
+export * from './sources/DataRecord.js';
+export * from './sources/readIdx.js';
+export * from './sources/readCsv.js';
+export * from './sources/readNdjson.js';
+export * from './sources/loadDataset.js';
+export * from './sources/minibatches.js';
+export * from './sources/readSnapshot.js';
+
+export * from './sinks/snapshotSink.js';
+export * from './sinks/metricsSink.js';
+export * from './sinks/progressSink.js';
+export * from './sinks/encodePng.js';
+export * from './sinks/imageGrid.js';
+export * from './sinks/writeImageGrid.js';
+export * from './sinks/writeAtomic.js';

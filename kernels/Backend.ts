@@ -1,0 +1,44 @@
+import type { Matrix, ReadonlyFloat32Array } from './Matrix.js';
+import type { Rng } from './Rng.js';
+
+/** Either a plain Float32Array or a read-only view of one. */
+export type Vec = Float32Array | ReadonlyFloat32Array;
+
+/**
+ * The compute interface that everything above `kernels/` talks to. Hot loops live behind it;
+ * a faster backend (WASM SIMD, native BLAS) implements the same methods and is tested against
+ * the pure-TS reference, {@link jsBackend}.
+ *
+ * Shapes are checked by {@link gemmShapes}-style guards in the reference; outputs never alias
+ * inputs unless a method says so.
+ *
+ * @example
+ * ```ts
+ * import { jsBackend, Matrix } from 'boltzflow';
+ * const c = Matrix.zeros(2, 2);
+ * jsBackend.gemm(false, true, 1, Matrix.from([[1, 2], [3, 4]]), Matrix.from([[1, 0], [0, 1]]), 0, c);
+ * console.log(c.toArrays()); // [[1, 2], [3, 4]]
+ * ```
+ */
+export interface Backend {
+  /** The name printed at the start of a run (`js`, `wasm`, `native`). */
+  readonly name: string;
+  /** C ← alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ. op(A) is M×K, op(B) is K×N, C is M×N. */
+  gemm(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, beta: number, c: Matrix): void;
+  /** out[i,j] ← σ(beta·(x[i,j] + bias[j])). `out` may be `x`. */
+  sigmoid(x: Matrix, bias: Vec, beta: number, out: Matrix): void;
+  /** out[i] ← 1 with probability p[i], else 0, drawing from `rng`. `out` may be `p`. */
+  bernoulli(p: Vec, rng: Rng, out: Float32Array): void;
+  /** out[j] ← alpha·Σᵢ a[i,j] + beta·out[j]. */
+  columnSums(a: Matrix, alpha: number, beta: number, out: Float32Array): void;
+  /** out[i] ← Σⱼ a[i,j]·v[j]. */
+  rowDots(a: Matrix, v: Vec, out: Float32Array | Float64Array): void;
+  /** out[i] ← Σⱼ softplus(x[i,j] + bias[j]), softplus(z) = ln(1 + eᶻ), computed without overflow. */
+  softplusRowSums(x: Matrix, bias: Vec, out: Float32Array | Float64Array): void;
+  /** y ← alpha·x + beta·y. */
+  axpby(alpha: number, x: Vec, beta: number, y: Float32Array): void;
+  /** Σᵢ a[i]·b[i]. */
+  dot(a: Vec, b: Vec): number;
+  /** Σᵢ (a[i] − b[i])². */
+  squaredDistance(a: Vec, b: Vec): number;
+}

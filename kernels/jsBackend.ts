@@ -1,0 +1,235 @@
+import type { Backend, Vec } from './Backend.js';
+import { BoltzflowError } from './BoltzflowError.js';
+import { Matrix } from './Matrix.js';
+
+
+import type { Rng } from './Rng.js';
+
+/**
+ * The pure-TypeScript reference backend. Every faster backend is tested against it.
+ *
+ * The GEMM skips zero entries of the left operand (binary data and binary hidden samples are
+ * mostly zeros) and works four rows of B at a time; it accumulates in float64 per group and
+ * stores to float32.
+ *
+ * @example
+ * ```ts
+ * import { jsBackend, Matrix } from 'boltzflow';
+ * const c = Matrix.zeros(1, 1);
+ * jsBackend.gemm(false, false, 1, Matrix.from([[1, 2]]), Matrix.from([[3], [4]]), 0, c);
+ * console.log(c.get(0, 0)); // 11
+ * ```
+ */
+export const jsBackend: Backend = {
+  name: 'js',
+
+  gemm(transA, transB, alpha, a, b, beta, c) {
+    const m = transA ? a.cols : a.rows;
+    const k = transA ? a.rows : a.cols;
+    const kb = transB ? b.cols : b.rows;
+    const n = transB ? b.rows : b.cols;
+    if (k !== kb || c.rows !== m || c.cols !== n)
+      throw new BoltzflowError(
+        'gemm shapes',
+        `op(A) ${m}×${k}, op(B) ${kb}×${n}, C ${c.rows}×${c.cols}`,
+        'op(A) M×K, op(B) K×N and C M×N',
+      );
+    if (c.data.buffer === a.data.buffer || c.data.buffer === b.data.buffer)
+      if (overlaps(c.data, a.data) || overlaps(c.data, b.data))
+        throw new BoltzflowError('gemm output', 'a view overlapping an input', 'separate storage for C');
+    scale(c.data, beta);
+    if (alpha === 0 || k === 0) return;
+    if (!transB) gemmRowsOfB(transA, alpha, a, b, c, m, k, n);
+    else if (!transA && density(a.data) < 0.5) gemmRowsOfB(false, alpha, a, transposed(b), c, m, k, n);
+    else if (!transA) gemmDots(alpha, a.data, b.data, c.data, m, k, n);
+    else gemmNaive(transA, transB, alpha, a, b, c, m, k, n);
+  },
+
+  sigmoid(x, bias, beta, out) {
+    checkSameShape(x, out, 'sigmoid output');
+    checkLength(bias, x.cols, 'bias');
+    const xd = x.data, od = out.data, cols = x.cols;
+    for (let i = 0; i < x.rows; i++) {
+      const o = i * cols;
+      for (let j = 0; j < cols; j++) od[o + j] = 1 / (1 + Math.exp(-beta * (xd[o + j] + bias[j])));
+    }
+  },
+
+  bernoulli(p, rng, out) {
+    checkLength(out, p.length, 'bernoulli output');
+    for (let i = 0; i < p.length; i++) out[i] = rng.uniform() < p[i] ? 1 : 0;
+  },
+
+  columnSums(a, alpha, beta, out) {
+    checkLength(out, a.cols, 'columnSums output');
+    const cols = a.cols, d = a.data;
+    const acc = new Float64Array(cols);
+    for (let i = 0; i < a.rows; i++) {
+      const o = i * cols;
+      for (let j = 0; j < cols; j++) acc[j] += d[o + j];
+    }
+    for (let j = 0; j < cols; j++) out[j] = alpha * acc[j] + (beta === 0 ? 0 : beta * out[j]);
+  },
+
+  rowDots(a, v, out) {
+    checkLength(v, a.cols, 'rowDots vector');
+    checkLength(out, a.rows, 'rowDots output');
+    const cols = a.cols, d = a.data;
+    for (let i = 0; i < a.rows; i++) {
+      const o = i * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += d[o + j] * v[j];
+      out[i] = s;
+    }
+  },
+
+  softplusRowSums(x, bias, out) {
+    checkLength(bias, x.cols, 'bias');
+    checkLength(out, x.rows, 'softplusRowSums output');
+    const cols = x.cols, d = x.data;
+    for (let i = 0; i < x.rows; i++) {
+      const o = i * cols;
+      let s = 0;
+      for (let j = 0; j < cols; j++) {
+        const z = d[o + j] + bias[j];
+        s += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+      }
+      out[i] = s;
+    }
+  },
+
+  axpby(alpha, x, beta, y) {
+    checkLength(y, x.length, 'axpby output');
+    if (beta === 1) for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
+    else for (let i = 0; i < x.length; i++) y[i] = alpha * x[i] + beta * y[i];
+  },
+
+  dot(a, b) {
+    checkLength(b, a.length, 'dot operand');
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+    return s;
+  },
+
+  squaredDistance(a, b) {
+    checkLength(b, a.length, 'squaredDistance operand');
+    let s = 0;
+    for (let i = 0; i < a.length; i++) {
+      const d = a[i] - b[i];
+      s += d * d;
+    }
+    return s;
+  },
+};
+
+function scale(c: Float32Array, beta: number): void {
+  if (beta === 0) c.fill(0);
+  else if (beta !== 1) for (let i = 0; i < c.length; i++) c[i] *= beta;
+}
+
+/** op(B) = B: each row of C is a combination of rows of B, weighted by the nonzeros of row i of op(A). */
+function gemmRowsOfB(transA: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
+  const ad = a.data, bd = b.data, cd = c.data;
+  const idx = new Int32Array(k);
+  const val = new Float64Array(k);
+  const lda = a.cols;
+  for (let i = 0; i < m; i++) {
+    let nnz = 0;
+    for (let p = 0; p < k; p++) {
+      const v = transA ? ad[p * lda + i] : ad[i * lda + p];
+      if (v !== 0) {
+        idx[nnz] = p * n;
+        val[nnz++] = alpha * v;
+      }
+    }
+    const co = i * n;
+    let t = 0;
+    for (; t + 3 < nnz; t += 4) {
+      const a0 = val[t], a1 = val[t + 1], a2 = val[t + 2], a3 = val[t + 3];
+      const b0 = idx[t], b1 = idx[t + 1], b2 = idx[t + 2], b3 = idx[t + 3];
+      for (let j = 0; j < n; j++)
+        cd[co + j] += a0 * bd[b0 + j] + a1 * bd[b1 + j] + a2 * bd[b2 + j] + a3 * bd[b3 + j];
+    }
+    for (; t < nnz; t++) {
+      const a0 = val[t], b0 = idx[t];
+      for (let j = 0; j < n; j++) cd[co + j] += a0 * bd[b0 + j];
+    }
+  }
+}
+
+/** C = alpha·A·Bᵀ: dot products of rows, four rows of A against each row of B. */
+function gemmDots(alpha: number, ad: Float32Array, bd: Float32Array, cd: Float32Array, m: number, k: number, n: number): void {
+  let i = 0;
+  for (; i + 3 < m; i += 4) {
+    const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    for (let j = 0; j < n; j++) {
+      const bo = j * k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const bv = bd[bo + p];
+        s0 += ad[a0 + p] * bv;
+        s1 += ad[a1 + p] * bv;
+        s2 += ad[a2 + p] * bv;
+        s3 += ad[a3 + p] * bv;
+      }
+      cd[i * n + j] += alpha * s0;
+      cd[(i + 1) * n + j] += alpha * s1;
+      cd[(i + 2) * n + j] += alpha * s2;
+      cd[(i + 3) * n + j] += alpha * s3;
+    }
+  }
+  for (; i < m; i++) {
+    const a0 = i * k;
+    for (let j = 0; j < n; j++) {
+      const bo = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += ad[a0 + p] * bd[bo + p];
+      cd[i * n + j] += alpha * s;
+    }
+  }
+}
+
+function gemmNaive(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
+  const ad = a.data, bd = b.data, cd = c.data, lda = a.cols, ldb = b.cols;
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++)
+        s += (transA ? ad[p * lda + i] : ad[i * lda + p]) * (transB ? bd[j * ldb + p] : bd[p * ldb + j]);
+      cd[i * n + j] += alpha * s;
+    }
+}
+
+/** Fraction of nonzeros in a strided sample of at most ~1000 entries. */
+function density(d: Float32Array): number {
+  if (d.length === 0) return 1;
+  const stride = Math.max(1, Math.floor(d.length / 1000));
+  let nz = 0, seen = 0;
+  for (let i = 0; i < d.length; i += stride, seen++) if (d[i] !== 0) nz++;
+  return nz / seen;
+}
+
+let scratch = new Float32Array(0);
+/** Bᵀ in a reused scratch buffer (grown once per shape, never per call). */
+function transposed(b: Matrix): Matrix {
+  const r = b.rows, c = b.cols, bd = b.data;
+  if (scratch.length < r * c) scratch = new Float32Array(r * c);
+  const t = scratch.subarray(0, r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
+  return new Matrix(c, r, t);
+}
+
+function overlaps(x: Float32Array, y: Float32Array): boolean {
+  if (x.buffer !== y.buffer) return false;
+  const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
+  return x0 < y1 && y0 < x1;
+}
+
+function checkLength(v: { length: number }, n: number, field: string): void {
+  if (v.length !== n) throw new BoltzflowError(field, `length ${v.length}`, `length ${n}`);
+}
+
+function checkSameShape(x: Matrix, y: Matrix, field: string): void {
+  if (x.rows !== y.rows || x.cols !== y.cols)
+    throw new BoltzflowError(field, `${y.rows}×${y.cols}`, `shape ${x.rows}×${x.cols}`);
+}

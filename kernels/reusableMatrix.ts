@@ -1,0 +1,22 @@
+import { Matrix } from './Matrix.js';
+
+/**
+ * A buffer of `cols` columns that is allocated once and grown only when a larger row count is
+ * asked for; smaller requests get a view of its first rows. This is how the operators avoid an
+ * allocation per minibatch while still accepting a short last minibatch.
+ *
+ * @example
+ * ```ts
+ * import { reusableMatrix } from 'boltzflow';
+ * const buf = reusableMatrix(784);
+ * const a = buf(100), b = buf(60); // b is a view of a's first 60 rows
+ * console.log(a.data.buffer === b.data.buffer); // true
+ * ```
+ */
+export function reusableMatrix(cols: number): (rows: number) => Matrix {
+  let full = Matrix.zeros(0, cols);
+  return (rows) => {
+    if (rows > full.rows) full = Matrix.zeros(rows, cols);
+    return full.topRows(rows);
+  };
+}

@@ -1,0 +1,28 @@
+import { Matrix } from '../kernels/Matrix.js';
+import type { Rbm } from './rbm.js';
+
+/**
+ * Free energy of each row of `v`: F(v) = −bᵀv − Σⱼ softplus(c_j + (vW)_j), so that
+ * P(v) = e^{−F(v)} / Z. Writes into `out` (length B) and returns it.
+ *
+ * @example
+ * ```ts
+ * import { createRbm, freeEnergy, Matrix } from 'boltzflow';
+ * const rbm = createRbm({ nVisible: 4, nHidden: 2, seed: 1 });
+ * console.log(freeEnergy(rbm, Matrix.from([[1, 0, 1, 0]]))[0]); // ≈ −1.386 (−2 ln 2 at near-zero weights)
+ * ```
+ */
+export function freeEnergy(
+  rbm: Rbm,
+  v: Matrix,
+  out: Float64Array = new Float64Array(v.rows),
+  scratch: Matrix = Matrix.zeros(v.rows, rbm.params.nHidden),
+): Float64Array {
+  const { backend, params } = rbm;
+  backend.gemm(false, false, 1, v, params.weights, 0, scratch);
+  backend.softplusRowSums(scratch, params.hiddenBias, out);
+  const vb = new Float64Array(v.rows);
+  backend.rowDots(v, params.visibleBias, vb);
+  for (let i = 0; i < v.rows; i++) out[i] = -vb[i] - out[i];
+  return out;
+}

@@ -1,0 +1,165 @@
+import type { Backend } from '../kernels/Backend.js';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { Rng } from '../kernels/Rng.js';
+import { jsBackend } from '../kernels/jsBackend.js';
+
+/**
+ * Parameters of a Bernoulli–Bernoulli restricted Boltzmann machine with energy
+ * E(v, h) = −vᵀWh − bᵀv − cᵀh, v ∈ {0,1}^V, h ∈ {0,1}^H.
+ * `weights` is V×H (row i holds visible unit i's connections).
+ */
+export interface RbmParams {
+  readonly nVisible: number;
+  readonly nHidden: number;
+  readonly weights: Matrix;
+  readonly visibleBias: Float32Array;
+  readonly hiddenBias: Float32Array;
+}
+
+/** A trainable RBM: its parameters, the backend that does its arithmetic and the run's generator. */
+export interface Rbm {
+  readonly kind: 'rbm';
+  readonly params: RbmParams;
+  readonly backend: Backend;
+  readonly rng: Rng;
+}
+
+export interface CreateRbmOptions {
+  nVisible: number;
+  nHidden: number;
+  /** Seed of the run's generator (initial weights, then every sample). */
+  seed: number;
+  backend?: Backend;
+  /** Standard deviation of the initial Gaussian weights (Hinton's practical guide: 0.01). */
+  weightStd?: number;
+  /**
+   * Mean of each visible unit over the training data. Visible biases start at the log-odds
+   * ln(p/(1−p)) of these (clipped to [1e-3, 1 − 1e-3]), as the practical guide recommends; without
+   * them they start at 0. Hidden biases start at 0.
+   */
+  visibleMeans?: ArrayLike<number>;
+}
+
+/**
+ * Creates an RBM initialised as practitioners do it: small Gaussian weights, visible biases at
+ * the data's log-odds, hidden biases at zero.
+ *
+ * @example
+ * ```ts
+ * import { createRbm } from 'boltzflow';
+ * const rbm = createRbm({ nVisible: 784, nHidden: 500, seed: 1 });
+ * console.log(rbm.params.weights.rows, rbm.params.weights.cols); // 784 500
+ * ```
+ */
+export function createRbm(options: CreateRbmOptions): Rbm {
+  const { nVisible, nHidden, seed, backend = jsBackend, weightStd = 0.01, visibleMeans } = options;
+  checkUnits('nVisible', nVisible);
+  checkUnits('nHidden', nHidden);
+  const rng = Rng.fromSeed(seed);
+  const params = zeroRbmParams(nVisible, nHidden);
+  const w = params.weights.data;
+  for (let i = 0; i < w.length; i++) w[i] = weightStd * rng.normal();
+  if (visibleMeans) {
+    if (visibleMeans.length !== nVisible)
+      throw new BoltzflowError('visibleMeans', `length ${visibleMeans.length}`, `length ${nVisible}`);
+    for (let i = 0; i < nVisible; i++) {
+      const p = Math.min(1 - 1e-3, Math.max(1e-3, visibleMeans[i]));
+      params.visibleBias[i] = Math.log(p / (1 - p));
+    }
+  }
+  return { kind: 'rbm', params, backend, rng };
+}
+
+/** An RBM from existing parameters (a loaded snapshot, say) and a generator. */
+export function rbmFromParams(params: RbmParams, rng: Rng, backend: Backend = jsBackend): Rbm {
+  return { kind: 'rbm', params, backend, rng };
+}
+
+/** All-zero parameters of the given size. */
+export function zeroRbmParams(nVisible: number, nHidden: number): RbmParams {
+  return {
+    nVisible,
+    nHidden,
+    weights: Matrix.zeros(nVisible, nHidden),
+    visibleBias: new Float32Array(nVisible),
+    hiddenBias: new Float32Array(nHidden),
+  };
+}
+
+/** P(h_j = 1 | v) = σ(β(c_j + Σᵢ vᵢ W_ij)) for every row of `v` (B×V) into `out` (B×H). β = 1/T. */
+export function hiddenProbs(rbm: Rbm, v: Matrix, out: Matrix, beta = 1): Matrix {
+  const { backend, params } = rbm;
+  backend.gemm(false, false, 1, v, params.weights, 0, out);
+  backend.sigmoid(out, params.hiddenBias, beta, out);
+  return out;
+}
+
+/** P(v_i = 1 | h) = σ(β(b_i + Σⱼ W_ij h_j)) for every row of `h` (B×H) into `out` (B×V). β = 1/T. */
+export function visibleProbs(rbm: Rbm, h: Matrix, out: Matrix, beta = 1): Matrix {
+  const { backend, params } = rbm;
+  backend.gemm(false, true, 1, h, params.weights, 0, out);
+  backend.sigmoid(out, params.visibleBias, beta, out);
+  return out;
+}
+
+/** Buffers for {@link gibbsChain}, sized for `rows` chains. */
+export interface GibbsBuffers {
+  /** Hidden probabilities of the last half-step (rows×H). */
+  readonly hiddenProbs: Matrix;
+  /** Hidden samples (rows×H). */
+  readonly hidden: Matrix;
+  /** Visible probabilities of the last half-step (rows×V). */
+  readonly visibleProbs: Matrix;
+}
+
+export function gibbsBuffers(params: RbmParams, rows: number): GibbsBuffers {
+  return {
+    hiddenProbs: Matrix.zeros(rows, params.nHidden),
+    hidden: Matrix.zeros(rows, params.nHidden),
+    visibleProbs: Matrix.zeros(rows, params.nVisible),
+  };
+}
+
+/**
+ * Runs k steps of block Gibbs sampling v → h → v in place on the binary states `v`, at inverse
+ * temperature β. Afterwards `v` holds the new visible samples, `buffers.visibleProbs` their
+ * probabilities and `buffers.hiddenProbs` P(h | v) of the new states (the statistics CD uses).
+ */
+export function gibbsChain(rbm: Rbm, v: Matrix, k: number, buffers: GibbsBuffers, beta = 1): void {
+  const { backend, rng } = rbm;
+  for (let step = 0; step < k; step++) {
+    hiddenProbs(rbm, v, buffers.hiddenProbs, beta);
+    backend.bernoulli(buffers.hiddenProbs.data, rng, buffers.hidden.data);
+    visibleProbs(rbm, buffers.hidden, buffers.visibleProbs, beta);
+    backend.bernoulli(buffers.visibleProbs.data, rng, v.data);
+  }
+  hiddenProbs(rbm, v, buffers.hiddenProbs, beta);
+}
+
+/** The weights of the first `n` hidden units as rows (n×V): what each unit looks for in the data. */
+export function rbmFilters(params: RbmParams, n: number): Matrix {
+  const count = Math.min(n, params.nHidden);
+  const out = Matrix.zeros(count, params.nVisible);
+  for (let j = 0; j < count; j++)
+    for (let i = 0; i < params.nVisible; i++) out.data[j * params.nVisible + i] = params.weights.data[i * params.nHidden + j];
+  return out;
+}
+
+/** E(v, h) = −vᵀWh − bᵀv − cᵀh for one configuration (exact, in float64). */
+export function energy(params: RbmParams, v: ArrayLike<number>, h: ArrayLike<number>): number {
+  const { nVisible, nHidden, weights, visibleBias, hiddenBias } = params;
+  let e = 0;
+  for (let i = 0; i < nVisible; i++) {
+    if (v[i] === 0) continue;
+    e -= visibleBias[i] * v[i];
+    const row = i * nHidden;
+    for (let j = 0; j < nHidden; j++) e -= v[i] * weights.data[row + j] * h[j];
+  }
+  for (let j = 0; j < nHidden; j++) e -= hiddenBias[j] * h[j];
+  return e;
+}
+
+function checkUnits(field: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new BoltzflowError(field, n, 'an integer ≥ 1');
+}

@@ -1,0 +1,93 @@
+import type { Matrix, ReadonlyFloat32Array } from '../kernels/Matrix.js';
+import type { Rbm } from '../models/rbm.js';
+
+/**
+ * The values that flow between the four training operators. Matrices in them are buffers that
+ * the operators reuse (no allocation per minibatch): they are valid until the next emission.
+ * Copy what you want to keep.
+ */
+
+/** One minibatch of visible vectors, with where it sits in the run. */
+export interface Minibatch {
+  /** B×V visible vectors, values in [0, 1]. */
+  readonly data: Matrix;
+  /** 0-based epoch. */
+  readonly epoch: number;
+  /** 0-based index of this minibatch within its epoch. */
+  readonly index: number;
+  /** Minibatches per epoch (Infinity for an unbounded feed). */
+  readonly batchesPerEpoch: number;
+  /** 0-based global index of this minibatch: the number of updates made before it. */
+  readonly step: number;
+}
+
+/** Output of `clampVisible`: the data clamped on the visible units and the inferred hidden units. */
+export interface PositivePhase {
+  readonly model: Rbm;
+  readonly batch: Minibatch;
+  /** v⁰: the clamped data (B×V). */
+  readonly visible: Matrix;
+  /** P(h | v⁰) (B×H). */
+  readonly hiddenProbs: Matrix;
+  /** h⁰ ~ P(h | v⁰) (B×H), binary. */
+  readonly hidden: Matrix;
+}
+
+/** Output of `gibbsStep`: the positive phase plus the model's own samples. */
+export interface NegativePhase extends PositivePhase {
+  /** Visible states of the negative chains after k steps (N×V, binary). */
+  readonly negativeVisible: Matrix;
+  /** P(h | negative visible states) (N×H). */
+  readonly negativeHiddenProbs: Matrix;
+  /** P(v | h⁰): the one-step reconstruction of the data (B×V). */
+  readonly reconstruction: Matrix;
+  /** The persistent chains' visible states (PCD), or null for chains that restart at the data (CD). */
+  readonly persistentChains: Matrix | null;
+}
+
+/** Parameter-shaped buffers: a gradient, or an optimiser's velocity. */
+export interface ParamBuffers {
+  readonly weights: Matrix;
+  readonly visibleBias: Float32Array;
+  readonly hiddenBias: Float32Array;
+}
+
+/** Output of `collectStats`: the minibatch's sufficient statistics and metrics. */
+export interface Statistics {
+  readonly model: Rbm;
+  readonly batch: Minibatch;
+  /** ⟨vh⟩₊ − ⟨vh⟩₋ and the unit means' differences: the CD/PCD estimate of the log-likelihood gradient. */
+  readonly gradient: ParamBuffers;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly persistentChains: Matrix | null;
+}
+
+/** A read-only view of an RBM's parameters. */
+export interface ReadonlyRbmParams {
+  readonly nVisible: number;
+  readonly nHidden: number;
+  readonly weights: { readonly rows: number; readonly cols: number; readonly data: ReadonlyFloat32Array };
+  readonly visibleBias: ReadonlyFloat32Array;
+  readonly hiddenBias: ReadonlyFloat32Array;
+}
+
+/** Output of `applyUpdate`: one event per minibatch, after the parameters moved. */
+export interface StepEvent {
+  /** Updates made so far, this one included. */
+  readonly step: number;
+  readonly epoch: number;
+  /** Index of this minibatch within its epoch. */
+  readonly index: number;
+  readonly batchesPerEpoch: number;
+  /** Rows in this minibatch. */
+  readonly batchSize: number;
+  /** reconstructionError (mean over the minibatch of Σᵢ(vᵢ − P(vᵢ|h⁰))²), weightNorm, … */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** The parameters after this update, read-only. */
+  readonly params: ReadonlyRbmParams;
+  /** The model being trained (parameters, backend, generator): what a snapshot sink saves. */
+  readonly model: Rbm;
+  /** The optimiser's velocity after this update. */
+  readonly velocity: ParamBuffers;
+  readonly persistentChains: Matrix | null;
+}

@@ -1,0 +1,90 @@
+import { defer, from, type Observable } from 'rxjs';
+import type { Backend } from '../kernels/Backend.js';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { Rng } from '../kernels/Rng.js';
+import { selectBackend } from '../kernels/selectBackend.js';
+import { createRbm, rbmFromParams } from '../models/rbm.js';
+import { applyUpdate } from '../operators/applyUpdate.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { collectStats } from '../operators/collectStats.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
+import type { StepEvent } from '../operators/phases.js';
+import { parseWith } from '../schemas/parseWith.js';
+import type { Snapshot } from '../schemas/snapshot.js';
+import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
+import { minibatches } from '../sources/minibatches.js';
+
+export interface TrainRbmOptions {
+  /** Training data, one row per example, values in [0, 1]. */
+  data: Matrix;
+  config?: TrainConfigInput;
+  /** Continue this run instead of starting afresh (its config wins; `epochs` may be raised). */
+  resume?: Snapshot;
+}
+
+/**
+ * Trains a Bernoulli RBM: shuffled minibatches through exactly the four operators,
+ * `clampVisible → gibbsStep → collectStats → applyUpdate`, one {@link StepEvent} per minibatch.
+ * The stream is cold: each subscription trains its own model from the same seed (use `share()`
+ * to tap one run several times). Visible biases start at the data's log-odds.
+ *
+ * @example
+ * ```ts
+ * import { last, lastValueFrom } from 'rxjs';
+ * import { trainRbm, loadDataset } from 'boltzflow';
+ * const { data } = await loadDataset('mnist', { limit: 2000 });
+ * const final = await lastValueFrom(trainRbm({ data, config: { nHidden: 64, epochs: 2 } }).pipe(last()));
+ * console.log(final.step, final.metrics.reconstructionError);
+ * ```
+ */
+export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
+  const { data, resume } = options;
+  const config = resume
+    ? { ...resume.config, epochs: Math.max(resume.config.epochs, options.config?.epochs ?? 0) }
+    : parseWith(trainConfigSchema, options.config ?? {}, { fieldName: (p) => `config.${p.join('.')}` });
+  if (config.batchSize > data.rows)
+    throw new BoltzflowError('config.batchSize', config.batchSize, `at most ${data.rows}, the number of training rows`);
+  if (resume && resume.nVisible !== data.cols)
+    throw new BoltzflowError('data', `${data.cols} columns`, `${resume.nVisible} columns, as the resumed model has`);
+  const backend = selectBackend(config.backend);
+  return defer(() => {
+    const model = resume
+      ? rbmFromParams(
+          {
+            nVisible: resume.nVisible,
+            nHidden: resume.nHidden,
+            weights: new Matrix(resume.nVisible, resume.nHidden, resume.params.weights.slice()),
+            visibleBias: resume.params.visibleBias.slice(),
+            hiddenBias: resume.params.hiddenBias.slice(),
+          },
+          Rng.fromState(resume.rng),
+          backend,
+        )
+      : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
+    const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
+    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(
+      clampVisible(model),
+      gibbsStep({
+        k: config.k,
+        chains: config.method === 'pcd' ? 'persistent' : 'data',
+        initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
+      }),
+      collectStats(),
+      applyUpdate({
+        learningRate: config.learningRate,
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+        initialVelocity: resume?.velocity
+          ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) }
+          : null,
+      }),
+    );
+  });
+}
+
+function columnMeans(backend: Backend, data: Matrix): Float32Array {
+  const means = new Float32Array(data.cols);
+  backend.columnSums(data, 1 / data.rows, 0, means);
+  return means;
+}

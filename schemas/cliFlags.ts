@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { TrainConfigInput } from './trainConfig.js';
+
+/** `boltzflow train` flags that set a training-config field (ranges live in `trainConfigSchema`). */
+export const trainConfigFlags = {
+  hidden: 'nHidden',
+  method: 'method',
+  k: 'k',
+  lr: 'learningRate',
+  momentum: 'momentum',
+  'weight-decay': 'weightDecay',
+  batch: 'batchSize',
+  epochs: 'epochs',
+  seed: 'seed',
+  backend: 'backend',
+  'snapshot-every': 'snapshotEvery',
+} as const satisfies Record<string, keyof TrainConfigInput>;
+
+const binarize = z.enum(['none', 'threshold', 'stochastic']);
+const count = (min: number) => z.int().min(min).max(10_000_000);
+
+/** `boltzflow train` flags that are not config fields. */
+export const trainFlagsSchema = z.strictObject({
+  /** Default `mnist`, or the resumed run's data. */
+  data: z.string().min(1).optional(),
+  /** Default `runs/rbm`, or the resumed snapshot's folder. */
+  out: z.string().min(1).optional(),
+  resume: z.string().min(1).optional(),
+  binarize: binarize.default('none'),
+  limit: count(1).optional(),
+  'sample-steps': count(0).default(1000),
+  json: z.boolean().default(false),
+});
+
+/** `boltzflow eval` flags. */
+export const evalFlagsSchema = z.strictObject({
+  model: z.string().min(1),
+  data: z.string().min(1),
+  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy']).default('pseudo-likelihood'),
+  binarize: binarize.optional(),
+  limit: count(1).optional(),
+  seed: z.int().min(0).max(0xffffffff).default(1),
+  backend: z.enum(['auto', 'js']).default('auto'),
+  json: z.boolean().default(false),
+});
+
+/** `boltzflow sample` flags. */
+export const sampleFlagsSchema = z.strictObject({
+  model: z.string().min(1),
+  n: count(1).default(100),
+  steps: count(0).default(1000),
+  out: z.string().min(1).optional(),
+  seed: z.int().min(0).max(0xffffffff).default(1),
+  backend: z.enum(['auto', 'js']).default('auto'),
+  json: z.boolean().default(false),
+});

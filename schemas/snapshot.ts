@@ -1,0 +1,107 @@
+import { Packr } from 'msgpackr';
+import { z } from 'zod';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { parseWith } from './parseWith.js';
+import { trainConfigSchema } from './trainConfig.js';
+
+export const SNAPSHOT_FORMAT = 'boltzflow-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'a Float32Array' });
+const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+/** Describes the data a run was trained on (so `eval` and `sample` can match it). */
+export const dataInfoSchema = z.strictObject({
+  name: z.string().max(4096),
+  rows: z.int().min(1),
+  imageShape: z.tuple([z.int().min(1), z.int().min(1)]).nullable(),
+  binarize: z.enum(['none', 'threshold', 'stochastic']),
+});
+export type DataInfo = z.output<typeof dataInfoSchema>;
+
+const paramsShape = z.strictObject({
+  weights: f32,
+  visibleBias: f32,
+  hiddenBias: f32,
+});
+
+/**
+ * The complete training state of an RBM run: enough to continue it bit for bit. Tensors are
+ * checked by type and length (never element by element through zod); finiteness separately.
+ */
+export const snapshotSchema = z
+  .strictObject({
+    format: z.literal(SNAPSHOT_FORMAT),
+    version: z.literal(SNAPSHOT_VERSION),
+    model: z.literal('rbm'),
+    nVisible: z.int().min(1).max(1_000_000),
+    nHidden: z.int().min(1).max(100_000),
+    config: trainConfigSchema,
+    data: dataInfoSchema,
+    params: paramsShape,
+    /** The optimiser's velocity; null before the first step. */
+    velocity: paramsShape.nullable(),
+    /** Persistent chains' visible states (PCD), flattened N×V; null for CD. */
+    chains: z.strictObject({ rows: z.int().min(1), states: f32 }).nullable(),
+    /** The run's generator (xoshiro128** state words). */
+    rng: z.array(z.int().min(0).max(0xffffffff)).length(4),
+    /** `step` updates done; the next minibatch is number `index` of epoch `epoch`. */
+    counters: z.strictObject({ step: count, epoch: count, index: count }),
+    metrics: z.record(z.string(), z.number()),
+    savedAt: z.string(),
+  })
+  .superRefine((s, ctx) => {
+    const expect = (path: (string | number)[], got: Float32Array, n: number) => {
+      if (got.length !== n) ctx.addIssue({ code: 'custom', path, message: `length ${n}` });
+      else if (!allFinite(got)) ctx.addIssue({ code: 'custom', path, message: 'finite values only (found NaN or ±Infinity)' });
+    };
+    for (const [name, p] of [['params', s.params], ['velocity', s.velocity]] as const) {
+      if (!p) continue;
+      expect([name, 'weights'], p.weights, s.nVisible * s.nHidden);
+      expect([name, 'visibleBias'], p.visibleBias, s.nVisible);
+      expect([name, 'hiddenBias'], p.hiddenBias, s.nHidden);
+    }
+    if (s.chains) expect(['chains', 'states'], s.chains.states, s.chains.rows * s.nVisible);
+    if (s.config.nHidden !== s.nHidden)
+      ctx.addIssue({ code: 'custom', path: ['config', 'nHidden'], message: `${s.nHidden} (nHidden), got ${s.config.nHidden}` });
+    if (s.rng.every((w) => w === 0)) ctx.addIssue({ code: 'custom', path: ['rng'], message: 'not all zero' });
+  });
+
+export type Snapshot = z.output<typeof snapshotSchema>;
+
+const packr = new Packr({ moreTypes: true, useRecords: false, maxIncompleteBufferSize: 1 << 30 });
+
+/** Encodes a snapshot with msgpackr (`moreTypes`, so typed arrays survive). Returns a fresh copy. */
+export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
+  return Uint8Array.from(packr.pack(snapshot));
+}
+
+/**
+ * Decodes and fully validates a snapshot; any problem is a {@link BoltzflowError} naming `where`.
+ *
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { decodeSnapshot } from 'boltzflow';
+ * const snap = decodeSnapshot(readFileSync('runs/mnist/snapshot.msgpack'), 'snapshot.msgpack');
+ * console.log(snap.nVisible, snap.nHidden, snap.counters.step);
+ * ```
+ */
+export function decodeSnapshot(bytes: Uint8Array, where: string): Snapshot {
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes);
+  } catch (e) {
+    throw new BoltzflowError(where, `${bytes.length} bytes that are not valid msgpack`, 'a boltzflow snapshot', { cause: e });
+  }
+  if (!raw || typeof raw !== 'object' || (raw as { format?: unknown }).format !== SNAPSHOT_FORMAT)
+    throw new BoltzflowError(`${where} format`, (raw as { format?: unknown } | null)?.format, `"${SNAPSHOT_FORMAT}"`);
+  if ((raw as { version?: unknown }).version !== SNAPSHOT_VERSION)
+    throw new BoltzflowError(`${where} version`, (raw as { version?: unknown }).version, `${SNAPSHOT_VERSION}`);
+  return parseWith(snapshotSchema, raw, { fieldName: (path) => `${where} ${path.map(String).join('.')}` });
+}
+
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}

@@ -1,0 +1,58 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { defer, finalize, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { StepEvent } from '../operators/phases.js';
+
+/** The JSON object written for one step: counters, metrics and seconds since the subscription. */
+export function stepRecord(e: StepEvent, seconds: number): Record<string, unknown> {
+  return {
+    event: 'step',
+    step: e.step,
+    epoch: e.epoch,
+    index: e.index,
+    batchesPerEpoch: e.batchesPerEpoch,
+    batchSize: e.batchSize,
+    seconds: Math.round(seconds * 1000) / 1000,
+    ...e.metrics,
+  };
+}
+
+/**
+ * Writes one NDJSON line per step event — `{"event":"step","step":…,"reconstructionError":…}` —
+ * to a file (appended; created with its folder if missing) or to a file descriptor such as
+ * stdout's `1`. Events pass through unchanged; a failed write errors the stream naming the target.
+ *
+ * @example
+ * ```ts
+ * import { trainRbm, metricsSink } from 'boltzflow';
+ * trainRbm({ data }).pipe(metricsSink('runs/a/metrics.ndjson')).subscribe();
+ * ```
+ */
+export function metricsSink(target: string | number): MonoTypeOperatorFunction<StepEvent> {
+  return (source) =>
+    defer(() => {
+      const start = performance.now();
+      let fd: number;
+      try {
+        if (typeof target === 'string') {
+          mkdirSync(dirname(target), { recursive: true });
+          fd = openSync(target, 'a');
+        } else fd = target;
+      } catch (cause) {
+        throw new BoltzflowError('metrics', target, `a writable file (${(cause as Error).message})`, { cause });
+      }
+      return source.pipe(
+        tap((e) => {
+          try {
+            writeSync(fd, JSON.stringify(stepRecord(e, (performance.now() - start) / 1000)) + '\n');
+          } catch (cause) {
+            throw new BoltzflowError('metrics', target, `a writable file (${(cause as Error).message})`, { cause });
+          }
+        }),
+        finalize(() => {
+          if (typeof target === 'string') closeSync(fd);
+        }),
+      );
+    });
+}

@@ -1,0 +1,76 @@
+import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { StepEvent } from '../operators/phases.js';
+
+export interface ProgressSinkOptions {
+  /** Where lines go (default: stderr, so stdout stays for data). */
+  write?: (text: string) => void;
+  /** Total epochs of the run, for the ETA. */
+  epochs: number;
+  /** Minimum milliseconds between progress lines (default 1000 on a terminal, 15000 otherwise). */
+  intervalMs?: number;
+  /** Rewrite one line in place (default: whether stderr is a terminal). */
+  inPlace?: boolean;
+}
+
+/**
+ * Prints progress for people: epoch, minibatch, samples/s, ETA and the reconstruction error
+ * averaged since the last line; and one line per finished epoch with its time and mean
+ * reconstruction error. Events pass through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { trainRbm, progressSink } from 'boltzflow';
+ * trainRbm({ data, config: { epochs: 3 } }).pipe(progressSink({ epochs: 3 })).subscribe();
+ * // epoch 1/3 · batch 120/600 · 1830 samples/s · ETA 2m31s · recon 31.52
+ * ```
+ */
+export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunction<StepEvent> {
+  const inPlace = options.inPlace ?? Boolean(process.stderr.isTTY);
+  const write = options.write ?? ((t: string) => void process.stderr.write(t));
+  const interval = options.intervalMs ?? (inPlace ? 1000 : 15000);
+  return (source) =>
+    defer(() => {
+      const start = performance.now();
+      let epochStart = start, lastPrint = start, samples = 0, firstStep = -1;
+      let windowSum = 0, windowN = 0, epochSum = 0, epochN = 0;
+      return source.pipe(
+        tap((e) => {
+          const now = performance.now();
+          if (firstStep < 0) firstStep = e.step - 1;
+          samples += e.batchSize;
+          const recon = e.metrics.reconstructionError ?? NaN;
+          windowSum += recon * e.batchSize;
+          windowN += e.batchSize;
+          epochSum += recon * e.batchSize;
+          epochN += e.batchSize;
+          const rate = samples / ((now - start) / 1000);
+          const endOfEpoch = e.index === e.batchesPerEpoch - 1;
+          if (endOfEpoch) {
+            const line = `epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean recon ${(epochSum / epochN).toFixed(3)}`;
+            write(inPlace ? `\r\x1b[K${line}\n` : `${line}\n`);
+            epochStart = lastPrint = now;
+            epochSum = epochN = windowSum = windowN = 0;
+          } else if (now - lastPrint >= interval) {
+            const totalSteps = options.epochs * e.batchesPerEpoch;
+            const stepsDone = e.step - firstStep;
+            const eta = Number.isFinite(totalSteps) ? ((now - start) / stepsDone) * (totalSteps - e.step) : NaN;
+            const line =
+              `epoch ${e.epoch + 1}/${options.epochs} · batch ${e.index + 1}/${e.batchesPerEpoch} · ` +
+              `${Math.round(rate)} samples/s · ETA ${Number.isFinite(eta) ? seconds(eta) : '?'} · recon ${(windowSum / windowN).toFixed(3)}`;
+            write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
+            lastPrint = now;
+            windowSum = windowN = 0;
+          }
+        }),
+      );
+    });
+}
+
+/** "1h02m", "3m05s", "12.3s". */
+export function seconds(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}

@@ -1,0 +1,37 @@
+import { basename } from 'node:path';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { DataRecord } from './DataRecord.js';
+import { readLines } from './readLines.js';
+
+/**
+ * Reads a CSV file of numeric rows (comma-separated; blank lines skipped) as an async iterable
+ * of records. A first line whose fields are all non-numeric is taken as a header and skipped.
+ * A non-numeric or non-finite field is an error naming the file, line and field.
+ *
+ * @example
+ * ```ts
+ * import { readCsv } from 'boltzflow';
+ * for await (const r of readCsv('digits.csv')) console.log(r.where, r.values);
+ * ```
+ */
+export async function* readCsv(path: string): AsyncGenerator<DataRecord> {
+  const name = basename(path);
+  let first = true;
+  for await (const { line, number } of readLines(path)) {
+    const fields = line.split(',');
+    if (first && fields.every((f) => f.trim() !== '' && !Number.isFinite(Number(f)))) {
+      first = false;
+      continue;
+    }
+    first = false;
+    const values = new Float32Array(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const text = fields[i].trim();
+      const x = text === '' ? NaN : Number(text);
+      if (!Number.isFinite(x))
+        throw new BoltzflowError(`${name} line ${number}, field ${i + 1}`, text, 'a finite number');
+      values[i] = x;
+    }
+    yield { values, where: `${name} line ${number}` };
+  }
+}

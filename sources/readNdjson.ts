@@ -1,0 +1,36 @@
+import { basename } from 'node:path';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { DataRecord } from './DataRecord.js';
+import { readLines } from './readLines.js';
+
+/**
+ * Reads NDJSON — one JSON array of numbers per line, blank lines skipped — as an async iterable
+ * of records. Anything else on a line is an error naming the file and line.
+ *
+ * @example
+ * ```ts
+ * import { readNdjson } from 'boltzflow';
+ * for await (const r of readNdjson('digits.ndjson')) console.log(r.where, r.values);
+ * ```
+ */
+export async function* readNdjson(path: string): AsyncGenerator<DataRecord> {
+  const name = basename(path);
+  for await (const { line, number } of readLines(path)) {
+    const where = `${name} line ${number}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      throw new BoltzflowError(where, line, 'a JSON array of numbers');
+    }
+    if (!Array.isArray(parsed)) throw new BoltzflowError(where, parsed, 'a JSON array of numbers');
+    const values = new Float32Array(parsed.length);
+    for (let i = 0; i < parsed.length; i++) {
+      const x = parsed[i];
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        throw new BoltzflowError(`${where}, element ${i}`, x, 'a finite number');
+      values[i] = x;
+    }
+    yield { values, where };
+  }
+}
