@@ -1,0 +1,50 @@
+import { Matrix } from '../kernels/Matrix.js';
+import { Rng } from '../kernels/Rng.js';
+import { createRbm, type Rbm } from '../models/rbm.js';
+
+/** A small RBM with weights and biases drawn from N(0, scale²), so the tests see non-trivial values. */
+export function randomRbm(nVisible: number, nHidden: number, seed: number, scale = 1): Rbm {
+  const rbm = createRbm({ nVisible, nHidden, seed });
+  const rng = Rng.fromSeed(seed + 1000);
+  const p = rbm.params;
+  for (let i = 0; i < p.weights.data.length; i++) p.weights.data[i] = scale * rng.normal();
+  for (let i = 0; i < p.nVisible; i++) p.visibleBias[i] = scale * rng.normal();
+  for (let j = 0; j < p.nHidden; j++) p.hiddenBias[j] = scale * rng.normal();
+  return rbm;
+}
+
+/** All 2^n binary vectors of length n; row s has bit i of s in column i. */
+export function allStates(n: number): Matrix {
+  const m = Matrix.zeros(1 << n, n);
+  for (let s = 0; s < 1 << n; s++) for (let i = 0; i < n; i++) m.data[s * n + i] = (s >>> i) & 1;
+  return m;
+}
+
+/** A matrix of uniform values, with entries set to 0 with probability 1 − density. */
+export function randomMatrix(rows: number, cols: number, rng: Rng, density = 1): Matrix {
+  const m = Matrix.zeros(rows, cols);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < density ? rng.uniform() * 2 - 1 : 0;
+  return m;
+}
+
+/** Binary data rows drawn from fixed per-unit probabilities. */
+export function binaryData(rows: number, cols: number, seed: number): Matrix {
+  const rng = Rng.fromSeed(seed);
+  const p = Array.from({ length: cols }, () => 0.1 + 0.8 * rng.uniform());
+  const m = Matrix.zeros(rows, cols);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < cols; i++) m.data[r * cols + i] = rng.uniform() < p[i] ? 1 : 0;
+  return m;
+}
+
+/** log Σ exp(xs), stably. */
+export function logSumExp(xs: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < xs.length; i++) max = Math.max(max, xs[i]);
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += Math.exp(xs[i] - max);
+  return max + Math.log(s);
+}
+
+export function bytesOf(a: Float32Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
