@@ -14,8 +14,11 @@ export interface ParseOptions {
  * ```ts
  * import { z } from 'zod';
  * import { parseWith } from 'boltzflow';
- * parseWith(z.strictObject({ k: z.int().min(1) }), { k: 0 });
- * // throws BoltzflowError: k: got 0, expected an integer ≥ 1
+ * try {
+ *   parseWith(z.strictObject({ k: z.int().min(1) }), { k: 0 });
+ * } catch (e) {
+ *   console.log((e as Error).message); // k: got 0, expected a number ≥ 1
+ * }
  * ```
  */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, options: ParseOptions = {}): z.output<S> {
@@ -31,7 +34,9 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, option
         expected: `no such field (unknown: ${issue.keys.map((k) => JSON.stringify(k)).join(', ')})`,
       };
     }
-    return { field: name(issue.path), value: at(value, issue.path), expected: expectation(issue) };
+    const given = at(value, issue.path);
+    const required = issue.code === 'invalid_type' && given === undefined;
+    return { field: name(issue.path), value: given, expected: required ? `${expectation(issue)} (required)` : expectation(issue) };
   });
   const [first, ...rest] = lines;
   throw new BoltzflowError(first.field, first.value, first.expected, {

@@ -25,8 +25,9 @@ export function stepRecord(e: StepEvent, seconds: number): Record<string, unknow
  *
  * @example
  * ```ts
- * import { trainRbm, metricsSink } from 'boltzflow';
- * trainRbm({ data }).pipe(metricsSink('runs/a/metrics.ndjson')).subscribe();
+ * import { trainRbm, metricsSink, loadDataset } from 'boltzflow';
+ * const { data } = await loadDataset('mnist', { limit: 1000 });
+ * trainRbm({ data, config: { nHidden: 64 } }).pipe(metricsSink('runs/example/metrics.ndjson')).subscribe();
  * ```
  */
 export function metricsSink(target: string | number): MonoTypeOperatorFunction<StepEvent> {

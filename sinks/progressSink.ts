@@ -19,8 +19,9 @@ export interface ProgressSinkOptions {
  *
  * @example
  * ```ts
- * import { trainRbm, progressSink } from 'boltzflow';
- * trainRbm({ data, config: { epochs: 3 } }).pipe(progressSink({ epochs: 3 })).subscribe();
+ * import { trainRbm, progressSink, loadDataset } from 'boltzflow';
+ * const { data } = await loadDataset('mnist', { limit: 2000 });
+ * trainRbm({ data, config: { nHidden: 64, epochs: 3 } }).pipe(progressSink({ epochs: 3 })).subscribe();
  * // epoch 1/3 · batch 120/600 · 1830 samples/s · ETA 2m31s · recon 31.52
  * ```
  */

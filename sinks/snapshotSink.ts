@@ -27,8 +27,11 @@ export interface SnapshotSinkOptions {
  *
  * @example
  * ```ts
- * import { trainRbm, snapshotSink } from 'boltzflow';
- * trainRbm({ data, config }).pipe(snapshotSink({ dir: 'runs/a', config: fullConfig, data: info })).subscribe();
+ * import { trainRbm, snapshotSink, loadDataset, trainConfigSchema } from 'boltzflow';
+ * const { data } = await loadDataset('mnist', { limit: 1000 });
+ * const config = trainConfigSchema.parse({ nHidden: 64 });
+ * const info = { name: 'mnist', rows: data.rows, imageShape: [28, 28] as [number, number], binarize: 'none' as const };
+ * trainRbm({ data, config }).pipe(snapshotSink({ dir: 'runs/example', config, data: info })).subscribe();
  * ```
  */
 export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunction<StepEvent> {

@@ -8,7 +8,8 @@ import { writeAtomic } from './writeAtomic.js';
  *
  * @example
  * ```ts
- * import { writeImageGrid, rbmFilters } from 'boltzflow';
+ * import { createRbm, rbmFilters, writeImageGrid } from 'boltzflow';
+ * const rbm = createRbm({ nVisible: 784, nHidden: 100, seed: 1 });
  * writeImageGrid('filters.png', rbmFilters(rbm.params, 100), { height: 28, width: 28, scale: 'each' });
  * ```
  */

@@ -5,6 +5,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import type { DataRecord } from './DataRecord.js';
+import { fileError } from './fileError.js';
 import { readCsv } from './readCsv.js';
 import { readIdx } from './readIdx.js';
 import { readNdjson } from './readNdjson.js';
@@ -101,21 +102,20 @@ function resolveSpec(spec: string): string {
 }
 
 async function detectFormat(path: string): Promise<'idx' | 'csv' | 'ndjson'> {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
-  let head: Buffer;
+  const head = Buffer.alloc(4);
   try {
     const fh = await open(path, 'r');
     try {
-      head = Buffer.alloc(4);
       await fh.read(head, 0, 4, 0);
     } finally {
       await fh.close();
     }
   } catch (e) {
-    throw new BoltzflowError('--data', path, 'mnist, mnist:test, or a readable IDX, CSV or NDJSON file', { cause: e });
+    throw fileError(path, e, '--data', 'mnist, mnist:test, or a readable IDX, CSV or NDJSON file');
   }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
   if (head[0] === 0 && head[1] === 0) return 'idx';
   if (head[0] === 0x5b /* [ */) return 'ndjson';
   return 'csv';

@@ -10,8 +10,10 @@ import { readLines } from './readLines.js';
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
  * import { readCsv } from 'boltzflow';
- * for await (const r of readCsv('digits.csv')) console.log(r.where, r.values);
+ * writeFileSync('tiny.csv', 'a,b\n0,1\n1,0.5\n');
+ * for await (const r of readCsv('tiny.csv')) console.log(r.where, r.values); // tiny.csv line 2 Float32Array [0, 1] …
  * ```
  */
 export async function* readCsv(path: string): AsyncGenerator<DataRecord> {

