@@ -10,7 +10,7 @@ const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 
 usage:
   boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd] [--k K] [--lr X]
-                   [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
+                   [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
                    [--resume SNAPSHOT] [--backend auto|js] [--binarize none|threshold|stochastic]
                    [--limit N] [--snapshot-every STEPS] [--sample-steps K] [--json]
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy]

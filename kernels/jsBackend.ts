@@ -63,7 +63,7 @@ export const jsBackend: Backend = {
   columnSums(a, alpha, beta, out) {
     checkLength(out, a.cols, 'columnSums output');
     const cols = a.cols, d = a.data;
-    const acc = new Float64Array(cols);
+    const acc = scratchF64(cols).fill(0);
     for (let i = 0; i < a.rows; i++) {
       const o = i * cols;
       for (let j = 0; j < cols; j++) acc[j] += d[o + j];
@@ -130,8 +130,8 @@ function scale(c: Float32Array, beta: number): void {
 /** op(B) = B: each row of C is a combination of rows of B, weighted by the nonzeros of row i of op(A). */
 function gemmRowsOfB(transA: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
   const ad = a.data, bd = b.data, cd = c.data;
-  const idx = new Int32Array(k);
-  const val = new Float64Array(k);
+  const idx = scratchI32(k);
+  const val = scratchF64(k);
   const lda = a.cols;
   for (let i = 0; i < m; i++) {
     let nnz = 0;
@@ -207,6 +207,18 @@ function density(d: Float32Array): number {
   let nz = 0, seen = 0;
   for (let i = 0; i < d.length; i += stride, seen++) if (d[i] !== 0) nz++;
   return nz / seen;
+}
+
+// Scratch buffers, grown to the largest size asked for and then reused: no allocation per call.
+let f64 = new Float64Array(0);
+let i32 = new Int32Array(0);
+function scratchF64(n: number): Float64Array {
+  if (f64.length < n) f64 = new Float64Array(n);
+  return f64.subarray(0, n);
+}
+function scratchI32(n: number): Int32Array {
+  if (i32.length < n) i32 = new Int32Array(n);
+  return i32.subarray(0, n);
 }
 
 let scratch = new Float32Array(0);

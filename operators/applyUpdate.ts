@@ -8,10 +8,21 @@ import type { ParamBuffers, Statistics, StepEvent } from './phases.js';
 export interface ApplyUpdateOptions extends UpdateOptions {
   /** Velocity to continue from (a snapshot's optimiser state); copied. */
   initialVelocity?: ParamBuffers | null;
+  /**
+   * Factor on the learning rate at each step, given the 0-based index of the minibatch
+   * (e.g. `linearDecay(total)` for a rate falling to zero, as Tieleman (2008) trained PCD).
+   */
+  schedule?: (step: number) => number;
+}
+
+/** A schedule falling linearly from 1 at step 0 to 0 after `totalSteps` steps. */
+export function linearDecay(totalSteps: number): (step: number) => number {
+  return (step) => Math.max(0, 1 - step / totalSteps);
 }
 
 /**
- * Moves the parameters along the statistics: SGD with momentum and L2 weight decay,
+ * Moves the parameters along the statistics: SGD with momentum and L2 weight decay, at a
+ * learning rate optionally scaled by a `schedule`,
  * velocity ← momentum·velocity + learningRate·(gradient − weightDecay·W) (no decay on biases),
  * then parameters ← parameters + velocity. Emits one {@link StepEvent} per minibatch with the
  * metrics and a read-only view of the parameters. The velocity lives in the subscription.
@@ -29,8 +40,8 @@ export interface ApplyUpdateOptions extends UpdateOptions {
  * ```
  */
 export function applyUpdate(options: ApplyUpdateOptions): OperatorFunction<Statistics, StepEvent> {
-  const { initialVelocity, ...rest } = options;
-  const { learningRate, momentum, weightDecay } = parseWith(updateOptionsSchema, rest);
+  const { initialVelocity, schedule, ...rest } = options;
+  const { learningRate: baseRate, momentum, weightDecay } = parseWith(updateOptionsSchema, rest);
   return (source) =>
     defer(() => {
       let velocity: ParamBuffers | null = initialVelocity
@@ -49,6 +60,7 @@ export function applyUpdate(options: ApplyUpdateOptions): OperatorFunction<Stati
             visibleBias: new Float32Array(params.nVisible),
             hiddenBias: new Float32Array(params.nHidden),
           };
+          const learningRate = schedule ? baseRate * schedule(batch.step) : baseRate;
           const w = params.weights.data;
           const vw = velocity.weights.data;
           backend.axpby(learningRate, gradient.weights.data, momentum, vw);
@@ -71,7 +83,7 @@ export function applyUpdate(options: ApplyUpdateOptions): OperatorFunction<Stati
             index: batch.index,
             batchesPerEpoch: batch.batchesPerEpoch,
             batchSize: stats.batch.data.rows,
-            metrics: { ...stats.metrics, weightNorm },
+            metrics: { ...stats.metrics, weightNorm, learningRate },
             params,
             model,
             velocity,

@@ -5,7 +5,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { createRbm, rbmFromParams } from '../models/rbm.js';
-import { applyUpdate } from '../operators/applyUpdate.js';
+import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
@@ -75,6 +75,7 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
         learningRate: config.learningRate,
         momentum: config.momentum,
         weightDecay: config.weightDecay,
+        schedule: config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined,
         initialVelocity: resume?.velocity
           ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) }
           : null,

@@ -7,6 +7,7 @@ export const trainConfigFlags = {
   method: 'method',
   k: 'k',
   lr: 'learningRate',
+  'lr-schedule': 'learningRateSchedule',
   momentum: 'momentum',
   'weight-decay': 'weightDecay',
   batch: 'batchSize',

@@ -11,7 +11,9 @@ export const trainConfigSchema = z.strictObject({
   method: z.enum(['cd', 'pcd']).default('pcd'),
   /** Gibbs steps per minibatch. */
   k: z.int().min(1).max(100_000).default(1),
-  learningRate: z.number().positive().max(100).default(0.05),
+  learningRate: z.number().positive().max(100).default(0.1),
+  /** `constant`, or `linear`: falling to zero at the end of the last epoch (Tieleman 2008's PCD schedule). */
+  learningRateSchedule: z.enum(['constant', 'linear']).default('linear'),
   momentum: z.number().min(0).lt(1).default(0.5),
   weightDecay: z.number().min(0).max(1).default(1e-4),
   batchSize: z.int().min(1).max(1_000_000).default(100),

@@ -4,7 +4,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { exactGradient } from '../models/exactRbm.js';
 import { gibbsBuffers, gibbsChain, hiddenProbs, rbmFromParams } from '../models/rbm.js';
-import { applyUpdate } from '../operators/applyUpdate.js';
+import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
@@ -127,6 +127,28 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   t.true(Math.abs(events[1].w - (w1 + v2)) < 1e-6);
   const vb1 = 0.1, vb2 = 0.5 * 0.1 + 0.1;
   t.true(Math.abs(rbm.params.visibleBias[0] - (b0[0] + vb1 + vb2)) < 1e-6);
+});
+
+test('applyUpdate with a schedule scales the learning rate by schedule(step) and reports it', async (t) => {
+  const rbm = randomRbm(2, 1, 1, 0);
+  const gradient = { weights: Matrix.from([[1], [1]]), visibleBias: Float32Array.of(0, 0), hiddenBias: Float32Array.of(0) };
+  const stats = (step: number) => ({
+    model: rbm,
+    batch: { data: Matrix.zeros(1, 2), epoch: 0, index: step, batchesPerEpoch: 4, step },
+    gradient,
+    metrics: { reconstructionError: 0 },
+    persistentChains: null,
+  });
+  const events = await lastValueFrom(
+    from([0, 1, 2, 3].map(stats)).pipe(
+      applyUpdate({ learningRate: 0.2, schedule: linearDecay(4) }),
+      map((e) => ({ lr: e.metrics.learningRate, w: e.params.weights.data[0] })),
+      toArray(),
+    ),
+  );
+  t.deepEqual(events.map((e) => Math.round(e.lr * 1e6) / 1e6), [0.2, 0.15, 0.1, 0.05]);
+  t.true(Math.abs(events[3].w - 0.5) < 1e-6); // 0.2 + 0.15 + 0.1 + 0.05 with no momentum
+  t.is(linearDecay(10)(20), 0);
 });
 
 test('bad operator options and bad minibatches are BoltzflowErrors naming the field', async (t) => {

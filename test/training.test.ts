@@ -34,7 +34,7 @@ const settings = {
 for (const method of ['cd', 'pcd'] as const)
   test(`${method.toUpperCase()}-1 training raises the exact log-likelihood of bars-and-stripes by more than 1.5 nats`, async (t) => {
     const data = barsAndStripes();
-    const config = { ...settings[method], k: 1, momentum: 0.5, weightDecay: 0, seed: 3 };
+    const config = { ...settings[method], learningRateSchedule: 'constant' as const, k: 1, momentum: 0.5, weightDecay: 0, seed: 3 };
     const before = createRbm({ nVisible: 9, nHidden: config.nHidden, seed: 3, visibleMeans: columnMeans(data) });
     const start = exactLogLikelihood(before.params, data);
     const final = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
@@ -61,10 +61,10 @@ test('the same seed gives the same weights, byte for byte; another seed does not
   t.false(a.equals(c));
 });
 
-for (const method of ['cd', 'pcd'] as const)
+for (const [method, learningRateSchedule] of [['cd', 'constant'], ['pcd', 'constant'], ['pcd', 'linear']] as const)
   for (const at of [7, 10]) // mid-epoch (5 minibatches per epoch: 90 rows / 20) and an epoch end
-    test(`${method.toUpperCase()}: resuming from the snapshot after step ${at} gives the same final state, byte for byte`, async (t) => {
-      const config = parseWith(trainConfigSchema, { ...base, method });
+    test(`${method.toUpperCase()}, ${learningRateSchedule} learning rate: resuming from the snapshot after step ${at} gives the same final state, byte for byte`, async (t) => {
+      const config = parseWith(trainConfigSchema, { ...base, method, learningRateSchedule });
       let saved: Snapshot | null = null;
       const straight = await lastValueFrom(
         trainRbm({ data, config }).pipe(
