@@ -17,7 +17,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const dataset = await loadDataset(flags.data, { binarize, seed: flags.seed, limit: flags.limit });
   if (dataset.data.cols !== snap.nVisible)
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.cols} values per record`, `${snap.nVisible} values per record, as the model has`);
-  const rbm = snapshotModel(snap, selectBackend(flags.backend), flags.seed);
+  const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
   const values =
     flags.metric === 'pseudo-likelihood'

@@ -24,7 +24,7 @@ export async function sampleCommand(args: readonly string[]): Promise<void> {
     throw new BoltzflowError('--out', flags.out, 'a file ending in .png, .csv, .ndjson or .jsonl');
   if (ext === '.png' && !snap.data.imageShape)
     throw new BoltzflowError('--out', flags.out, 'a .csv or .ndjson file (the model was not trained on images)');
-  const rbm = snapshotModel(snap, selectBackend(flags.backend), flags.seed);
+  const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
   const { probs } = sampleRbm(rbm, { n: flags.n, steps: flags.steps });
   if (flags.out && ext === '.png') {

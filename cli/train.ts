@@ -3,6 +3,7 @@ import { fromEvent, lastValueFrom, takeUntil, tap } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 import { rbmFilters, rbmFromParams } from '../models/rbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import type { StepEvent } from '../operators/phases.js';
@@ -45,7 +46,9 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   }
   const out = flags.out ?? (flags.resume ? dirname(flags.resume) : 'runs/rbm');
   const dataName = flags.data ?? resume?.data.name ?? 'mnist';
-  const binarize = resume ? resume.data.binarize : flags.binarize;
+  if (resume && flags.binarize && flags.binarize !== resume.data.binarize)
+    throw new BoltzflowError('--binarize', flags.binarize, `"${resume.data.binarize}", as the resumed run's data (or no --binarize)`);
+  const binarize = resume?.data.binarize ?? flags.binarize ?? 'none';
 
   const loadStart = performance.now();
   const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows });
@@ -57,7 +60,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const json = flags.json;
   const header = {
     event: 'start',
-    backend: config.backend === 'auto' ? (process.env.BOLTZFLOW_BACKEND ?? 'js') : config.backend,
+    backend: selectBackend(config.backend).name,
     model: `rbm ${dataset.data.cols}→${config.nHidden}`,
     config,
     data,
@@ -67,7 +70,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   if (json) emit(header);
   else {
     say(`boltzflow train · backend ${header.backend} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`);
-    say(`  lr ${config.learningRate} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`);
+    say(`  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`);
     say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}), loaded in ${seconds(performance.now() - loadStart)}`);
     if (resume) say(`  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`);
     say(`  snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);

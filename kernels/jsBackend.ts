@@ -1,9 +1,8 @@
-import type { Backend, Vec } from './Backend.js';
+import type { Backend } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { Matrix } from './Matrix.js';
 
 
-import type { Rng } from './Rng.js';
 
 /**
  * The pure-TypeScript reference backend. Every faster backend is tested against it.

@@ -41,7 +41,7 @@ export function exactLogLikelihood(params: RbmParams, data: Matrix, logZ = exact
  */
 export function exactGradient(params: RbmParams, data: Matrix): RbmGradient {
   checkData(params, data);
-  const { nVisible: nv, nHidden: nh, weights, visibleBias, hiddenBias } = params;
+  const { nVisible: nv, nHidden: nh, weights, hiddenBias } = params;
   const model = enumerate(params, true).moments!;
   const g: RbmGradient = {
     weights: new Float64Array(nv * nh),

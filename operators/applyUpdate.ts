@@ -1,6 +1,6 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { Matrix } from '../kernels/Matrix.js';
+import { zeroRbmParams } from '../models/rbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { updateOptionsSchema, type UpdateOptions } from '../schemas/updateOptions.js';
 import type { ParamBuffers, Statistics, StepEvent } from './phases.js';
@@ -55,11 +55,7 @@ export function applyUpdate(options: ApplyUpdateOptions): OperatorFunction<Stati
         map((stats): StepEvent => {
           const { model, gradient, batch } = stats;
           const { backend, params } = model;
-          velocity ??= {
-            weights: Matrix.zeros(params.nVisible, params.nHidden),
-            visibleBias: new Float32Array(params.nVisible),
-            hiddenBias: new Float32Array(params.nHidden),
-          };
+          velocity ??= zeroRbmParams(params.nVisible, params.nHidden);
           const learningRate = schedule ? baseRate * schedule(batch.step) : baseRate;
           const w = params.weights.data;
           const vw = velocity.weights.data;

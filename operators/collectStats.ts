@@ -1,5 +1,5 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
-import { Matrix } from '../kernels/Matrix.js';
+import { zeroRbmParams } from '../models/rbm.js';
 import type { NegativePhase, ParamBuffers, Statistics } from './phases.js';
 
 /**
@@ -27,11 +27,7 @@ export function collectStats(): OperatorFunction<NegativePhase, Statistics> {
         map((neg): Statistics => {
           const { model, visible, hiddenProbs, negativeVisible, negativeHiddenProbs, reconstruction } = neg;
           const { backend, params } = model;
-          gradient ??= {
-            weights: Matrix.zeros(params.nVisible, params.nHidden),
-            visibleBias: new Float32Array(params.nVisible),
-            hiddenBias: new Float32Array(params.nHidden),
-          };
+          gradient ??= zeroRbmParams(params.nVisible, params.nHidden);
           const b = visible.rows, n = negativeVisible.rows;
           backend.gemm(true, false, 1 / b, visible, hiddenProbs, 0, gradient.weights);
           backend.gemm(true, false, -1 / n, negativeVisible, negativeHiddenProbs, 1, gradient.weights);

@@ -2,9 +2,8 @@ import { defer, from, type Observable } from 'rxjs';
 import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
-import { Rng } from '../kernels/Rng.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { createRbm, rbmFromParams } from '../models/rbm.js';
+import { createRbm } from '../models/rbm.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
@@ -14,6 +13,7 @@ import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { minibatches } from '../sources/minibatches.js';
+import { snapshotModel } from '../sources/readSnapshot.js';
 
 export interface TrainRbmOptions {
   /** Training data, one row per example, values in [0, 1]. */
@@ -50,17 +50,7 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
   const backend = selectBackend(config.backend);
   return defer(() => {
     const model = resume
-      ? rbmFromParams(
-          {
-            nVisible: resume.nVisible,
-            nHidden: resume.nHidden,
-            weights: new Matrix(resume.nVisible, resume.nHidden, resume.params.weights.slice()),
-            visibleBias: resume.params.visibleBias.slice(),
-            hiddenBias: resume.params.hiddenBias.slice(),
-          },
-          Rng.fromState(resume.rng),
-          backend,
-        )
+      ? snapshotModel(resume, { backend, copy: true })
       : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
     return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(

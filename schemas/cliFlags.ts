@@ -27,7 +27,8 @@ export const trainFlagsSchema = z.strictObject({
   /** Default `runs/rbm`, or the resumed snapshot's folder. */
   out: z.string().min(1).optional(),
   resume: z.string().min(1).optional(),
-  binarize: binarize.default('none'),
+  /** Default `none`, or the resumed run's. */
+  binarize: binarize.optional(),
   limit: count(1).optional(),
   'sample-steps': count(0).default(1000),
   json: z.boolean().default(false),

@@ -59,11 +59,17 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     if (idx.header.dims.length === 3) imageShape = [idx.header.dims[1], idx.header.dims[2]];
   } else records = format === 'csv' ? readCsv(path) : readNdjson(path);
 
-  const rows: Float32Array[] = [];
+  // Rows are copied into one buffer, sized from the IDX header when known and doubled otherwise,
+  // so that the records themselves are garbage at once (peak memory ≈ the data set, not twice it).
+  let buffer = new Float32Array(0);
+  let rows = 0;
   let cols = -1;
   for await (const r of records) {
-    if (rows.length >= limit) break;
-    if (cols < 0) cols = r.values.length;
+    if (rows >= limit) break;
+    if (cols < 0) {
+      cols = r.values.length;
+      buffer = new Float32Array(Math.min(limit, expectedRows ?? 1024) * cols);
+    }
     if (r.values.length !== cols)
       throw new BoltzflowError(r.where, `${r.values.length} values`, `${cols} values, as in the first record`);
     for (let i = 0; i < cols; i++) {
@@ -71,12 +77,17 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       if (!(x >= 0 && x <= 1))
         throw new BoltzflowError(`${r.where}, value ${i}`, x, 'a value in [0, 1] (Bernoulli visible units)');
     }
-    rows.push(r.values);
+    if ((rows + 1) * cols > buffer.length) {
+      const grown = new Float32Array(Math.max(buffer.length * 2, (rows + 1) * cols));
+      grown.set(buffer);
+      buffer = grown;
+    }
+    buffer.set(r.values, rows * cols);
+    rows++;
   }
-  if (rows.length === 0 || cols === 0)
+  if (rows === 0 || cols === 0)
     throw new BoltzflowError(spec, expectedRows === 0 ? 'no records' : 'no values', 'at least one record with at least one value');
-  const data = Matrix.zeros(rows.length, cols);
-  rows.forEach((r, i) => data.data.set(r, i * cols));
+  const data = new Matrix(rows, cols, buffer.length === rows * cols ? buffer : buffer.slice(0, rows * cols));
   if (binarize === 'threshold') for (let i = 0; i < data.data.length; i++) data.data[i] = data.data[i] > 0.5 ? 1 : 0;
   else if (binarize === 'stochastic') {
     const rng = Rng.fromSeed(seed);

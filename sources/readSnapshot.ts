@@ -17,7 +17,7 @@ export const MAX_SNAPSHOT_BYTES = 1 << 30;
  * ```ts
  * import { readSnapshot, snapshotModel } from 'boltzflow';
  * const snap = await readSnapshot('runs/mnist/snapshot.msgpack');
- * const rbm = snapshotModel(snap);
+ * const rbm = snapshotModel(snap, { seed: 1 });
  * ```
  */
 export async function readSnapshot(path: string): Promise<Snapshot> {
@@ -32,15 +32,25 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
   return decodeSnapshot(bytes, path);
 }
 
-/** The trained RBM in a snapshot, with a generator seeded by `seed` (or the snapshot's own state). */
-export function snapshotModel(snap: Snapshot, backend?: Backend, seed?: number): Rbm {
+export interface SnapshotModelOptions {
+  backend?: Backend;
+  /** Seed a fresh generator; by default the model continues the snapshot's generator state. */
+  seed?: number;
+  /** Copy the parameters (for training, which writes them); by default they are views of the snapshot. */
+  copy?: boolean;
+}
+
+/** The RBM in a snapshot: its parameters, a generator and a backend. */
+export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}): Rbm {
+  const { backend, seed, copy = false } = options;
+  const own = (a: Float32Array) => (copy ? a.slice() : a);
   return rbmFromParams(
     {
       nVisible: snap.nVisible,
       nHidden: snap.nHidden,
-      weights: new Matrix(snap.nVisible, snap.nHidden, snap.params.weights),
-      visibleBias: snap.params.visibleBias,
-      hiddenBias: snap.params.hiddenBias,
+      weights: new Matrix(snap.nVisible, snap.nHidden, own(snap.params.weights)),
+      visibleBias: own(snap.params.visibleBias),
+      hiddenBias: own(snap.params.hiddenBias),
     },
     seed === undefined ? Rng.fromState(snap.rng) : Rng.fromSeed(seed),
     backend,

@@ -81,6 +81,15 @@ test('loadDataset: ragged records and values outside [0, 1] are refused with the
   t.deepEqual(d.imageShape, [2, 2]);
 });
 
+test('loadDataset keeps every row, in order, when a text file outgrows its first buffer (3,000 rows)', async (t) => {
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify([(i % 1000) / 1000, 1 - (i % 7) / 7]));
+  const d = await loadDataset(file('many.ndjson', lines.join('\n')));
+  t.is(d.data.rows, 3000);
+  t.is(d.data.data.length, 6000);
+  for (const i of [0, 1023, 1024, 2047, 2048, 2999]) t.deepEqual(Array.from(d.data.row(i)), JSON.parse(lines[i]).map((x: number) => Math.fround(x)));
+  t.is((await loadDataset(file('many2.ndjson', lines.join('\n')), { limit: 1500 })).data.rows, 1500);
+});
+
 test('minibatches: every row once per epoch, a short last batch, the order fixed by (seed, epoch)', async (t) => {
   const data = Matrix.from(Array.from({ length: 10 }, (_, i) => [i]));
   const run = (seed: number, start?: { epoch: number; index: number }) =>
