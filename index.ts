@@ -13,14 +13,23 @@ export * from './models/exactRbm.js';
 export * from './models/pseudoLikelihood.js';
 export * from './models/reconstructionError.js';
 export * from './models/sampleRbm.js';
+export * from './models/ais.js';
+export * from './models/logProbability.js';
 
 export type * from './operators/phases.js';
 export * from './operators/clampVisible.js';
 export * from './operators/gibbsStep.js';
 export * from './operators/collectStats.js';
 export * from './operators/applyUpdate.js';
+export * from './operators/withMetrics.js';
+export * from './operators/heldOutMetric.js';
+export * from './operators/withPseudoLikelihood.js';
+export * from './operators/withReconstructionError.js';
+export * from './operators/withFreeEnergyGap.js';
+export * from './operators/withAisEstimate.js';
 
 export * from './pipelines/trainRbm.js';
+export * from './pipelines/estimateLogPartition.js';
 
 export * from './schemas/parseWith.js';
 export * from './schemas/trainConfig.js';

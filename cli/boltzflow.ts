@@ -13,8 +13,8 @@ usage:
                    [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
                    [--resume SNAPSHOT] [--backend auto|js] [--binarize none|threshold|stochastic]
                    [--limit N] [--snapshot-every STEPS] [--sample-steps K] [--json]
-  boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy]
-                   [--binarize …] [--limit N] [--seed S] [--json]
+  boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
+                   [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
 
 PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1].

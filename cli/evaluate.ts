@@ -1,15 +1,29 @@
+import { lastValueFrom, tap, filter } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
+import { aisBetas, baseRateBias, type AisEstimate } from '../models/ais.js';
+import { exactLogPartition, MAX_ENUMERATED_UNITS } from '../models/exactRbm.js';
 import { freeEnergy } from '../models/freeEnergy.js';
+import { logProbability, mean } from '../models/logProbability.js';
 import { pseudoLikelihood } from '../models/pseudoLikelihood.js';
+import type { Rbm } from '../models/rbm.js';
 import { reconstructionError } from '../models/reconstructionError.js';
+import { estimateLogPartition } from '../pipelines/estimateLogPartition.js';
 import { evalFlagsSchema } from '../schemas/cliFlags.js';
+import type { Matrix } from '../kernels/Matrix.js';
+import { seconds } from '../sinks/progressSink.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 
-/** `boltzflow eval`: a metric of a trained model on a data set, mean and spread over its rows. */
+type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
+
+/**
+ * `boltzflow eval`: a metric of a trained model on a data set, its mean and spread over the rows.
+ * `exact` and `ais` give the mean log-probability ln P(v) = −F(v) − ln Z, with ln Z from
+ * enumeration or from annealed importance sampling (whose base rate fits `--data`).
+ */
 export async function evalCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, evalFlagsSchema, Object.keys(evalFlagsSchema.shape));
   const snap = await readSnapshot(flags.model);
@@ -19,30 +33,82 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.cols} values per record`, `${snap.nVisible} values per record, as the model has`);
   const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
-  const values =
-    flags.metric === 'pseudo-likelihood'
-      ? pseudoLikelihood(rbm, dataset.data)
-      : flags.metric === 'reconstruction'
-        ? reconstructionError(rbm, dataset.data)
-        : freeEnergy(rbm, dataset.data);
+  let extra: Record<string, unknown> = {};
+  let values: Float64Array;
+  if (flags.metric === 'exact') {
+    const smaller = Math.min(snap.nVisible, snap.nHidden);
+    if (smaller > MAX_ENUMERATED_UNITS)
+      throw new BoltzflowError('--metric', 'exact', `a model with at most ${MAX_ENUMERATED_UNITS} units in its smaller layer (this one has ${smaller}); use --metric ais`);
+    const logZ = exactLogPartition(rbm.params);
+    values = logProbability(rbm, dataset.data, logZ);
+    extra = { logZ };
+  } else if (flags.metric === 'ais') {
+    const estimate = await runAis(rbm, dataset.data, flags);
+    values = logProbability(rbm, dataset.data, estimate.logZ);
+    const shift = (logZ: number) => mean(values) + estimate.logZ - logZ;
+    extra = {
+      logZ: estimate.logZ,
+      logZLow: estimate.logZLow,
+      logZHigh: estimate.logZHigh,
+      valueLow: shift(estimate.logZHigh),
+      valueHigh: shift(estimate.logZLow),
+      runs: estimate.runs,
+      steps: estimate.steps,
+    };
+  } else
+    values =
+      flags.metric === 'pseudo-likelihood'
+        ? pseudoLikelihood(rbm, dataset.data)
+        : flags.metric === 'reconstruction'
+          ? reconstructionError(rbm, dataset.data)
+          : freeEnergy(rbm, dataset.data);
   const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
+  const value = mean(values);
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
   const summary = {
     event: 'summary',
     metric: flags.metric,
-    value: mean,
+    value,
     sd,
     standardError: sd / Math.sqrt(n),
     n,
+    ...extra,
     model: flags.model,
     data: dataset.name,
     binarize,
     seconds: Math.round(performance.now() - start) / 1000,
   };
   if (flags.json) emit(summary);
-  else
-    say(
-      `${flags.metric} of ${flags.model} on ${dataset.name} (${n} rows): ${mean.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`,
-    );
+  else {
+    const what = flags.metric === 'exact' || flags.metric === 'ais' ? `log-probability (${flags.metric})` : flags.metric;
+    say(`${what} of ${flags.model} on ${dataset.name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`);
+    if (flags.metric === 'exact') say(`  ln Z = ${(extra.logZ as number).toFixed(4)} (exact, by enumeration)`);
+    if (flags.metric === 'ais')
+      say(
+        `  ln Z ≈ ${(extra.logZ as number).toFixed(3)}, ±3σ range [${(extra.logZLow as number).toFixed(3)}, ${(extra.logZHigh as number).toFixed(3)}] ` +
+          `(${flags['ais-runs']} runs, ${flags['ais-steps']} steps); log-probability range [${(extra.valueLow as number).toFixed(3)}, ${(extra.valueHigh as number).toFixed(3)}]`,
+      );
+  }
+}
+
+async function runAis(rbm: Rbm, data: Matrix, flags: EvalFlags): Promise<AisEstimate> {
+  const start = performance.now();
+  let lastPrint = start;
+  let estimate: AisEstimate | null = null;
+  await lastValueFrom(
+    estimateLogPartition(rbm, { baseVisibleBias: baseRateBias(data), betas: aisBetas(flags['ais-steps']), runs: flags['ais-runs'], seed: flags.seed }).pipe(
+      tap((e) => {
+        if (e.event === 'result') estimate = e.estimate;
+        else if (flags.json) emit({ event: 'progress', done: e.done, steps: e.steps });
+        else if (performance.now() - lastPrint > 2000) {
+          lastPrint = performance.now();
+          const eta = ((lastPrint - start) / e.done) * (e.steps - e.done);
+          say(`AIS ${Math.round((100 * e.done) / e.steps)}% (${e.done}/${e.steps} steps) · ETA ${seconds(eta)}`);
+        }
+      }),
+      filter(() => false),
+    ),
+    { defaultValue: null },
+  );
+  return estimate!;
 }

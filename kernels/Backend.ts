@@ -33,8 +33,8 @@ export interface Backend {
   columnSums(a: Matrix, alpha: number, beta: number, out: Float32Array): void;
   /** out[i] ← Σⱼ a[i,j]·v[j]. */
   rowDots(a: Matrix, v: Vec, out: Float32Array | Float64Array): void;
-  /** out[i] ← Σⱼ softplus(x[i,j] + bias[j]), softplus(z) = ln(1 + eᶻ), computed without overflow. */
-  softplusRowSums(x: Matrix, bias: Vec, out: Float32Array | Float64Array): void;
+  /** out[i] ← Σⱼ softplus(beta·(x[i,j] + bias[j])), softplus(z) = ln(1 + eᶻ), computed without overflow. */
+  softplusRowSums(x: Matrix, bias: Vec, beta: number, out: Float32Array | Float64Array): void;
   /** y ← alpha·x + beta·y. */
   axpby(alpha: number, x: Vec, beta: number, y: Float32Array): void;
   /** Σᵢ a[i]·b[i]. */

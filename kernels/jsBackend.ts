@@ -82,7 +82,7 @@ export const jsBackend: Backend = {
     }
   },
 
-  softplusRowSums(x, bias, out) {
+  softplusRowSums(x, bias, beta, out) {
     checkLength(bias, x.cols, 'bias');
     checkLength(out, x.rows, 'softplusRowSums output');
     const cols = x.cols, d = x.data;
@@ -90,7 +90,7 @@ export const jsBackend: Backend = {
       const o = i * cols;
       let s = 0;
       for (let j = 0; j < cols; j++) {
-        const z = d[o + j] + bias[j];
+        const z = beta * (d[o + j] + bias[j]);
         s += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
       }
       out[i] = s;

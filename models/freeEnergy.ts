@@ -20,7 +20,7 @@ export function freeEnergy(
 ): Float64Array {
   const { backend, params } = rbm;
   backend.gemm(false, false, 1, v, params.weights, 0, scratch);
-  backend.softplusRowSums(scratch, params.hiddenBias, out);
+  backend.softplusRowSums(scratch, params.hiddenBias, 1, out);
   const vb = new Float64Array(v.rows);
   backend.rowDots(v, params.visibleBias, vb);
   for (let i = 0; i < v.rows; i++) out[i] = -vb[i] - out[i];

@@ -38,7 +38,10 @@ export const trainFlagsSchema = z.strictObject({
 export const evalFlagsSchema = z.strictObject({
   model: z.string().min(1),
   data: z.string().min(1),
-  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy']).default('pseudo-likelihood'),
+  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy', 'exact', 'ais']).default('pseudo-likelihood'),
+  /** AIS: annealing runs, and steps (Salakhutdinov & Murray's 14,500 by default). */
+  'ais-runs': count(2).default(100),
+  'ais-steps': count(3).default(14_500),
   binarize: binarize.optional(),
   limit: count(1).optional(),
   seed: z.int().min(0).max(0xffffffff).default(1),

@@ -68,6 +68,25 @@ test('eval --json gives each metric as `value` in a summary object', async (t) =
   t.true(values['pseudo-likelihood'] <= 0);
 });
 
+test('eval --metric exact and --metric ais: mean log-probability as `value`, ln Z, and AIS progress events', (t) => {
+  const out = join(dir, 'loglik-run');
+  t.is(train(out, '--epochs', '2').code, 0);
+  const model = join(out, 'snapshot.msgpack');
+  const exact = cli('eval', '--model', model, '--data', csv, '--metric', 'exact', '--json');
+  t.is(exact.code, 0, exact.stderr);
+  const [e] = exact.lines();
+  t.true(e.value < 0 && Number.isFinite(e.logZ));
+  const ais = cli('eval', '--model', model, '--data', csv, '--metric', 'ais', '--ais-steps', '1000', '--ais-runs', '50', '--json');
+  t.is(ais.code, 0, ais.stderr);
+  const lines = ais.lines();
+  t.true(lines.filter((l) => l.event === 'progress').length >= 50);
+  const a = lines.at(-1);
+  t.is(a.event, 'summary');
+  t.true(a.logZLow <= e.logZ && e.logZ <= a.logZHigh, `${e.logZ} in [${a.logZLow}, ${a.logZHigh}]`);
+  t.true(Math.abs(a.value - e.value) < 0.1);
+  t.true(a.valueLow <= a.value && a.value <= a.valueHigh);
+});
+
 test('sample writes PNG, CSV, or NDJSON arrays on stdout', (t) => {
   const out = join(dir, 'sample-run');
   t.is(train(out, '--epochs', '1').code, 0);

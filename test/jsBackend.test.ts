@@ -87,10 +87,12 @@ test('columnSums, rowDots, dot, squaredDistance and axpby agree with hand-comput
   t.deepEqual([...y], [6.5, 8.5]);
 });
 
-test('softplusRowSums equals Σ ln(1 + e^(x + bias)) and does not overflow at ±1000', (t) => {
+test('softplusRowSums equals Σ ln(1 + e^(β(x + bias))) and does not overflow at ±1000', (t) => {
   const x = Matrix.from([[0, 1, -2], [1000, -1000, 30]]);
   const out = new Float64Array(2);
-  be.softplusRowSums(x, Float32Array.of(0, 0.5, 0), out);
+  be.softplusRowSums(x, Float32Array.of(0, 0.5, 0), 1, out);
   t.true(Math.abs(out[0] - (Math.log(2) + Math.log1p(Math.exp(1.5)) + Math.log1p(Math.exp(-2)))) < 1e-12);
   t.true(Math.abs(out[1] - (1000 + Math.log1p(Math.exp(-999.5)) + 30 + Math.log1p(Math.exp(-30)))) < 1e-9);
+  be.softplusRowSums(x, Float32Array.of(0, 0.5, 0), 0.5, out);
+  t.true(Math.abs(out[0] - (Math.log(2) + Math.log1p(Math.exp(0.75)) + Math.log1p(Math.exp(-1)))) < 1e-12);
 });

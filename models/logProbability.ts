@@ -1,0 +1,27 @@
+import type { Matrix } from '../kernels/Matrix.js';
+import { freeEnergy } from './freeEnergy.js';
+import type { Rbm } from './rbm.js';
+
+/**
+ * ln P(v) = −F(v) − ln Z for each row of `v`, given ln Z (exact, or an AIS estimate).
+ *
+ * @example
+ * ```ts
+ * import { createRbm, exactLogPartition, logProbability, Matrix } from 'boltzflow';
+ * const rbm = createRbm({ nVisible: 4, nHidden: 2, seed: 1 });
+ * const lp = logProbability(rbm, Matrix.from([[1, 0, 1, 0]]), exactLogPartition(rbm.params));
+ * console.log(lp[0]); // ≈ −4 ln 2 = −2.77 for near-zero weights
+ * ```
+ */
+export function logProbability(rbm: Rbm, v: Matrix, logZ: number): Float64Array {
+  const f = freeEnergy(rbm, v);
+  for (let i = 0; i < f.length; i++) f[i] = -f[i] - logZ;
+  return f;
+}
+
+/** The mean of an array (float64). */
+export function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / values.length;
+}
