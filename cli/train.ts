@@ -1,5 +1,8 @@
 import { dirname, join } from 'node:path';
-import { fromEvent, lastValueFrom, takeUntil, tap } from 'rxjs';
+import { fromEvent, identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { Matrix } from '../kernels/Matrix.js';
+import { withFreeEnergyGap } from '../operators/withFreeEnergyGap.js';
+import { withPseudoLikelihood } from '../operators/withPseudoLikelihood.js';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
@@ -54,6 +57,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows });
   if (resume && dataset.data.rows !== resume.data.rows)
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
+  const taps = await metricTaps(flags, dataset.data, binarize, config.seed);
   const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 
@@ -84,6 +88,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   await lastValueFrom(
     steps$.pipe(
       takeUntil(interrupt$),
+      taps,
       snapshotSink({ dir: out, config, data, every: config.snapshotEvery }),
       metricsSink(join(out, 'metrics.ndjson')),
       json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
@@ -133,6 +138,26 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
   }
+}
+
+/** `--validation PATH --eval-every N`: held-out pseudo-likelihood and the free-energy gap (1,000 rows of each set). */
+async function metricTaps(
+  flags: { validation?: string; 'eval-every'?: number },
+  train: Matrix,
+  binarize: DataInfo['binarize'],
+  seed: number,
+): Promise<MonoTypeOperatorFunction<StepEvent>> {
+  if (!flags.validation && !flags['eval-every']) return identity;
+  if (!flags.validation) throw new BoltzflowError('--validation', undefined, 'a data set to evaluate on, with --eval-every');
+  const every = flags['eval-every'] ?? Math.ceil(train.rows / 100);
+  const validation = (await loadDataset(flags.validation, { binarize, seed: seed + 1, limit: 1000 })).data;
+  if (validation.cols !== train.cols)
+    throw new BoltzflowError('--validation', `${validation.cols} values per record`, `${train.cols}, as the training data`);
+  return (source) =>
+    source.pipe(
+      withPseudoLikelihood({ data: validation, every, seed }),
+      withFreeEnergyGap({ train: train.topRows(Math.min(1000, train.rows)), validation, every }),
+    );
 }
 
 function configFieldToFlag(path: readonly PropertyKey[]): string {

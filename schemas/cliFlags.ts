@@ -31,6 +31,9 @@ export const trainFlagsSchema = z.strictObject({
   binarize: binarize.optional(),
   limit: count(1).optional(),
   'sample-steps': count(0).default(1000),
+  /** Held-out data for the metric taps (pseudo-likelihood, free-energy gap), and how often (steps). */
+  validation: z.string().min(1).optional(),
+  'eval-every': count(1).optional(),
   json: z.boolean().default(false),
 });
 

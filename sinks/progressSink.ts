@@ -14,8 +14,9 @@ export interface ProgressSinkOptions {
 
 /**
  * Prints progress for people: epoch, minibatch, samples/s, ETA and the reconstruction error
- * averaged since the last line; and one line per finished epoch with its time and mean
- * reconstruction error. Events pass through unchanged.
+ * averaged since the last line; and one line per finished epoch with its time, mean
+ * reconstruction error and, when metric taps add them, the latest held-out pseudo-likelihood
+ * and free-energy gap. Events pass through unchanged.
  *
  * @example
  * ```ts
@@ -34,6 +35,7 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
       const start = performance.now();
       let epochStart = start, lastPrint = start, samples = 0, firstStep = -1;
       let windowSum = 0, windowN = 0, epochSum = 0, epochN = 0;
+      let heldOut = '';
       return source.pipe(
         tap((e) => {
           const now = performance.now();
@@ -45,9 +47,10 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
           epochSum += recon * e.batchSize;
           epochN += e.batchSize;
           const rate = samples / ((now - start) / 1000);
+          if ('pseudoLikelihood' in e.metrics || 'freeEnergyGap' in e.metrics) heldOut = heldOutText(e.metrics);
           const endOfEpoch = e.index === e.batchesPerEpoch - 1;
           if (endOfEpoch) {
-            const line = `epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean recon ${(epochSum / epochN).toFixed(3)}`;
+            const line = `epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean recon ${(epochSum / epochN).toFixed(3)}${heldOut}`;
             write(inPlace ? `\r\x1b[K${line}\n` : `${line}\n`);
             epochStart = lastPrint = now;
             epochSum = epochN = windowSum = windowN = 0;
@@ -65,6 +68,14 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
         }),
       );
     });
+}
+
+/** The latest held-out metrics (from the metric taps), for the epoch line. */
+function heldOutText(m: Readonly<Record<string, number>>): string {
+  let s = '';
+  if (m.pseudoLikelihood !== undefined) s += ` · held-out PL ${m.pseudoLikelihood.toFixed(2)}`;
+  if (m.freeEnergyGap !== undefined) s += ` · free-energy gap ${m.freeEnergyGap.toFixed(2)}`;
+  return s;
 }
 
 /** "1h02m", "3m05s", "12.3s". */

@@ -68,6 +68,16 @@ test('eval --json gives each metric as `value` in a summary object', async (t) =
   t.true(values['pseudo-likelihood'] <= 0);
 });
 
+test('train --validation --eval-every taps held-out pseudo-likelihood and the free-energy gap every N steps', (t) => {
+  const r = train(join(dir, 'taps'), '--epochs', '2', '--validation', csv, '--eval-every', '4');
+  t.is(r.code, 0, r.stderr);
+  const steps = r.lines().filter((l) => l.event === 'step');
+  t.deepEqual(steps.filter((s) => 'pseudoLikelihood' in s).map((s) => s.step), [4, 8, 12]);
+  t.true(steps.filter((s) => 'freeEnergyGap' in s).every((s) => Math.abs(s.freeEnergyGap - (s.freeEnergyValidation - s.freeEnergyTrain)) < 1e-9));
+  const human = cli('train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--out', join(dir, 'taps2'), '--sample-steps', '0', '--validation', csv, '--eval-every', '6');
+  t.regex(human.stderr, /epoch 1\/1 done in .* · held-out PL -?\d+\.\d\d · free-energy gap -?\d+\.\d\d\n/);
+});
+
 test('eval --metric exact and --metric ais: mean log-probability as `value`, ln Z, and AIS progress events', (t) => {
   const out = join(dir, 'loglik-run');
   t.is(train(out, '--epochs', '2').code, 0);
