@@ -6,6 +6,7 @@ export type * from './kernels/Backend.js';
 export * from './kernels/jsBackend.js';
 export * from './kernels/selectBackend.js';
 export * from './kernels/reusableMatrix.js';
+export * from './kernels/glauber.js';
 
 export * from './models/rbm.js';
 export * from './models/freeEnergy.js';
@@ -15,12 +16,19 @@ export * from './models/reconstructionError.js';
 export * from './models/sampleRbm.js';
 export * from './models/ais.js';
 export * from './models/logProbability.js';
+export * from './models/bm.js';
+export * from './models/exactBm.js';
+export * from './models/bmPhases.js';
+export * from './models/hopfield.js';
+export * from './models/completePattern.js';
+export * from './models/annealMinimum.js';
 
 export type * from './operators/phases.js';
 export * from './operators/clampVisible.js';
 export * from './operators/gibbsStep.js';
 export * from './operators/collectStats.js';
 export * from './operators/applyUpdate.js';
+export * from './operators/anneal.js';
 export * from './operators/withMetrics.js';
 export * from './operators/heldOutMetric.js';
 export * from './operators/withPseudoLikelihood.js';
@@ -30,11 +38,13 @@ export * from './operators/withAisEstimate.js';
 
 export * from './pipelines/trainRbm.js';
 export * from './pipelines/estimateLogPartition.js';
+export * from './pipelines/trainEncoder.js';
 
 export * from './schemas/parseWith.js';
 export * from './schemas/trainConfig.js';
 export * from './schemas/gibbsOptions.js';
 export * from './schemas/updateOptions.js';
+export * from './schemas/clampOptions.js';
 export * from './schemas/snapshot.js';
 
 export * from './sources/DataRecord.js';

@@ -5,6 +5,7 @@ import { evalCommand } from './evaluate.js';
 import { say } from './output.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
+import { encoderCommand } from './encoder.js';
 
 const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 
@@ -17,6 +18,8 @@ usage:
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
+  boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]
+                   [--repeats N] [--json]
 
 PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1].
 With --json, stdout is NDJSON: one event per line and a final {"event":"summary",…}.
@@ -26,6 +29,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
   train: trainCommand,
   eval: evalCommand,
   sample: sampleCommand,
+  encoder: encoderCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -40,7 +44,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const run = commands[command];
-  if (!run) throw new BoltzflowError('command', command, 'one of train, eval, sample, help');
+  if (!run) throw new BoltzflowError('command', command, 'one of train, eval, sample, encoder, help');
   await run(args);
   return 0;
 }

@@ -1,12 +1,15 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { Backend } from '../kernels/Backend.js';
+import { jsBackend } from '../kernels/jsBackend.js';
+import { Matrix } from '../kernels/Matrix.js';
 import { zeroRbmParams } from '../models/rbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { updateOptionsSchema, type UpdateOptions } from '../schemas/updateOptions.js';
-import type { ParamBuffers, Statistics, StepEvent } from './phases.js';
+import type { BmBuffers, BmStatistics, BmStepEvent, ParamBuffers, Statistics, StepEvent, StepOf } from './phases.js';
 
 export interface ApplyUpdateOptions extends UpdateOptions {
-  /** Velocity to continue from (a snapshot's optimiser state); copied. */
+  /** Velocity to continue from (a snapshot's optimiser state); copied. RBMs only. */
   initialVelocity?: ParamBuffers | null;
   /**
    * Factor on the learning rate at each step, given the 0-based index of the minibatch
@@ -21,13 +24,15 @@ export function linearDecay(totalSteps: number): (step: number) => number {
 }
 
 /**
- * Moves the parameters along the statistics: SGD with momentum and L2 weight decay, at a
- * learning rate optionally scaled by a `schedule`,
- * velocity ← momentum·velocity + learningRate·(gradient − weightDecay·W) (no decay on biases),
- * then parameters ← parameters + velocity. Emits one {@link StepEvent} per minibatch with the
- * metrics and a read-only view of the parameters. The velocity lives in the subscription.
- * If the weights or the metrics become non-finite, the stream errors, naming the step and the
- * learning rate.
+ * Moves the parameters along the statistics and emits one step event per minibatch with the
+ * metrics and the parameters. Rule `gradient`: SGD with momentum and L2 weight decay, at a
+ * learning rate optionally scaled by a `schedule`, velocity ← momentum·velocity +
+ * learningRate·(gradient − weightDecay·W) (no decay on biases), then parameters ← parameters +
+ * velocity. Rule `sign`: each parameter moves by ±stepSize in the sign of its statistic where
+ * |statistic| > threshold (else stays put), less weightDecay·W on the weights — the general
+ * Boltzmann machine's original fixed-step rule. The velocity lives in the
+ * subscription. If the weights or the metrics become non-finite, the stream errors, naming the
+ * step and the learning rate.
  *
  * @example
  * ```ts
@@ -39,54 +44,77 @@ export function linearDecay(totalSteps: number): (step: number) => number {
  *   .subscribe((e) => console.log(e.step, e.metrics.reconstructionError));
  * ```
  */
-export function applyUpdate(options: ApplyUpdateOptions): OperatorFunction<Statistics, StepEvent> {
+export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(options: ApplyUpdateOptions = {}): OperatorFunction<S, StepOf<S>> {
   const { initialVelocity, schedule, ...rest } = options;
-  const { learningRate: baseRate, momentum, weightDecay } = parseWith(updateOptionsSchema, rest);
+  const o = parseWith(updateOptionsSchema, rest);
   return (source) =>
     defer(() => {
-      let velocity: ParamBuffers | null = initialVelocity
-        ? {
-            weights: initialVelocity.weights.clone(),
-            visibleBias: initialVelocity.visibleBias.slice(),
-            hiddenBias: initialVelocity.hiddenBias.slice(),
-          }
+      let rbmVelocity: ParamBuffers | null = initialVelocity
+        ? { weights: initialVelocity.weights.clone(), visibleBias: initialVelocity.visibleBias.slice(), hiddenBias: initialVelocity.hiddenBias.slice() }
         : null;
+      let bmVelocity: BmBuffers | null = null;
       return source.pipe(
-        map((stats): StepEvent => {
-          const { model, gradient, batch } = stats;
-          const { backend, params } = model;
-          velocity ??= zeroRbmParams(params.nVisible, params.nHidden);
-          const learningRate = schedule ? baseRate * schedule(batch.step) : baseRate;
-          const w = params.weights.data;
-          const vw = velocity.weights.data;
-          backend.axpby(learningRate, gradient.weights.data, momentum, vw);
-          if (weightDecay !== 0) backend.axpby(-learningRate * weightDecay, w, 1, vw);
-          backend.axpby(learningRate, gradient.visibleBias, momentum, velocity.visibleBias);
-          backend.axpby(learningRate, gradient.hiddenBias, momentum, velocity.hiddenBias);
-          backend.axpby(1, vw, 1, w);
-          backend.axpby(1, velocity.visibleBias, 1, params.visibleBias);
-          backend.axpby(1, velocity.hiddenBias, 1, params.hiddenBias);
-          const weightNorm = Math.sqrt(backend.dot(w, w));
-          if (!Number.isFinite(weightNorm) || !Number.isFinite(stats.metrics.reconstructionError ?? 0))
-            throw new BoltzflowError(
-              `step ${batch.step + 1} weights`,
-              weightNorm,
-              `finite values (training diverged; lower the learning rate, now ${learningRate})`,
-            );
-          return {
-            step: batch.step + 1,
-            epoch: batch.epoch,
-            index: batch.index,
-            batchesPerEpoch: batch.batchesPerEpoch,
+        map((stats) => {
+          const learningRate = schedule ? o.learningRate * schedule(stats.batch.step) : o.learningRate;
+          const backend = stats.model.kind === 'rbm' ? stats.model.backend : jsBackend;
+          const step = (g: Float32Array, v: Float32Array, w: Float32Array, decay: boolean) => move(backend, o, learningRate, g, v, w, decay);
+          const norm = (w: Float32Array) => Math.sqrt(backend.dot(w, w));
+          let weights: Float32Array;
+          let event: StepEvent | BmStepEvent;
+          const common = {
+            step: stats.batch.step + 1,
+            epoch: stats.batch.epoch,
+            index: stats.batch.index,
+            batchesPerEpoch: stats.batch.batchesPerEpoch,
             batchSize: stats.batch.data.rows,
-            metrics: { ...stats.metrics, weightNorm, learningRate },
-            params,
-            model,
-            velocity,
             persistentChains: stats.persistentChains,
           };
+          if (stats.model.kind === 'bm') {
+            const s = stats as BmStatistics;
+            const n = s.model.params.nUnits;
+            const v = (bmVelocity ??= { weights: Matrix.zeros(n, n), bias: new Float32Array(n) });
+            weights = s.model.params.weights.data;
+            step(s.gradient.weights.data, v.weights.data, weights, true);
+            step(s.gradient.bias, v.bias, s.model.params.bias, false);
+            event = { ...common, metrics: { ...s.metrics, weightNorm: norm(weights), learningRate }, params: s.model.params, model: s.model, velocity: v };
+          } else {
+            const s = stats as Statistics;
+            const p = s.model.params;
+            const v = (rbmVelocity ??= zeroRbmParams(p.nVisible, p.nHidden));
+            weights = p.weights.data;
+            step(s.gradient.weights.data, v.weights.data, weights, true);
+            step(s.gradient.visibleBias, v.visibleBias, p.visibleBias, false);
+            step(s.gradient.hiddenBias, v.hiddenBias, p.hiddenBias, false);
+            event = { ...common, metrics: { ...s.metrics, weightNorm: norm(weights), learningRate }, params: p, model: s.model, velocity: v };
+          }
+          if (!Number.isFinite(event.metrics.weightNorm) || !Object.values(stats.metrics).every(Number.isFinite))
+            throw new BoltzflowError(
+              `step ${event.step} weights`,
+              event.metrics.weightNorm,
+              `finite values (training diverged; lower the learning rate, now ${learningRate})`,
+            );
+          return event as StepOf<S>;
         }),
       );
     });
 }
 
+/** One parameter array's update, in place: the velocity, then the parameters (backend kernels). */
+function move(
+  backend: Backend,
+  o: ReturnType<typeof updateOptionsSchema.parse>,
+  learningRate: number,
+  g: Float32Array,
+  v: Float32Array,
+  w: Float32Array,
+  decay: boolean,
+): void {
+  if (o.rule === 'sign') {
+    for (let i = 0; i < g.length; i++) v[i] = g[i] > o.threshold ? o.stepSize : g[i] < -o.threshold ? -o.stepSize : 0;
+    if (decay && o.weightDecay !== 0) backend.axpby(-o.weightDecay, w, 1, v);
+  } else {
+    backend.axpby(learningRate, g, o.momentum, v);
+    if (decay && o.weightDecay !== 0) backend.axpby(-learningRate * o.weightDecay, w, 1, v);
+  }
+  backend.axpby(1, v, 1, w);
+}

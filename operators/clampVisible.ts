@@ -2,14 +2,21 @@ import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import type { Bm } from '../models/bm.js';
+import { clampedMoments, type ClampOptions } from '../models/bmPhases.js';
+import { clampOptionsSchema, type BmClampOptions } from '../schemas/clampOptions.js';
+import { parseWith } from '../schemas/parseWith.js';
 import { hiddenProbs, type Rbm } from '../models/rbm.js';
-import type { Minibatch, PositivePhase } from './phases.js';
+import type { BmPositivePhase, Minibatch, PositivePhase } from './phases.js';
+
 
 /**
  * The positive ("wake") phase: clamps each minibatch on the visible units and infers the hidden
- * units exactly — P(h | v) and a binary sample h ~ P(h | v). Accepts {@link Minibatch}es (from
- * `minibatches`) or bare matrices (then it counts steps itself, one epoch of unknown length).
- * Each minibatch is checked: V columns, finite values in [0, 1].
+ * units. For an RBM that is exact — P(h | v) and a sample h ~ P(h | v). For a general Boltzmann
+ * machine (options: `anneal`, `temperature`, `k`, `noise`, `repeats`) the hidden units start at
+ * random, are annealed, and ⟨sᵢ sⱼ⟩⁺ is averaged over k sweeps at `temperature`. Accepts {@link Minibatch}es (from
+ * `minibatches`) or bare matrices (then it counts steps itself). Each minibatch is checked:
+ * V columns, finite values in [0, 1].
  *
  * @example
  * ```ts
@@ -20,17 +27,36 @@ import type { Minibatch, PositivePhase } from './phases.js';
  *   .subscribe((pos) => console.log(pos.hiddenProbs.toArrays())); // ≈ [[0.5, 0.5]]
  * ```
  */
-export function clampVisible(model: Rbm): OperatorFunction<Minibatch | Matrix, PositivePhase> {
+export function clampVisible(model: Rbm): OperatorFunction<Minibatch | Matrix, PositivePhase>;
+export function clampVisible(model: Bm, options?: BmClampOptions): OperatorFunction<Minibatch | Matrix, BmPositivePhase>;
+export function clampVisible(model: Rbm | Bm, options: BmClampOptions = {}): OperatorFunction<Minibatch | Matrix, PositivePhase | BmPositivePhase> {
   return (source) =>
     defer(() => {
+      let step = 0;
+      const toBatch = (input: Minibatch | Matrix): Minibatch => {
+        const batch = input instanceof Matrix ? { data: input, epoch: 0, index: step, batchesPerEpoch: Infinity, step } : input;
+        step = batch.step + 1;
+        checkBatch(batch.data, model.params.nVisible, batch.step);
+        return batch;
+      };
+      if (model.kind === 'bm') {
+        const o = parseWith(clampOptionsSchema, options);
+        const clamp: ClampOptions = { anneal: [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }], noise: o.noise, repeats: o.repeats };
+        const states = reusableMatrix(model.params.nUnits);
+        return source.pipe(
+          map((input): BmPositivePhase => {
+            const batch = toBatch(input);
+            const buffer = states(batch.data.rows * (clamp.repeats ?? 1));
+            const positive = clampedMoments(model, batch.data, clamp, buffer);
+            return { model, batch, positive, clampedStates: buffer };
+          }),
+        );
+      }
       const hp = reusableMatrix(model.params.nHidden);
       const hs = reusableMatrix(model.params.nHidden);
-      let step = 0;
       return source.pipe(
         map((input): PositivePhase => {
-          const batch = input instanceof Matrix ? { data: input, epoch: 0, index: step, batchesPerEpoch: Infinity, step } : input;
-          step = batch.step + 1;
-          checkBatch(batch.data, model.params.nVisible, batch.step);
+          const batch = toBatch(input);
           const probs = hiddenProbs(model, batch.data, hp(batch.data.rows));
           const hidden = hs(batch.data.rows);
           model.backend.bernoulli(probs.data, model.rng, hidden.data);

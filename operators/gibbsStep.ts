@@ -2,23 +2,25 @@ import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
-import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers } from '../models/rbm.js';
+import type { AnnealStep } from '../models/bm.js';
+import { freeMoments } from '../models/bmPhases.js';
+import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers, type Rbm } from '../models/rbm.js';
 import { gibbsOptionsSchema, type GibbsOptions } from '../schemas/gibbsOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
-import type { NegativePhase, PositivePhase } from './phases.js';
+import type { BmNegativePhase, BmPositivePhase, NegativeOf, NegativePhase, PositivePhase } from './phases.js';
 
 export interface GibbsStepOptions extends GibbsOptions {
-  /** Persistent chains to continue (from a snapshot); copied, N×V binary. */
+  /** Persistent chains to continue (from a snapshot); copied. Visible states (RBM) or unit states (BM). */
   initialChains?: Matrix | null;
 }
 
 /**
- * The negative ("dream") phase: k steps of block Gibbs sampling v → h → v at temperature T.
- * With `chains: 'data'` (CD-k) the chains start at h⁰ of each minibatch. With
- * `chains: 'persistent'` (PCD, Tieleman 2008) fantasy chains are kept for the life of the
- * subscription — across minibatches and epochs — and start from binary samples of the first
- * minibatch (or from `initialChains` when resuming). The chains live inside the subscription:
- * two subscriptions never share them.
+ * The negative ("dream") phase: the model's own samples. An optional annealing schedule runs
+ * first, then k steps at `temperature`: block Gibbs v → h → v for an RBM, sequential Glauber
+ * sweeps for a general BM (whose free statistics ⟨sᵢ sⱼ⟩⁻ are averaged over the k sweeps).
+ * Chains start at the data (CD-k), persist for the life of the subscription — across
+ * minibatches and epochs (PCD, Tieleman 2008) — or start at random each minibatch. The chains
+ * live inside the subscription: two subscriptions never share them.
  *
  * @example
  * ```ts
@@ -30,57 +32,92 @@ export interface GibbsStepOptions extends GibbsOptions {
  *   .subscribe((neg) => console.log(neg.negativeVisible.toArrays())); // binary 2×3
  * ```
  */
-export function gibbsStep(options: GibbsStepOptions = {}): OperatorFunction<PositivePhase, NegativePhase> {
+export function gibbsStep<P extends PositivePhase | BmPositivePhase = PositivePhase>(
+  options: GibbsStepOptions = {},
+): OperatorFunction<P, NegativeOf<P>> {
   const { initialChains, ...rest } = options;
-  const { k, chains: mode, temperature, nChains } = parseWith(gibbsOptionsSchema, rest);
-  const beta = 1 / temperature;
+  const o = parseWith(gibbsOptionsSchema, rest);
+  const schedule: AnnealStep[] = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
   return (source) =>
     defer(() => {
       let chains: Matrix | null = initialChains ? initialChains.clone() : null;
-      let buffers: GibbsBuffers | null = null;
-      let negative: ((rows: number) => Matrix) | null = null;
-      let recon: ((rows: number) => Matrix) | null = null;
+      const rbmStep = rbmSampler(o, schedule);
       return source.pipe(
-        map((pos): NegativePhase => {
-          const { model } = pos;
-          const rows = pos.visible.rows;
-          recon ??= reusableMatrix(model.params.nVisible);
-          const reconstruction = recon(rows);
-          if (mode === 'data') {
-            negative ??= reusableMatrix(model.params.nVisible);
-            const v = negative(rows);
-            if (!buffers || buffers.hiddenProbs.rows < rows) buffers = gibbsBuffers(model.params, rows);
-            const b = view(buffers, rows);
-            visibleProbs(model, pos.hidden, reconstruction, beta);
-            model.backend.bernoulli(reconstruction.data, model.rng, v.data);
-            gibbsChain(model, v, k - 1, b, beta);
-            return { ...pos, negativeVisible: v, negativeHiddenProbs: b.hiddenProbs, reconstruction, persistentChains: null };
+        map((pos) => {
+          if (pos.model.kind === 'rbm') {
+            const neg = rbmStep(pos as PositivePhase, chains);
+            chains = neg.persistentChains;
+            return neg as NegativeOf<P>;
           }
-          if (!chains) chains = startChains(pos, nChains ?? rows);
-          else if (chains.cols !== model.params.nVisible)
-            throw new BoltzflowError('initialChains', `${chains.rows}×${chains.cols}`, `N×${model.params.nVisible} chain states`);
-          buffers ??= gibbsBuffers(model.params, chains.rows);
-          gibbsChain(model, chains, k, buffers, beta);
-          visibleProbs(model, pos.hidden, reconstruction);
-          return {
-            ...pos,
-            negativeVisible: chains,
-            negativeHiddenProbs: buffers.hiddenProbs,
-            reconstruction,
-            persistentChains: chains,
-          };
+          const bm = pos as BmPositivePhase;
+          const n = bm.model.params.nUnits;
+          let states: Matrix;
+          if (o.chains === 'persistent') {
+            chains ??= startFrom(bm.clampedStates, o.nChains ?? bm.clampedStates.rows);
+            if (chains.cols !== n) throw new BoltzflowError('initialChains', `${chains.rows}×${chains.cols}`, `N×${n} unit states`);
+            states = chains;
+          } else if (o.chains === 'data') states = bm.clampedStates.clone();
+          else states = Matrix.zeros(o.nChains ?? bm.clampedStates.rows, n);
+          const negative = freeMoments(bm.model, states, schedule, o.chains === 'random');
+          const out: BmNegativePhase = { ...bm, negative, persistentChains: o.chains === 'persistent' ? states : null };
+          return out as NegativeOf<P>;
         }),
       );
     });
 }
 
-/** Binary samples of the first minibatch's rows (cycled when more chains than rows). */
-function startChains(pos: PositivePhase, n: number): Matrix {
-  const { visible, model } = pos;
-  const chains = Matrix.zeros(n, visible.cols);
-  for (let r = 0; r < n; r++) chains.row(r).set(visible.row(r % visible.rows));
-  model.backend.bernoulli(chains.data, model.rng, chains.data);
+/** The RBM path, with its buffers (allocated once per subscription). */
+function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: AnnealStep[]) {
+  let buffers: GibbsBuffers | null = null;
+  let fresh: ((rows: number) => Matrix) | null = null;
+  let recon: ((rows: number) => Matrix) | null = null;
+  return (pos: PositivePhase, chains: Matrix | null): NegativePhase => {
+    const { model } = pos;
+    const rows = pos.visible.rows;
+    recon ??= reusableMatrix(model.params.nVisible);
+    fresh ??= reusableMatrix(model.params.nVisible);
+    const reconstruction = recon(rows);
+    let v: Matrix;
+    if (o.chains === 'persistent') {
+      chains ??= startFrom(pos.visible, o.nChains ?? rows, model);
+      if (chains.cols !== model.params.nVisible)
+        throw new BoltzflowError('initialChains', `${chains.rows}×${chains.cols}`, `N×${model.params.nVisible} chain states`);
+      v = chains;
+    } else v = fresh(o.chains === 'random' ? (o.nChains ?? rows) : rows);
+    if (!buffers || buffers.hiddenProbs.rows < v.rows) buffers = gibbsBuffers(model.params, v.rows);
+    const b = view(buffers, v.rows);
+    if (o.chains === 'data') {
+      // CD: the first half-step from h⁰ is also the reconstruction.
+      visibleProbs(model, pos.hidden, reconstruction, 1 / schedule[0].temperature);
+      model.backend.bernoulli(reconstruction.data, model.rng, v.data);
+    } else {
+      if (o.chains === 'random') randomBinary(model, v);
+      visibleProbs(model, pos.hidden, reconstruction);
+    }
+    schedule.forEach((step, i) => {
+      const steps = o.chains === 'data' && i === schedule.length - 1 ? step.sweeps - 1 : step.sweeps;
+      gibbsChain(model, v, steps, b, 1 / step.temperature);
+    });
+    return {
+      ...pos,
+      negativeVisible: v,
+      negativeHiddenProbs: b.hiddenProbs,
+      reconstruction,
+      persistentChains: o.chains === 'persistent' ? v : null,
+    };
+  };
+}
+
+/** Chains starting from the rows of `from` (cycled), binarised by sampling for an RBM. */
+function startFrom(from: Matrix, n: number, rbm?: Rbm): Matrix {
+  const chains = Matrix.zeros(n, from.cols);
+  for (let r = 0; r < n; r++) chains.row(r).set(from.row(r % from.rows));
+  if (rbm) rbm.backend.bernoulli(chains.data, rbm.rng, chains.data);
   return chains;
+}
+
+function randomBinary(rbm: Rbm, v: Matrix): void {
+  for (let i = 0; i < v.data.length; i++) v.data[i] = rbm.rng.uniform() < 0.5 ? 1 : 0;
 }
 
 function view(b: GibbsBuffers, rows: number): GibbsBuffers {

@@ -1,4 +1,6 @@
 import type { Matrix, ReadonlyFloat32Array } from '../kernels/Matrix.js';
+import type { Bm, BmParams } from '../models/bm.js';
+import type { BmMoments } from '../models/exactBm.js';
 import type { Rbm } from '../models/rbm.js';
 
 /**
@@ -91,3 +93,57 @@ export interface StepEvent {
   readonly velocity: ParamBuffers;
   readonly persistentChains: Matrix | null;
 }
+
+// The general Boltzmann machine flows through the same four operators with these phases.
+
+/** Output of `clampVisible` for a general BM: the clamped ("wake") statistics p⁺. */
+export interface BmPositivePhase {
+  readonly model: Bm;
+  readonly batch: Minibatch;
+  /** ⟨sᵢ sⱼ⟩⁺ and ⟨sᵢ⟩⁺, visible units clamped, hidden at equilibrium. */
+  readonly positive: BmMoments;
+  /** The clamped chains' final states (rows × units). */
+  readonly clampedStates: Matrix;
+}
+
+/** Output of `gibbsStep` for a general BM: adds the free-running ("dream") statistics p⁻. */
+export interface BmNegativePhase extends BmPositivePhase {
+  readonly negative: BmMoments;
+  readonly persistentChains: Matrix | null;
+}
+
+/** A general BM's parameter-shaped buffers. */
+export interface BmBuffers {
+  readonly weights: Matrix;
+  readonly bias: Float32Array;
+}
+
+/** Output of `collectStats` for a general BM: p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs, p⁺ᵢ − p⁻ᵢ. */
+export interface BmStatistics {
+  readonly model: Bm;
+  readonly batch: Minibatch;
+  readonly gradient: BmBuffers;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly persistentChains: Matrix | null;
+}
+
+/** Output of `applyUpdate` for a general BM. */
+export interface BmStepEvent {
+  readonly step: number;
+  readonly epoch: number;
+  readonly index: number;
+  readonly batchesPerEpoch: number;
+  readonly batchSize: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly params: BmParams;
+  readonly model: Bm;
+  readonly velocity: BmBuffers;
+  readonly persistentChains: Matrix | null;
+}
+
+/** The negative phase that follows a positive phase of either kind. */
+export type NegativeOf<P> = P extends BmPositivePhase ? BmNegativePhase : NegativePhase;
+/** The statistics of a negative phase of either kind. */
+export type StatisticsOf<N> = N extends BmNegativePhase ? BmStatistics : Statistics;
+/** The step event that statistics of either kind produce. */
+export type StepOf<S> = S extends BmStatistics ? BmStepEvent : StepEvent;

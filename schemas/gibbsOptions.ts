@@ -1,14 +1,26 @@
 import { z } from 'zod';
 
+/** One step of an annealing schedule: `sweeps` sweeps at `temperature`. */
+export const annealStepSchema = z.strictObject({
+  temperature: z.number().positive().max(1e6),
+  sweeps: z.int().min(1).max(1_000_000),
+});
+
 /** Options of {@link gibbsStep}: how the negative phase samples. */
 export const gibbsOptionsSchema = z.strictObject({
-  /** Gibbs steps per minibatch (the k of CD-k / PCD-k). */
+  /** Gibbs steps (RBM) or sweeps (general BM) at `temperature` per minibatch: the k of CD-k / PCD-k. For a general BM, the statistics are averaged over these sweeps. */
   k: z.int().min(1).max(100_000).default(1),
-  /** `data`: chains restart at each minibatch's data (CD-k). `persistent`: fantasy chains carried across minibatches and epochs (PCD). */
-  chains: z.enum(['data', 'persistent']).default('data'),
-  /** Sampling temperature of the negative phase (conditionals σ(x / T)). */
+  /**
+   * Where the chains start: `data` at each minibatch's data (CD-k; for a general BM, the positive
+   * phase's final states); `persistent` fantasy chains carried across minibatches and epochs
+   * (PCD); `random` fresh random states at every minibatch (the classic BM free phase).
+   */
+  chains: z.enum(['data', 'persistent', 'random']).default('data'),
+  /** Sampling temperature (conditionals σ(ΔE / T)). */
   temperature: z.number().positive().max(1e6).default(1),
-  /** Number of persistent chains; by default the first minibatch's size. */
+  /** Simulated annealing run before the k steps: (temperature, sweeps) pairs, hottest first. */
+  anneal: z.array(annealStepSchema).min(1).max(1000).optional(),
+  /** Number of persistent or random chains; by default the first minibatch's size. */
   nChains: z.int().min(1).max(1_000_000).optional(),
 });
 

@@ -137,7 +137,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
     [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: config.batchSize: got 1000, expected at most 60/],
     [['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv], /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/],
     [['eval', '--data', csv], /^boltzflow: --model: got undefined, expected a string \(required\)\n$/],
-    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, help/],
+    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, encoder, help/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);

@@ -1,0 +1,139 @@
+import { from, map, type Observable } from 'rxjs';
+import { Matrix } from '../kernels/Matrix.js';
+import { createBm, encoderMask, type AnnealSchedule, type Bm } from '../models/bm.js';
+import { clampedMoments } from '../models/bmPhases.js';
+import { applyUpdate } from '../operators/applyUpdate.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { collectStats } from '../operators/collectStats.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
+import type { BmStepEvent, Minibatch } from '../operators/phases.js';
+
+/** The settings of an encoder run; the defaults are Ackley, Hinton & Sejnowski (1985)'s. */
+export interface EncoderOptions {
+  /** Units in each visible group (V1 and V2) and in the hidden group: 4-2-4 is { visible: 4, hidden: 2 }. */
+  visible: number;
+  hidden: number;
+  seed: number;
+  /** Learning cycles at most (default 2000). */
+  maxCycles?: number;
+  /** Test recall every this many cycles (default 10). */
+  checkEvery?: number;
+  /** Annealing before the statistics (default T = 20, 15, 12, 10 for 2, 2, 2, 4 sweeps). */
+  anneal?: AnnealSchedule;
+  /** Temperature and sweeps of the statistics (default 10 sweeps at T = 10). */
+  temperature?: number;
+  statsSweeps?: number;
+  /** Noisy clamping (default on-bits off with 0.15, off-bits on with 0.05). */
+  noise?: { on: number; off: number };
+  /** Presentations of each pattern per cycle, in the clamped and in the free phase (default 5). */
+  repeats?: number;
+  /** The weight step (default 2). */
+  stepSize?: number;
+  /** No step where |p⁺ᵢⱼ − p⁻ᵢⱼ| ≤ threshold (default 0.05: without it, sampling noise random-walks the weights until the dynamics freeze). */
+  threshold?: number;
+  /** Weights shrink by this fraction each cycle (default 0). */
+  weightDecay?: number;
+}
+
+/** The 1985 paper's annealing schedule: T = 20, 15, 12, 10 for 2, 2, 2, 4 sweeps. */
+export const ENCODER_ANNEAL: AnnealSchedule = [
+  { temperature: 20, sweeps: 2 },
+  { temperature: 15, sweeps: 2 },
+  { temperature: 12, sweeps: 2 },
+  { temperature: 10, sweeps: 4 },
+];
+
+/** One learning cycle of the encoder; `recovered` is set on the cycles where recall was tested. */
+export interface EncoderEvent {
+  readonly cycle: number;
+  readonly statisticsGap: number;
+  /** Patterns whose V2 half was recovered from V1 (of `visible`), when tested. */
+  readonly recovered: number | null;
+  readonly solved: boolean;
+  readonly model: Bm;
+}
+
+/** The encoder patterns: unit i on in V1 and unit i on in V2, everything else off. */
+export function encoderPatterns(visible: number): Matrix {
+  const m = Matrix.zeros(visible, 2 * visible);
+  for (let i = 0; i < visible; i++) m.data[i * 2 * visible + i] = m.data[i * 2 * visible + visible + i] = 1;
+  return m;
+}
+
+/**
+ * The encoder problem (Ackley, Hinton & Sejnowski 1985), learned through the same four operators
+ * as any model: two visible groups V1 and V2 that talk only through a small hidden group H must
+ * come to use H as a code, so that clamping V1 and annealing recovers V2. Each cycle is one
+ * minibatch of all the patterns: `clampVisible` (noisy clamping, annealing, statistics at
+ * the final temperature), `gibbsStep` (free running from random states, same schedule),
+ * `collectStats`, `applyUpdate` with the fixed-size `sign` rule. Completes when every pattern is
+ * recovered at two tests in a row (each with 50 annealing trials per pattern), or after `maxCycles`.
+ *
+ * @example
+ * ```ts
+ * import { last, lastValueFrom } from 'rxjs';
+ * import { trainEncoder } from 'boltzflow';
+ * const end = await lastValueFrom(trainEncoder({ visible: 4, hidden: 2, seed: 1, maxCycles: 300 }).pipe(last()));
+ * console.log(end.cycle, end.solved);
+ * ```
+ */
+export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> {
+  const { visible, hidden, seed, maxCycles = 2000, checkEvery = 10, repeats = 5, stepSize = 2, threshold = 0.05, weightDecay = 0 } = options;
+  const anneal = options.anneal ?? ENCODER_ANNEAL;
+  const temperature = options.temperature ?? 10, k = options.statsSweeps ?? 10;
+  const noise = options.noise ?? { on: 0.15, off: 0.05 };
+  const patterns = encoderPatterns(visible);
+  const bm = createBm({ nVisible: 2 * visible, nHidden: hidden, seed, mask: encoderMask(visible, hidden, visible) });
+  let solved = false;
+  let passes = 0;
+  function* cycles(): Generator<Minibatch> {
+    for (let step = 0; step < maxCycles && !solved; step++) yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
+  }
+  return from(cycles()).pipe(
+    clampVisible(bm, { anneal: [...anneal], temperature, k, noise, repeats }),
+    gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k }),
+    collectStats(),
+    applyUpdate({ rule: 'sign', stepSize, threshold, weightDecay }),
+    map((e: BmStepEvent): EncoderEvent => {
+      const recovered = e.step % checkEvery === 0 ? countRecovered(bm, visible, recallSchedule(anneal, temperature), 50) : null;
+      if (recovered !== null) {
+        passes = recovered === visible ? passes + 1 : 0;
+        solved = passes >= 2; // two tests in a row, so that one lucky test does not count
+      }
+      return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, recovered, solved, model: bm };
+    }),
+  );
+}
+
+/**
+ * The recall test's schedule: the training annealing down to its final temperature, then cooled
+ * to T = 1 (5 sweeps at T = 5, 5 at T = 2), V2 read over 10 sweeps at T = 1.
+ */
+export function recallSchedule(anneal: AnnealSchedule, temperature: number): AnnealSchedule {
+  const cool = [5, 2].filter((t) => t < temperature).map((t) => ({ temperature: t, sweeps: 5 }));
+  return [...anneal, { temperature, sweeps: 2 }, ...cool, { temperature: Math.min(1, temperature), sweeps: 10 }];
+}
+
+/**
+ * Clamps V1 to each pattern's half (no noise), anneals V2 and H through `schedule` with `trials`
+ * chains, and counts the patterns whose V2 comes out clearly right: the pattern's unit on more
+ * than 75% of the time over the last step's sweeps, every other V2 unit less than 25%.
+ */
+export function countRecovered(bm: Bm, visible: number, schedule: AnnealSchedule, trials = 10): number {
+  const n = bm.params.nUnits;
+  const clamp = { ...bm, params: { ...bm.params, nVisible: visible } }; // only V1 is clamped
+  const states = Matrix.zeros(trials, n);
+  let ok = 0;
+  for (let p = 0; p < visible; p++) {
+    const cue = Matrix.zeros(1, visible);
+    cue.data[p] = 1;
+    const m = clampedMoments(clamp, cue, { anneal: schedule, repeats: trials }, states);
+    let right = true;
+    for (let j = 0; j < visible; j++) {
+      const a = m.means[visible + j];
+      if (j === p ? a <= 0.75 : a >= 0.25) right = false;
+    }
+    if (right) ok++;
+  }
+  return ok;
+}
