@@ -6,6 +6,8 @@ import { say } from './output.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 import { encoderCommand } from './encoder.js';
+import { hopfieldCommand } from './hopfield.js';
+import { completeCommand } from './complete.js';
 
 const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 
@@ -20,6 +22,9 @@ usage:
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
   boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]
                    [--repeats N] [--json]
+  boltzflow hopfield [--units N] [--max-patterns P] [--step S] [--trials T] [--noise X] [--json]
+  boltzflow complete --model SNAPSHOT --data PATH [--n N] [--known top|bottom|left|right]
+                   [--samples N] [--steps K] [--out FILE.png] [--json]
 
 PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1].
 With --json, stdout is NDJSON: one event per line and a final {"event":"summary",…}.
@@ -30,6 +35,8 @@ const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
   eval: evalCommand,
   sample: sampleCommand,
   encoder: encoderCommand,
+  hopfield: hopfieldCommand,
+  complete: completeCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -44,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const run = commands[command];
-  if (!run) throw new BoltzflowError('command', command, 'one of train, eval, sample, encoder, help');
+  if (!run) throw new BoltzflowError('command', command, `one of ${Object.keys(commands).join(', ')}, help`);
   await run(args);
   return 0;
 }

@@ -97,6 +97,28 @@ test('eval --metric exact and --metric ais: mean log-probability as `value`, ln 
   t.true(a.valueLow <= a.value && a.value <= a.valueHigh);
 });
 
+test('encoder, hopfield and complete: NDJSON results', (t) => {
+  const enc = cli('encoder', '4-2-4', '--seeds', '2', '--json');
+  t.is(enc.code, 0, enc.stderr);
+  const summary = enc.lines().at(-1);
+  t.is(summary.event, 'summary');
+  t.is(summary.seeds, 2);
+  t.true(summary.solved >= 1, 'at least one of two seeds learns 4-2-4');
+  t.regex(cli('encoder', '4-2-5').stderr, /^boltzflow: encoder shape: got "4-2-5", expected V-H-V with equal visible groups/);
+  const hop = cli('hopfield', '--units', '50', '--max-patterns', '20', '--step', '10', '--trials', '2', '--json');
+  t.is(hop.code, 0, hop.stderr);
+  const rows = hop.lines();
+  t.deepEqual(rows.map((r) => r.patterns), [10, 20]);
+  t.true(rows[0].recalled > rows[1].recalled);
+  const out = join(dir, 'complete-run');
+  t.is(train(out, '--epochs', '2').code, 0);
+  const png = join(out, 'completion.png');
+  const c = cli('complete', '--model', join(out, 'snapshot.msgpack'), '--data', csv, '--n', '4', '--samples', '10', '--steps', '20', '--out', png, '--json');
+  t.is(c.code, 0, c.stderr);
+  t.is(c.lines().filter((l) => l.event === 'completion').length, 4);
+  t.is(readFileSync(png).subarray(1, 4).toString(), 'PNG');
+});
+
 test('sample writes PNG, CSV, or NDJSON arrays on stdout', (t) => {
   const out = join(dir, 'sample-run');
   t.is(train(out, '--epochs', '1').code, 0);
@@ -137,7 +159,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
     [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: config.batchSize: got 1000, expected at most 60/],
     [['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv], /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/],
     [['eval', '--data', csv], /^boltzflow: --model: got undefined, expected a string \(required\)\n$/],
-    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, encoder, help/],
+    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, encoder, hopfield, complete, help/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);
