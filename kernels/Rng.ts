@@ -93,13 +93,18 @@ export class Rng {
   permutation(n: number): Uint32Array {
     const p = new Uint32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
+  /** Shuffles the first `n` entries of `a` in place (Fisher–Yates) and returns `a`. */
+  shuffle<A extends Uint32Array>(a: A, n = a.length): A {
     for (let i = n - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const t = p[i];
-      p[i] = p[j];
-      p[j] = t;
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
     }
-    return p;
+    return a;
   }
 }
 

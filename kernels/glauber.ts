@@ -60,18 +60,11 @@ export function glauberSweeps(
     }
     for (let sweep = 0; sweep < sweeps; sweep++) {
       for (let i = 0; i < n; i++) order[i] = i;
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        const t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      rng.shuffle(order, n);
       for (let k = 0; k < n; k++) {
         const i = order[k];
         if (clamped && clamped[i]) continue;
-        const u = rng.uniform();
-        const gap = gain * fields[i];
-        const next = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : s[i]) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
+        const next = drawUnit(gain * fields[i], temperature, rng.uniform(), s[i], off);
         const delta = next - s[i];
         if (delta !== 0) {
           s[i] = next;
@@ -124,14 +117,18 @@ export function parallelSweeps(
         }
         for (let i = 0; i < n; i++) {
           if ((colors && colors[i] !== c) || (clamped && clamped[i])) continue;
-          const u = rng.uniform();
-          const gap = gain * fields[i];
-          s[i] = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : s[i]) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
+          s[i] = drawUnit(gain * fields[i], temperature, rng.uniform(), s[i], off);
         }
       }
       if (stats) addStats(stats, s, n);
     }
   }
+}
+
+/** A unit's new value given its energy gap ΔE: on with probability σ(ΔE/T), by the uniform `u`; at T = 0 the sign of ΔE (ties keep `current`). */
+function drawUnit(gap: number, temperature: number, u: number, current: number, off: number): number {
+  if (temperature === 0) return gap > 0 ? 1 : gap < 0 ? off : current;
+  return u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
 }
 
 function addStats(stats: UnitStats, s: Float32Array, n: number): void {

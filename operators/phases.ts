@@ -73,8 +73,8 @@ export interface ReadonlyRbmParams {
   readonly hiddenBias: ReadonlyFloat32Array;
 }
 
-/** Output of `applyUpdate`: one event per minibatch, after the parameters moved. */
-export interface StepEvent {
+/** Where a step event sits in the run (shared by the RBM's and the general BM's step events). */
+export interface StepCounters {
   /** Updates made so far, this one included. */
   readonly step: number;
   readonly epoch: number;
@@ -83,6 +83,10 @@ export interface StepEvent {
   readonly batchesPerEpoch: number;
   /** Rows in this minibatch. */
   readonly batchSize: number;
+}
+
+/** Output of `applyUpdate`: one event per minibatch, after the parameters moved. */
+export interface StepEvent extends StepCounters {
   /** reconstructionError (mean over the minibatch of Σᵢ(vᵢ − P(vᵢ|h⁰))²), weightNorm, … */
   readonly metrics: Readonly<Record<string, number>>;
   /** The parameters after this update, read-only. */
@@ -128,12 +132,7 @@ export interface BmStatistics {
 }
 
 /** Output of `applyUpdate` for a general BM. */
-export interface BmStepEvent {
-  readonly step: number;
-  readonly epoch: number;
-  readonly index: number;
-  readonly batchesPerEpoch: number;
-  readonly batchSize: number;
+export interface BmStepEvent extends StepCounters {
   readonly metrics: Readonly<Record<string, number>>;
   readonly params: BmParams;
   readonly model: Bm;
