@@ -27,6 +27,14 @@ function tv(counts: Float64Array, logProbs: Float64Array): number {
   return d / 2;
 }
 
+/** KL(empirical ‖ exact) = Σ p̂ ln(p̂ / p), in nats. */
+function kl(counts: Float64Array, logProbs: Float64Array): number {
+  const total = counts.reduce((a, b) => a + b, 0);
+  let d = 0;
+  for (let k = 0; k < counts.length; k++) if (counts[k] > 0) d += (counts[k] / total) * (Math.log(counts[k] / total) - logProbs[k]);
+  return d;
+}
+
 function histogram(bm: Bm, temperature: number, sweep: (states: Matrix) => void, chains = 300, samples = 300): Float64Array {
   const states = Matrix.zeros(chains, bm.params.nUnits);
   randomizeStates(bm, states);
@@ -56,14 +64,17 @@ test('exact ln Z of a general BM matches brute force over every state, for 0/1 a
 
 for (const spin of [false, true])
   for (const T of [1, 2.5])
-    test(`long Glauber runs reach the exact Boltzmann distribution (${spin ? '±1' : '0/1'} units, 7 units, T = ${T}): TV < 0.03 over 90,000 samples`, (t) => {
+    test(`long Glauber runs reach the exact Boltzmann distribution (${spin ? '±1' : '0/1'} units, 7 units, T = ${T}): TV < 0.03 and KL < 0.005 nats over 90,000 samples`, (t) => {
       const bm = randomBm(5, 2, 11, { spin });
       const net = bmNet(bm.params);
       const counts = histogram(bm, T, (s) => glauberSweeps(net, s.data, s.rows, 1, T, bm.rng));
-      const d = tv(counts, exactBmLogProbs(bm.params, T));
+      const exact = exactBmLogProbs(bm.params, T);
+      const d = tv(counts, exact);
+      const divergence = kl(counts, exact);
       const wrong = tv(counts, exactBmLogProbs(bm.params, T === 1 ? 2.5 : 1));
-      t.log(`TV to the exact distribution ${d.toFixed(4)}; to the one at the other temperature ${wrong.toFixed(4)}`);
+      t.log(`TV ${d.toFixed(4)}, KL ${divergence.toFixed(5)} nats to the exact distribution; TV ${wrong.toFixed(4)} to the one at the other temperature`);
       t.true(d < 0.03);
+      t.true(divergence < 0.005);
       t.true(wrong > 0.1, 'the check can tell temperatures apart');
     });
 
