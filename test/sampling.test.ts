@@ -1,5 +1,8 @@
 import test from 'ava';
+import { lastValueFrom, of } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
 import { Rng } from '../kernels/Rng.js';
 import { exactFreeEnergy, exactVisibleLogProbs } from '../models/exactRbm.js';
 import { pseudoLikelihood, logSigmoid } from '../models/pseudoLikelihood.js';
@@ -39,6 +42,21 @@ for (const beta of [1, 0.5])
     const tv = tvDistance(counts, exact);
     t.true(tv < 0.02, `TV distance ${tv}`);
   });
+
+test("gibbsStep with random-start chains and an annealing schedule samples an RBM's exact distribution (TV < 0.04)", async (t) => {
+  const rbm = randomRbm(5, 3, 41, 1);
+  const neg = await lastValueFrom(
+    of(Matrix.zeros(4, 5)).pipe(
+      clampVisible(rbm),
+      gibbsStep({ chains: 'random', nChains: 20_000, k: 20, anneal: [{ temperature: 4, sweeps: 5 }, { temperature: 2, sweeps: 5 }] }),
+    ),
+  );
+  const counts = new Float64Array(32);
+  for (let r = 0; r < neg.negativeVisible.rows; r++) counts[stateIndex(neg.negativeVisible.row(r))]++;
+  const tv = tvDistance(counts, exactVisibleLogProbs(rbm.params));
+  t.log(`TV distance ${tv.toFixed(4)}`);
+  t.true(tv < 0.04);
+});
 
 test('sampleRbm draws from the model: its samples match the exact distribution (TV < 0.03)', (t) => {
   const rbm = randomRbm(4, 3, 33, 1);
