@@ -4,6 +4,8 @@ export * from './kernels/Matrix.js';
 export * from './kernels/Rng.js';
 export type * from './kernels/Backend.js';
 export * from './kernels/jsBackend.js';
+export * from './kernels/wasmBackend.js';
+export * from './kernels/gemmShape.js';
 export * from './kernels/selectBackend.js';
 export * from './kernels/reusableMatrix.js';
 export * from './kernels/glauber.js';

@@ -5,7 +5,7 @@
  * Run: `npm run bench` (or `node dist/bench/epoch.js [rows]`).
  */
 import { last, lastValueFrom } from 'rxjs';
-import { selectBackend } from '../kernels/selectBackend.js';
+import { availableBackends } from '../kernels/selectBackend.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { loadDataset } from '../sources/loadDataset.js';
 
@@ -19,17 +19,18 @@ let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 
 console.log(`one epoch, ${rows} MNIST digits, RBM ${V}→${H}, batch ${B}, node ${process.version}`);
-console.log('backend  method  s/epoch  samples/s  GFLOP/s  peak RSS');
-for (const backend of ['js']) {
-  selectBackend(backend);
+console.log('backend  method  s/epoch  samples/s  GFLOP/s  peak RSS  vs js');
+const jsSeconds: Record<string, number> = {};
+for (const backend of Object.keys(availableBackends()).reverse() as Array<'js' | 'wasm'>) {
   for (const method of ['cd', 'pcd'] as const) {
     const t0 = performance.now();
-    await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, k: 1, batchSize: B, epochs: 1, backend: backend as 'js' } }).pipe(last()));
+    await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, k: 1, batchSize: B, epochs: 1, backend } }).pipe(last()));
     const s = (performance.now() - t0) / 1000;
+    if (backend === 'js') jsSeconds[method] = s;
     const flop = (rows / B) * products[method] * 2 * B * V * H;
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     console.log(
-      `${backend.padEnd(8)} ${`${method}-1`.padEnd(7)} ${s.toFixed(2).padStart(7)}  ${Math.round(rows / s).toString().padStart(9)}  ${(flop / s / 1e9).toFixed(2).padStart(7)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB`,
+      `${backend.padEnd(8)} ${`${method}-1`.padEnd(7)} ${s.toFixed(2).padStart(7)}  ${Math.round(rows / s).toString().padStart(9)}  ${(flop / s / 1e9).toFixed(2).padStart(7)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB  ${(jsSeconds[method] / s).toFixed(2)}×`,
     );
   }
 }

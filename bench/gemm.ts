@@ -3,7 +3,7 @@
  * batch 100), on dense random operands and on MNIST-like sparse binary ones.
  * Run: `npm run bench`.
  */
-import { jsBackend } from '../kernels/jsBackend.js';
+import { availableBackends } from '../kernels/selectBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 
@@ -15,6 +15,7 @@ function random(rows: number, cols: number, density = 1): Matrix {
 }
 const B = 100, V = 784, H = 500;
 const W = random(V, H);
+// js first, so that the other backends can report their speed-up over it.
 const cases: Array<[string, boolean, boolean, Matrix, Matrix, Matrix]> = [
   ['v·W        (100×784 · 784×500), dense', false, false, random(B, V), W, Matrix.zeros(B, H)],
   ['v·W        (100×784 · 784×500), 19% nonzero', false, false, random(B, V, 0.19), W, Matrix.zeros(B, H)],
@@ -23,8 +24,10 @@ const cases: Array<[string, boolean, boolean, Matrix, Matrix, Matrix]> = [
   ['vᵀ·h       (784×100 · 100×500), dense', true, false, random(B, V), random(B, H), Matrix.zeros(V, H)],
   ['vᵀ·h       (784×100 · 100×500), 19% nonzero', true, false, random(B, V, 0.19), random(B, H), Matrix.zeros(V, H)],
 ];
-for (const backend of [jsBackend]) {
+const seconds: Record<string, number[]> = {};
+for (const backend of Object.values(availableBackends()).reverse()) {
   console.log(`backend ${backend.name}`);
+  seconds[backend.name] = [];
   for (const [label, ta, tb, a, b, c] of cases) {
     const flop = 2 * c.rows * c.cols * (ta ? a.rows : a.cols);
     backend.gemm(ta, tb, 1, a, b, 0, c);
@@ -35,6 +38,9 @@ for (const backend of [jsBackend]) {
       reps++;
     }
     const s = (performance.now() - t0) / 1000 / reps;
-    console.log(`  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)`);
+    seconds[backend.name].push(s);
+    const js = seconds.js?.[seconds[backend.name].length - 1];
+    const ratio = backend.name === 'js' || js === undefined ? '' : `  ${(js / s).toFixed(1)}× js`;
+    console.log(`  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)${ratio}`);
   }
 }

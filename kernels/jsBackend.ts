@@ -1,5 +1,6 @@
 import type { Backend } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
+import { gemmShape } from './gemmShape.js';
 import { Matrix } from './Matrix.js';
 
 
@@ -23,19 +24,7 @@ export const jsBackend: Backend = {
   name: 'js',
 
   gemm(transA, transB, alpha, a, b, beta, c) {
-    const m = transA ? a.cols : a.rows;
-    const k = transA ? a.rows : a.cols;
-    const kb = transB ? b.cols : b.rows;
-    const n = transB ? b.rows : b.cols;
-    if (k !== kb || c.rows !== m || c.cols !== n)
-      throw new BoltzflowError(
-        'gemm shapes',
-        `op(A) ${m}×${k}, op(B) ${kb}×${n}, C ${c.rows}×${c.cols}`,
-        'op(A) M×K, op(B) K×N and C M×N',
-      );
-    if (c.data.buffer === a.data.buffer || c.data.buffer === b.data.buffer)
-      if (overlaps(c.data, a.data) || overlaps(c.data, b.data))
-        throw new BoltzflowError('gemm output', 'a view overlapping an input', 'separate storage for C');
+    const [m, k, n] = gemmShape(transA, transB, a, b, c);
     scale(c.data, beta);
     if (alpha === 0 || k === 0) return;
     if (!transB) gemmRowsOfB(transA, alpha, a, b, c, m, k, n);
@@ -228,12 +217,6 @@ function transposed(b: Matrix): Matrix {
   const t = scratch.subarray(0, r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
   return new Matrix(c, r, t);
-}
-
-function overlaps(x: Float32Array, y: Float32Array): boolean {
-  if (x.buffer !== y.buffer) return false;
-  const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
-  return x0 < y1 && y0 < x1;
 }
 
 function checkLength(v: { length: number }, n: number, field: string): void {

@@ -1,25 +1,31 @@
 import type { Backend } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { jsBackend } from './jsBackend.js';
+import { loadWasmBackend } from './wasmBackend.js';
 
-/** The backends this build has, by name. `auto` resolves to the fastest of them. */
-const available: Record<string, Backend> = { js: jsBackend };
+let wasm: Backend | null | undefined;
+
+/** The backends this build has, by name, fastest first. */
+export function availableBackends(): Record<string, Backend> {
+  wasm ??= loadWasmBackend();
+  return wasm ? { wasm, js: jsBackend } : { js: jsBackend };
+}
 
 /**
- * Picks a compute backend by name: `auto` (the fastest available; the environment variable
- * `BOLTZFLOW_BACKEND` overrides it) or an explicit name. Today only the pure-TS `js` reference
- * exists; faster ones register here.
+ * Picks a compute backend by name: `auto` (the fastest available — `wasm` where its module was
+ * built, else `js`; the environment variable `BOLTZFLOW_BACKEND` overrides it) or an explicit name.
  *
  * @example
  * ```ts
  * import { selectBackend } from 'boltzflow';
- * console.log(selectBackend('auto').name); // js
+ * console.log(selectBackend('auto').name); // wasm (or js where the wasm module is missing)
  * ```
  */
 export function selectBackend(name: string = 'auto'): Backend {
-  const wanted = name === 'auto' ? (process.env.BOLTZFLOW_BACKEND ?? 'js') : name;
-  const backend = available[wanted];
+  const all = availableBackends();
+  const wanted = name === 'auto' ? (process.env.BOLTZFLOW_BACKEND ?? Object.keys(all)[0]) : name;
+  const backend = all[wanted];
   if (!backend)
-    throw new BoltzflowError(name === 'auto' ? 'BOLTZFLOW_BACKEND' : 'backend', wanted, `one of auto, ${Object.keys(available).join(', ')}`);
+    throw new BoltzflowError(name === 'auto' ? 'BOLTZFLOW_BACKEND' : 'backend', wanted, `one of auto, ${Object.keys(all).join(', ')}`);
   return backend;
 }

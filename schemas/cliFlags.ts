@@ -48,7 +48,7 @@ export const evalFlagsSchema = z.strictObject({
   binarize: binarize.optional(),
   limit: count(1).optional(),
   seed: z.int().min(0).max(0xffffffff).default(1),
-  backend: z.enum(['auto', 'js']).default('auto'),
+  backend: z.enum(['auto', 'wasm', 'js']).default('auto'),
   json: z.boolean().default(false),
 });
 
@@ -59,6 +59,6 @@ export const sampleFlagsSchema = z.strictObject({
   steps: count(0).default(1000),
   out: z.string().min(1).optional(),
   seed: z.int().min(0).max(0xffffffff).default(1),
-  backend: z.enum(['auto', 'js']).default('auto'),
+  backend: z.enum(['auto', 'wasm', 'js']).default('auto'),
   json: z.boolean().default(false),
 });

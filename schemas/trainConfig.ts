@@ -21,7 +21,7 @@ export const trainConfigSchema = z.strictObject({
   /** Seed of the run's generator (initial weights, sampling) and of the shuffling. */
   seed: z.int().min(0).max(0xffffffff).default(1),
   /** Compute backend. `auto` picks the fastest one available. */
-  backend: z.enum(['auto', 'js']).default('auto'),
+  backend: z.enum(['auto', 'wasm', 'js']).default('auto'),
   /** Write a snapshot every this many steps (0: only at the end of each epoch). */
   snapshotEvery: z.int().min(0).default(0),
 });

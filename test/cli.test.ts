@@ -24,7 +24,11 @@ writeFileSync(
 );
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: () => r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
 }
 
@@ -37,7 +41,7 @@ test('train --json: NDJSON start, one step event per minibatch, a summary; snaps
   t.is(r.code, 0, r.stderr);
   const lines = r.lines();
   t.is(lines[0].event, 'start');
-  t.is(lines[0].backend, 'js');
+  t.is(lines[0].backend, 'wasm', 'auto picks the wasm backend');
   t.is(lines[0].config.nHidden, 6);
   const steps = lines.filter((l) => l.event === 'step');
   t.deepEqual(steps.map((s) => s.step), Array.from({ length: 18 }, (_, i) => i + 1));
@@ -76,6 +80,14 @@ test('train --validation --eval-every taps held-out pseudo-likelihood and the fr
   t.true(steps.filter((s) => 'freeEnergyGap' in s).every((s) => Math.abs(s.freeEnergyGap - (s.freeEnergyValidation - s.freeEnergyTrain)) < 1e-9));
   const human = cli('train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--out', join(dir, 'taps2'), '--sample-steps', '0', '--validation', csv, '--eval-every', '6');
   t.regex(human.stderr, /epoch 1\/1 done in .* · held-out PL -?\d+\.\d\d · free-energy gap -?\d+\.\d\d\n/);
+});
+
+test('the backend is chosen by --backend or BOLTZFLOW_BACKEND and printed at the start of a run', (t) => {
+  const byFlag = train(join(dir, 'backend-flag'), '--epochs', '1', '--backend', 'js');
+  t.is(byFlag.lines()[0].backend, 'js');
+  const byEnv = cliWith({ BOLTZFLOW_BACKEND: 'js' }, 'train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--out', join(dir, 'backend-env'), '--sample-steps', '0');
+  t.regex(byEnv.stderr, /^boltzflow train · backend js · RBM 16→4/);
+  t.regex(train(join(dir, 'backend-bad'), '--backend', 'cuda').stderr, /--backend: got "cuda", expected one of "auto", "wasm", "js"/);
 });
 
 test('eval --metric exact and --metric ais: mean log-probability as `value`, ln Z, and AIS progress events', (t) => {
