@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Backend } from './Backend.js';
+import { BoltzflowError } from './BoltzflowError.js';
 import { gemmShape } from './gemmShape.js';
 import { jsBackend } from './jsBackend.js';
 
@@ -15,15 +16,19 @@ interface GemmExports {
   gemmRowsOfB(a: number, b: number, c: number, m: number, k: number, n: number, lda: number, transA: number, alpha: number, idx: number, val: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   scale(x: number, n: number, beta: number): void;
+  sigmoid(x: number, bias: number, beta: number, out: number, rows: number, cols: number): void;
+  bernoulli(p: number, out: number, n: number, state: number): void;
 }
 
 /**
- * Loads the WebAssembly SIMD backend (`dist/kernels/gemm.wasm`, compiled from
- * `kernels/assembly/gemm.ts` by the project's build), or returns null where it is missing or
- * WebAssembly SIMD is unavailable. Its GEMM runs in wasm with f32x4 SIMD and skips the zeros of
- * its left operand; op(B) = Bᵀ is transposed once in wasm memory first. Operands are copied into
- * the module's memory and the result copied back. The other kernels are the reference's, so
- * sampling draws exactly what the `js` backend draws from the same generator.
+ * Loads the WebAssembly SIMD backend (`dist/kernels/kernels.wasm`, compiled from
+ * `kernels/assembly/` by the project's build), or returns null where it is missing or WebAssembly
+ * SIMD is unavailable. In wasm with f32x4 SIMD: the GEMM, which skips the zeros of its left
+ * operand (op(B) = Bᵀ is transposed once in wasm memory first); the sigmoid, with a float32 exp
+ * accurate to about one ulp; and Bernoulli sampling, whose uniforms come from four interleaved
+ * xoshiro128+ streams seeded at each call from the run's generator (so the run's generator stays
+ * the only random state: same seed, same samples, and snapshots resume exactly). Operands are
+ * copied into the module's memory and results copied back. The other kernels are the reference's.
  *
  * @example
  * ```ts
@@ -34,7 +39,7 @@ interface GemmExports {
  * console.log(wasm?.name, c.get(0, 0)); // wasm 11
  * ```
  */
-export function loadWasmBackend(path: URL = new URL('./gemm.wasm', import.meta.url)): Backend | null {
+export function loadWasmBackend(path: URL = new URL('./kernels.wasm', import.meta.url)): Backend | null {
   let x: GemmExports;
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {
@@ -77,6 +82,25 @@ export function loadWasmBackend(path: URL = new URL('./gemm.wasm', import.meta.u
       if (transB) x.transpose(pb, pt, b.rows, b.cols); // Bᵀ (k×n) from B (n×k)
       if (alpha !== 0 && k > 0) x.gemmRowsOfB(pa, transB ? pt : pb, pc, m, k, n, a.cols, transA ? 1 : 0, alpha, pidx, pval);
       c.data.set(heap.subarray(pc >> 2, (pc >> 2) + c.data.length));
+    },
+    sigmoid(xm, bias, beta, out) {
+      if (out.rows !== xm.rows || out.cols !== xm.cols) throw new BoltzflowError('sigmoid output', `${out.rows}×${out.cols}`, `shape ${xm.rows}×${xm.cols}`);
+      if (bias.length !== xm.cols) throw new BoltzflowError('bias', `length ${bias.length}`, `length ${xm.cols}`);
+      const [px, pb] = layout(xm.data.length, bias.length);
+      heap.set(xm.data, px >> 2);
+      heap.set(bias as ArrayLike<number>, pb >> 2);
+      x.sigmoid(px, pb, beta, px, xm.rows, xm.cols);
+      out.data.set(heap.subarray(px >> 2, (px >> 2) + xm.data.length));
+    },
+    bernoulli(p, rng, out) {
+      if (out.length !== p.length) throw new BoltzflowError('bernoulli output', `length ${out.length}`, `length ${p.length}`);
+      const [pp, ps] = layout(p.length, 20);
+      heap.set(p as ArrayLike<number>, pp >> 2);
+      const words = new Uint32Array(heap.buffer, ps, 16);
+      for (let i = 0; i < 16; i++) words[i] = rng.nextUint32();
+      for (let lane = 0; lane < 4; lane++) if ((words[lane] | words[4 + lane] | words[8 + lane] | words[12 + lane]) === 0) words[lane] = 1;
+      x.bernoulli(pp, pp, p.length, ps);
+      out.set(heap.subarray(pp >> 2, (pp >> 2) + p.length));
     },
   };
 }

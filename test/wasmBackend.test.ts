@@ -41,6 +41,43 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
         }
     });
 
+test('wasm sigmoid matches the reference within 1e-6 (inputs from −80 to 80, odd widths, β ≠ 1)', (t) => {
+  const rng = Rng.fromSeed(4);
+  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4]]) {
+    const x = Matrix.zeros(rows, cols);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = (rng.uniform() * 2 - 1) * 80;
+    const bias = Float32Array.from({ length: cols }, () => rng.normal());
+    for (const beta of [1, 0.37]) {
+      const want = Matrix.zeros(rows, cols), got = x.clone();
+      jsBackend.sigmoid(x, bias, beta, want);
+      wasm!.sigmoid(got, bias, beta, got); // in place
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(want.data[i] - got.data[i]));
+      t.true(worst < 1e-6, `${rows}×${cols} β=${beta}: ${worst}`);
+    }
+  }
+});
+
+test('wasm bernoulli: frequencies match p within 0.005 over 400k draws, same generator state → same samples, in place and odd lengths', (t) => {
+  for (const q of [0.03, 0.5, 0.91]) {
+    const p = new Float32Array(400_001).fill(q);
+    const out = new Float32Array(p.length);
+    wasm!.bernoulli(p, Rng.fromSeed(9), out);
+    const mean = out.reduce((a, b) => a + b, 0) / out.length;
+    t.true(Math.abs(mean - q) < 0.005, `p=${q}: ${mean}`);
+    t.true(out.every((v) => v === 0 || v === 1));
+  }
+  const p = Float32Array.from({ length: 1003 }, (_, i) => (i % 10) / 10);
+  const a = new Float32Array(1003), b = p.slice();
+  wasm!.bernoulli(p, Rng.fromSeed(2), a);
+  wasm!.bernoulli(b, Rng.fromSeed(2), b); // out may be p
+  t.deepEqual(a, b);
+  t.true(a.every((v, i) => (p[i] === 0 ? v === 0 : true)), 'p = 0 never fires');
+  const r = Rng.fromSeed(2);
+  wasm!.bernoulli(p, r, a);
+  t.notDeepEqual(r.state(), Rng.fromSeed(2).state(), 'the draws come from the run generator');
+});
+
 test('wasm gemm grows its memory for large operands and refuses bad shapes like the reference', (t) => {
   const rng = Rng.fromSeed(3);
   const a = randomMatrix(300, 784, rng, 0.2), b = randomMatrix(784, 600, rng);
@@ -51,15 +88,15 @@ test('wasm gemm grows its memory for large operands and refuses bad shapes like 
   t.throws(() => wasm!.gemm(false, false, 1, Matrix.zeros(2, 3), Matrix.zeros(4, 5), 0, Matrix.zeros(2, 5)), { message: /gemm shapes/ });
 });
 
-test('on the wasm backend the same seed gives the same weights, byte for byte, and training stays close to js', async (t) => {
+test('on the wasm backend the same seed gives the same weights, byte for byte, and training learns like js', async (t) => {
   const data = binaryData(80, 16, 2);
   const run = (backend: 'wasm' | 'js') =>
     lastValueFrom(trainRbm({ data, config: { nHidden: 8, batchSize: 20, epochs: 3, seed: 5, backend } }).pipe(last()));
   const [a, b, j] = [await run('wasm'), await run('wasm'), await run('js')];
   t.is(a.model.backend.name, 'wasm');
   t.true(bytesOf(a.model.params.weights.data).equals(bytesOf(b.model.params.weights.data)));
-  let worst = 0;
-  for (let i = 0; i < j.model.params.weights.data.length; i++) worst = Math.max(worst, Math.abs(a.model.params.weights.data[i] - j.model.params.weights.data[i]));
-  t.log(`largest weight difference wasm vs js after 12 steps: ${worst.toExponential(2)}`);
-  t.true(worst < 0.05, 'float rounding may flip a sample, but the runs stay close');
+  // The backends draw different samples (wasm has its own SIMD generator), so compare what they learned.
+  const recon = (e: typeof a) => e.metrics.reconstructionError;
+  t.log(`final reconstruction error: wasm ${recon(a).toFixed(3)}, js ${recon(j).toFixed(3)}`);
+  t.true(Math.abs(recon(a) - recon(j)) < 0.25 * recon(j));
 });

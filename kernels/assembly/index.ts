@@ -1,0 +1,3 @@
+// The wasm backend's module: every kernel written in AssemblyScript.
+export * from './gemm';
+export * from './sample';
