@@ -35,6 +35,11 @@ export interface Backend {
   rowDots(a: Matrix, v: Vec, out: Float32Array | Float64Array): void;
   /** out[i] ← Σⱼ softplus(beta·(x[i,j] + bias[j])), softplus(z) = ln(1 + eᶻ), computed without overflow. */
   softplusRowSums(x: Matrix, bias: Vec, beta: number, out: Float32Array | Float64Array): void;
+  /**
+   * One SGD-with-momentum step, fused in a single pass: v ← momentum·v + learningRate·(g − decay·w),
+   * then w ← w + v. Returns Σ w² after the step (the weight norm's square, for free).
+   */
+  momentumStep(g: Vec, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
   /** y ← alpha·x + beta·y. */
   axpby(alpha: number, x: Vec, beta: number, y: Float32Array): void;
   /** Σᵢ a[i]·b[i]. */

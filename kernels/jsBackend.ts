@@ -86,6 +86,20 @@ export const jsBackend: Backend = {
     }
   },
 
+  momentumStep(g, v, w, learningRate, momentum, decay) {
+    checkLength(v, g.length, 'velocity');
+    checkLength(w, g.length, 'parameters');
+    let sum = 0;
+    for (let i = 0; i < g.length; i++) {
+      const step = momentum * v[i] + learningRate * (g[i] - decay * w[i]);
+      v[i] = step;
+      const next = w[i] + step;
+      w[i] = next;
+      sum += next * next;
+    }
+    return sum;
+  },
+
   axpby(alpha, x, beta, y) {
     checkLength(y, x.length, 'axpby output');
     if (beta === 1) for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];

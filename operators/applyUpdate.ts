@@ -57,9 +57,8 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
         map((stats) => {
           const learningRate = schedule ? o.learningRate * schedule(stats.batch.step) : o.learningRate;
           const backend = stats.model.kind === 'rbm' ? stats.model.backend : jsBackend;
+          // Returns Σw² of the updated array (for the weight norm).
           const step = (g: Float32Array, v: Float32Array, w: Float32Array, decay: boolean) => move(backend, o, learningRate, g, v, w, decay);
-          const norm = (w: Float32Array) => Math.sqrt(backend.dot(w, w));
-          let weights: Float32Array;
           let event: StepEvent | BmStepEvent;
           const common = {
             step: stats.batch.step + 1,
@@ -73,19 +72,17 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
             const s = stats as BmStatistics;
             const n = s.model.params.nUnits;
             const v = (bmVelocity ??= { weights: Matrix.zeros(n, n), bias: new Float32Array(n) });
-            weights = s.model.params.weights.data;
-            step(s.gradient.weights.data, v.weights.data, weights, true);
+            const sumSq = step(s.gradient.weights.data, v.weights.data, s.model.params.weights.data, true);
             step(s.gradient.bias, v.bias, s.model.params.bias, false);
-            event = { ...common, metrics: { ...s.metrics, weightNorm: norm(weights), learningRate }, params: s.model.params, model: s.model, velocity: v };
+            event = { ...common, metrics: { ...s.metrics, weightNorm: Math.sqrt(sumSq), learningRate }, params: s.model.params, model: s.model, velocity: v };
           } else {
             const s = stats as Statistics;
             const p = s.model.params;
             const v = (rbmVelocity ??= zeroRbmParams(p.nVisible, p.nHidden));
-            weights = p.weights.data;
-            step(s.gradient.weights.data, v.weights.data, weights, true);
+            const sumSq = step(s.gradient.weights.data, v.weights.data, p.weights.data, true);
             step(s.gradient.visibleBias, v.visibleBias, p.visibleBias, false);
             step(s.gradient.hiddenBias, v.hiddenBias, p.hiddenBias, false);
-            event = { ...common, metrics: { ...s.metrics, weightNorm: norm(weights), learningRate }, params: p, model: s.model, velocity: v };
+            event = { ...common, metrics: { ...s.metrics, weightNorm: Math.sqrt(sumSq), learningRate }, params: p, model: s.model, velocity: v };
           }
           if (!Number.isFinite(event.metrics.weightNorm) || !Object.values(stats.metrics).every(Number.isFinite))
             throw new BoltzflowError(
@@ -99,7 +96,7 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
     });
 }
 
-/** One parameter array's update, in place: the velocity, then the parameters (backend kernels). */
+/** One parameter array's update, in place: the velocity, then the parameters (backend kernels); returns Σw² after it. */
 function move(
   backend: Backend,
   o: ReturnType<typeof updateOptionsSchema.parse>,
@@ -108,13 +105,10 @@ function move(
   v: Float32Array,
   w: Float32Array,
   decay: boolean,
-): void {
-  if (o.rule === 'sign') {
-    for (let i = 0; i < g.length; i++) v[i] = g[i] > o.threshold ? o.stepSize : g[i] < -o.threshold ? -o.stepSize : 0;
-    if (decay && o.weightDecay !== 0) backend.axpby(-o.weightDecay, w, 1, v);
-  } else {
-    backend.axpby(learningRate, g, o.momentum, v);
-    if (decay && o.weightDecay !== 0) backend.axpby(-learningRate * o.weightDecay, w, 1, v);
-  }
+): number {
+  if (o.rule === 'gradient') return backend.momentumStep(g, v, w, learningRate, o.momentum, decay ? o.weightDecay : 0);
+  for (let i = 0; i < g.length; i++) v[i] = g[i] > o.threshold ? o.stepSize : g[i] < -o.threshold ? -o.stepSize : 0;
+  if (decay && o.weightDecay !== 0) backend.axpby(-o.weightDecay, w, 1, v);
   backend.axpby(1, v, 1, w);
+  return backend.dot(w, w);
 }

@@ -87,6 +87,20 @@ test('columnSums, rowDots, dot, squaredDistance and axpby agree with hand-comput
   t.deepEqual([...y], [6.5, 8.5]);
 });
 
+test('momentumStep: v ← m·v + lr·(g − decay·w), w ← w + v in one pass, returning Σw² afterwards', (t) => {
+  const g = Float32Array.of(1, -2, 0.5), v = Float32Array.of(0.1, 0, -0.2), w = Float32Array.of(1, 2, 3);
+  const want = [0, 1, 2].map((i) => {
+    const step = 0.9 * v[i] + 0.1 * (g[i] - 0.01 * w[i]);
+    return [step, w[i] + step];
+  });
+  const sumSq = be.momentumStep(g, v, w, 0.1, 0.9, 0.01);
+  for (let i = 0; i < 3; i++) {
+    t.true(Math.abs(v[i] - want[i][0]) < 1e-7);
+    t.true(Math.abs(w[i] - want[i][1]) < 1e-6);
+  }
+  t.true(Math.abs(sumSq - want.reduce((s, [, x]) => s + x * x, 0)) < 1e-5);
+});
+
 test('softplusRowSums equals Σ ln(1 + e^(β(x + bias))) and does not overflow at ±1000', (t) => {
   const x = Matrix.from([[0, 1, -2], [1000, -1000, 30]]);
   const out = new Float64Array(2);
