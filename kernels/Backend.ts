@@ -23,6 +23,8 @@ export type Vec = Float32Array | ReadonlyFloat32Array;
 export interface Backend {
   /** The name printed at the start of a run (`js`, `wasm`, `native`). */
   readonly name: string;
+  /** Threads its GEMM runs on (1 when absent). */
+  readonly threads?: number;
   /** C ← alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ. op(A) is M×K, op(B) is K×N, C is M×N. */
   gemm(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, beta: number, c: Matrix): void;
   /** out[i,j] ← σ(beta·(x[i,j] + bias[j])). `out` may be `x`. */

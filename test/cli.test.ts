@@ -1,7 +1,7 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../kernels/Rng.js';
@@ -42,6 +42,7 @@ test('train --json: NDJSON start, one step event per minibatch, a summary; snaps
   const lines = r.lines();
   t.is(lines[0].event, 'start');
   t.is(lines[0].backend, 'wasm', 'auto picks the wasm backend');
+  t.is(lines[0].threads, Math.min(2, availableParallelism()), 'two threads where there are two cores');
   t.is(lines[0].config.nHidden, 6);
   const steps = lines.filter((l) => l.event === 'step');
   t.deepEqual(steps.map((s) => s.step), Array.from({ length: 18 }, (_, i) => i + 1));

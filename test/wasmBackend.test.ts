@@ -78,6 +78,23 @@ test('wasm bernoulli: frequencies match p within 0.005 over 400k draws, same gen
   t.notDeepEqual(r.state(), Rng.fromSeed(2).state(), 'the draws come from the run generator');
 });
 
+test('wasm gemm on two threads (helper worker over shared memory) gives bit-identical results to one thread', (t) => {
+  const one = loadWasmBackend(undefined, { threads: 1 })!, two = loadWasmBackend(undefined, { threads: 2 })!;
+  t.is(one.threads, 1);
+  t.is(two.threads, 2);
+  const rng = Rng.fromSeed(12);
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
+    for (const [m, k, n, density] of [[100, 784, 500, 0.2], [37, 300, 101, 1], [9, 512, 200, 0.5]] as const) {
+      const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
+      const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
+      const c = randomMatrix(m, n, rng);
+      const c1 = c.clone(), c2 = c.clone();
+      one.gemm(ta, tb, 0.7, a, b, 0.5, c1);
+      two.gemm(ta, tb, 0.7, a, b, 0.5, c2);
+      t.true(bytesOf(c1.data).equals(bytesOf(c2.data)), `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${k}×${n}`);
+    }
+});
+
 test('wasm gemm grows its memory for large operands and refuses bad shapes like the reference', (t) => {
   const rng = Rng.fromSeed(3);
   const a = randomMatrix(300, 784, rng, 0.2), b = randomMatrix(784, 600, rng);
