@@ -3,7 +3,7 @@ import { BoltzflowError } from './BoltzflowError.js';
 /**
  * The run's seeded generator: xoshiro128** (Blackman & Vigna), 128 bits of state held in four
  * 32-bit words, period 2^128 − 1. Every random draw in boltzflow comes from one of these, never
- * from `Math.random`, so the same seed on the same backend gives the same weights. Its state is
+ * from the platform's unseeded generator, so the same seed on the same backend gives the same weights. Its state is
  * four numbers ({@link Rng.state}) and is saved in every snapshot.
  *
  * @example
