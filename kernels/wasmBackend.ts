@@ -72,6 +72,7 @@ export function loadWasmBackend(path: URL = new URL('./kernels.wasm', import.met
   return {
     ...jsBackend,
     name: 'wasm',
+    threads: helper ? 2 : 1,
     gemm(transA, transB, alpha, a, b, beta, c) {
       const [m, k, n] = gemmShape(transA, transB, a, b, c);
       const [pa, pb, pt, pc, pidx, pval, pidx2, pval2] = layout(a.data.length, b.data.length, transB ? b.data.length : 0, c.data.length, k, k, k, k);
@@ -102,7 +103,6 @@ export function loadWasmBackend(path: URL = new URL('./kernels.wasm', import.met
       x.sigmoid(px, pb, beta, px, xm.rows, xm.cols);
       out.data.set(heap.subarray(px >> 2, (px >> 2) + xm.data.length));
     },
-    threads: helper ? 2 : 1,
     bernoulli(p, rng, out) {
       if (out.length !== p.length) throw new BoltzflowError('bernoulli output', `length ${out.length}`, `length ${p.length}`);
       const [pp, ps] = layout(p.length, 20);

@@ -42,6 +42,7 @@ export function gibbsStep<P extends PositivePhase | BmPositivePhase = PositivePh
     defer(() => {
       let chains: Matrix | null = initialChains ? initialChains.clone() : null;
       const rbmStep = rbmSampler(o, schedule);
+      let bmStates: ((rows: number) => Matrix) | null = null;
       return source.pipe(
         map((pos) => {
           if (pos.model.kind === 'rbm') {
@@ -56,8 +57,11 @@ export function gibbsStep<P extends PositivePhase | BmPositivePhase = PositivePh
             chains ??= startFrom(bm.clampedStates, o.nChains ?? bm.clampedStates.rows);
             if (chains.cols !== n) throw new BoltzflowError('initialChains', `${chains.rows}×${chains.cols}`, `N×${n} unit states`);
             states = chains;
-          } else if (o.chains === 'data') states = bm.clampedStates.clone();
-          else states = Matrix.zeros(o.nChains ?? bm.clampedStates.rows, n);
+          } else {
+            bmStates ??= reusableMatrix(n);
+            states = bmStates(o.chains === 'data' ? bm.clampedStates.rows : (o.nChains ?? bm.clampedStates.rows));
+            if (o.chains === 'data') states.data.set(bm.clampedStates.data);
+          }
           const negative = freeMoments(bm.model, states, schedule, o.chains === 'random');
           const out: BmNegativePhase = { ...bm, negative, persistentChains: o.chains === 'persistent' ? states : null };
           return out as NegativeOf<P>;
