@@ -1,8 +1,9 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { jsBackend } from '../kernels/jsBackend.js';
 import { softplus } from './exactRbm.js';
-import type { Rbm } from './rbm.js';
+import { logOdds, type Rbm } from './rbm.js';
 
 /** Salakhutdinov & Murray (2008)'s schedule: steps of 1/1000 up to 0.5, 1/10,000 up to 0.9, 1/100,000 up to 1. */
 export const SALAKHUTDINOV_BETAS = 14_500;
@@ -38,14 +39,9 @@ export function aisBetas(steps = SALAKHUTDINOV_BETAS): Float64Array {
  * and one that fits the data gives a small variance.
  */
 export function baseRateBias(data: Matrix): Float32Array {
-  const out = new Float32Array(data.cols);
-  for (let j = 0; j < data.cols; j++) {
-    let s = 0;
-    for (let r = 0; r < data.rows; r++) s += data.data[r * data.cols + j];
-    const p = Math.min(1 - 1e-3, Math.max(1e-3, s / data.rows));
-    out[j] = Math.log(p / (1 - p));
-  }
-  return out;
+  const means = new Float32Array(data.cols);
+  jsBackend.columnSums(data, 1 / data.rows, 0, means);
+  return logOdds(means);
 }
 
 export interface AisOptions {

@@ -63,12 +63,17 @@ export function createRbm(options: CreateRbmOptions): Rbm {
   if (visibleMeans) {
     if (visibleMeans.length !== nVisible)
       throw new BoltzflowError('visibleMeans', `length ${visibleMeans.length}`, `length ${nVisible}`);
-    for (let i = 0; i < nVisible; i++) {
-      const p = Math.min(1 - 1e-3, Math.max(1e-3, visibleMeans[i]));
-      params.visibleBias[i] = Math.log(p / (1 - p));
-    }
+    params.visibleBias.set(logOdds(visibleMeans));
   }
   return { kind: 'rbm', params, backend, rng };
+}
+
+/** ln(p/(1−p)) of each mean, clipped to [1e-3, 1 − 1e-3]: visible biases that fit the data's unit means. */
+export function logOdds(means: ArrayLike<number>): Float32Array {
+  return Float32Array.from(means, (m) => {
+    const p = Math.min(1 - 1e-3, Math.max(1e-3, m));
+    return Math.log(p / (1 - p));
+  });
 }
 
 /** An RBM from existing parameters (a loaded snapshot, say) and a generator. */
