@@ -18,13 +18,15 @@ export interface ClampOptions {
 
 /**
  * The positive phase of a general Boltzmann machine: each row of `data` (0/1 values) is clamped
- * on the visible units `repeats` times (with noise, if asked), the hidden units start at random
+ * on the first `data.cols` units — all the visible units, or fewer (a cue on some of them) —
+ * `repeats` times (with noise, if asked), the hidden units start at random
  * and are annealed, and ⟨sᵢ sⱼ⟩, ⟨sᵢ⟩ are averaged over the last step's sweeps. `states` is a
  * scratch buffer of at least rows·repeats rows; it holds the final states afterwards.
  */
 export function clampedMoments(bm: Bm, data: Matrix, options: ClampOptions, states: Matrix): BmMoments {
-  const { nUnits: n, nVisible: nv, spin } = bm.params;
-  if (data.cols !== nv) throw new BoltzflowError('data', `${data.rows}×${data.cols}`, `rows of ${nv} visible values`);
+  const { nUnits: n, nVisible, spin } = bm.params;
+  const nv = data.cols;
+  if (nv < 1 || nv > nVisible) throw new BoltzflowError('data', `${data.rows}×${nv}`, `rows of at most ${nVisible} visible values`);
   const repeats = options.repeats ?? 1;
   const rows = data.rows * repeats;
   const clamped = new Uint8Array(n).fill(1, 0, nv);

@@ -121,13 +121,12 @@ export function recallSchedule(anneal: AnnealSchedule, temperature: number): Ann
  */
 export function countRecovered(bm: Bm, visible: number, schedule: AnnealSchedule, trials = 10): number {
   const n = bm.params.nUnits;
-  const clamp = { ...bm, params: { ...bm.params, nVisible: visible } }; // only V1 is clamped
   const states = Matrix.zeros(trials, n);
   let ok = 0;
   for (let p = 0; p < visible; p++) {
     const cue = Matrix.zeros(1, visible);
     cue.data[p] = 1;
-    const m = clampedMoments(clamp, cue, { anneal: schedule, repeats: trials }, states);
+    const m = clampedMoments(bm, cue, { anneal: schedule, repeats: trials }, states); // the cue covers V1 only
     let right = true;
     for (let j = 0; j < visible; j++) {
       const a = m.means[visible + j];
