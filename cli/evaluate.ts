@@ -1,4 +1,4 @@
-import { lastValueFrom, tap, filter } from 'rxjs';
+import { lastValueFrom, tap } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { aisBetas, baseRateBias, type AisEstimate } from '../models/ais.js';
@@ -33,28 +33,18 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.cols} values per record`, `${snap.nVisible} values per record, as the model has`);
   const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
-  let extra: Record<string, unknown> = {};
+  let exact: number | null = null;
+  let ais: AisEstimate | null = null;
   let values: Float64Array;
   if (flags.metric === 'exact') {
     const smaller = Math.min(snap.nVisible, snap.nHidden);
     if (smaller > MAX_ENUMERATED_UNITS)
       throw new BoltzflowError('--metric', 'exact', `a model with at most ${MAX_ENUMERATED_UNITS} units in its smaller layer (this one has ${smaller}); use --metric ais`);
-    const logZ = exactLogPartition(rbm.params);
-    values = logProbability(rbm, dataset.data, logZ);
-    extra = { logZ };
+    exact = exactLogPartition(rbm.params);
+    values = logProbability(rbm, dataset.data, exact);
   } else if (flags.metric === 'ais') {
-    const estimate = await runAis(rbm, dataset.data, flags);
-    values = logProbability(rbm, dataset.data, estimate.logZ);
-    const shift = (logZ: number) => mean(values) + estimate.logZ - logZ;
-    extra = {
-      logZ: estimate.logZ,
-      logZLow: estimate.logZLow,
-      logZHigh: estimate.logZHigh,
-      valueLow: shift(estimate.logZHigh),
-      valueHigh: shift(estimate.logZLow),
-      runs: estimate.runs,
-      steps: estimate.steps,
-    };
+    ais = await runAis(rbm, dataset.data, flags);
+    values = logProbability(rbm, dataset.data, ais.logZ);
   } else
     values =
       flags.metric === 'pseudo-likelihood'
@@ -64,6 +54,12 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
           : freeEnergy(rbm, dataset.data);
   const n = values.length;
   const value = mean(values);
+  // ln P(v) = −F(v) − ln Z, so the ±3σ range of ln Z maps to a range of the mean log-probability.
+  const extra = exact !== null
+    ? { logZ: exact }
+    : ais
+      ? { logZ: ais.logZ, logZLow: ais.logZLow, logZHigh: ais.logZHigh, valueLow: value + ais.logZ - ais.logZHigh, valueHigh: value + ais.logZ - ais.logZLow, runs: ais.runs, steps: ais.steps }
+      : {};
   const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
   const summary = {
     event: 'summary',
@@ -82,11 +78,11 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   else {
     const what = flags.metric === 'exact' || flags.metric === 'ais' ? `log-probability (${flags.metric})` : flags.metric;
     say(`${what} of ${flags.model} on ${dataset.name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`);
-    if (flags.metric === 'exact') say(`  ln Z = ${(extra.logZ as number).toFixed(4)} (exact, by enumeration)`);
-    if (flags.metric === 'ais')
+    if (exact !== null) say(`  ln Z = ${exact.toFixed(4)} (exact, by enumeration)`);
+    if (ais)
       say(
-        `  ln Z ≈ ${(extra.logZ as number).toFixed(3)}, ±3σ range [${(extra.logZLow as number).toFixed(3)}, ${(extra.logZHigh as number).toFixed(3)}] ` +
-          `(${flags['ais-runs']} runs, ${flags['ais-steps']} steps); log-probability range [${(extra.valueLow as number).toFixed(3)}, ${(extra.valueHigh as number).toFixed(3)}]`,
+        `  ln Z ≈ ${ais.logZ.toFixed(3)}, ±3σ range [${ais.logZLow.toFixed(3)}, ${ais.logZHigh.toFixed(3)}] ` +
+          `(${ais.runs} runs, ${ais.steps} steps); log-probability range [${(value + ais.logZ - ais.logZHigh).toFixed(3)}, ${(value + ais.logZ - ais.logZLow).toFixed(3)}]`,
       );
   }
 }
@@ -94,21 +90,19 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
 async function runAis(rbm: Rbm, data: Matrix, flags: EvalFlags): Promise<AisEstimate> {
   const start = performance.now();
   let lastPrint = start;
-  let estimate: AisEstimate | null = null;
-  await lastValueFrom(
+  const end = await lastValueFrom(
     estimateLogPartition(rbm, { baseVisibleBias: baseRateBias(data), betas: aisBetas(flags['ais-steps']), runs: flags['ais-runs'], seed: flags.seed }).pipe(
       tap((e) => {
-        if (e.event === 'result') estimate = e.estimate;
-        else if (flags.json) emit({ event: 'progress', done: e.done, steps: e.steps });
+        if (e.event === 'result') return;
+        if (flags.json) emit({ event: 'progress', done: e.done, steps: e.steps });
         else if (performance.now() - lastPrint > 2000) {
           lastPrint = performance.now();
           const eta = ((lastPrint - start) / e.done) * (e.steps - e.done);
           say(`AIS ${Math.round((100 * e.done) / e.steps)}% (${e.done}/${e.steps} steps) · ETA ${seconds(eta)}`);
         }
       }),
-      filter(() => false),
     ),
-    { defaultValue: null },
   );
-  return estimate!;
+  if (end.event !== 'result') throw new Error('AIS ended without a result');
+  return end.estimate;
 }
