@@ -1,71 +1,90 @@
 /**
  * boltzflow against scikit-learn and PyTorch, side by side in one run: one training epoch of a
- * 784→500 RBM on the same MNIST digits (batch 100), every boltzflow backend, scikit-learn's
- * BernoulliRBM (float32, PCD-1 — the only method it has) and a PyTorch CD-1/PCD-1 loop; seconds
- * per epoch, samples/s, GFLOP/s (each system's own matrix products), peak RSS, and the ratio to
- * boltzflow's default backend. Also NumPy's SGEMM on 2048² as a measured proxy for the FMA peak.
- * Python and its packages come from Debian: `apt-get install python3-sklearn python3-torch`;
- * what is missing is said, and the rest runs.
+ * 784→500 RBM on the same MNIST digits (batch 100, 10,000 and 60,000 digits), every boltzflow
+ * backend (js on the smaller set only), scikit-learn's BernoulliRBM (float32, PCD-1 — the only
+ * method it has) and a PyTorch CD-1/PCD-1 loop; seconds per epoch, samples/s, GFLOP/s (each
+ * system's own matrix products), peak RSS, the ratio to boltzflow's default backend, and the
+ * issue's targets. Also NumPy's SGEMM on 2048² as a measured proxy for the FMA peak.
  *
- * Run: `npm run build && node dist/bench/compare.js [rows=10000]`.
+ * Python and its packages come from Debian (`python3-sklearn python3-torch`): run as root with
+ * apt-get, the bench installs what is missing (BOLTZFLOW_BENCH_INSTALL=0 stops it); otherwise it
+ * says what to install and runs the rest.
+ *
+ * Run: `npm run bench:compare` (or `node dist/bench/compare.js [sizes=10000,60000]`).
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { last, lastValueFrom } from 'rxjs';
-import { availableBackends } from '../kernels/selectBackend.js';
+import { availableBackends, type BackendName } from '../kernels/selectBackend.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { loadDataset, mnistPath } from '../sources/loadDataset.js';
 
-const rows = Number(process.argv[2] ?? 10_000);
+const sizes = (process.argv[2] ?? '10000,60000').split(',').map(Number);
 const V = 784, H = 500, B = 100;
 const python = '/usr/bin/python3';
 const script = (name: string) => fileURLToPath(new URL(`../../bench/python/${name}`, import.meta.url));
-const gflop = (products: number) => ((rows / B) * products * 2 * B * V * H) / 1e9;
+const gflop = (rows: number, products: number) => ((rows / B) * products * 2 * B * V * H) / 1e9;
 
-interface Row { system: string; method: string; seconds: number; products: number; rss: number }
+interface Row { rows: number; system: string; method: string; seconds: number; products: number; rss: number }
 const results: Row[] = [];
 
-const { data } = await loadDataset('mnist', { limit: rows });
-for (const backend of Object.keys(availableBackends()) as Array<'wasm' | 'js'>)
-  for (const method of ['cd', 'pcd'] as const) {
-    const t0 = performance.now();
-    await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, batchSize: B, epochs: 1, backend } }).pipe(last()));
-    // Products per minibatch: CD-1 5; PCD-1 7 (the chains' P(h|v) is recomputed, and the reconstruction for the metric).
-    results.push({ system: `boltzflow ${backend}`, method, seconds: (performance.now() - t0) / 1000, products: method === 'cd' ? 5 : 7, rss: process.memoryUsage().rss / 2 ** 20 });
-  }
+const has = (module: string) => existsSync(python) && spawnSync(python, ['-c', `import ${module}`]).status === 0;
+const wanted = [['sklearn', 'python3-sklearn'], ['torch', 'python3-torch']] as const;
+const absent = () => wanted.filter(([module]) => !has(module)).map(([, pkg]) => pkg);
+if (absent().length && process.getuid?.() === 0 && process.env.BOLTZFLOW_BENCH_INSTALL !== '0' && existsSync('/usr/bin/apt-get')) {
+  console.log(`installing from Debian: ${absent().join(' ')} (BOLTZFLOW_BENCH_INSTALL=0 skips this)`);
+  spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...absent()], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+const missing = absent();
 
-const has = (module: string) => spawnSync(python, ['-c', `import ${module}`]).status === 0;
-const missing: string[] = [];
-for (const [system, module, pkg, methods] of [
-  ['sklearn', 'sklearn', 'python3-sklearn', ['pcd']],
-  ['torch', 'torch', 'python3-torch', ['cd', 'pcd']],
-] as const) {
-  if (!has(module)) {
-    missing.push(pkg);
-    continue;
-  }
-  for (const method of methods) {
-    const r = spawnSync(python, [script('rbm_epoch.py'), system, method, mnistPath('train'), String(rows), String(H), String(B)], { encoding: 'utf8' });
-    if (r.status !== 0) {
-      console.log(`${system} ${method}: failed: ${r.stderr.trim().split('\n').at(-1)}`);
-      continue;
+for (const rows of sizes) {
+  const { data } = await loadDataset('mnist', { limit: rows });
+  for (const backend of Object.keys(availableBackends()) as BackendName[]) {
+    if (backend === 'js' && rows > 10_000) continue; // ~40 s per epoch: measured on the small set only
+    for (const method of ['cd', 'pcd'] as const) {
+      const t0 = performance.now();
+      await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, batchSize: B, epochs: 1, backend } }).pipe(last()));
+      // Products per minibatch: CD-1 5; PCD-1 7 (the chains' P(h|v) is recomputed, and the reconstruction for the metric).
+      results.push({ rows, system: `boltzflow ${backend}`, method, seconds: (performance.now() - t0) / 1000, products: method === 'cd' ? 5 : 7, rss: process.memoryUsage().rss / 2 ** 20 });
     }
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number };
-    results.push({ system: system === 'sklearn' ? 'scikit-learn BernoulliRBM' : 'PyTorch loop', method, seconds: out.seconds, products: 5, rss: out.peakRssMiB });
+  }
+  for (const [system, module, methods] of [['sklearn', 'sklearn', ['pcd']], ['torch', 'torch', ['cd', 'pcd']]] as const) {
+    if (!has(module)) continue;
+    for (const method of methods) {
+      const r = spawnSync(python, [script('rbm_epoch.py'), system, method, mnistPath('train'), String(rows), String(H), String(B)], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        console.log(`${system} ${method}: failed: ${r.stderr.trim().split('\n').at(-1)}`);
+        continue;
+      }
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number };
+      results.push({ rows, system: system === 'sklearn' ? 'scikit-learn BernoulliRBM' : 'PyTorch loop', method, seconds: out.seconds, products: 5, rss: out.peakRssMiB });
+    }
   }
 }
 
-console.log(`one epoch, ${rows} MNIST digits, RBM ${V}→${H}, batch ${B}, float32; node ${process.version}`);
-console.log('system                        method  s/epoch  samples/s  GFLOP/s  peak RSS  time vs boltzflow wasm (same method)');
+const seconds = (rows: number, system: string, method: string) => results.find((x) => x.rows === rows && x.system === system && x.method === method)?.seconds;
+const base = `boltzflow ${Object.keys(availableBackends())[0]}`;
+console.log(`one epoch, RBM ${V}→${H}, batch ${B}, float32; node ${process.version}; boltzflow's peak RSS is the whole bench process's`);
+console.log(`digits  system                        method  s/epoch  samples/s  GFLOP/s  peak RSS  time vs ${base}`);
 for (const r of results) {
-  const ref = results.find((x) => x.system === 'boltzflow wasm' && x.method === r.method);
+  const ref = seconds(r.rows, base, r.method);
   console.log(
-    `${r.system.padEnd(29)} ${`${r.method}-1`.padEnd(7)} ${r.seconds.toFixed(2).padStart(7)}  ${Math.round(rows / r.seconds).toString().padStart(9)}  ` +
-      `${(gflop(r.products) / r.seconds).toFixed(1).padStart(7)}  ${r.rss.toFixed(0).padStart(5)} MiB  ${ref ? (r.seconds / ref.seconds).toFixed(2) + '×' : ''}`,
+    `${String(r.rows).padStart(6)}  ${r.system.padEnd(29)} ${`${r.method}-1`.padEnd(7)} ${r.seconds.toFixed(2).padStart(7)}  ${Math.round(r.rows / r.seconds).toString().padStart(9)}  ` +
+      `${(gflop(r.rows, r.products) / r.seconds).toFixed(1).padStart(7)}  ${r.rss.toFixed(0).padStart(5)} MiB  ${ref ? (r.seconds / ref).toFixed(2) + '×' : ''}`,
   );
+}
+console.log('targets (time ratios in this run; ≤ the target is met):');
+for (const rows of sizes) {
+  const target = (label: string, ours: number | undefined, theirs: number | undefined, limit: number) =>
+    ours !== undefined && theirs !== undefined &&
+    console.log(`  ${String(rows).padStart(6)} digits  ${label.padEnd(40)} ${(ours / theirs).toFixed(2)} (target ≤ ${limit}) ${ours / theirs <= limit ? 'met' : 'NOT met'}`);
+  target('wasm PCD-1 / scikit-learn PCD-1', seconds(rows, 'boltzflow wasm', 'pcd'), seconds(rows, 'scikit-learn BernoulliRBM', 'pcd'), 1);
+  for (const m of ['cd', 'pcd']) target(`native ${m.toUpperCase()}-1 / PyTorch ${m.toUpperCase()}-1`, seconds(rows, 'boltzflow native', m), seconds(rows, 'PyTorch loop', m), 0.8);
 }
 if (has('numpy')) {
   const peak = spawnSync(python, [script('sgemm_peak.py')], { encoding: 'utf8' });
   if (peak.status === 0) console.log(`NumPy/OpenBLAS SGEMM 2048², a measured proxy for the FMA peak: ${(JSON.parse(peak.stdout) as { gflops: number }).gflops.toFixed(1)} GFLOP/s`);
 }
-if (missing.length) console.log(`not measured: install them with  apt-get install ${missing.join(' ')}`);
+if (!availableBackends().native) console.log('boltzflow native not measured: enable it with  sudo apt-get install libopenblas-dev && npm run build:native');
+if (missing.length) console.log(`not measured: install them with  sudo apt-get install ${missing.join(' ')}`);

@@ -5,7 +5,7 @@
  * Run: `npm run bench` (or `node dist/bench/epoch.js [rows]`).
  */
 import { last, lastValueFrom } from 'rxjs';
-import { availableBackends } from '../kernels/selectBackend.js';
+import { availableBackends, type BackendName } from '../kernels/selectBackend.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { loadDataset } from '../sources/loadDataset.js';
 
@@ -21,7 +21,7 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 console.log(`one epoch, ${rows} MNIST digits, RBM ${V}→${H}, batch ${B}, node ${process.version}`);
 console.log('backend  method  s/epoch  samples/s  GFLOP/s  peak RSS  vs js');
 const jsSeconds: Record<string, number> = {};
-for (const backend of Object.keys(availableBackends()).reverse() as Array<'js' | 'wasm'>) {
+for (const backend of Object.keys(availableBackends()).reverse() as BackendName[]) {
   for (const method of ['cd', 'pcd'] as const) {
     const t0 = performance.now();
     await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, k: 1, batchSize: B, epochs: 1, backend } }).pipe(last()));

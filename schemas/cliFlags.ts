@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from '../kernels/selectBackend.js';
 import type { TrainConfigInput } from './trainConfig.js';
 
 /** `boltzflow train` flags that set a training-config field (ranges live in `trainConfigSchema`). */
@@ -48,7 +49,7 @@ export const evalFlagsSchema = z.strictObject({
   binarize: binarize.optional(),
   limit: count(1).optional(),
   seed: z.int().min(0).max(0xffffffff).default(1),
-  backend: z.enum(['auto', 'wasm', 'js']).default('auto'),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
   json: z.boolean().default(false),
 });
 
@@ -59,6 +60,6 @@ export const sampleFlagsSchema = z.strictObject({
   steps: count(0).default(1000),
   out: z.string().min(1).optional(),
   seed: z.int().min(0).max(0xffffffff).default(1),
-  backend: z.enum(['auto', 'wasm', 'js']).default('auto'),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
   json: z.boolean().default(false),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from '../kernels/selectBackend.js';
 
 /**
  * Everything that decides an RBM training run (besides the data). Every field has a default;
@@ -21,7 +22,7 @@ export const trainConfigSchema = z.strictObject({
   /** Seed of the run's generator (initial weights, sampling) and of the shuffling. */
   seed: z.int().min(0).max(0xffffffff).default(1),
   /** Compute backend. `auto` picks the fastest one available. */
-  backend: z.enum(['auto', 'wasm', 'js']).default('auto'),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
   /** Write a snapshot every this many steps (0: only at the end of each epoch). */
   snapshotEvery: z.int().min(0).default(0),
 });

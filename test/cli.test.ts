@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../kernels/Rng.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 
 const bin = fileURLToPath(new URL('../cli/boltzflow.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-cli-'));
@@ -41,8 +42,10 @@ test('train --json: NDJSON start, one step event per minibatch, a summary; snaps
   t.is(r.code, 0, r.stderr);
   const lines = r.lines();
   t.is(lines[0].event, 'start');
-  t.is(lines[0].backend, 'wasm', 'auto picks the wasm backend');
-  t.is(lines[0].threads, Math.min(2, availableParallelism()), 'two threads where there are two cores');
+  const auto = selectBackend('auto');
+  t.is(lines[0].backend, auto.name, 'auto picks the fastest backend built (native, else wasm)');
+  t.is(lines[0].threads, auto.threads ?? 1);
+  if (auto.name === 'wasm') t.is(lines[0].threads, Math.min(2, availableParallelism()), 'two threads where there are two cores');
   t.is(lines[0].config.nHidden, 6);
   const steps = lines.filter((l) => l.event === 'step');
   t.deepEqual(steps.map((s) => s.step), Array.from({ length: 18 }, (_, i) => i + 1));
@@ -88,7 +91,7 @@ test('the backend is chosen by --backend or BOLTZFLOW_BACKEND and printed at the
   t.is(byFlag.lines()[0].backend, 'js');
   const byEnv = cliWith({ BOLTZFLOW_BACKEND: 'js' }, 'train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--out', join(dir, 'backend-env'), '--sample-steps', '0');
   t.regex(byEnv.stderr, /^boltzflow train · backend js · RBM 16→4/);
-  t.regex(train(join(dir, 'backend-bad'), '--backend', 'cuda').stderr, /--backend: got "cuda", expected one of "auto", "wasm", "js"/);
+  t.regex(train(join(dir, 'backend-bad'), '--backend', 'cuda').stderr, /--backend: got "cuda", expected one of "auto", "native", "wasm", "js"/);
 });
 
 test('eval --metric exact and --metric ais: mean log-probability as `value`, ln Z, and AIS progress events', (t) => {

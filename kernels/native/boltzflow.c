@@ -1,0 +1,256 @@
+// The optional native backend: OpenBLAS's cblas_sgemm on the caller's Float32Arrays (no copies),
+// plus a sigmoid and Bernoulli sampler in plain C that the compiler vectorises. Built by
+// kernels/native/build.mjs when Debian's libopenblas-dev is present; see kernels/nativeBackend.ts.
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <node_api.h>
+#include <pthread.h>
+
+// OpenBLAS shuts its thread pool down in a fork handler, which deadlocks when another thread of
+// the process (a worker thread) is inside a GEMM at that moment: Node's child_process then hangs.
+// Every GEMM holds this gate, and our own fork handler (run before OpenBLAS's, being registered
+// after it) takes the gate first, so a fork waits for the GEMM in flight and none starts meanwhile.
+static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+static void gate_lock(void) { pthread_mutex_lock(&gate); }
+static void gate_unlock(void) { pthread_mutex_unlock(&gate); }
+static void gate_register(void) { pthread_atfork(gate_lock, gate_unlock, gate_unlock); }
+
+#define CHECK(call)                                                      \
+  do {                                                                   \
+    if ((call) != napi_ok) {                                             \
+      napi_throw_error(env, NULL, "boltzflow native: bad argument");     \
+      return NULL;                                                       \
+    }                                                                    \
+  } while (0)
+
+static napi_status f32(napi_env env, napi_value v, float **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  napi_status s = napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset);
+  if (s == napi_ok && type != napi_float32_array) return napi_invalid_arg;
+  return s;
+}
+
+static napi_status u32(napi_env env, napi_value v, uint32_t **data, size_t *length) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  napi_status s = napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset);
+  if (s == napi_ok && type != napi_uint32_array) return napi_invalid_arg;
+  return s;
+}
+
+static napi_status i32(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out); }
+static napi_status num(napi_env env, napi_value v, double *out) { return napi_get_value_double(env, v, out); }
+
+// sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): row-major C ← α·op(A)·op(B) + β·C.
+// Shapes are checked by the TypeScript caller; here only that each array is long enough.
+static napi_value sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) { napi_throw_error(env, NULL, "sgemm: 13 arguments"); return NULL; }
+  int32_t ta, tb, m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  CHECK(i32(env, argv[0], &ta)); CHECK(i32(env, argv[1], &tb));
+  CHECK(i32(env, argv[2], &m)); CHECK(i32(env, argv[3], &n)); CHECK(i32(env, argv[4], &k));
+  CHECK(num(env, argv[5], &alpha));
+  CHECK(f32(env, argv[6], &a, &la)); CHECK(i32(env, argv[7], &lda));
+  CHECK(f32(env, argv[8], &b, &lb)); CHECK(i32(env, argv[9], &ldb));
+  CHECK(num(env, argv[10], &beta));
+  CHECK(f32(env, argv[11], &c, &lc)); CHECK(i32(env, argv[12], &ldc));
+  if (m < 0 || n < 0 || k < 0 || (size_t)m * n > lc || (size_t)(ta ? k : m) * lda > la || (size_t)(tb ? n : k) * ldb > lb) {
+    napi_throw_range_error(env, NULL, "sgemm: operand shorter than its shape");
+    return NULL;
+  }
+  if (m == 0 || n == 0) return NULL;
+  if (k == 0 || alpha == 0) {
+    for (size_t i = 0; i < (size_t)m * n; i++) c[i] = beta == 0 ? 0.0f : (float)beta * c[i];
+    return NULL;
+  }
+  gate_lock();
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, (float)alpha,
+              a, lda > 0 ? lda : 1, b, ldb > 0 ? ldb : 1, (float)beta, c, ldc > 0 ? ldc : 1);
+  gate_unlock();
+  return NULL;
+}
+
+// e^x in float: Cephes-style range reduction and a degree-6 polynomial (the same as the wasm kernel's),
+// written branch-free so that the loop below vectorises.
+static inline float exp_f(float x) {
+  x = x < -87.33654f ? -87.33654f : x > 88.72283f ? 88.72283f : x;
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f; // round to nearest, vectorisable
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * (r * r) + r + 1.0f;
+  int32_t bits = ((int32_t)n + 127) << 23;
+  float pow2;
+  memcpy(&pow2, &bits, 4);
+  return y * pow2;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+CLONES static void sigmoid_rows(const float *x, const float *bias, float nb, float *out, int32_t rows, int32_t cols) {
+  for (int32_t i = 0; i < rows; i++) {
+    const float *xr = x + (size_t)i * cols;
+    float *orow = out + (size_t)i * cols;
+    for (int32_t j = 0; j < cols; j++) orow[j] = 1.0f / (1.0f + exp_f(nb * (xr[j] + bias[j])));
+  }
+}
+
+// sigmoid(x, bias, beta, out, rows, cols): out[i,j] ← σ(β·(x[i,j] + bias[j])); out may be x.
+static napi_value sigmoid(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x, *bias, *out;
+  size_t lx, lb, lo;
+  double beta;
+  int32_t rows, cols;
+  CHECK(f32(env, argv[0], &x, &lx)); CHECK(f32(env, argv[1], &bias, &lb)); CHECK(num(env, argv[2], &beta));
+  CHECK(f32(env, argv[3], &out, &lo)); CHECK(i32(env, argv[4], &rows)); CHECK(i32(env, argv[5], &cols));
+  if (rows < 0 || cols < 0 || (size_t)rows * cols > lx || (size_t)rows * cols > lo || (size_t)cols > lb) {
+    napi_throw_range_error(env, NULL, "sigmoid: operand shorter than its shape");
+    return NULL;
+  }
+  sigmoid_rows(x, bias, -(float)beta, out, rows, cols);
+  return NULL;
+}
+
+// bernoulli(p, out, state): out[i] ← 1 if u < p[i] else 0, with u from four interleaved xoshiro128+
+// streams (state: 16 words, lane-major as in the wasm kernel, written back), so that the same
+// state and p give the same samples as the wasm backend. out may be p.
+static napi_value bernoulli(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *p, *out;
+  uint32_t *st;
+  size_t lp, lo, ls;
+  CHECK(f32(env, argv[0], &p, &lp)); CHECK(f32(env, argv[1], &out, &lo)); CHECK(u32(env, argv[2], &st, &ls));
+  if (lo < lp || ls < 16) {
+    napi_throw_range_error(env, NULL, "bernoulli: output or state too short");
+    return NULL;
+  }
+  uint32_t s0[4], s1[4], s2[4], s3[4];
+  for (int l = 0; l < 4; l++) s0[l] = st[l], s1[l] = st[4 + l], s2[l] = st[8 + l], s3[l] = st[12 + l];
+  for (size_t i = 0; i < lp; i += 4) {
+    float u[4];
+    for (int l = 0; l < 4; l++) {
+      uint32_t result = s0[l] + s3[l], t = s1[l] << 9;
+      s2[l] ^= s0[l]; s3[l] ^= s1[l]; s1[l] ^= s2[l]; s0[l] ^= s3[l]; s2[l] ^= t;
+      s3[l] = (s3[l] << 11) | (s3[l] >> 21);
+      u[l] = (float)(result >> 8) * 5.9604644775390625e-8f;
+    }
+    for (int l = 0; l < 4 && i + l < lp; l++) out[i + l] = u[l] < p[i + l] ? 1.0f : 0.0f;
+  }
+  for (int l = 0; l < 4; l++) st[l] = s0[l], st[4 + l] = s1[l], st[8 + l] = s2[l], st[12 + l] = s3[l];
+  return NULL;
+}
+
+// momentumStep(g, v, w, learningRate, momentum, decay): v ← momentum·v + lr·(g − decay·w), w ← w + v,
+// returning Σ w². Done in double exactly as the js reference does, so the results are bit-identical.
+CLONES static double momentum_step(const float *g, float *v, float *w, size_t n, double lr, double mom, double decay) {
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    double step = mom * v[i] + lr * (g[i] - decay * w[i]);
+    v[i] = (float)step;
+    double next = w[i] + step;
+    w[i] = (float)next;
+    sum += next * next;
+  }
+  return sum;
+}
+
+static napi_value momentumStep(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *g, *v, *w;
+  size_t lg, lv, lw;
+  double lr, mom, decay;
+  CHECK(f32(env, argv[0], &g, &lg)); CHECK(f32(env, argv[1], &v, &lv)); CHECK(f32(env, argv[2], &w, &lw));
+  CHECK(num(env, argv[3], &lr)); CHECK(num(env, argv[4], &mom)); CHECK(num(env, argv[5], &decay));
+  if (lv != lg || lw != lg) {
+    napi_throw_range_error(env, NULL, "momentumStep: lengths differ");
+    return NULL;
+  }
+  napi_value result;
+  CHECK(napi_create_double(env, momentum_step(g, v, w, lg, lr, mom, decay), &result));
+  return result;
+}
+
+// columnSums(a, rows, cols, alpha, beta, out, scratch): out[j] ← α·Σᵢ a[i,j] + β·out[j], summed in
+// double (scratch: a Float64Array of cols) as the js reference does.
+CLONES static void column_sums(const float *a, int32_t rows, int32_t cols, double *acc) {
+  for (int32_t j = 0; j < cols; j++) acc[j] = 0;
+  for (int32_t i = 0; i < rows; i++) {
+    const float *r = a + (size_t)i * cols;
+    for (int32_t j = 0; j < cols; j++) acc[j] += r[j];
+  }
+}
+
+static napi_value columnSums(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *a, *out;
+  double *acc;
+  size_t la, lo, lacc;
+  int32_t rows, cols;
+  double alpha, beta;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  CHECK(f32(env, argv[0], &a, &la)); CHECK(i32(env, argv[1], &rows)); CHECK(i32(env, argv[2], &cols));
+  CHECK(num(env, argv[3], &alpha)); CHECK(num(env, argv[4], &beta)); CHECK(f32(env, argv[5], &out, &lo));
+  CHECK(napi_get_typedarray_info(env, argv[6], &type, &lacc, (void **)&acc, &buffer, &offset));
+  if (type != napi_float64_array || rows < 0 || cols < 0 || (size_t)rows * cols > la || lo < (size_t)cols || lacc < (size_t)cols) {
+    napi_throw_range_error(env, NULL, "columnSums: operand shorter than its shape");
+    return NULL;
+  }
+  column_sums(a, rows, cols, acc);
+  for (int32_t j = 0; j < cols; j++) out[j] = (float)(alpha * acc[j] + (beta == 0 ? 0 : beta * out[j]));
+  return NULL;
+}
+
+// threads(): the number of threads OpenBLAS runs its GEMM on.
+static napi_value threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value v;
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &v));
+  return v;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  pthread_once(&gate_once, gate_register);
+  napi_property_descriptor props[] = {
+    {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_default, NULL},
+    {"sigmoid", NULL, sigmoid, NULL, NULL, NULL, napi_default, NULL},
+    {"bernoulli", NULL, bernoulli, NULL, NULL, NULL, napi_default, NULL},
+    {"momentumStep", NULL, momentumStep, NULL, NULL, NULL, napi_default, NULL},
+    {"columnSums", NULL, columnSums, NULL, NULL, NULL, napi_default, NULL},
+    {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

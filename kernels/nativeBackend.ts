@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from './Backend.js';
+import { BoltzflowError } from './BoltzflowError.js';
+import { gemmShape } from './gemmShape.js';
+import { jsBackend } from './jsBackend.js';
+
+interface NativeAddon {
+  sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  sigmoid(x: Float32Array, bias: Float32Array, beta: number, out: Float32Array, rows: number, cols: number): void;
+  bernoulli(p: Float32Array, out: Float32Array, state: Uint32Array): void;
+  momentumStep(g: Float32Array, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
+  columnSums(a: Float32Array, rows: number, cols: number, alpha: number, beta: number, out: Float32Array, scratch: Float64Array): void;
+  threads(): number;
+}
+
+/**
+ * Loads the optional native backend (`dist/kernels/native.node`), or returns null where it was not
+ * built. It exists when Debian's `libopenblas-dev` was present at build time (`npm run setup:native`
+ * installs it and builds the addon). Its GEMM is OpenBLAS's `cblas_sgemm`, called on the
+ * matrices' own Float32Arrays (no copies) on OpenBLAS's threads (`OPENBLAS_NUM_THREADS` sets how
+ * many). Its sigmoid and Bernoulli sampling are C loops (AVX2 where the CPU has it) that follow the wasm kernels: the uniforms
+ * come from four xoshiro128+ streams seeded at each call from the run's generator, so a run's
+ * generator stays its only random state and the same p and seed give the same samples as on wasm.
+ * Column sums and the fused momentum step are C loops in double that give the reference's bits;
+ * the other kernels are the reference's.
+ *
+ * @example
+ * ```ts
+ * import { loadNativeBackend, Matrix } from 'boltzflow';
+ * const native = loadNativeBackend(); // null unless built against OpenBLAS
+ * const c = Matrix.zeros(1, 1);
+ * native?.gemm(false, false, 1, Matrix.from([[1, 2]]), Matrix.from([[3], [4]]), 0, c);
+ * console.log(native ? c.get(0, 0) : 11); // 11
+ * ```
+ */
+export function loadNativeBackend(path: string = fileURLToPath(new URL('./native.node', import.meta.url))): Backend | null {
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
+  } catch {
+    return null;
+  }
+  const state = new Uint32Array(16);
+  let sums = new Float64Array(0);
+  return {
+    ...jsBackend,
+    name: 'native',
+    threads: addon.threads(),
+    gemm(transA, transB, alpha, a, b, beta, c) {
+      const [m, k, n] = gemmShape(transA, transB, a, b, c);
+      addon.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.data, a.cols, b.data, b.cols, beta, c.data, n);
+    },
+    sigmoid(x, bias, beta, out) {
+      if (out.rows !== x.rows || out.cols !== x.cols) throw new BoltzflowError('sigmoid output', `${out.rows}×${out.cols}`, `shape ${x.rows}×${x.cols}`);
+      if (bias.length !== x.cols) throw new BoltzflowError('bias', `length ${bias.length}`, `length ${x.cols}`);
+      addon.sigmoid(x.data, bias as Float32Array, beta, out.data, x.rows, x.cols);
+    },
+    bernoulli(p, rng, out) {
+      if (out.length !== p.length) throw new BoltzflowError('bernoulli output', `length ${out.length}`, `length ${p.length}`);
+      for (let i = 0; i < 16; i++) state[i] = rng.nextUint32();
+      for (let lane = 0; lane < 4; lane++) if ((state[lane] | state[4 + lane] | state[8 + lane] | state[12 + lane]) === 0) state[lane] = 1;
+      addon.bernoulli(p as Float32Array, out, state);
+    },
+    columnSums(a, alpha, beta, out) {
+      if (out.length !== a.cols) throw new BoltzflowError('columnSums output', `length ${out.length}`, `length ${a.cols}`);
+      if (sums.length < a.cols) sums = new Float64Array(a.cols);
+      addon.columnSums(a.data, a.rows, a.cols, alpha, beta, out, sums);
+    },
+    momentumStep(g, v, w, learningRate, momentum, decay) {
+      if (v.length !== g.length) throw new BoltzflowError('velocity', `length ${v.length}`, `length ${g.length}`);
+      if (w.length !== g.length) throw new BoltzflowError('parameters', `length ${w.length}`, `length ${g.length}`);
+      return addon.momentumStep(g as Float32Array, v, w, learningRate, momentum, decay);
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { last, lastValueFrom } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { jsBackend } from '../kernels/jsBackend.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { loadNativeBackend } from '../kernels/nativeBackend.js';
+import { Rng } from '../kernels/Rng.js';
+import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
+import { loadWasmBackend } from '../kernels/wasmBackend.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { binaryData, bytesOf, randomMatrix } from './helpers.js';
+
+const native = loadNativeBackend();
+const openblasInstalled = (() => {
+  try {
+    execFileSync('dpkg', ['-s', 'libopenblas-dev'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+// The conformance tests need the addon; where OpenBLAS is absent they are reported as skipped.
+const withNative = native ? test : test.skip;
+
+test('the native backend is built exactly when libopenblas-dev is installed, and auto prefers it', (t) => {
+  t.is(native !== null, openblasInstalled, `native ${native ? 'loaded' : 'absent'}, libopenblas-dev ${openblasInstalled ? 'installed' : 'absent'}`);
+  t.is(selectBackend('auto').name, native ? 'native' : 'wasm');
+  t.deepEqual(Object.keys(availableBackends()), native ? ['native', 'wasm', 'js'] : ['wasm', 'js']);
+  if (!native)
+    t.throws(() => selectBackend('native'), { instanceOf: BoltzflowError, message: /backend: got "native", expected one of auto, wasm, js\n.*setup:native/ });
+});
+
+withNative('native gemm (OpenBLAS) matches the js reference within 4e-6·√k relative (float32 sums vs the reference float64): every transpose, odd shapes, α/β, sparse and dense', (t) => {
+  const rng = Rng.fromSeed(17);
+  const shapes = [[1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 9], [3, 5, 7], [13, 17, 19], [33, 8, 65], [100, 31, 3], [100, 784, 500], [0, 3, 2], [2, 0, 3]];
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
+    for (const density of [1, 0.2])
+      for (const [m, k, n] of shapes)
+        for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25], [0, 0.5]]) {
+          const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
+          const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
+          const c = randomMatrix(m, n, rng);
+          const want = c.clone(), got = c.clone();
+          jsBackend.gemm(ta, tb, alpha, a, b, beta, want);
+          native!.gemm(ta, tb, alpha, a, b, beta, got);
+          let worst = 0;
+          for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+          t.true(worst < 4e-6 * Math.sqrt(Math.max(k, 1)), `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${k}×${n} α=${alpha} β=${beta}: ${worst}`);
+        }
+  t.throws(() => native!.gemm(false, false, 1, Matrix.zeros(2, 3), Matrix.zeros(4, 5), 0, Matrix.zeros(2, 5)), { message: /gemm shapes/ });
+});
+
+withNative('native gemm works on row views into a larger buffer (Matrix.topRows)', (t) => {
+  const rng = Rng.fromSeed(2);
+  const a = randomMatrix(10, 6, rng), b = randomMatrix(6, 4, rng);
+  const want = Matrix.zeros(3, 4), got = Matrix.zeros(3, 4);
+  jsBackend.gemm(false, false, 1, a.rowRange(5, 8), b, 0, want);
+  native!.gemm(false, false, 1, a.rowRange(5, 8), b, 0, got);
+  t.true(want.data.every((x, i) => Math.abs(x - got.data[i]) < 1e-5 * (1 + Math.abs(x))));
+});
+
+withNative('native sigmoid matches the reference within 1e-6 (inputs from −80 to 80, odd widths, β ≠ 1, in place)', (t) => {
+  const rng = Rng.fromSeed(4);
+  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4]]) {
+    const x = Matrix.zeros(rows, cols);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = (rng.uniform() * 2 - 1) * 80;
+    const bias = Float32Array.from({ length: cols }, () => rng.normal());
+    for (const beta of [1, 0.37]) {
+      const want = Matrix.zeros(rows, cols), got = x.clone();
+      jsBackend.sigmoid(x, bias, beta, want);
+      native!.sigmoid(got, bias, beta, got);
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(want.data[i] - got.data[i]));
+      t.true(worst < 1e-6, `${rows}×${cols} β=${beta}: ${worst}`);
+    }
+  }
+});
+
+withNative('native bernoulli: frequencies within 0.005 over 400k draws, and the same samples as the wasm backend from the same generator state', (t) => {
+  for (const q of [0.03, 0.5, 0.91]) {
+    const p = new Float32Array(400_001).fill(q);
+    const out = new Float32Array(p.length);
+    native!.bernoulli(p, Rng.fromSeed(9), out);
+    const mean = out.reduce((a, b) => a + b, 0) / out.length;
+    t.true(Math.abs(mean - q) < 0.005, `p=${q}: ${mean}`);
+  }
+  const wasm = loadWasmBackend(undefined, { threads: 1 })!;
+  for (const n of [1, 3, 4, 1003]) {
+    const p = Float32Array.from({ length: n }, (_, i) => ((i * 7) % 10) / 10);
+    const a = new Float32Array(n), b = p.slice();
+    native!.bernoulli(p, Rng.fromSeed(2), a);
+    wasm.bernoulli(b, Rng.fromSeed(2), b);
+    t.deepEqual(a, b, `length ${n}`);
+  }
+});
+
+withNative('native columnSums and momentumStep give the js reference bits exactly (both sum in double)', (t) => {
+  const rng = Rng.fromSeed(8);
+  for (const [rows, cols] of [[1, 1], [7, 3], [100, 500], [33, 784]]) {
+    const a = randomMatrix(rows, cols, rng, 0.5);
+    const want = Float32Array.from({ length: cols }, () => rng.normal()), got = want.slice();
+    jsBackend.columnSums(a, 0.3, 0.9, want);
+    native!.columnSums(a, 0.3, 0.9, got);
+    t.true(bytesOf(want).equals(bytesOf(got)), `columnSums ${rows}×${cols}`);
+    const g = randomMatrix(rows, cols, rng).data, w1 = randomMatrix(rows, cols, rng).data, v1 = randomMatrix(rows, cols, rng).data;
+    const w2 = w1.slice(), v2 = v1.slice();
+    t.is(native!.momentumStep(g, v2, w2, 0.05, 0.5, 1e-4), jsBackend.momentumStep(g, v1, w1, 0.05, 0.5, 1e-4));
+    t.true(bytesOf(w1).equals(bytesOf(w2)) && bytesOf(v1).equals(bytesOf(v2)), `momentumStep ${rows}×${cols}`);
+  }
+  t.throws(() => native!.columnSums(Matrix.zeros(2, 3), 1, 0, new Float32Array(2)), { instanceOf: BoltzflowError });
+});
+
+withNative('on the native backend the same seed gives the same weights, byte for byte, and training learns like js', async (t) => {
+  const data = binaryData(80, 16, 2);
+  const run = (backend: 'native' | 'js') =>
+    lastValueFrom(trainRbm({ data, config: { nHidden: 8, batchSize: 20, epochs: 3, seed: 5, backend } }).pipe(last()));
+  const [a, b, j] = [await run('native'), await run('native'), await run('js')];
+  t.is(a.model.backend.name, 'native');
+  t.true(bytesOf(a.model.params.weights.data).equals(bytesOf(b.model.params.weights.data)));
+  const recon = (e: typeof a) => e.metrics.reconstructionError;
+  t.log(`final reconstruction error: native ${recon(a).toFixed(3)}, js ${recon(j).toFixed(3)}`);
+  t.true(Math.abs(recon(a) - recon(j)) < 0.25 * recon(j));
+});
+
+withNative('child processes can be spawned while worker threads run native GEMMs (OpenBLAS fork handler deadlock guarded)', (t) => {
+  // The guarded case hung every time before the addon's fork gate: 3 workers × 200 GEMMs, 20 spawns meanwhile.
+  const dist = fileURLToPath(new URL('../', import.meta.url));
+  const script = join(mkdtempSync(join(tmpdir(), 'boltzflow-fork-')), 'fork.mjs');
+  writeFileSync(script, `
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+if (isMainThread) {
+  const workers = [0, 1, 2].map(() => new Worker(new URL(import.meta.url)));
+  const done = Promise.all(workers.map((w) => new Promise((ok) => w.on('message', (m) => m === 'done' && ok()))));
+  for (let i = 0; i < 20; i++) { if (spawnSync('true').status !== 0) process.exit(3); await new Promise((r) => setTimeout(r, 20)); }
+  await done;
+  process.exit(0);
+} else {
+  const { loadNativeBackend } = await import(${JSON.stringify(join(dist, 'kernels/nativeBackend.js'))});
+  const { Matrix } = await import(${JSON.stringify(join(dist, 'kernels/Matrix.js'))});
+  const n = loadNativeBackend();
+  for (let i = 0; i < 200; i++) n.gemm(false, false, 1, Matrix.zeros(200, 300), Matrix.zeros(300, 400), 0, Matrix.zeros(200, 400));
+  parentPort.postMessage('done');
+}
+`);
+  const r = spawnSync(process.execPath, [script], { timeout: 60_000, encoding: 'utf8' });
+  t.is(r.status, 0, `status ${r.status}, signal ${r.signal}: ${r.stderr}`);
+});
