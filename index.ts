@@ -42,6 +42,7 @@ export * from './operators/withAisEstimate.js';
 export * from './pipelines/trainRbm.js';
 export * from './pipelines/estimateLogPartition.js';
 export * from './pipelines/trainEncoder.js';
+export * from './pipelines/trainOnline.js';
 
 export * from './schemas/parseWith.js';
 export * from './schemas/trainConfig.js';
@@ -57,6 +58,13 @@ export * from './sources/readNdjson.js';
 export * from './sources/loadDataset.js';
 export * from './sources/minibatches.js';
 export * from './sources/readSnapshot.js';
+export * from './sources/parseRecord.js';
+export * from './sources/splitLines.js';
+export * from './sources/recordsFromLines.js';
+export * from './sources/followFile.js';
+export * from './sources/boundedBuffer.js';
+export * from './sources/openFeed.js';
+export * from './sources/onlineMinibatches.js';
 
 export * from './sinks/snapshotSink.js';
 export * from './sinks/metricsSink.js';

@@ -23,13 +23,14 @@ import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
+import { trainOnlineCommand } from './trainOnline.js';
 
 const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
 const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.map((f) => [f, z.unknown().optional()])));
 
 /** `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images. */
 export async function trainCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape)) as z.output<typeof trainFlagsSchema> &
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
   const resume = flags.resume ? await readSnapshot(flags.resume) : undefined;
@@ -44,10 +45,19 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
       { fieldName: configFieldToFlag },
     );
   } else {
-    const input = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
+    const input: Record<string, unknown> = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
+    if (flags.online) {
+      if (flags.epochs !== undefined) throw new BoltzflowError('--epochs', flags.epochs, 'no --epochs with --online (a feed is read until it ends or Ctrl-C)');
+      if (input.learningRateSchedule === 'linear')
+        throw new BoltzflowError('--lr-schedule', 'linear', '"constant" with --online (a feed has no known length to decay over)');
+      input.learningRateSchedule = 'constant';
+    }
     config = parseWith(trainConfigSchema, input, { fieldName: configFieldToFlag });
   }
   const out = flags.out ?? (flags.resume ? dirname(flags.resume) : 'runs/rbm');
+  if (flags.online) return trainOnlineCommand(flags, config, resume, out);
+  for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records'] as const)
+    if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))) throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
   const dataName = flags.data ?? resume?.data.name ?? 'mnist';
   if (resume && flags.binarize && flags.binarize !== resume.data.binarize)
     throw new BoltzflowError('--binarize', flags.binarize, `"${resume.data.binarize}", as the resumed run's data (or no --binarize)`);
@@ -90,7 +100,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
     steps$.pipe(
       takeUntil(interrupt$),
       taps,
-      snapshotSink({ dir: out, config, data, every: config.snapshotEvery }),
+      snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
       metricsSink(join(out, 'metrics.ndjson')),
       json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
       tap((e) => {

@@ -25,7 +25,7 @@ export class BoltzflowError extends Error {
 
 /** A short, printable description of any value (long strings and arrays are cut). */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 200 ? value.slice(0, 197) + '...' : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;

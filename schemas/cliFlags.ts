@@ -35,6 +35,16 @@ export const trainFlagsSchema = z.strictObject({
   /** Held-out data for the metric taps (pseudo-likelihood, free-energy gap), and how often (steps). */
   validation: z.string().min(1).optional(),
   'eval-every': count(1).optional(),
+  /** Snapshots: also every this many seconds; files kept. */
+  'snapshot-seconds': z.number().min(0).max(31_536_000).default(0),
+  keep: count(1).default(3),
+  /** Online training from a feed (`--data -`, a file with --follow, tcp://HOST:PORT, http://HOST:PORT). */
+  online: z.boolean().default(false),
+  follow: z.boolean().default(false),
+  format: z.enum(['auto', 'ndjson', 'csv']).default('auto'),
+  buffer: count(1).default(1000),
+  overflow: z.enum(['block', 'drop-oldest', 'fail']).default('block'),
+  'bad-records': z.enum(['fail', 'skip']).default('fail'),
   json: z.boolean().default(false),
 });
 

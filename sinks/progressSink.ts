@@ -54,6 +54,14 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
             write(inPlace ? `\r\x1b[K${line}\n` : `${line}\n`);
             epochStart = lastPrint = now;
             epochSum = epochN = windowSum = windowN = 0;
+          } else if (now - lastPrint >= interval && !Number.isFinite(e.batchesPerEpoch)) {
+            // An online feed: no epochs, no ETA.
+            const dropped = e.metrics.droppedRecords ? ` · ${e.metrics.droppedRecords} records dropped` : '';
+            const skipped = e.metrics.skippedRecords ? ` · ${e.metrics.skippedRecords} bad records skipped` : '';
+            const line = `step ${e.step} · ${Math.round(rate)} samples/s · recon ${(windowSum / windowN).toFixed(3)}${dropped}${skipped}${heldOut}`;
+            write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
+            lastPrint = now;
+            windowSum = windowN = 0;
           } else if (now - lastPrint >= interval) {
             const totalSteps = options.epochs * e.batchesPerEpoch;
             const stepsDone = e.step - firstStep;

@@ -1,3 +1,4 @@
+import { readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
@@ -7,23 +8,31 @@ import type { TrainConfig } from '../schemas/trainConfig.js';
 import { writeAtomic } from './writeAtomic.js';
 
 export interface SnapshotSinkOptions {
-  /** Folder of the run; the snapshot is `<dir>/snapshot.msgpack`. */
+  /** Folder of the run: snapshots go to `<dir>/snapshots/`, and `<dir>/snapshot.msgpack` points at the latest. */
   dir: string;
   /** The run's config, saved with the state. */
   config: TrainConfig;
-  data: DataInfo;
+  /** The data's description, or a function giving it at each write (an online feed's row count grows). */
+  data: DataInfo | (() => DataInfo);
   /** Also write every this many steps (0: only at epoch ends and when the stream completes). */
   every?: number;
+  /** Also write when this many seconds have passed since the last write (0: never for that reason). */
+  everySeconds?: number;
+  /** Snapshot files kept (default 3): older ones are deleted once a newer one is complete. */
+  keep?: number;
   /** Called after each write with the file's path and the step. */
   onWrite?: (path: string, step: number) => void;
 }
 
 /**
  * Saves the complete training state — parameters, velocity, persistent chains, generator state,
- * counters, config — at the end of every epoch, every `every` steps, and when the stream
- * completes, to `<dir>/snapshot.msgpack` (msgpackr, written atomically: temp file, fsync, rename).
- * Events pass through unchanged. A failed write errors the stream with the path and the cause;
- * the previous snapshot stays intact.
+ * counters, config — at the end of every epoch, every `every` steps, every `everySeconds`, and
+ * when the stream completes. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
+ * (msgpackr, written atomically: temp file, fsync, rename); then the `latest` pointer,
+ * `<dir>/snapshot.msgpack`, a symbolic link, is swapped to it atomically (a new link renamed over
+ * the old), and all but the newest `keep` files are deleted. A crash at any moment leaves the
+ * pointer on a complete snapshot. Events pass through unchanged. A failed write errors the stream
+ * with the path and the cause; the earlier snapshots stay intact.
  *
  * @example
  * ```ts
@@ -35,26 +44,37 @@ export interface SnapshotSinkOptions {
  * ```
  */
 export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunction<StepEvent> {
-  const path = join(options.dir, 'snapshot.msgpack');
-  const every = options.every ?? 0;
+  const pointer = join(options.dir, 'snapshot.msgpack');
+  const folder = join(options.dir, 'snapshots');
+  const every = options.every ?? 0, everyMs = (options.everySeconds ?? 0) * 1000, keep = options.keep ?? 3;
+  if (!Number.isInteger(keep) || keep < 1) throw new BoltzflowError('keep', keep, 'an integer ≥ 1 (snapshot files kept)');
   return (source) =>
     defer(() => {
       let last: StepEvent | null = null;
-      let lastWritten = -1;
+      let lastWritten = -1, lastTime = performance.now();
       const write = (e: StepEvent) => {
+        const name = `step-${String(e.step).padStart(9, '0')}.msgpack`;
+        const path = join(folder, name);
         try {
-          writeAtomic(path, encodeSnapshot(toSnapshot(e, options.config, options.data)));
+          writeAtomic(path, encodeSnapshot(toSnapshot(e, options.config, typeof options.data === 'function' ? options.data() : options.data)));
+          const link = `${pointer}.${process.pid}.tmp`;
+          rmSync(link, { force: true });
+          symlinkSync(join('snapshots', name), link);
+          renameSync(link, pointer);
+          const files = readdirSync(folder).filter((f) => /^step-\d+\.msgpack$/.test(f)).sort();
+          for (const old of files.slice(0, Math.max(0, files.length - keep))) if (old !== name) rmSync(join(folder, old), { force: true });
         } catch (cause) {
           throw new BoltzflowError('snapshot', path, `a writable file (${(cause as Error).message})`, { cause });
         }
         lastWritten = e.step;
-        options.onWrite?.(path, e.step);
+        lastTime = performance.now();
+        options.onWrite?.(pointer, e.step);
       };
       return source.pipe(
         tap({
           next: (e) => {
             last = e;
-            if (e.index === e.batchesPerEpoch - 1 || (every > 0 && e.step % every === 0)) write(e);
+            if (e.index === e.batchesPerEpoch - 1 || (every > 0 && e.step % every === 0) || (everyMs > 0 && performance.now() - lastTime >= everyMs)) write(e);
           },
           complete: () => {
             if (last && last.step !== lastWritten) write(last);

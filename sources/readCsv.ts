@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { DataRecord } from './DataRecord.js';
+import { isCsvHeader, parseRecord } from './parseRecord.js';
 import { readLines } from './readLines.js';
 
 /**
@@ -20,20 +20,12 @@ export async function* readCsv(path: string): AsyncGenerator<DataRecord> {
   const name = basename(path);
   let first = true;
   for await (const { line, number } of readLines(path)) {
-    const fields = line.split(',');
-    if (first && fields.every((f) => f.trim() !== '' && !Number.isFinite(Number(f)))) {
+    if (first && isCsvHeader(line)) {
       first = false;
       continue;
     }
     first = false;
-    const values = new Float32Array(fields.length);
-    for (let i = 0; i < fields.length; i++) {
-      const text = fields[i].trim();
-      const x = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(x))
-        throw new BoltzflowError(`${name} line ${number}, field ${i + 1}`, text, 'a finite number');
-      values[i] = x;
-    }
-    yield { values, where: `${name} line ${number}` };
+    const where = `${name} line ${number}`;
+    yield { values: parseRecord(line, 'csv', where), where };
   }
 }

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { DataRecord } from './DataRecord.js';
+import { parseRecord } from './parseRecord.js';
 import { readLines } from './readLines.js';
 
 /**
@@ -19,20 +19,6 @@ export async function* readNdjson(path: string): AsyncGenerator<DataRecord> {
   const name = basename(path);
   for await (const { line, number } of readLines(path)) {
     const where = `${name} line ${number}`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw new BoltzflowError(where, line, 'a JSON array of numbers');
-    }
-    if (!Array.isArray(parsed)) throw new BoltzflowError(where, parsed, 'a JSON array of numbers');
-    const values = new Float32Array(parsed.length);
-    for (let i = 0; i < parsed.length; i++) {
-      const x = parsed[i];
-      if (typeof x !== 'number' || !Number.isFinite(x))
-        throw new BoltzflowError(`${where}, element ${i}`, x, 'a finite number');
-      values[i] = x;
-    }
-    yield { values, where };
+    yield { values: parseRecord(line, 'ndjson', where), where };
   }
 }

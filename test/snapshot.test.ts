@@ -1,8 +1,8 @@
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { last, lastValueFrom } from 'rxjs';
+import { concatMap, last, lastValueFrom, map, timer } from 'rxjs';
 import { Packr } from 'msgpackr';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
@@ -28,11 +28,13 @@ function lastRun(dir: string, writes: number[]) {
   );
 }
 
-test('snapshotSink writes every N steps and at epoch ends, atomically (no temp file left), with the full state', async (t) => {
+test('snapshotSink writes every N steps and at epoch ends, atomically (no temp file left), keeps the last 3, with the full state', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'boltzflow-snap-'));
   const { writes, final } = await trainInto(dir);
   t.deepEqual(writes, [3, 4, 6, 8]);
-  t.deepEqual(readdirSync(dir), ['snapshot.msgpack']);
+  t.deepEqual(readdirSync(dir).sort(), ['snapshot.msgpack', 'snapshots']);
+  t.deepEqual(readdirSync(join(dir, 'snapshots')), ['step-000000004.msgpack', 'step-000000006.msgpack', 'step-000000008.msgpack']);
+  t.is(readlinkSync(join(dir, 'snapshot.msgpack')), join('snapshots', 'step-000000008.msgpack'), 'the latest pointer is a relative link');
   const snap = await readSnapshot(join(dir, 'snapshot.msgpack'));
   t.is(snap.counters.step, 8);
   t.deepEqual(snap.counters, { step: 8, epoch: 2, index: 0 });
@@ -51,9 +53,27 @@ test('a failed snapshot write errors the stream naming the path, and the previou
   writeFileSync(blocked, 'x');
   await t.throwsAsync(
     lastValueFrom(trainRbm({ data, config }).pipe(snapshotSink({ dir: join(blocked, 'run'), config, data: info }))),
-    { instanceOf: BoltzflowError, message: /^snapshot: got ".*not-a-folder\/run\/snapshot.msgpack", expected a writable file/ },
+    { instanceOf: BoltzflowError, message: /^snapshot: got ".*not-a-folder\/run\/snapshots\/step-0+4.msgpack", expected a writable file/ },
   );
   t.true(readFileSync(join(dir, 'snapshot.msgpack')).equals(before));
+});
+
+test('snapshotSink every T seconds and keep K: one file per write until K, the pointer always on the newest complete one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'boltzflow-snap-'));
+  const seen: number[] = [];
+  // 8 steps, 4 per epoch, a slow consumer (20 ms a step) and everySeconds 0.05: writes at the epoch ends and about every third step.
+  await lastValueFrom(
+    trainRbm({ data, config }).pipe(
+      concatMap((e) => timer(20).pipe(map(() => e))),
+      snapshotSink({ dir, config, data: info, everySeconds: 0.05, keep: 2, onWrite: (_, step) => seen.push(step) }),
+    ),
+  );
+  t.true(seen.some((s) => s % 4 !== 0), `a write by time, between epoch ends: steps ${seen}`);
+  t.deepEqual(seen, [...seen].sort((a, b) => a - b));
+  const files = readdirSync(join(dir, 'snapshots'));
+  t.is(files.length, 2);
+  t.is((await readSnapshot(join(dir, 'snapshot.msgpack'))).counters.step, seen.at(-1)!);
+  t.is(readlinkSync(join(dir, 'snapshot.msgpack')), join('snapshots', files[1]));
 });
 
 test('snapshots are validated fully: format, version, truncation, shapes, non-finite values, unknown keys', async (t) => {

@@ -1,0 +1,107 @@
+import { defer, EMPTY, from, map, switchMap, type Observable } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { selectBackend } from '../kernels/selectBackend.js';
+import { createRbm } from '../models/rbm.js';
+import { applyUpdate } from '../operators/applyUpdate.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { collectStats } from '../operators/collectStats.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
+import type { Minibatch, StepEvent } from '../operators/phases.js';
+import { parseWith } from '../schemas/parseWith.js';
+import type { Snapshot } from '../schemas/snapshot.js';
+import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
+import type { DataRecord } from '../sources/DataRecord.js';
+import { onlineMinibatches } from '../sources/onlineMinibatches.js';
+import { snapshotModel } from '../sources/readSnapshot.js';
+
+export interface TrainOnlineOptions {
+  /** The feed: any async iterable of records (see `openFeed`), read until it ends. */
+  records: AsyncIterable<DataRecord>;
+  /** `epochs` and the learning-rate schedule do not apply: the rate is constant. */
+  config?: TrainConfigInput;
+  /** Continue from this snapshot's parameters, velocity, persistent chains, generator and step count. */
+  resume?: Snapshot;
+  /** Bad records: end the run with an error naming the record (default), or skip and count them (`skippedRecords`). */
+  onBadRecord?: 'fail' | 'skip';
+  /** Feed counters added to each step's metrics, e.g. `{ droppedRecords: () => feed.dropped }`. */
+  counters?: Record<string, () => number>;
+}
+
+/**
+ * Online training: the same four operators as {@link trainRbm}, fed minibatches in arrival order
+ * from a feed that may never end. The model is created from the first minibatch (its width, and
+ * visible biases at its log-odds) unless a snapshot is resumed. Each step event's metrics include
+ * `skippedRecords` and the given feed counters. Unsubscribing stops pulling from the feed.
+ *
+ * @example
+ * ```ts
+ * import { take, lastValueFrom } from 'rxjs';
+ * import { trainOnline } from 'boltzflow';
+ * async function* feed() { for (let i = 0; ; i++) yield { values: Float32Array.from({ length: 16 }, (_, j) => ((i + j) % 4 === 0 ? 1 : 0)), where: `record ${i}` }; }
+ * const last = await lastValueFrom(trainOnline({ records: feed(), config: { nHidden: 8, batchSize: 10 } }).pipe(take(50)));
+ * console.log(last.step, last.metrics.reconstructionError.toFixed(2)); // 50 …
+ * ```
+ */
+export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> {
+  const { resume } = options;
+  const given = options.config ?? {};
+  if (given.learningRateSchedule === 'linear')
+    throw new BoltzflowError('config.learningRateSchedule', 'linear', '"constant" for online training (a feed has no known length to decay over)');
+  const config = resume ? resume.config : parseWith(trainConfigSchema, { ...given, learningRateSchedule: 'constant' }, { fieldName: (p) => `config.${p.join('.')}` });
+  const backend = selectBackend(config.backend);
+  return defer(() => {
+    let skipped = 0;
+    const batches = onlineMinibatches(options.records, {
+      batchSize: config.batchSize,
+      nVisible: resume?.nVisible,
+      firstStep: resume?.counters.step ?? 0,
+      onBadRecord: options.onBadRecord,
+      onSkip: (n) => (skipped = n),
+    })[Symbol.asyncIterator]();
+    return from(batches.next()).pipe(
+      switchMap((first) => {
+        if (first.done) return EMPTY;
+        const data = first.value.data;
+        const columnMeans = (m: Matrix) => {
+          const out = new Float32Array(m.cols);
+          backend.columnSums(m, 1 / m.rows, 0, out);
+          return out;
+        };
+        const model = resume
+          ? snapshotModel(resume, { backend, copy: true })
+          : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(data) });
+        async function* all(): AsyncGenerator<Minibatch> {
+          yield first.value as Minibatch;
+          for (;;) {
+            const r = await batches.next();
+            if (r.done) return;
+            yield r.value;
+          }
+        }
+        const counters = Object.entries(options.counters ?? {});
+        return from(all()).pipe(
+          clampVisible(model),
+          gibbsStep({
+            k: config.k,
+            chains: config.method === 'pcd' ? 'persistent' : 'data',
+            nChains: config.method === 'pcd' ? config.batchSize : undefined,
+            initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
+          }),
+          collectStats(),
+          applyUpdate({
+            learningRate: config.learningRate,
+            momentum: config.momentum,
+            weightDecay: config.weightDecay,
+            initialVelocity: resume?.velocity ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) } : null,
+          }),
+          map((e) => {
+            const metrics: Record<string, number> = { ...e.metrics, skippedRecords: skipped };
+            for (const [name, read] of counters) metrics[name] = read();
+            return { ...e, metrics };
+          }),
+        );
+      }),
+    );
+  });
+}
