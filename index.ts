@@ -67,6 +67,7 @@ export * from './sources/openFeed.js';
 export * from './sources/onlineMinibatches.js';
 
 export * from './sinks/snapshotSink.js';
+export * from './sinks/dashboardSink.js';
 export * from './sinks/metricsSink.js';
 export * from './sinks/progressSink.js';
 export * from './sinks/encodePng.js';

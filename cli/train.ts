@@ -15,6 +15,7 @@ import { trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { DataInfo } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
+import { dashboardSink } from '../sinks/dashboardSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
@@ -30,7 +31,7 @@ const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.m
 
 /** `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images. */
 export async function trainCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow']) as z.output<typeof trainFlagsSchema> &
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'dashboard', 'dashboard-remote']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
   const resume = flags.resume ? await readSnapshot(flags.resume) : undefined;
@@ -101,6 +102,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
       takeUntil(interrupt$),
       taps,
       snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
+      dashboardTap(flags, config, data.imageShape),
       metricsSink(join(out, 'metrics.ndjson')),
       json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
       tap((e) => {
@@ -169,6 +171,25 @@ async function metricTaps(
       withPseudoLikelihood({ data: validation, every, seed }),
       withFreeEnergyGap({ train: train.topRows(Math.min(1000, train.rows)), validation, every }),
     );
+}
+
+/** `--dashboard`: the live dashboard sink, its address printed (or emitted as an NDJSON event). */
+export function dashboardTap(
+  flags: { dashboard: boolean; 'dashboard-port': number; 'dashboard-host': string; 'dashboard-remote': boolean; json: boolean },
+  config: TrainConfig,
+  imageShape: readonly [number, number] | null | undefined,
+): MonoTypeOperatorFunction<StepEvent> {
+  if (!flags.dashboard) return identity;
+  return dashboardSink({
+    port: flags['dashboard-port'],
+    host: flags['dashboard-host'],
+    allowRemote: flags['dashboard-remote'],
+    config,
+    imageShape,
+    seed: config.seed,
+    onListening: (url) => (flags.json ? emit({ event: 'dashboard', url }) : say(`  dashboard ${url}`)),
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
 }
 
 function configFieldToFlag(path: readonly PropertyKey[]): string {

@@ -15,6 +15,7 @@ import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { openFeed } from '../sources/openFeed.js';
 import { emit, say } from './output.js';
+import { dashboardTap } from './train.js';
 
 type TrainFlags = z.output<typeof trainFlagsSchema>;
 
@@ -71,6 +72,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
           width = e.params.nVisible;
         }),
         snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
+        dashboardTap(flags, config, undefined),
         metricsSink(join(out, 'metrics.ndjson')),
         flags.json ? metricsSink(1) : progressSink({ epochs: 1 }),
         tap((e) => {
