@@ -65,9 +65,11 @@ export * from './sources/followFile.js';
 export * from './sources/boundedBuffer.js';
 export * from './sources/openFeed.js';
 export * from './sources/onlineMinibatches.js';
+export * from './sources/readLog.js';
 
 export * from './sinks/snapshotSink.js';
 export * from './sinks/dashboardSink.js';
+export * from './sinks/logSink.js';
 export * from './sinks/metricsSink.js';
 export * from './sinks/progressSink.js';
 export * from './sinks/encodePng.js';

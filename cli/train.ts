@@ -16,6 +16,7 @@ import { parseWith } from '../schemas/parseWith.js';
 import type { DataInfo } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
 import { dashboardSink } from '../sinks/dashboardSink.js';
+import { logSink } from '../sinks/logSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
@@ -103,6 +104,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
       taps,
       snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
       dashboardTap(flags, config, data.imageShape),
+      flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
       json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
       tap((e) => {

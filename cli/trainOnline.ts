@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fromEvent, lastValueFrom, takeUntil, tap } from 'rxjs';
+import { fromEvent, identity, lastValueFrom, takeUntil, tap } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
@@ -9,6 +9,7 @@ import { trainOnline } from '../pipelines/trainOnline.js';
 import type { trainFlagsSchema } from '../schemas/cliFlags.js';
 import type { DataInfo, Snapshot } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
+import { logSink } from '../sinks/logSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
@@ -73,6 +74,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
         }),
         snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
         dashboardTap(flags, config, undefined),
+        flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
         flags.json ? metricsSink(1) : progressSink({ epochs: 1 }),
         tap((e) => {

@@ -45,6 +45,9 @@ export const trainFlagsSchema = z.strictObject({
   buffer: count(1).default(1000),
   overflow: z.enum(['block', 'drop-oldest', 'fail']).default('block'),
   'bad-records': z.enum(['fail', 'skip']).default('fail'),
+  /** A msgpack log of metrics or whole snapshots, `<out>/log.msgpack`, every N steps. */
+  log: z.enum(['metrics', 'snapshots']).optional(),
+  'log-every': count(1).default(1),
   /** The live dashboard: served on 127.0.0.1 at this port (0: any free one); another host needs --dashboard-remote. */
   dashboard: z.boolean().default(false),
   'dashboard-port': z.int().min(0).max(65535).default(0),
