@@ -25,6 +25,15 @@ for (const folder of folders)
 let readmeBlock = 0;
 for (const m of readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g))
   examples.push({ name: `README.md#${++readmeBlock}`, code: m[1] });
+// The guides' ts blocks too (guides/*.md: one page per use case).
+let guideBlocks = 0;
+for (const file of readdirSync(join(root, 'guides')).filter((f) => f.endsWith('.md'))) {
+  let n = 0;
+  for (const m of readFileSync(join(root, 'guides', file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)) {
+    examples.push({ name: `guides/${file}#${++n}`, code: m[1] });
+    guideBlocks++;
+  }
+}
 
 test.before(() => {
   mkdirSync(out, { recursive: true });
@@ -33,9 +42,10 @@ test.before(() => {
   if (r.status !== 0) throw new Error(`fixture training failed: ${r.stderr}`);
 });
 
-test('the doc comments hold at least 30 examples, and the README its ts blocks', (t) => {
-  t.true(examples.length - readmeBlock >= 30, `${examples.length - readmeBlock}`);
+test('the doc comments hold at least 30 examples, the README its ts blocks, and each guide runnable code', (t) => {
+  t.true(examples.length - readmeBlock - guideBlocks >= 30, `${examples.length - readmeBlock - guideBlocks}`);
   t.true(readmeBlock >= 2, `${readmeBlock}`);
+  t.true(guideBlocks >= 4, `${guideBlocks} guide blocks`);
 });
 
 for (const { name, code } of examples)
