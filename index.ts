@@ -63,6 +63,7 @@ export * from './sources/splitLines.js';
 export * from './sources/recordsFromLines.js';
 export * from './sources/followFile.js';
 export * from './sources/boundedBuffer.js';
+export * from './sources/feedFromObservable.js';
 export * from './sources/openFeed.js';
 export * from './sources/onlineMinibatches.js';
 export * from './sources/readLog.js';

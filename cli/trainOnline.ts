@@ -35,7 +35,11 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     stop.abort();
   };
   process.once('SIGINT', onSigint);
+  // A file can seek: a resumed run skips the records it has already learned from, so that it
+  // continues exactly where it stopped. Live feeds (stdin, sockets) continue from what comes next.
+  const seekable = spec !== '-' && !spec.startsWith('tcp://') && !spec.startsWith('http://');
   const feed = openFeed(spec, {
+    skip: resume && seekable ? resume.data.rows : 0,
     follow: flags.follow,
     format: flags.format,
     capacity: flags.buffer,
@@ -58,7 +62,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   if (flags.json) emit(header);
   else {
     say(`boltzflow train --online · backend ${backend.name} · feed ${feed.name} · buffer ${flags.buffer} (${flags.overflow} when full) · bad records: ${flags['bad-records']}`);
-    if (resume) say(`  resuming at step ${resume.counters.step} with the saved chains and optimiser state`);
+    if (resume) say(`  resuming at step ${resume.counters.step} with the saved chains and optimiser state${seekable ? `, after the first ${resume.data.rows} records of ${spec}` : ''}`);
     say(`  snapshots in ${out}/ (every ${flags['snapshot-seconds'] || '—'} s, ${config.snapshotEvery || '—'} steps; keeping ${flags.keep})  (Ctrl-C stops and saves)`);
   }
   const start = performance.now();

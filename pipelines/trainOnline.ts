@@ -32,7 +32,9 @@ export interface TrainOnlineOptions {
  * Online training: the same four operators as {@link trainRbm}, fed minibatches in arrival order
  * from a feed that may never end. The model is created from the first minibatch (its width, and
  * visible biases at its log-odds) unless a snapshot is resumed. Each step event's metrics include
- * `skippedRecords` and the given feed counters. Unsubscribing stops pulling from the feed.
+ * `skippedRecords` and the given feed counters. Unsubscribing stops training at once; a feed that
+ * has gone silent is let go only when it next delivers a full minibatch or ends, so open feeds with
+ * a `signal` (see `openFeed`) to close their sockets and files at once.
  *
  * @example
  * ```ts

@@ -22,6 +22,8 @@ export interface FeedOptions {
   policy?: OverflowPolicy;
   /** Ends the feed cleanly (closes sockets, stops following, stops the HTTP server). */
   signal?: AbortSignal;
+  /** For a file: skip this many records first (a resumed run's position in a seekable source). */
+  skip?: number;
   /** For `http://` feeds: called with the bound address once the server listens. */
   onListening?: (address: { host: string; port: number }) => void;
 }
@@ -56,9 +58,13 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   const { format = 'auto', capacity = 1000, policy = 'block', signal } = options;
   const name = spec === '-' ? 'stdin' : spec.startsWith('tcp://') || spec.startsWith('http://') ? spec : basename(spec);
   const buffer = boundedBuffer<DataRecord>({ capacity, policy, name });
-  const pump = async (lines: AsyncIterable<{ line: string; number: number }>, label = name) => {
+  const pump = async (lines: AsyncIterable<{ line: string; number: number }>, label = name, skip = 0) => {
     let n = 0;
     for await (const record of recordsFromLines(lines, label, format)) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
       n++;
       await buffer.push(record);
     }
@@ -105,8 +111,8 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
     };
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
-  } else if (options.follow) run(pump(splitLines(followFile(spec, { signal }))));
-  else run(pump(splitLines(readFile(spec, signal))));
+  } else if (options.follow) run(pump(splitLines(followFile(spec, { signal })), name, options.skip));
+  else run(pump(splitLines(readFile(spec, signal)), name, options.skip));
   return {
     name,
     get dropped() {

@@ -10,11 +10,13 @@ import { lastValueFrom, Subject, take, toArray } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import { boundedBuffer } from '../sources/boundedBuffer.js';
+import { feedFromObservable } from '../sources/feedFromObservable.js';
 import type { DataRecord } from '../sources/DataRecord.js';
 import { followFile } from '../sources/followFile.js';
 import { openFeed } from '../sources/openFeed.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
 import { splitLines } from '../sources/splitLines.js';
+import { bytesOf } from './helpers.js';
 
 const bin = fileURLToPath(new URL('../cli/boltzflow.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-online-'));
@@ -181,15 +183,17 @@ test('trainOnline learns from a feed it reads once, in order; bad records fail w
   t.is(skipped.step, 5);
 });
 
-test('a pushed Observable through a bounded buffer: take(n) of the stream stops training after n steps', async (t) => {
+test('an Observable as a feed (feedFromObservable): a burst beyond the buffer is dropped and counted; take(n) stops training', async (t) => {
   const subject = new Subject<DataRecord>();
-  const buffer = boundedBuffer<DataRecord>({ capacity: 50, policy: 'drop-oldest' });
-  subject.subscribe({ next: (r) => buffer.push(r), complete: () => buffer.end() });
-  const run = lastValueFrom(trainOnline({ records: buffer, config: { nHidden: 4, batchSize: 5 }, counters: { droppedRecords: () => buffer.dropped } }).pipe(take(4)));
-  for (let i = 0; i < 40; i++) subject.next({ values: Float32Array.from(stripe(i)), where: `push ${i}` });
+  const feed = feedFromObservable(subject, { capacity: 20 });
+  const run = lastValueFrom(trainOnline({ records: feed, config: { nHidden: 4, batchSize: 5 }, counters: { droppedRecords: () => feed.dropped } }).pipe(take(4)));
+  await new Promise((r) => setTimeout(r, 20)); // training has subscribed and waits for records
+  for (let i = 0; i < 100; i++) subject.next({ values: Float32Array.from(stripe(i)), where: `push ${i}` }); // a synchronous burst
   const e = await run;
   t.is(e.step, 4);
-  t.is(typeof e.metrics.droppedRecords, 'number');
+  t.is(feed.dropped, 80, 'a burst of 100 into a buffer of 20');
+  t.is(e.metrics.droppedRecords, 80);
+  t.throws(() => feedFromObservable(subject, { policy: 'block' as 'fail' }), { message: /policy: got "block", expected drop-oldest or fail/ });
 });
 
 test('train --online --data - learns from stdin until it ends; --resume continues the step count from the saved chains', (t) => {
@@ -230,4 +234,22 @@ test('train --online: Ctrl-C on a feed that never ends saves a final snapshot an
   t.true(summary.steps > 0);
   t.is((await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step, summary.steps);
   t.is(readdirSync(join(out, 'snapshots')).length, 1);
+});
+
+test('train --online --resume on a file (a seekable feed) skips what was learned and ends with the weights of an uninterrupted run, byte for byte', async (t) => {
+  const file = join(dir, 'seekable.ndjson');
+  writeFileSync(file, ndjson(0, 500).split('\n').map((l, i) => (l && i % 7 === 3 ? l.replace(/1/, '0.5') : l)).join('\n'));
+  const common = ['--hidden', '8', '--batch', '10', '--method', 'pcd', '--momentum', '0.5', '--json'];
+  const straight = join(dir, 'seek-straight');
+  const a = spawnSync(process.execPath, [bin, 'train', '--online', '--data', file, '--out', straight, '--snapshot-every', '20', '--keep', '10', ...common], { encoding: 'utf8' });
+  t.is(a.status, 0, a.stderr);
+  t.deepEqual(readdirSync(join(straight, 'snapshots')), ['step-000000020.msgpack', 'step-000000040.msgpack', 'step-000000050.msgpack']);
+  const resumed = join(dir, 'seek-resumed');
+  const b = spawnSync(process.execPath, [bin, 'train', '--online', '--data', file, '--resume', join(straight, 'snapshots', 'step-000000020.msgpack'), '--out', resumed, '--json'], { encoding: 'utf8' });
+  t.is(b.status, 0, b.stderr);
+  t.like(JSON.parse(b.stdout.trim().split('\n').at(-1)!), { steps: 50, records: 500 });
+  const [x, y] = [await readSnapshot(join(straight, 'snapshot.msgpack')), await readSnapshot(join(resumed, 'snapshot.msgpack'))];
+  t.true(bytesOf(x.params.weights).equals(bytesOf(y.params.weights)), 'weights');
+  t.true(bytesOf(x.chains!.states).equals(bytesOf(y.chains!.states)), 'persistent chains');
+  t.deepEqual(x.rng, y.rng);
 });
