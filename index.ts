@@ -31,6 +31,7 @@ export * from './operators/clampVisible.js';
 export * from './operators/gibbsStep.js';
 export * from './operators/collectStats.js';
 export * from './operators/applyUpdate.js';
+export * from './operators/guardDivergence.js';
 export * from './operators/anneal.js';
 export * from './operators/withMetrics.js';
 export * from './operators/heldOutMetric.js';

@@ -89,6 +89,7 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
               `step ${event.step} weights`,
               event.metrics.weightNorm,
               `finite values (training diverged; lower the learning rate, now ${learningRate})`,
+              { more: ['Likely cause: the learning rate is too high for this model — try 10× smaller, or less momentum.', 'The diverged state was not saved: the last snapshot on disk is the last good one.'] },
             );
           return event as StepOf<S>;
         }),

@@ -7,6 +7,7 @@ import { applyUpdate } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
+import { guardDivergence } from '../operators/guardDivergence.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
@@ -97,6 +98,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
             weightDecay: config.weightDecay,
             initialVelocity: resume?.velocity ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) } : null,
           }),
+          guardDivergence({ learningRate: config.learningRate }),
           map((e) => {
             const metrics: Record<string, number> = { ...e.metrics, skippedRecords: skipped };
             for (const [name, read] of counters) metrics[name] = read();

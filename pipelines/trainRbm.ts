@@ -8,6 +8,7 @@ import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
+import { guardDivergence } from '../operators/guardDivergence.js';
 import type { StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
@@ -70,6 +71,7 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
           ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) }
           : null,
       }),
+      guardDivergence({ learningRate: config.learningRate }),
     );
   });
 }

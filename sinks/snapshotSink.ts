@@ -52,6 +52,12 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
     defer(() => {
       let last: StepEvent | null = null;
       let lastWritten = -1, lastTime = performance.now();
+      // Partial files left by a run that was killed mid-write are never pointed at; remove them.
+      try {
+        for (const f of readdirSync(folder)) if (/^step-\d+\.msgpack\.\d+\.tmp$/.test(f)) rmSync(join(folder, f), { force: true });
+      } catch {
+        // no folder yet
+      }
       const write = (e: StepEvent) => {
         const name = `step-${String(e.step).padStart(9, '0')}.msgpack`;
         const path = join(folder, name);

@@ -2,9 +2,10 @@ import test from 'ava';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concatMap, last, lastValueFrom, map, timer } from 'rxjs';
+import { concatMap, last, lastValueFrom, map, tap, timer } from 'rxjs';
 import { Packr } from 'msgpackr';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { guardDivergence } from '../operators/guardDivergence.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../schemas/snapshot.js';
@@ -108,4 +109,26 @@ test('a hostile __proto__ key in a snapshot neither pollutes prototypes nor pass
   const hostile = packr.pack(JSON.parse('{"format":"boltzflow-snapshot","version":1,"__proto__":{"polluted":true}}'));
   t.throws(() => decodeSnapshot(hostile, 'h'), { instanceOf: BoltzflowError });
   t.is(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('divergence: the guard stops the run with advice before the diverged step is saved; the last snapshot on disk is the last good one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'boltzflow-diverge-'));
+  const hot = parseWith(trainConfigSchema, { ...config, learningRate: 100, momentum: 0.9, epochs: 5 });
+  const norms: number[] = [];
+  const limit = 60;
+  await t.throwsAsync(
+    lastValueFrom(
+      trainRbm({ data, config: hot }).pipe(
+        tap((e) => norms.push(e.metrics.weightNorm)),
+        guardDivergence({ maxWeightNorm: limit, learningRate: 100 }),
+        snapshotSink({ dir, config: hot, data: info, every: 1 }),
+      ),
+    ),
+    { instanceOf: BoltzflowError, message: /^training: got "weight norm .* at step \d+", expected finite metrics and a weight norm ≤ 6e\+1 \(training diverged\)\nLikely cause: the learning rate \(100\) is too high/ },
+  );
+  const tripped = norms.findIndex((n) => n > limit) + 1; // the step that diverged
+  t.true(tripped > 1, `tripped at step ${tripped}`);
+  const snap = await readSnapshot(join(dir, 'snapshot.msgpack'));
+  t.is(snap.counters.step, tripped - 1, 'the last snapshot is the step before');
+  t.true(Math.hypot(...snap.params.weights) <= limit);
 });
