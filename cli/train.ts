@@ -69,6 +69,8 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows });
   if (resume && dataset.data.rows !== resume.data.rows)
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
+  if (config.batchSize > dataset.data.rows)
+    throw new BoltzflowError('--batch', config.batchSize, `at most ${dataset.data.rows}, the number of training rows in ${dataset.name}`);
   const taps = await metricTaps(flags, dataset.data, binarize, config.seed);
   const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });

@@ -172,7 +172,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
     [['train', '--method', 'sgd'], /^boltzflow: --method: got "sgd", expected one of "cd", "pcd"\n$/],
     [['train', '--k', 'two'], /^boltzflow: --k: got "two", expected a finite number\n$/],
     [['train', '--bogus', '1'], /^boltzflow: flag: got "--bogus", expected one of --data, .*--hidden/],
-    [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: config.batchSize: got 1000, expected at most 60/],
+    [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: --batch: got 1000, expected at most 60/],
     [['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv], /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/],
     [['eval', '--data', csv], /^boltzflow: --model: got undefined, expected a string \(required\)\n$/],
     [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, encoder, hopfield, complete, help/],
