@@ -44,6 +44,7 @@ export * from './pipelines/trainRbm.js';
 export * from './pipelines/estimateLogPartition.js';
 export * from './pipelines/trainEncoder.js';
 export * from './pipelines/trainOnline.js';
+export * from './pipelines/rbmSteps.js';
 
 export * from './schemas/parseWith.js';
 export * from './schemas/trainConfig.js';

@@ -1,13 +1,7 @@
 import { defer, EMPTY, from, map, switchMap, type Observable } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { createRbm } from '../models/rbm.js';
-import { applyUpdate } from '../operators/applyUpdate.js';
-import { clampVisible } from '../operators/clampVisible.js';
-import { collectStats } from '../operators/collectStats.js';
-import { gibbsStep } from '../operators/gibbsStep.js';
-import { guardDivergence } from '../operators/guardDivergence.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
@@ -15,6 +9,7 @@ import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig
 import type { DataRecord } from '../sources/DataRecord.js';
 import { onlineMinibatches } from '../sources/onlineMinibatches.js';
 import { snapshotModel } from '../sources/readSnapshot.js';
+import { columnMeans, rbmSteps } from './rbmSteps.js';
 
 export interface TrainOnlineOptions {
   /** The feed: any async iterable of records (see `openFeed`), read until it ends. */
@@ -66,14 +61,9 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
       switchMap((first) => {
         if (first.done) return EMPTY;
         const data = first.value.data;
-        const columnMeans = (m: Matrix) => {
-          const out = new Float32Array(m.cols);
-          backend.columnSums(m, 1 / m.rows, 0, out);
-          return out;
-        };
         const model = resume
           ? snapshotModel(resume, { backend, copy: true })
-          : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(data) });
+          : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
         async function* all(): AsyncGenerator<Minibatch> {
           yield first.value as Minibatch;
           for (;;) {
@@ -84,21 +74,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         }
         const counters = Object.entries(options.counters ?? {});
         return from(all()).pipe(
-          clampVisible(model),
-          gibbsStep({
-            k: config.k,
-            chains: config.method === 'pcd' ? 'persistent' : 'data',
-            nChains: config.method === 'pcd' ? config.batchSize : undefined,
-            initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
-          }),
-          collectStats(),
-          applyUpdate({
-            learningRate: config.learningRate,
-            momentum: config.momentum,
-            weightDecay: config.weightDecay,
-            initialVelocity: resume?.velocity ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) } : null,
-          }),
-          guardDivergence({ learningRate: config.learningRate }),
+          rbmSteps(model, config, { resume, nChains: config.method === 'pcd' ? config.batchSize : undefined }),
           map((e) => {
             const metrics: Record<string, number> = { ...e.metrics, skippedRecords: skipped };
             for (const [name, read] of counters) metrics[name] = read();

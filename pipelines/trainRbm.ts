@@ -1,20 +1,16 @@
 import { defer, from, type Observable } from 'rxjs';
-import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { createRbm } from '../models/rbm.js';
-import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
-import { clampVisible } from '../operators/clampVisible.js';
-import { collectStats } from '../operators/collectStats.js';
-import { gibbsStep } from '../operators/gibbsStep.js';
-import { guardDivergence } from '../operators/guardDivergence.js';
+import { linearDecay } from '../operators/applyUpdate.js';
 import type { StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { minibatches } from '../sources/minibatches.js';
 import { snapshotModel } from '../sources/readSnapshot.js';
+import { columnMeans, rbmSteps } from './rbmSteps.js';
 
 export interface TrainRbmOptions {
   /** Training data, one row per example, values in [0, 1]. */
@@ -54,30 +50,7 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
       ? snapshotModel(resume, { backend, copy: true })
       : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
-    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(
-      clampVisible(model),
-      gibbsStep({
-        k: config.k,
-        chains: config.method === 'pcd' ? 'persistent' : 'data',
-        initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
-      }),
-      collectStats(),
-      applyUpdate({
-        learningRate: config.learningRate,
-        momentum: config.momentum,
-        weightDecay: config.weightDecay,
-        schedule: config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined,
-        initialVelocity: resume?.velocity
-          ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) }
-          : null,
-      }),
-      guardDivergence({ learningRate: config.learningRate }),
-    );
+    const schedule = config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined;
+    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(rbmSteps(model, config, { resume, schedule }));
   });
-}
-
-function columnMeans(backend: Backend, data: Matrix): Float32Array {
-  const means = new Float32Array(data.cols);
-  backend.columnSums(data, 1 / data.rows, 0, means);
-  return means;
 }

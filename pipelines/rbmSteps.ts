@@ -1,0 +1,61 @@
+import type { OperatorFunction } from 'rxjs';
+import type { Backend } from '../kernels/Backend.js';
+import { Matrix } from '../kernels/Matrix.js';
+import type { Rbm } from '../models/rbm.js';
+import { applyUpdate } from '../operators/applyUpdate.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { collectStats } from '../operators/collectStats.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
+import { guardDivergence } from '../operators/guardDivergence.js';
+import type { Minibatch, StepEvent } from '../operators/phases.js';
+import type { Snapshot } from '../schemas/snapshot.js';
+import type { TrainConfig } from '../schemas/trainConfig.js';
+
+/**
+ * The training step of `trainRbm` and `trainOnline`: the four operators configured from a training
+ * config — continuing a snapshot's persistent chains and velocity when given — then the divergence
+ * guard. Minibatches in, one step event per minibatch out.
+ *
+ * @example
+ * ```ts
+ * import { from, last, lastValueFrom } from 'rxjs';
+ * import { rbmSteps, createRbm, minibatches, trainConfigSchema, Matrix } from 'boltzflow';
+ * const data = Matrix.from([[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, 1, 0], [0, 1, 0, 1]]);
+ * const config = trainConfigSchema.parse({ nHidden: 2, batchSize: 2 });
+ * const e = await lastValueFrom(from(minibatches(data, { batchSize: 2, epochs: 5, seed: 1 })).pipe(rbmSteps(createRbm({ nVisible: 4, nHidden: 2, seed: 1 }), config), last()));
+ * console.log(e.step); // 10
+ * ```
+ */
+export function rbmSteps(
+  model: Rbm,
+  config: TrainConfig,
+  options: { resume?: Snapshot; schedule?: (step: number) => number; nChains?: number } = {},
+): OperatorFunction<Minibatch, StepEvent> {
+  const { resume } = options;
+  return (source) =>
+    source.pipe(
+      clampVisible(model),
+      gibbsStep({
+        k: config.k,
+        chains: config.method === 'pcd' ? 'persistent' : 'data',
+        nChains: options.nChains,
+        initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
+      }),
+      collectStats(),
+      applyUpdate({
+        learningRate: config.learningRate,
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+        schedule: options.schedule,
+        initialVelocity: resume?.velocity ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) } : null,
+      }),
+      guardDivergence({ learningRate: config.learningRate }),
+    );
+}
+
+/** The column means of a data matrix (for visible biases at the data's log-odds). */
+export function columnMeans(backend: Backend, data: Matrix): Float32Array {
+  const means = new Float32Array(data.cols);
+  backend.columnSums(data, 1 / data.rows, 0, means);
+  return means;
+}
