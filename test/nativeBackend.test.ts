@@ -16,10 +16,10 @@ import { trainRbm } from '../pipelines/trainRbm.js';
 import { binaryData, bytesOf, randomMatrix } from './helpers.js';
 
 const native = loadNativeBackend();
+// "install ok installed": a removed package that kept its config files still answers `dpkg -s`.
 const openblasInstalled = (() => {
   try {
-    execFileSync('dpkg', ['-s', 'libopenblas-dev'], { stdio: 'ignore' });
-    return true;
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', 'libopenblas-dev'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }) === 'install ok installed';
   } catch {
     return false;
   }
