@@ -34,6 +34,8 @@ const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.m
 export async function trainCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'dashboard', 'dashboard-remote']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
+  if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
+    throw new BoltzflowError('--dashboard-host', flags['dashboard-host'], '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)');
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
   const resume = flags.resume ? await readSnapshot(flags.resume) : undefined;
   let config: TrainConfig;
