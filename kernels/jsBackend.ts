@@ -1,5 +1,5 @@
 import type { Backend } from './Backend.js';
-import { BoltzflowError } from './BoltzflowError.js';
+import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { Matrix } from './Matrix.js';
 
@@ -231,13 +231,4 @@ function transposed(b: Matrix): Matrix {
   const t = scratch.subarray(0, r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
   return new Matrix(c, r, t);
-}
-
-function checkLength(v: { length: number }, n: number, field: string): void {
-  if (v.length !== n) throw new BoltzflowError(field, `length ${v.length}`, `length ${n}`);
-}
-
-function checkSameShape(x: Matrix, y: Matrix, field: string): void {
-  if (x.rows !== y.rows || x.cols !== y.cols)
-    throw new BoltzflowError(field, `${y.rows}×${y.cols}`, `shape ${x.rows}×${x.cols}`);
 }

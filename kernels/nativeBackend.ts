@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './Backend.js';
-import { BoltzflowError } from './BoltzflowError.js';
+import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { jsBackend } from './jsBackend.js';
+import { seedLanes } from './seedLanes.js';
 
 interface NativeAddon {
   sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
@@ -52,24 +53,23 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
       addon.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a.data, a.cols, b.data, b.cols, beta, c.data, n);
     },
     sigmoid(x, bias, beta, out) {
-      if (out.rows !== x.rows || out.cols !== x.cols) throw new BoltzflowError('sigmoid output', `${out.rows}×${out.cols}`, `shape ${x.rows}×${x.cols}`);
-      if (bias.length !== x.cols) throw new BoltzflowError('bias', `length ${bias.length}`, `length ${x.cols}`);
+      checkSameShape(x, out, 'sigmoid output');
+      checkLength(bias, x.cols, 'bias');
       addon.sigmoid(x.data, bias as Float32Array, beta, out.data, x.rows, x.cols);
     },
     bernoulli(p, rng, out) {
-      if (out.length !== p.length) throw new BoltzflowError('bernoulli output', `length ${out.length}`, `length ${p.length}`);
-      for (let i = 0; i < 16; i++) state[i] = rng.nextUint32();
-      for (let lane = 0; lane < 4; lane++) if ((state[lane] | state[4 + lane] | state[8 + lane] | state[12 + lane]) === 0) state[lane] = 1;
+      checkLength(out, p.length, 'bernoulli output');
+      seedLanes(rng, state);
       addon.bernoulli(p as Float32Array, out, state);
     },
     columnSums(a, alpha, beta, out) {
-      if (out.length !== a.cols) throw new BoltzflowError('columnSums output', `length ${out.length}`, `length ${a.cols}`);
+      checkLength(out, a.cols, 'columnSums output');
       if (sums.length < a.cols) sums = new Float64Array(a.cols);
       addon.columnSums(a.data, a.rows, a.cols, alpha, beta, out, sums);
     },
     momentumStep(g, v, w, learningRate, momentum, decay) {
-      if (v.length !== g.length) throw new BoltzflowError('velocity', `length ${v.length}`, `length ${g.length}`);
-      if (w.length !== g.length) throw new BoltzflowError('parameters', `length ${w.length}`, `length ${g.length}`);
+      checkLength(v, g.length, 'velocity');
+      checkLength(w, g.length, 'parameters');
       return addon.momentumStep(g as Float32Array, v, w, learningRate, momentum, decay);
     },
   };

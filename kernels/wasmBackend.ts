@@ -3,8 +3,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Backend } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
+import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { jsBackend } from './jsBackend.js';
+import { seedLanes } from './seedLanes.js';
 
 // The few WebAssembly APIs used here (the DOM lib, which declares them, is not in this project's lib).
 declare const WebAssembly: {
@@ -95,8 +97,8 @@ export function loadWasmBackend(path: URL = new URL('./kernels.wasm', import.met
       c.data.set(heap.subarray(pc >> 2, (pc >> 2) + c.data.length));
     },
     sigmoid(xm, bias, beta, out) {
-      if (out.rows !== xm.rows || out.cols !== xm.cols) throw new BoltzflowError('sigmoid output', `${out.rows}×${out.cols}`, `shape ${xm.rows}×${xm.cols}`);
-      if (bias.length !== xm.cols) throw new BoltzflowError('bias', `length ${bias.length}`, `length ${xm.cols}`);
+      checkSameShape(xm, out, 'sigmoid output');
+      checkLength(bias, xm.cols, 'bias');
       const [px, pb] = layout(xm.data.length, bias.length);
       heap.set(xm.data, px >> 2);
       heap.set(bias as ArrayLike<number>, pb >> 2);
@@ -104,12 +106,10 @@ export function loadWasmBackend(path: URL = new URL('./kernels.wasm', import.met
       out.data.set(heap.subarray(px >> 2, (px >> 2) + xm.data.length));
     },
     bernoulli(p, rng, out) {
-      if (out.length !== p.length) throw new BoltzflowError('bernoulli output', `length ${out.length}`, `length ${p.length}`);
+      checkLength(out, p.length, 'bernoulli output');
       const [pp, ps] = layout(p.length, 20);
       heap.set(p as ArrayLike<number>, pp >> 2);
-      const words = new Uint32Array(heap.buffer, ps, 16);
-      for (let i = 0; i < 16; i++) words[i] = rng.nextUint32();
-      for (let lane = 0; lane < 4; lane++) if ((words[lane] | words[4 + lane] | words[8 + lane] | words[12 + lane]) === 0) words[lane] = 1;
+      seedLanes(rng, new Uint32Array(heap.buffer, ps, 16));
       x.bernoulli(pp, pp, p.length, ps);
       out.set(heap.subarray(pp >> 2, (pp >> 2) + p.length));
     },
