@@ -58,6 +58,7 @@ export * from './sources/readIdx.js';
 export * from './sources/readCsv.js';
 export * from './sources/readNdjson.js';
 export * from './sources/loadDataset.js';
+export * from './sources/squareImageShape.js';
 export * from './sources/minibatches.js';
 export * from './sources/readSnapshot.js';
 export * from './sources/parseRecord.js';

@@ -14,7 +14,8 @@ import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
-import { openFeed } from '../sources/openFeed.js';
+import { isFileFeed, openFeed } from '../sources/openFeed.js';
+import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
 import { dashboardTap } from './train.js';
 
@@ -37,7 +38,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   process.once('SIGINT', onSigint);
   // A file can seek: a resumed run skips the records it has already learned from, so that it
   // continues exactly where it stopped. Live feeds (stdin, sockets) continue from what comes next.
-  const seekable = spec !== '-' && !spec.startsWith('tcp://') && !spec.startsWith('http://');
+  const seekable = isFileFeed(spec);
   const feed = openFeed(spec, {
     skip: resume && seekable ? resume.data.rows : 0,
     follow: flags.follow,
@@ -51,11 +52,10 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   const backend = selectBackend(config.backend);
   let rows = resume?.data.rows ?? 0;
   let width = resume?.nVisible ?? 0;
-  const side = () => Math.round(Math.sqrt(width));
   const data = (): DataInfo => ({
     name: spec,
     rows: Math.max(1, rows),
-    imageShape: width > 0 && side() * side() === width ? [side(), side()] : null,
+    imageShape: squareImageShape(width),
     binarize: 'none',
   });
   const header = { event: 'start', online: true, backend: backend.name, threads: backend.threads ?? 1, feed: feed.name, config, out, resumedFrom: resume ? resume.counters.step : null };

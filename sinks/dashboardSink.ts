@@ -5,6 +5,7 @@ import { Rng } from '../kernels/Rng.js';
 import { rbmFilters, rbmFromParams } from '../models/rbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import type { StepEvent } from '../operators/phases.js';
+import { squareImageShape } from '../sources/squareImageShape.js';
 import { DASHBOARD_HTML, DASHBOARD_JS } from './dashboardPage.js';
 import { encodePng } from './encodePng.js';
 import { imageGrid } from './imageGrid.js';
@@ -117,8 +118,7 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
       let lastMetrics = -Infinity, lastImages = -Infinity, samples = 0;
       const sampler = Rng.fromSeed(options.seed ?? 1);
       const images = (e: StepEvent) => {
-        const side = Math.round(Math.sqrt(e.params.nVisible));
-        const shape = options.imageShape === undefined ? (side * side === e.params.nVisible ? [side, side] : null) : options.imageShape;
+        const shape = options.imageShape === undefined ? squareImageShape(e.params.nVisible) : options.imageShape;
         if (!shape) return;
         const [height, width] = shape;
         const png = (m: Parameters<typeof imageGrid>[0], scale: 'unit' | 'each') => {

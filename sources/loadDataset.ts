@@ -6,6 +6,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import type { DataRecord } from './DataRecord.js';
 import { fileError } from './fileError.js';
+import { squareImageShape } from './squareImageShape.js';
 import { readCsv } from './readCsv.js';
 import { readIdx } from './readIdx.js';
 import { readNdjson } from './readNdjson.js';
@@ -93,10 +94,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
     const rng = Rng.fromSeed(seed);
     for (let i = 0; i < data.data.length; i++) data.data[i] = rng.uniform() < data.data[i] ? 1 : 0;
   }
-  if (!imageShape) {
-    const side = Math.round(Math.sqrt(cols));
-    if (side * side === cols) imageShape = [side, side];
-  }
+  imageShape ??= squareImageShape(cols);
   return { name: spec, data, imageShape };
 }
 

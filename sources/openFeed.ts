@@ -56,7 +56,7 @@ export interface Feed extends AsyncIterable<DataRecord> {
  */
 export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   const { format = 'auto', capacity = 1000, policy = 'block', signal } = options;
-  const name = spec === '-' ? 'stdin' : spec.startsWith('tcp://') || spec.startsWith('http://') ? spec : basename(spec);
+  const name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
   const buffer = boundedBuffer<DataRecord>({ capacity, policy, name });
   const pump = async (lines: AsyncIterable<{ line: string; number: number }>, label = name, skip = 0) => {
     let n = 0;
@@ -120,6 +120,11 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
     },
     [Symbol.asyncIterator]: () => buffer[Symbol.asyncIterator](),
   };
+}
+
+/** Whether a feed spec names a file (which can seek), rather than stdin or a socket (which cannot). */
+export function isFileFeed(spec: string): boolean {
+  return spec !== '-' && !spec.startsWith('tcp://') && !spec.startsWith('http://');
 }
 
 function address(spec: string): { host: string; port: number } {
