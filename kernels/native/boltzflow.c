@@ -26,23 +26,17 @@ static void gate_register(void) { pthread_atfork(gate_lock, gate_unlock, gate_un
     }                                                                    \
   } while (0)
 
-static napi_status f32(napi_env env, napi_value v, float **data, size_t *length) {
+// A typed array's data and length, or napi_invalid_arg when it is not of the expected type.
+static napi_status typed(napi_env env, napi_value v, napi_typedarray_type expected, void **data, size_t *length) {
   napi_typedarray_type type;
   napi_value buffer;
   size_t offset;
-  napi_status s = napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset);
-  if (s == napi_ok && type != napi_float32_array) return napi_invalid_arg;
-  return s;
+  napi_status s = napi_get_typedarray_info(env, v, &type, length, data, &buffer, &offset);
+  return s == napi_ok && type != expected ? napi_invalid_arg : s;
 }
-
-static napi_status u32(napi_env env, napi_value v, uint32_t **data, size_t *length) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  napi_status s = napi_get_typedarray_info(env, v, &type, length, (void **)data, &buffer, &offset);
-  if (s == napi_ok && type != napi_uint32_array) return napi_invalid_arg;
-  return s;
-}
+static napi_status f32(napi_env env, napi_value v, float **data, size_t *length) { return typed(env, v, napi_float32_array, (void **)data, length); }
+static napi_status u32(napi_env env, napi_value v, uint32_t **data, size_t *length) { return typed(env, v, napi_uint32_array, (void **)data, length); }
+static napi_status f64(napi_env env, napi_value v, double **data, size_t *length) { return typed(env, v, napi_float64_array, (void **)data, length); }
 
 static napi_status i32(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out); }
 static napi_status num(napi_env env, napi_value v, double *out) { return napi_get_value_double(env, v, out); }
@@ -216,13 +210,10 @@ static napi_value columnSums(napi_env env, napi_callback_info info) {
   size_t la, lo, lacc;
   int32_t rows, cols;
   double alpha, beta;
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
   CHECK(f32(env, argv[0], &a, &la)); CHECK(i32(env, argv[1], &rows)); CHECK(i32(env, argv[2], &cols));
   CHECK(num(env, argv[3], &alpha)); CHECK(num(env, argv[4], &beta)); CHECK(f32(env, argv[5], &out, &lo));
-  CHECK(napi_get_typedarray_info(env, argv[6], &type, &lacc, (void **)&acc, &buffer, &offset));
-  if (type != napi_float64_array || rows < 0 || cols < 0 || (size_t)rows * cols > la || lo < (size_t)cols || lacc < (size_t)cols) {
+  CHECK(f64(env, argv[6], &acc, &lacc));
+  if (rows < 0 || cols < 0 || (size_t)rows * cols > la || lo < (size_t)cols || lacc < (size_t)cols) {
     napi_throw_range_error(env, NULL, "columnSums: operand shorter than its shape");
     return NULL;
   }
