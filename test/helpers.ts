@@ -1,6 +1,9 @@
+import type { ExecutionContext } from 'ava';
+import { last, lastValueFrom } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { createRbm, type Rbm } from '../models/rbm.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
 
 /** A small RBM with weights and biases drawn from N(0, scale²), so the tests see non-trivial values. */
 export function randomRbm(nVisible: number, nHidden: number, seed: number, scale = 1): Rbm {
@@ -47,4 +50,21 @@ export function logSumExp(xs: ArrayLike<number>): number {
 
 export function bytesOf(a: Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * A faster backend against the js reference on one small training run: the same seed gives the
+ * same weights, byte for byte, and (since its samples differ) it learns as well: the final
+ * reconstruction error within 25% of js's.
+ */
+export async function assertTrainsLikeJs(t: ExecutionContext, backend: 'wasm' | 'native'): Promise<void> {
+  const data = binaryData(80, 16, 2);
+  const run = (name: 'wasm' | 'native' | 'js') =>
+    lastValueFrom(trainRbm({ data, config: { nHidden: 8, batchSize: 20, epochs: 3, seed: 5, backend: name } }).pipe(last()));
+  const [a, b, j] = [await run(backend), await run(backend), await run('js')];
+  t.is(a.model.backend.name, backend);
+  t.true(bytesOf(a.model.params.weights.data).equals(bytesOf(b.model.params.weights.data)));
+  const recon = (e: typeof a) => e.metrics.reconstructionError;
+  t.log(`final reconstruction error: ${backend} ${recon(a).toFixed(3)}, js ${recon(j).toFixed(3)}`);
+  t.true(Math.abs(recon(a) - recon(j)) < 0.25 * recon(j));
 }

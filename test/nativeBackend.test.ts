@@ -4,7 +4,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { last, lastValueFrom } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
@@ -12,8 +11,7 @@ import { loadNativeBackend } from '../kernels/nativeBackend.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { trainRbm } from '../pipelines/trainRbm.js';
-import { binaryData, bytesOf, randomMatrix } from './helpers.js';
+import { assertTrainsLikeJs, bytesOf, randomMatrix } from './helpers.js';
 
 const native = loadNativeBackend();
 // "install ok installed": a removed package that kept its config files still answers `dpkg -s`.
@@ -117,15 +115,7 @@ withNative?.('native columnSums and momentumStep give the js reference bits exac
 });
 
 withNative?.('on the native backend the same seed gives the same weights, byte for byte, and training learns like js', async (t) => {
-  const data = binaryData(80, 16, 2);
-  const run = (backend: 'native' | 'js') =>
-    lastValueFrom(trainRbm({ data, config: { nHidden: 8, batchSize: 20, epochs: 3, seed: 5, backend } }).pipe(last()));
-  const [a, b, j] = [await run('native'), await run('native'), await run('js')];
-  t.is(a.model.backend.name, 'native');
-  t.true(bytesOf(a.model.params.weights.data).equals(bytesOf(b.model.params.weights.data)));
-  const recon = (e: typeof a) => e.metrics.reconstructionError;
-  t.log(`final reconstruction error: native ${recon(a).toFixed(3)}, js ${recon(j).toFixed(3)}`);
-  t.true(Math.abs(recon(a) - recon(j)) < 0.25 * recon(j));
+  await assertTrainsLikeJs(t, 'native');
 });
 
 withNative?.('child processes can be spawned while worker threads run native GEMMs (OpenBLAS fork handler deadlock guarded)', (t) => {

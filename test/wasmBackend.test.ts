@@ -1,13 +1,11 @@
 import test from 'ava';
-import { last, lastValueFrom } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { trainRbm } from '../pipelines/trainRbm.js';
-import { binaryData, bytesOf, randomMatrix } from './helpers.js';
+import { assertTrainsLikeJs, bytesOf, randomMatrix } from './helpers.js';
 
 const wasm = loadWasmBackend();
 
@@ -107,14 +105,5 @@ test('wasm gemm grows its memory for large operands and refuses bad shapes like 
 });
 
 test('on the wasm backend the same seed gives the same weights, byte for byte, and training learns like js', async (t) => {
-  const data = binaryData(80, 16, 2);
-  const run = (backend: 'wasm' | 'js') =>
-    lastValueFrom(trainRbm({ data, config: { nHidden: 8, batchSize: 20, epochs: 3, seed: 5, backend } }).pipe(last()));
-  const [a, b, j] = [await run('wasm'), await run('wasm'), await run('js')];
-  t.is(a.model.backend.name, 'wasm');
-  t.true(bytesOf(a.model.params.weights.data).equals(bytesOf(b.model.params.weights.data)));
-  // The backends draw different samples (wasm has its own SIMD generator), so compare what they learned.
-  const recon = (e: typeof a) => e.metrics.reconstructionError;
-  t.log(`final reconstruction error: wasm ${recon(a).toFixed(3)}, js ${recon(j).toFixed(3)}`);
-  t.true(Math.abs(recon(a) - recon(j)) < 0.25 * recon(j));
+  await assertTrainsLikeJs(t, 'wasm');
 });
