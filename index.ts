@@ -12,6 +12,9 @@ export * from './kernels/reusableMatrix.js';
 export * from './kernels/glauber.js';
 
 export * from './models/rbm.js';
+export * from './models/visibleUnits.js';
+export * from './models/standardize.js';
+export * from './models/exactGaussianRbm.js';
 export * from './models/freeEnergy.js';
 export * from './models/exactRbm.js';
 export * from './models/pseudoLikelihood.js';

@@ -1,3 +1,4 @@
+import { requireBinaryVisible } from './visibleUnits.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -89,6 +90,7 @@ export interface AisEstimate {
  */
 export function createAis(rbm: Rbm, options: AisOptions) {
   const { backend, params } = rbm;
+  requireBinaryVisible(params, 'AIS');
   const { baseVisibleBias: bA, betas = aisBetas(), runs = 100, seed = 1 } = options;
   const nv = params.nVisible, nh = params.nHidden;
   if (bA.length !== nv) throw new BoltzflowError('baseVisibleBias', `length ${bA.length}`, `length ${nv}`);

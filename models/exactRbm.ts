@@ -1,3 +1,4 @@
+import { requireBinaryVisible } from './visibleUnits.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import type { RbmParams } from './rbm.js';
@@ -109,6 +110,7 @@ export function softplus(x: number): number {
  * ⟨vᵢhⱼ⟩, ⟨vᵢ⟩, ⟨hⱼ⟩ (weights streamed with the same running maximum as Z).
  */
 function enumerate(params: RbmParams, withMoments: boolean): { logZ: number; moments?: RbmGradient } {
+  requireBinaryVisible(params, 'exact enumeration');
   const { nVisible: nv, nHidden: nh, weights, visibleBias, hiddenBias } = params;
   const overHidden = nh <= nv;
   const n = overHidden ? nh : nv;

@@ -1,3 +1,4 @@
+import { requireBinaryVisible } from './visibleUnits.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { freeEnergy } from './freeEnergy.js';
 import type { Rbm } from './rbm.js';
@@ -17,6 +18,7 @@ import type { Rbm } from './rbm.js';
  * ```
  */
 export function pseudoLikelihood(rbm: Rbm, v: Matrix, chunk = 1000): Float64Array {
+  requireBinaryVisible(rbm.params, 'pseudoLikelihood');
   const out = new Float64Array(v.rows);
   const nv = rbm.params.nVisible;
   const rows = Math.min(chunk, v.rows);

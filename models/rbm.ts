@@ -3,10 +3,12 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { jsBackend } from '../kernels/jsBackend.js';
+import { checkVisibleUnits, sampleVisible, scaledVisible, visibleMeans, visibleUnitsOf, type VisibleUnits } from './visibleUnits.js';
 
 /**
- * Parameters of a Bernoulli–Bernoulli restricted Boltzmann machine with energy
- * E(v, h) = −vᵀWh − bᵀv − cᵀh, v ∈ {0,1}^V, h ∈ {0,1}^H.
+ * Parameters of a restricted Boltzmann machine with binary hidden units. With Bernoulli visible
+ * units (the default) the energy is E(v, h) = −vᵀWh − bᵀv − cᵀh, v ∈ {0,1}^V, h ∈ {0,1}^H;
+ * `visibleUnits` may make blocks of them one-of-K, or make them Gaussian (see {@link VisibleUnits}).
  * `weights` is V×H (row i holds visible unit i's connections).
  */
 export interface RbmParams {
@@ -15,6 +17,10 @@ export interface RbmParams {
   readonly weights: Matrix;
   readonly visibleBias: Float32Array;
   readonly hiddenBias: Float32Array;
+  /** The visible units' kind; Bernoulli when absent. */
+  readonly visibleUnits?: VisibleUnits;
+  /** Gaussian visible units only: zᵢ = ln σᵢ² (0 for unit variance). */
+  readonly logVariance?: Float32Array;
 }
 
 /** A trainable RBM: its parameters, the backend that does its arithmetic and the run's generator. */
@@ -39,6 +45,12 @@ export interface CreateRbmOptions {
    * them they start at 0. Hidden biases start at 0.
    */
   visibleMeans?: ArrayLike<number>;
+  /**
+   * Bernoulli (default), Bernoulli with softmax groups, or Gaussian visible units. Gaussian units
+   * start at unit variance (z = 0) with visible biases at `visibleMeans` (or 0): standardise the
+   * data first (`standardize`).
+   */
+  visibleUnits?: VisibleUnits;
 }
 
 /**
@@ -53,17 +65,18 @@ export interface CreateRbmOptions {
  * ```
  */
 export function createRbm(options: CreateRbmOptions): Rbm {
-  const { nVisible, nHidden, seed, backend = jsBackend, weightStd = 0.01, visibleMeans } = options;
+  const { nVisible, nHidden, seed, backend = jsBackend, weightStd = 0.01, visibleMeans, visibleUnits } = options;
   checkUnits('nVisible', nVisible);
   checkUnits('nHidden', nHidden);
+  if (visibleUnits) checkVisibleUnits(visibleUnits, nVisible);
   const rng = Rng.fromSeed(seed);
-  const params = zeroRbmParams(nVisible, nHidden);
+  const params = zeroRbmParams(nVisible, nHidden, visibleUnits);
   const w = params.weights.data;
   for (let i = 0; i < w.length; i++) w[i] = weightStd * rng.normal();
   if (visibleMeans) {
     if (visibleMeans.length !== nVisible)
       throw new BoltzflowError('visibleMeans', `length ${visibleMeans.length}`, `length ${nVisible}`);
-    params.visibleBias.set(logOdds(visibleMeans));
+    params.visibleBias.set(visibleUnits?.type === 'gaussian' ? Float32Array.from(visibleMeans) : logOdds(visibleMeans));
   }
   return { kind: 'rbm', params, backend, rng };
 }
@@ -81,31 +94,37 @@ export function rbmFromParams(params: RbmParams, rng: Rng, backend: Backend = js
   return { kind: 'rbm', params, backend, rng };
 }
 
-/** All-zero parameters of the given size. */
-export function zeroRbmParams(nVisible: number, nHidden: number): RbmParams {
+/** All-zero parameters of the given size (with z = 0, unit variance, for Gaussian visible units). */
+export function zeroRbmParams(nVisible: number, nHidden: number, visibleUnits?: VisibleUnits): RbmParams {
   return {
     nVisible,
     nHidden,
     weights: Matrix.zeros(nVisible, nHidden),
     visibleBias: new Float32Array(nVisible),
     hiddenBias: new Float32Array(nHidden),
+    ...(visibleUnits && visibleUnits.type !== 'bernoulli' ? { visibleUnits, logVariance: new Float32Array(nVisible) } : visibleUnits ? { visibleUnits } : {}),
   };
 }
 
-/** P(h_j = 1 | v) = σ(β(c_j + Σᵢ vᵢ W_ij)) for every row of `v` (B×V) into `out` (B×H). β = 1/T. */
+/**
+ * P(h_j = 1 | v) = σ(β(c_j + Σᵢ vᵢ W_ij)) for every row of `v` (B×V) into `out` (B×H). β = 1/T.
+ * (Gaussian visible units enter as vᵢ/σᵢ².)
+ */
 export function hiddenProbs(rbm: Rbm, v: Matrix, out: Matrix, beta = 1): Matrix {
   const { backend, params } = rbm;
-  backend.gemm(false, false, 1, v, params.weights, 0, out);
+  backend.gemm(false, false, 1, scaledVisible(params, v), params.weights, 0, out);
   backend.sigmoid(out, params.hiddenBias, beta, out);
   return out;
 }
 
-/** P(v_i = 1 | h) = σ(β(b_i + Σⱼ W_ij h_j)) for every row of `h` (B×H) into `out` (B×V). β = 1/T. */
+/**
+ * P(v_i = 1 | h) = σ(β(b_i + Σⱼ W_ij h_j)) for every row of `h` (B×H) into `out` (B×V). β = 1/T.
+ * For other visible units, their conditional means E[v | h] (softmax within groups; b + Wh for Gaussian units).
+ */
 export function visibleProbs(rbm: Rbm, h: Matrix, out: Matrix, beta = 1): Matrix {
   const { backend, params } = rbm;
   backend.gemm(false, true, 1, h, params.weights, 0, out);
-  backend.sigmoid(out, params.visibleBias, beta, out);
-  return out;
+  return visibleMeans(rbm, out, beta);
 }
 
 /** Buffers for {@link gibbsChain}, sized for `rows` chains. */
@@ -137,7 +156,7 @@ export function gibbsChain(rbm: Rbm, v: Matrix, k: number, buffers: GibbsBuffers
     hiddenProbs(rbm, v, buffers.hiddenProbs, beta);
     backend.bernoulli(buffers.hiddenProbs.data, rng, buffers.hidden.data);
     visibleProbs(rbm, buffers.hidden, buffers.visibleProbs, beta);
-    backend.bernoulli(buffers.visibleProbs.data, rng, v.data);
+    sampleVisible(rbm, buffers.visibleProbs, v, beta);
   }
   hiddenProbs(rbm, v, buffers.hiddenProbs, beta);
 }
@@ -151,15 +170,21 @@ export function rbmFilters(params: RbmParams, n: number): Matrix {
   return out;
 }
 
-/** E(v, h) = −vᵀWh − bᵀv − cᵀh for one configuration (exact, in float64). */
+/**
+ * E(v, h) = −vᵀWh − bᵀv − cᵀh for one configuration (exact, in float64); for Gaussian visible
+ * units Σᵢ (vᵢ − bᵢ)²/(2σᵢ²) − Σᵢⱼ vᵢ Wᵢⱼ hⱼ/σᵢ² − cᵀh.
+ */
 export function energy(params: RbmParams, v: ArrayLike<number>, h: ArrayLike<number>): number {
   const { nVisible, nHidden, weights, visibleBias, hiddenBias } = params;
+  const gaussian = visibleUnitsOf(params).type === 'gaussian';
   let e = 0;
   for (let i = 0; i < nVisible; i++) {
+    const s = gaussian ? Math.exp(-params.logVariance![i]) : 1;
+    if (gaussian) e += ((v[i] - visibleBias[i]) ** 2 / 2) * s;
     if (v[i] === 0) continue;
-    e -= visibleBias[i] * v[i];
+    if (!gaussian) e -= visibleBias[i] * v[i];
     const row = i * nHidden;
-    for (let j = 0; j < nHidden; j++) e -= v[i] * weights.data[row + j] * h[j];
+    for (let j = 0; j < nHidden; j++) e -= v[i] * s * weights.data[row + j] * h[j];
   }
   for (let j = 0; j < nHidden; j++) e -= hiddenBias[j] * h[j];
   return e;

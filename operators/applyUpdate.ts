@@ -50,7 +50,12 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
   return (source) =>
     defer(() => {
       let rbmVelocity: ParamBuffers | null = initialVelocity
-        ? { weights: initialVelocity.weights.clone(), visibleBias: initialVelocity.visibleBias.slice(), hiddenBias: initialVelocity.hiddenBias.slice() }
+        ? {
+            weights: initialVelocity.weights.clone(),
+            visibleBias: initialVelocity.visibleBias.slice(),
+            hiddenBias: initialVelocity.hiddenBias.slice(),
+            ...(initialVelocity.logVariance ? { logVariance: initialVelocity.logVariance.slice() } : {}),
+          }
         : null;
       let bmVelocity: BmBuffers | null = null;
       return source.pipe(
@@ -78,10 +83,12 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
           } else {
             const s = stats as Statistics;
             const p = s.model.params;
-            const v = (rbmVelocity ??= zeroRbmParams(p.nVisible, p.nHidden));
+            const v = (rbmVelocity ??= zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits));
             const sumSq = step(s.gradient.weights.data, v.weights.data, p.weights.data, true);
             step(s.gradient.visibleBias, v.visibleBias, p.visibleBias, false);
             step(s.gradient.hiddenBias, v.hiddenBias, p.hiddenBias, false);
+            if (s.gradient.logVariance && v.logVariance && p.logVariance && p.visibleUnits?.type === 'gaussian' && p.visibleUnits.learnVariance)
+              step(s.gradient.logVariance, v.logVariance, p.logVariance, false);
             event = { ...common, metrics: { ...s.metrics, weightNorm: Math.sqrt(sumSq), learningRate }, params: p, model: s.model, velocity: v };
           }
           if (!Number.isFinite(event.metrics.weightNorm) || !Object.values(stats.metrics).every(Number.isFinite))

@@ -7,6 +7,7 @@ import { clampedMoments, type ClampOptions } from '../models/bmPhases.js';
 import { clampOptionsSchema, type BmClampOptions } from '../schemas/clampOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { hiddenProbs, type Rbm } from '../models/rbm.js';
+import { BERNOULLI, checkVisibleBatch, visibleUnitsOf } from '../models/visibleUnits.js';
 import type { BmPositivePhase, Minibatch, PositivePhase } from './phases.js';
 
 
@@ -16,7 +17,8 @@ import type { BmPositivePhase, Minibatch, PositivePhase } from './phases.js';
  * machine (options: `anneal`, `temperature`, `k`, `noise`, `repeats`) the hidden units start at
  * random, are annealed, and ⟨sᵢ sⱼ⟩⁺ is averaged over k sweeps at `temperature`. Accepts {@link Minibatch}es (from
  * `minibatches`) or bare matrices (then it counts steps itself). Each minibatch is checked:
- * V columns, finite values in [0, 1].
+ * V columns; values in [0, 1] (one-of-K groups summing to 1) for Bernoulli visible units, finite
+ * values for Gaussian ones.
  *
  * @example
  * ```ts
@@ -36,7 +38,9 @@ export function clampVisible(model: Rbm | Bm, options: BmClampOptions = {}): Ope
       const toBatch = (input: Minibatch | Matrix): Minibatch => {
         const batch = input instanceof Matrix ? { data: input, epoch: 0, index: step, batchesPerEpoch: Infinity, step } : input;
         step = batch.step + 1;
-        checkBatch(batch.data, model.params.nVisible, batch.step);
+        if (batch.data.cols !== model.params.nVisible || batch.data.rows === 0)
+          throw new BoltzflowError(`minibatch ${batch.step}`, `${batch.data.rows}×${batch.data.cols}`, `at least one row of ${model.params.nVisible} visible values`);
+        checkVisibleBatch(model.kind === 'rbm' ? visibleUnitsOf(model.params) : BERNOULLI, batch.data, `minibatch ${batch.step}`);
         return batch;
       };
       if (model.kind === 'bm') {
@@ -64,19 +68,4 @@ export function clampVisible(model: Rbm | Bm, options: BmClampOptions = {}): Ope
         }),
       );
     });
-}
-
-function checkBatch(data: Matrix, nVisible: number, step: number): void {
-  if (data.cols !== nVisible || data.rows === 0)
-    throw new BoltzflowError(`minibatch ${step}`, `${data.rows}×${data.cols}`, `at least one row of ${nVisible} visible values`);
-  const d = data.data;
-  for (let i = 0; i < d.length; i++) {
-    const x = d[i];
-    if (!(x >= 0 && x <= 1))
-      throw new BoltzflowError(
-        `minibatch ${step}, row ${Math.floor(i / nVisible)}, column ${i % nVisible}`,
-        x,
-        'a value in [0, 1] (Bernoulli visible units)',
-      );
-  }
 }

@@ -1,13 +1,16 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
+import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { zeroRbmParams } from '../models/rbm.js';
+import { visibleUnitsOf } from '../models/visibleUnits.js';
 import type { BmBuffers, BmNegativePhase, BmStatistics, NegativePhase, ParamBuffers, Statistics, StatisticsOf } from './phases.js';
 
 /**
  * Sufficient statistics of a minibatch. For an RBM, the CD/PCD gradient estimate
  * ΔW = ⟨v hᵀ⟩₊ − ⟨v hᵀ⟩₋, Δb = ⟨v⟩₊ − ⟨v⟩₋, Δc = ⟨h⟩₊ − ⟨h⟩₋ (positive averages over the minibatch,
  * negative over the chains), and the metric `reconstructionError`: the mean over the minibatch of
- * Σᵢ (v⁰ᵢ − P(vᵢ | h⁰))². For a general BM, p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs and p⁺ᵢ − p⁻ᵢ, with the
+ * Σᵢ (v⁰ᵢ − E[vᵢ | h⁰])². Gaussian visible units see vᵢ/σᵢ² in ΔW and Δb, and a learned variance
+ * gets Δzᵢ = ⟨e^{−zᵢ}((vᵢ − bᵢ)²/2 − vᵢ(W P(h|v))ᵢ)⟩₊ − ⟨…⟩₋ (the derivatives of −F(v)). For a general BM, p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs and p⁺ᵢ − p⁻ᵢ, with the
  * metric `statisticsGap` (mean |p⁺ᵢⱼ − p⁻ᵢⱼ| over connected pairs). The buffers are allocated once
  * per subscription and overwritten at each minibatch.
  *
@@ -26,6 +29,7 @@ export function collectStats<N extends NegativePhase | BmNegativePhase = Negativ
     defer(() => {
       let rbmGradient: ParamBuffers | null = null;
       let bmGradient: BmBuffers | null = null;
+      let backProjection: ((rows: number) => Matrix) | null = null;
       return source.pipe(
         map((neg) => {
           if (neg.model.kind === 'bm') {
@@ -34,8 +38,10 @@ export function collectStats<N extends NegativePhase | BmNegativePhase = Negativ
             return bmStatistics(neg as BmNegativePhase, bmGradient) as StatisticsOf<N>;
           }
           const p = neg.model.params;
-          rbmGradient ??= zeroRbmParams(p.nVisible, p.nHidden);
-          return rbmStatistics(neg as NegativePhase, rbmGradient) as StatisticsOf<N>;
+          rbmGradient ??= zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits);
+          const stats = rbmStatistics(neg as NegativePhase, rbmGradient);
+          if (visibleUnitsOf(p).type === 'gaussian') gaussianStatistics(neg as NegativePhase, rbmGradient, (backProjection ??= reusableMatrix(p.nVisible)));
+          return stats as StatisticsOf<N>;
         }),
       );
     });
@@ -53,6 +59,33 @@ function rbmStatistics(neg: NegativePhase, gradient: ParamBuffers): Statistics {
   backend.columnSums(negativeHiddenProbs, -1 / n, 1, gradient.hiddenBias);
   const reconstructionError = backend.squaredDistance(visible.data, reconstruction.data) / b;
   return { model, batch: neg.batch, gradient, metrics: { reconstructionError }, persistentChains: neg.persistentChains };
+}
+
+/**
+ * Gaussian visible units: rescales the Bernoulli-form ΔW and Δb by 1/σᵢ² (row i of ΔW, entry i of
+ * Δb: the bᵢ terms cancel) and, when the variance is learned, fills Δz.
+ */
+function gaussianStatistics(neg: NegativePhase, gradient: ParamBuffers, scratch: (rows: number) => Matrix): void {
+  const { params, backend } = neg.model;
+  const z = params.logVariance!, V = params.nVisible, H = params.nHidden;
+  for (let i = 0; i < V; i++) {
+    const s = Math.exp(-z[i]);
+    if (s === 1) continue;
+    gradient.visibleBias[i] *= s;
+    for (let j = 0, k = i * H; j < H; j++, k++) gradient.weights.data[k] *= s;
+  }
+  const g = gradient.logVariance;
+  if (!g || !(params.visibleUnits?.type === 'gaussian' && params.visibleUnits.learnVariance)) return;
+  g.fill(0);
+  const add = (v: Matrix, hp: Matrix, sign: number) => {
+    const wh = scratch(v.rows);
+    backend.gemm(false, true, 1, hp, params.weights, 0, wh);
+    for (let r = 0; r < v.rows; r++)
+      for (let i = 0, k = r * V; i < V; i++, k++) g[i] += (sign / v.rows) * (((v.data[k] - params.visibleBias[i]) ** 2) / 2 - v.data[k] * wh.data[k]);
+  };
+  add(neg.visible, neg.hiddenProbs, 1);
+  add(neg.negativeVisible, neg.negativeHiddenProbs, -1);
+  for (let i = 0; i < V; i++) g[i] *= Math.exp(-z[i]);
 }
 
 function bmStatistics(neg: BmNegativePhase, gradient: BmBuffers): BmStatistics {

@@ -7,6 +7,7 @@ import { freeMoments } from '../models/bmPhases.js';
 import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers, type Rbm } from '../models/rbm.js';
 import { gibbsOptionsSchema, type GibbsOptions } from '../schemas/gibbsOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
+import { randomVisible, sampleVisible, visibleUnitsOf } from '../models/visibleUnits.js';
 import type { BmNegativePhase, BmPositivePhase, NegativeOf, NegativePhase, PositivePhase } from './phases.js';
 
 export interface GibbsStepOptions extends GibbsOptions {
@@ -93,9 +94,9 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
     if (o.chains === 'data') {
       // CD: the first half-step from h⁰ is also the reconstruction.
       visibleProbs(model, pos.hidden, reconstruction, 1 / schedule[0].temperature);
-      model.backend.bernoulli(reconstruction.data, model.rng, v.data);
+      sampleVisible(model, reconstruction, v, 1 / schedule[0].temperature);
     } else {
-      if (o.chains === 'random') randomBinary(model, v);
+      if (o.chains === 'random') randomVisible(model, v);
       visibleProbs(model, pos.hidden, reconstruction);
     }
     schedule.forEach((step, i) => {
@@ -112,16 +113,12 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
   };
 }
 
-/** Chains starting from the rows of `from` (cycled), binarised by sampling for an RBM. */
+/** Chains starting from the rows of `from` (cycled); for an RBM with binary visible units, binarised by sampling. */
 function startFrom(from: Matrix, n: number, rbm?: Rbm): Matrix {
   const chains = Matrix.zeros(n, from.cols);
   for (let r = 0; r < n; r++) chains.row(r).set(from.row(r % from.rows));
-  if (rbm) rbm.backend.bernoulli(chains.data, rbm.rng, chains.data);
+  if (rbm && visibleUnitsOf(rbm.params).type === 'bernoulli') sampleVisible(rbm, chains, chains);
   return chains;
-}
-
-function randomBinary(rbm: Rbm, v: Matrix): void {
-  for (let i = 0; i < v.data.length; i++) v.data[i] = rbm.rng.uniform() < 0.5 ? 1 : 0;
 }
 
 function view(b: GibbsBuffers, rows: number): GibbsBuffers {

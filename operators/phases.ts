@@ -2,6 +2,7 @@ import type { Matrix, ReadonlyFloat32Array } from '../kernels/Matrix.js';
 import type { Bm, BmParams } from '../models/bm.js';
 import type { BmMoments } from '../models/exactBm.js';
 import type { Rbm } from '../models/rbm.js';
+import type { VisibleUnits } from '../models/visibleUnits.js';
 
 /**
  * The values that flow between the four training operators. Matrices in them are buffers that
@@ -52,6 +53,8 @@ export interface ParamBuffers {
   readonly weights: Matrix;
   readonly visibleBias: Float32Array;
   readonly hiddenBias: Float32Array;
+  /** Gaussian visible units with a learned variance: the ln σ² part. */
+  readonly logVariance?: Float32Array;
 }
 
 /** Output of `collectStats`: the minibatch's sufficient statistics and metrics. */
@@ -71,6 +74,8 @@ export interface ReadonlyRbmParams {
   readonly weights: { readonly rows: number; readonly cols: number; readonly data: ReadonlyFloat32Array };
   readonly visibleBias: ReadonlyFloat32Array;
   readonly hiddenBias: ReadonlyFloat32Array;
+  readonly visibleUnits?: VisibleUnits;
+  readonly logVariance?: ReadonlyFloat32Array;
 }
 
 /** Where a step event sits in the run (shared by the RBM's and the general BM's step events). */

@@ -47,6 +47,8 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
   if (given.learningRateSchedule === 'linear')
     throw new BoltzflowError('config.learningRateSchedule', 'linear', '"constant" for online training (a feed has no known length to decay over)');
   const config = resume ? resume.config : parseWith(trainConfigSchema, { ...given, learningRateSchedule: 'constant' }, { fieldName: (p) => `config.${p.join('.')}` });
+  if (config.visibleUnits !== 'bernoulli')
+    throw new BoltzflowError('config.visibleUnits', config.visibleUnits, '"bernoulli" for online training (feeds carry values in [0, 1]; train Gaussian units with trainRbm)');
   const backend = selectBackend(config.backend);
   return defer(() => {
     let skipped = 0;

@@ -13,7 +13,7 @@ import { snapshotModel } from '../sources/readSnapshot.js';
 import { columnMeans, rbmSteps } from './rbmSteps.js';
 
 export interface TrainRbmOptions {
-  /** Training data, one row per example, values in [0, 1]. */
+  /** Training data, one row per example: values in [0, 1] for Bernoulli visible units, standardised reals for Gaussian ones. */
   data: Matrix;
   config?: TrainConfigInput;
   /** Continue this run instead of starting afresh (its config wins; `epochs` may be raised). */
@@ -21,7 +21,8 @@ export interface TrainRbmOptions {
 }
 
 /**
- * Trains a Bernoulli RBM: shuffled minibatches through exactly the four operators,
+ * Trains an RBM (Bernoulli visible units, or Gaussian with `visibleUnits: 'gaussian'` on
+ * standardised data): shuffled minibatches through exactly the four operators,
  * `clampVisible → gibbsStep → collectStats → applyUpdate`, one {@link StepEvent} per minibatch.
  * The stream is cold: each subscription trains its own model from the same seed (use `share()`
  * to tap one run several times). Visible biases start at the data's log-odds.
@@ -48,7 +49,14 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
   return defer(() => {
     const model = resume
       ? snapshotModel(resume, { backend, copy: true })
-      : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
+      : createRbm({
+          nVisible: data.cols,
+          nHidden: config.nHidden,
+          seed: config.seed,
+          backend,
+          visibleMeans: columnMeans(backend, data),
+          visibleUnits: config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined,
+        });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
     const schedule = config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined;
     return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(rbmSteps(model, config, { resume, schedule }));

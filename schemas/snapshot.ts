@@ -23,7 +23,18 @@ const paramsShape = z.strictObject({
   weights: f32,
   visibleBias: f32,
   hiddenBias: f32,
+  /** Gaussian visible units only: ln σᵢ². */
+  logVariance: f32.optional(),
 });
+
+/** The visible units' kind (see `VisibleUnits`); absent in snapshots of Bernoulli RBMs. */
+export const visibleUnitsSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('bernoulli'),
+    softmaxGroups: z.array(z.strictObject({ start: z.int().min(0), size: z.int().min(2) }).readonly()).max(100_000).readonly().optional(),
+  }),
+  z.strictObject({ type: z.literal('gaussian'), learnVariance: z.boolean() }),
+]);
 
 /**
  * The complete training state of an RBM run: enough to continue it bit for bit. Tensors are
@@ -36,6 +47,7 @@ export const snapshotSchema = z
     model: z.literal('rbm'),
     nVisible: z.int().min(1).max(1_000_000),
     nHidden: z.int().min(1).max(100_000),
+    visibleUnits: visibleUnitsSchema.optional(),
     config: trainConfigSchema,
     data: dataInfoSchema,
     params: paramsShape,
@@ -60,6 +72,16 @@ export const snapshotSchema = z
       expect([name, 'weights'], p.weights, s.nVisible * s.nHidden);
       expect([name, 'visibleBias'], p.visibleBias, s.nVisible);
       expect([name, 'hiddenBias'], p.hiddenBias, s.nHidden);
+      if (s.visibleUnits?.type === 'gaussian') {
+        if (!p.logVariance) ctx.addIssue({ code: 'custom', path: [name, 'logVariance'], message: `length ${s.nVisible} (Gaussian visible units)` });
+        else expect([name, 'logVariance'], p.logVariance, s.nVisible);
+      } else if (p.logVariance) ctx.addIssue({ code: 'custom', path: [name, 'logVariance'], message: 'absent (only Gaussian visible units have one)' });
+    }
+    let end = 0;
+    for (const [k, g] of (s.visibleUnits?.type === 'bernoulli' ? (s.visibleUnits.softmaxGroups ?? []) : []).entries()) {
+      if (g.start < end || g.start + g.size > s.nVisible)
+        ctx.addIssue({ code: 'custom', path: ['visibleUnits', 'softmaxGroups', k], message: `a block inside 0..${s.nVisible - 1}, starting at ${end} or later` });
+      end = g.start + g.size;
     }
     if (s.chains) expect(['chains', 'states'], s.chains.states, s.chains.rows * s.nVisible);
     if (s.config.nHidden !== s.nHidden)

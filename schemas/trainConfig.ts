@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { BACKEND_NAMES } from '../kernels/selectBackend.js';
 
+/** Default learning rates: Gaussian visible units diverge at rates that suit binary ones (Hinton's practical guide, §13.2). */
+export const DEFAULT_LEARNING_RATE = { bernoulli: 0.1, gaussian: 0.001 } as const;
+
 /**
  * Everything that decides an RBM training run (besides the data). Every field has a default;
- * the defaults train a 500-hidden RBM on MNIST stably with PCD-1.
+ * the defaults train a 500-hidden RBM on MNIST stably with PCD-1. The learning rate's default
+ * depends on the visible units: 0.1 for Bernoulli, 0.001 for Gaussian.
  */
 export const trainConfigSchema = z.strictObject({
   /** Hidden units. */
@@ -12,7 +16,11 @@ export const trainConfigSchema = z.strictObject({
   method: z.enum(['cd', 'pcd']).default('pcd'),
   /** Gibbs steps per minibatch. */
   k: z.int().min(1).max(100_000).default(1),
-  learningRate: z.number().positive().max(100).default(0.1),
+  /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
+  visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
+  /** Gaussian visible units: learn each unit's log-variance too. */
+  learnVariance: z.boolean().default(false),
+  learningRate: z.number().positive().max(100).optional(),
   /** `constant`, or `linear`: falling to zero at the end of the last epoch (Tieleman 2008's PCD schedule). */
   learningRateSchedule: z.enum(['constant', 'linear']).default('linear'),
   momentum: z.number().min(0).lt(1).default(0.5),
@@ -25,7 +33,12 @@ export const trainConfigSchema = z.strictObject({
   backend: z.enum(BACKEND_NAMES).default('auto'),
   /** Write a snapshot every this many steps (0: only at the end of each epoch). */
   snapshotEvery: z.int().min(0).default(0),
-});
+})
+  .superRefine((c, ctx) => {
+    if (c.learnVariance && c.visibleUnits !== 'gaussian')
+      ctx.addIssue({ code: 'custom', path: ['learnVariance'], message: 'false unless visibleUnits is "gaussian" (only Gaussian units have a variance)' });
+  })
+  .transform((c) => ({ ...c, learningRate: c.learningRate ?? DEFAULT_LEARNING_RATE[c.visibleUnits] }));
 
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type TrainConfig = z.output<typeof trainConfigSchema>;

@@ -51,6 +51,8 @@ export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}
       weights: new Matrix(snap.nVisible, snap.nHidden, own(snap.params.weights)),
       visibleBias: own(snap.params.visibleBias),
       hiddenBias: own(snap.params.hiddenBias),
+      ...(snap.visibleUnits ? { visibleUnits: snap.visibleUnits } : {}),
+      ...(snap.params.logVariance ? { logVariance: own(snap.params.logVariance) } : {}),
     },
     seed === undefined ? Rng.fromState(snap.rng) : Rng.fromSeed(seed),
     backend,
