@@ -15,6 +15,7 @@ export * from './models/rbm.js';
 export * from './models/visibleUnits.js';
 export * from './models/standardize.js';
 export * from './models/exactGaussianRbm.js';
+export * from './models/classifyByFreeEnergy.js';
 export * from './models/freeEnergy.js';
 export * from './models/exactRbm.js';
 export * from './models/pseudoLikelihood.js';

@@ -3,6 +3,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { createRbm } from '../models/rbm.js';
+import type { VisibleUnits } from '../models/visibleUnits.js';
 import { linearDecay } from '../operators/applyUpdate.js';
 import type { StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
@@ -18,6 +19,11 @@ export interface TrainRbmOptions {
   config?: TrainConfigInput;
   /** Continue this run instead of starting afresh (its config wins; `epochs` may be raised). */
   resume?: Snapshot;
+  /**
+   * The visible units, when `config.visibleUnits` is not enough: softmax groups, say, for a label
+   * modelled jointly with an image (see `classifyByFreeEnergy`). A resumed run keeps its own.
+   */
+  visibleUnits?: VisibleUnits;
 }
 
 /**
@@ -45,6 +51,8 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
     throw new BoltzflowError('config.batchSize', config.batchSize, `at most ${data.rows}, the number of training rows`);
   if (resume && resume.nVisible !== data.cols)
     throw new BoltzflowError('data', `${data.cols} columns`, `${resume.nVisible} columns, as the resumed model has`);
+  if (options.visibleUnits && options.visibleUnits.type !== config.visibleUnits)
+    throw new BoltzflowError('visibleUnits', options.visibleUnits.type, `"${config.visibleUnits}" as config.visibleUnits says (set both; the defaults differ)`);
   const backend = selectBackend(config.backend);
   return defer(() => {
     const model = resume
@@ -55,7 +63,7 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
           seed: config.seed,
           backend,
           visibleMeans: columnMeans(backend, data),
-          visibleUnits: config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined,
+          visibleUnits: options.visibleUnits ?? (config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined),
         });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
     const schedule = config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined;
