@@ -1,0 +1,88 @@
+import { concat, defer, from, map, tap, type Observable } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { Matrix } from '../kernels/Matrix.js';
+import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import { selectBackend } from '../kernels/selectBackend.js';
+import { createDbn, dbnFeatures, type Dbn } from '../models/dbn.js';
+import { createRbm, hiddenProbs, type Rbm } from '../models/rbm.js';
+import { linearDecay } from '../operators/applyUpdate.js';
+import type { Minibatch, StepEvent } from '../operators/phases.js';
+import { parseWith } from '../schemas/parseWith.js';
+import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
+import { minibatches } from '../sources/minibatches.js';
+import { columnMeans, rbmSteps } from './rbmSteps.js';
+
+export interface TrainDbnOptions {
+  /** Training data for the bottom layer, one row per example. */
+  data: Matrix;
+  /** One training config per layer, bottom first (`nHidden`, `epochs`, …; each its own defaults). */
+  layers: readonly TrainConfigInput[];
+}
+
+/** A step event of one layer of a DBN being trained. */
+export interface DbnStepEvent extends StepEvent {
+  /** 0-based index of the layer this step trained. */
+  readonly layer: number;
+  /** The network so far: the layers below, trained, and this one, in training. */
+  readonly dbn: Dbn;
+}
+
+/**
+ * Trains a deep belief network greedily, layer by layer (Hinton, Osindero & Teh 2006): each layer
+ * is an RBM trained by the same four operators as `trainRbm`, on minibatches of the data passed up
+ * through the layers already trained (their hidden probabilities, computed per minibatch, never
+ * stored whole). One event per minibatch per layer; the last event's `dbn` is the whole network.
+ *
+ * @example
+ * ```ts
+ * import { last, lastValueFrom } from 'rxjs';
+ * import { trainDbn, dbnFeatures, loadDataset } from 'boltzflow';
+ * const { data } = await loadDataset('mnist', { limit: 1000 });
+ * const final = await lastValueFrom(trainDbn({ data, layers: [{ nHidden: 64, batchSize: 50 }, { nHidden: 32, batchSize: 50 }] }).pipe(last()));
+ * console.log(final.layer, dbnFeatures(final.dbn, data).cols); // 1 32
+ * ```
+ */
+export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
+  const { data } = options;
+  if (options.layers.length === 0) throw new BoltzflowError('layers', 'none', 'one training config per layer');
+  const configs = options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
+  configs.forEach((c, l) => {
+    if (c.batchSize > data.rows) throw new BoltzflowError(`layers[${l}].batchSize`, c.batchSize, `at most ${data.rows}, the number of training rows`);
+    if (l > 0 && c.visibleUnits !== 'bernoulli') throw new BoltzflowError(`layers[${l}].visibleUnits`, c.visibleUnits, '"bernoulli" (an upper layer sees hidden probabilities)');
+  });
+  return defer(() => {
+    const trained: Rbm[] = [];
+    return concat(
+      ...configs.map((config, l) =>
+        defer(() => {
+          const backend = selectBackend(config.backend);
+          const below = trained.slice();
+          const means = l === 0 ? columnMeans(backend, data) : columnMeans(backend, dbnFeatures(createDbn(below), data));
+          const nVisible = l === 0 ? data.cols : below[l - 1].params.nHidden;
+          const model = createRbm({
+            nVisible,
+            nHidden: config.nHidden,
+            seed: config.seed,
+            backend,
+            visibleMeans: means,
+            visibleUnits: l === 0 && config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined,
+          });
+          const dbn = createDbn([...below, model]);
+          const buffers = below.map((r) => reusableMatrix(r.params.nHidden));
+          const upPass = (batch: Minibatch): Minibatch => {
+            let h = batch.data;
+            below.forEach((r, i) => (h = hiddenProbs(r, h, buffers[i](h.rows))));
+            return { ...batch, data: h };
+          };
+          const schedule = config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined;
+          return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed })).pipe(
+            map(upPass),
+            rbmSteps(model, config, { schedule }),
+            map((e): DbnStepEvent => ({ ...e, layer: l, dbn })),
+            tap({ complete: () => trained.push(model) }),
+          );
+        }),
+      ),
+    );
+  });
+}
