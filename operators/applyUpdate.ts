@@ -4,9 +4,10 @@ import type { Backend } from '../kernels/Backend.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { zeroRbmParams } from '../models/rbm.js';
+import { zeroDbmMoments, type DbmMoments } from '../models/dbmPhases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { updateOptionsSchema, type UpdateOptions } from '../schemas/updateOptions.js';
-import type { BmBuffers, BmStatistics, BmStepEvent, ParamBuffers, Statistics, StepEvent, StepOf } from './phases.js';
+import type { BmBuffers, BmStatistics, BmStepEvent, DbmStatistics, DbmStepEvent, ParamBuffers, Statistics, StepEvent, StepOf } from './phases.js';
 
 export interface ApplyUpdateOptions extends UpdateOptions {
   /** Velocity to continue from (a snapshot's optimiser state); copied. RBMs only. */
@@ -44,7 +45,7 @@ export function linearDecay(totalSteps: number): (step: number) => number {
  *   .subscribe((e) => console.log(e.step, e.metrics.reconstructionError));
  * ```
  */
-export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(options: ApplyUpdateOptions = {}): OperatorFunction<S, StepOf<S>> {
+export function applyUpdate<S extends Statistics | BmStatistics | DbmStatistics = Statistics>(options: ApplyUpdateOptions = {}): OperatorFunction<S, StepOf<S>> {
   const { initialVelocity, schedule, ...rest } = options;
   const o = parseWith(updateOptionsSchema, rest);
   return (source) =>
@@ -58,13 +59,14 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
           }
         : null;
       let bmVelocity: BmBuffers | null = null;
+      let dbmVelocity: DbmMoments | null = null;
       return source.pipe(
         map((stats) => {
           const learningRate = schedule ? o.learningRate * schedule(stats.batch.step) : o.learningRate;
-          const backend = stats.model.kind === 'rbm' ? stats.model.backend : jsBackend;
+          const backend = stats.model.kind === 'bm' ? jsBackend : stats.model.backend;
           // Returns Σw² of the updated array (for the weight norm).
           const step = (g: Float32Array, v: Float32Array, w: Float32Array, decay: boolean) => move(backend, o, learningRate, g, v, w, decay);
-          let event: StepEvent | BmStepEvent;
+          let event: StepEvent | BmStepEvent | DbmStepEvent;
           const common = {
             step: stats.batch.step + 1,
             epoch: stats.batch.epoch,
@@ -73,7 +75,14 @@ export function applyUpdate<S extends Statistics | BmStatistics = Statistics>(op
             batchSize: stats.batch.data.rows,
             persistentChains: stats.persistentChains,
           };
-          if (stats.model.kind === 'bm') {
+          if (stats.model.kind === 'dbm') {
+            const s = stats as DbmStatistics;
+            const p = s.model.params;
+            const v = (dbmVelocity ??= zeroDbmMoments(s.model));
+            const sumSq = p.weights.reduce((sum, w, l) => sum + step(s.gradient.weights[l].data, v.weights[l].data, w.data, true), 0);
+            p.biases.forEach((b, l) => step(s.gradient.biases[l], v.biases[l], b, false));
+            event = { ...common, metrics: { ...s.metrics, weightNorm: Math.sqrt(sumSq), learningRate }, params: p, model: s.model, velocity: v };
+          } else if (stats.model.kind === 'bm') {
             const s = stats as BmStatistics;
             const n = s.model.params.nUnits;
             const v = (bmVelocity ??= { weights: Matrix.zeros(n, n), bias: new Float32Array(n) });

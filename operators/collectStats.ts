@@ -3,7 +3,8 @@ import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { zeroRbmParams } from '../models/rbm.js';
 import { visibleUnitsOf } from '../models/visibleUnits.js';
-import type { BmBuffers, BmNegativePhase, BmStatistics, NegativePhase, ParamBuffers, Statistics, StatisticsOf } from './phases.js';
+import { accumulateDbmMoments, zeroDbmMoments, type DbmMoments } from '../models/dbmPhases.js';
+import type { BmBuffers, BmNegativePhase, DbmNegativePhase, DbmStatistics, BmStatistics, NegativePhase, ParamBuffers, Statistics, StatisticsOf } from './phases.js';
 
 /**
  * Sufficient statistics of a minibatch. For an RBM, the CD/PCD gradient estimate
@@ -11,7 +12,8 @@ import type { BmBuffers, BmNegativePhase, BmStatistics, NegativePhase, ParamBuff
  * negative over the chains), and the metric `reconstructionError`: the mean over the minibatch of
  * Σᵢ (v⁰ᵢ − E[vᵢ | h⁰])². Gaussian visible units see vᵢ/σᵢ² in ΔW and Δb, and a learned variance
  * gets Δzᵢ = ⟨e^{−zᵢ}((vᵢ − bᵢ)²/2 − vᵢ(W P(h|v))ᵢ)⟩₊ − ⟨…⟩₋ (the derivatives of −F(v)). For a general BM, p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs and p⁺ᵢ − p⁻ᵢ, with the
- * metric `statisticsGap` (mean |p⁺ᵢⱼ − p⁻ᵢⱼ| over connected pairs). The buffers are allocated once
+ * metric `statisticsGap` (mean |p⁺ᵢⱼ − p⁻ᵢⱼ| over connected pairs). For a DBM, ⟨hˡ⁻¹hˡᵀ⟩ and ⟨hˡ⟩ under the
+ * mean-field posterior (data) less the same over the chains, with the metric `meanFieldIterations`. The buffers are allocated once
  * per subscription and overwritten at each minibatch.
  *
  * @example
@@ -24,14 +26,23 @@ import type { BmBuffers, BmNegativePhase, BmStatistics, NegativePhase, ParamBuff
  *   .subscribe((s) => console.log(s.metrics.reconstructionError, s.gradient.visibleBias));
  * ```
  */
-export function collectStats<N extends NegativePhase | BmNegativePhase = NegativePhase>(): OperatorFunction<N, StatisticsOf<N>> {
+export function collectStats<N extends NegativePhase | BmNegativePhase | DbmNegativePhase = NegativePhase>(): OperatorFunction<N, StatisticsOf<N>> {
   return (source) =>
     defer(() => {
       let rbmGradient: ParamBuffers | null = null;
       let bmGradient: BmBuffers | null = null;
       let backProjection: ((rows: number) => Matrix) | null = null;
+      let dbmGradient: DbmMoments | null = null;
       return source.pipe(
         map((neg) => {
+          if (neg.model.kind === 'dbm') {
+            const d = neg as DbmNegativePhase;
+            dbmGradient ??= zeroDbmMoments(d.model);
+            accumulateDbmMoments(d.model, d.meanField, 1, dbmGradient, true);
+            accumulateDbmMoments(d.model, d.negativeStates, -1, dbmGradient, false);
+            const out: DbmStatistics = { model: d.model, batch: d.batch, gradient: dbmGradient, metrics: { meanFieldIterations: d.iterations }, persistentChains: d.persistentChains };
+            return out as StatisticsOf<N>;
+          }
           if (neg.model.kind === 'bm') {
             const n = neg.model.params.nUnits;
             bmGradient ??= { weights: Matrix.zeros(n, n), bias: new Float32Array(n) };

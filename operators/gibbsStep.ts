@@ -8,7 +8,9 @@ import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers, type Rbm } f
 import { gibbsOptionsSchema, type GibbsOptions } from '../schemas/gibbsOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { randomVisible, sampleVisible, visibleUnitsOf } from '../models/visibleUnits.js';
-import type { BmNegativePhase, BmPositivePhase, NegativeOf, NegativePhase, PositivePhase } from './phases.js';
+import { dbmLayerBuffers } from '../models/dbm.js';
+import { dbmChainsFromData, dbmNegative } from '../models/dbmPhases.js';
+import type { BmNegativePhase, DbmNegativePhase, DbmPositivePhase, BmPositivePhase, NegativeOf, NegativePhase, PositivePhase } from './phases.js';
 
 export interface GibbsStepOptions extends GibbsOptions {
   /** Persistent chains to continue (from a snapshot); copied. Visible states (RBM) or unit states (BM). */
@@ -33,7 +35,7 @@ export interface GibbsStepOptions extends GibbsOptions {
  *   .subscribe((neg) => console.log(neg.negativeVisible.toArrays())); // binary 2×3
  * ```
  */
-export function gibbsStep<P extends PositivePhase | BmPositivePhase = PositivePhase>(
+export function gibbsStep<P extends PositivePhase | BmPositivePhase | DbmPositivePhase = PositivePhase>(
   options: GibbsStepOptions = {},
 ): OperatorFunction<P, NegativeOf<P>> {
   const { initialChains, ...rest } = options;
@@ -43,6 +45,7 @@ export function gibbsStep<P extends PositivePhase | BmPositivePhase = PositivePh
     defer(() => {
       let chains: Matrix | null = initialChains ? initialChains.clone() : null;
       const rbmStep = rbmSampler(o, schedule);
+      const dbmStep = dbmSampler(o, schedule, initialChains ?? null);
       let bmStates: ((rows: number) => Matrix) | null = null;
       return source.pipe(
         map((pos) => {
@@ -51,6 +54,7 @@ export function gibbsStep<P extends PositivePhase | BmPositivePhase = PositivePh
             chains = neg.persistentChains;
             return neg as NegativeOf<P>;
           }
+          if (pos.model.kind === 'dbm') return dbmStep(pos as DbmPositivePhase) as NegativeOf<P>;
           const bm = pos as BmPositivePhase;
           const n = bm.model.params.nUnits;
           let states: Matrix;
@@ -110,6 +114,30 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
       reconstruction,
       persistentChains: o.chains === 'persistent' ? v : null,
     };
+  };
+}
+
+/**
+ * The DBM path: chains over all layers, started at the data and its mean-field posterior (kept
+ * for PCD, restarted for CD), or random; block Gibbs over alternate layers.
+ */
+function dbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: AnnealStep[], initial: Matrix | null) {
+  let chains: Matrix[] | null = null;
+  let probs: Matrix[] | null = null;
+  return (pos: DbmPositivePhase): DbmNegativePhase => {
+    const { model } = pos;
+    const rows = o.chains === 'data' ? pos.batch.data.rows : (o.nChains ?? initial?.rows ?? pos.batch.data.rows);
+    if (!chains || o.chains !== 'persistent') {
+      chains = dbmChainsFromData(model, pos.meanField, rows, chains ?? undefined);
+      if (o.chains === 'random') for (const c of chains) for (let k = 0; k < c.data.length; k++) c.data[k] = model.rng.uniform() < 0.5 ? 1 : 0;
+      if (initial && o.chains === 'persistent') {
+        if (initial.cols !== model.params.sizes[0]) throw new BoltzflowError('initialChains', `${initial.rows}×${initial.cols}`, `N×${model.params.sizes[0]} visible states`);
+        chains[0].data.set(initial.data);
+      }
+      if (!probs || probs[0].rows !== rows) probs = dbmLayerBuffers(model.params, rows);
+    }
+    for (const step of schedule) dbmNegative(model, chains, probs!, step.sweeps, 1 / step.temperature);
+    return { ...pos, negativeStates: chains, persistentChains: o.chains === 'persistent' ? chains[0] : null };
   };
 }
 

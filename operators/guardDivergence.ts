@@ -25,7 +25,7 @@ export interface GuardDivergenceOptions {
  * catch (e) { console.log((e as Error).message.split('\n')[0]); } // training: got "weight norm … at step …", expected …
  * ```
  */
-export function guardDivergence(options: GuardDivergenceOptions = {}): MonoTypeOperatorFunction<StepEvent> {
+export function guardDivergence<E extends Pick<StepEvent, 'step' | 'metrics'> = StepEvent>(options: GuardDivergenceOptions = {}): MonoTypeOperatorFunction<E> {
   const limit = options.maxWeightNorm ?? 1e5;
   const lr = options.learningRate === undefined ? 'the learning rate' : `the learning rate (${options.learningRate})`;
   return map((e) => {

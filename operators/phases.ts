@@ -2,6 +2,8 @@ import type { Matrix, ReadonlyFloat32Array } from '../kernels/Matrix.js';
 import type { Bm, BmParams } from '../models/bm.js';
 import type { BmMoments } from '../models/exactBm.js';
 import type { Rbm } from '../models/rbm.js';
+import type { Dbm, DbmParams } from '../models/dbm.js';
+import type { DbmMoments } from '../models/dbmPhases.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
 
 /**
@@ -145,9 +147,47 @@ export interface BmStepEvent extends StepCounters {
   readonly persistentChains: Matrix | null;
 }
 
-/** The negative phase that follows a positive phase of either kind. */
-export type NegativeOf<P> = P extends BmPositivePhase ? BmNegativePhase : NegativePhase;
-/** The statistics of a negative phase of either kind. */
-export type StatisticsOf<N> = N extends BmNegativePhase ? BmStatistics : Statistics;
-/** The step event that statistics of either kind produce. */
-export type StepOf<S> = S extends BmStatistics ? BmStepEvent : StepEvent;
+// The deep Boltzmann machine flows through the same four operators with these phases.
+
+/** Output of `clampVisible` for a DBM: the mean-field posterior of the hidden layers. */
+export interface DbmPositivePhase {
+  readonly model: Dbm;
+  readonly batch: Minibatch;
+  /** Layer 0 is the data (B×V); layer l ≥ 1 holds qˡ, the mean-field probabilities (B×nₗ). */
+  readonly meanField: readonly Matrix[];
+  /** Mean-field passes this minibatch took to reach the tolerance (or the cap). */
+  readonly iterations: number;
+}
+
+/** Output of `gibbsStep` for a DBM: adds the chains' states after block Gibbs over alternate layers. */
+export interface DbmNegativePhase extends DbmPositivePhase {
+  /** The chains' states, layer by layer (N×nₗ, binary). */
+  readonly negativeStates: readonly Matrix[];
+  /** The persistent chains' visible states (PCD), or null. */
+  readonly persistentChains: Matrix | null;
+}
+
+/** Output of `collectStats` for a DBM: ⟨hˡ⁻¹hˡᵀ⟩₊ − ⟨hˡ⁻¹hˡᵀ⟩₋ per weight matrix, ⟨hˡ⟩₊ − ⟨hˡ⟩₋ per layer. */
+export interface DbmStatistics {
+  readonly model: Dbm;
+  readonly batch: Minibatch;
+  readonly gradient: DbmMoments;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly persistentChains: Matrix | null;
+}
+
+/** Output of `applyUpdate` for a DBM. */
+export interface DbmStepEvent extends StepCounters {
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly params: DbmParams;
+  readonly model: Dbm;
+  readonly velocity: DbmMoments;
+  readonly persistentChains: Matrix | null;
+}
+
+/** The negative phase that follows a positive phase of any kind. */
+export type NegativeOf<P> = P extends BmPositivePhase ? BmNegativePhase : P extends DbmPositivePhase ? DbmNegativePhase : NegativePhase;
+/** The statistics of a negative phase of any kind. */
+export type StatisticsOf<N> = N extends BmNegativePhase ? BmStatistics : N extends DbmNegativePhase ? DbmStatistics : Statistics;
+/** The step event that statistics of any kind produce. */
+export type StepOf<S> = S extends BmStatistics ? BmStepEvent : S extends DbmStatistics ? DbmStepEvent : StepEvent;
