@@ -20,6 +20,7 @@ export * from './models/softmaxRegression.js';
 export * from './models/dbn.js';
 export * from './models/dbm.js';
 export * from './models/dbmPhases.js';
+export * from './models/dbmBound.js';
 export * from './models/freeEnergy.js';
 export * from './models/exactRbm.js';
 export * from './models/pseudoLikelihood.js';

@@ -4,6 +4,8 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { createDbm, dbmEnergy, dbmGibbsSweeps, dbmLayerBuffers, meanField, type Dbm } from '../models/dbm.js';
 import { createRbm } from '../models/rbm.js';
+import { dbmAsRbm, meanFieldLowerBound } from '../models/dbmBound.js';
+import { exactLogPartition } from '../models/exactRbm.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { allStates, logSumExp } from './helpers.js';
 
@@ -142,4 +144,23 @@ test('a DBM starts from a pretrained stack: the same weights, visible biases, an
   t.deepEqual(Array.from(dbm.params.biases[1]), [2, 2, 2]);
   t.throws(() => trainDbm({ data: Matrix.zeros(10, 4), hidden: [3] }), { message: /hidden.*at least 2/ });
   t.throws(() => trainDbm({ data: Matrix.zeros(10, 4), hidden: [3, 2], config: { tolerance: -1 } }), { message: /config\.tolerance/ });
+});
+
+test('the DBM regrouped as an RBM has the DBM\'s ln Z, and the mean-field bound sits below the exact ln P(v) by exactly KL(q ‖ P(h | v)); tolerance 1e-4', (t) => {
+  const sizes = [3, 3, 2];
+  const dbm = randomDbm(sizes, 1);
+  const joint = Array.from({ length: 1 << 8 }, (_, s) => -dbmEnergy(dbm.params, split([0, 3, 3, 2], [], s).slice(1)));
+  const logZ = logSumExp(joint);
+  t.true(Math.abs(exactLogPartition(dbmAsRbm(dbm).params) - logZ) < 1e-4);
+  const V = allStates(3);
+  const bound = meanFieldLowerBound(dbm, V, logZ, { tolerance: 1e-7, maxIterations: 500 });
+  for (let s = 0; s < V.rows; s++) {
+    const exact = logSumExp(joint.filter((_, k) => (k & 7) === s)) - logZ;
+    const q = dbmLayerBuffers(dbm.params, 1);
+    q[0].data.set(V.row(s));
+    meanField(dbm, q, { tolerance: 1e-7, maxIterations: 500 });
+    const { kl } = exactKl(dbm, V.row(s), [...q[1].data, ...q[2].data]);
+    t.true(bound[s] <= exact + 1e-6, `v ${s}: bound ${bound[s]} vs exact ${exact}`);
+    t.true(Math.abs(exact - bound[s] - kl) < 1e-4, `v ${s}: gap ${exact - bound[s]} vs KL ${kl}`);
+  }
 });

@@ -92,3 +92,39 @@ test('trainRbm refuses a batch larger than the data and a bad config, naming the
   t.throws(() => trainRbm({ data, config: { nHidden: 0 } }), { message: /config.nHidden: got 0/ });
   t.throws(() => trainRbm({ data, config: { learningRate: 0.1, lr: 3 } as never }), { message: /config.lr: got 3, expected no such field/ });
 });
+
+test('Gaussian (learned variance) and softmax-group RBMs: the snapshot keeps the visible units, ln σ² and its velocity, and resuming after step 7 gives the same bytes', async (t) => {
+  const real = Matrix.zeros(90, 6);
+  for (let k = 0; k < real.data.length; k++) real.data[k] = Math.sin(k * 0.37) * 1.3;
+  const labelled = binaryData(90, 6, 3);
+  for (let r = 0; r < 90; r++) labelled.data.set(r % 2 ? [0, 1] : [1, 0], r * 6 + 4);
+  const cases = [
+    { data: real, config: { nHidden: 3, batchSize: 20, epochs: 3, method: 'pcd', visibleUnits: 'gaussian', learnVariance: true, learningRate: 0.01 } },
+    { data: labelled, config: { nHidden: 3, batchSize: 20, epochs: 3, method: 'pcd' }, visibleUnits: { type: 'bernoulli', softmaxGroups: [{ start: 4, size: 2 }] } },
+  ] as const;
+  for (const { data, config: input, ...rest } of cases) {
+    const config = parseWith(trainConfigSchema, input);
+    const visibleUnits = 'visibleUnits' in rest ? rest.visibleUnits : undefined;
+    let saved: Snapshot | null = null;
+    const straight = await lastValueFrom(
+      trainRbm({ data, config, visibleUnits }).pipe(
+        tap((e: StepEvent) => {
+          if (e.step === 7) saved = decodeSnapshot(encodeSnapshot(toSnapshot(e, config, { name: 'test', rows: 90, imageShape: null, binarize: 'none' })), 'test');
+        }),
+        last(),
+      ),
+    );
+    const snap = saved as Snapshot | null;
+    if (!snap) return t.fail('no snapshot taken');
+    t.deepEqual(snap.visibleUnits, straight.params.visibleUnits);
+    const resumed = await lastValueFrom(trainRbm({ data, resume: snap }).pipe(last()));
+    t.deepEqual(resumed.params.visibleUnits, straight.params.visibleUnits);
+    t.true(bytesOf(resumed.params.weights.data as Float32Array).equals(bytesOf(straight.params.weights.data as Float32Array)));
+    t.deepEqual(resumed.model.rng.state(), straight.model.rng.state());
+    if (straight.params.logVariance) {
+      t.true(straight.params.logVariance.some((z) => z !== 0), 'ln σ² was learned');
+      t.true(bytesOf(resumed.params.logVariance as Float32Array).equals(bytesOf(straight.params.logVariance as Float32Array)));
+      t.true(bytesOf(resumed.velocity.logVariance!).equals(bytesOf(straight.velocity.logVariance!)));
+    }
+  }
+});

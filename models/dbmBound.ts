@@ -1,0 +1,74 @@
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { meanField, dbmLayerBuffers, type Dbm, type MeanFieldOptions } from './dbm.js';
+import { rbmFromParams, type Rbm } from './rbm.js';
+
+/**
+ * A DBM with two hidden layers regrouped as the RBM it is: visible units [v; h²], hidden units h¹,
+ * weights [W¹; W²ᵀ], biases [b⁰; b²] and b¹. The joint distribution is the same, so is Z: AIS on
+ * this RBM (`createAis`) estimates the DBM's ln Z, with v and h² summed out analytically.
+ *
+ * @example
+ * ```ts
+ * import { createDbm, dbmAsRbm, exactLogPartition } from 'boltzflow';
+ * const dbm = createDbm({ sizes: [4, 3, 2], seed: 1 });
+ * console.log(exactLogPartition(dbmAsRbm(dbm).params)); // ≈ 9·ln 2 = 6.24 at near-zero weights
+ * ```
+ */
+export function dbmAsRbm(dbm: Dbm): Rbm {
+  const { sizes, weights, biases } = dbm.params;
+  if (sizes.length !== 3) throw new BoltzflowError('dbmAsRbm: layers', sizes.length - 1, '2 hidden layers');
+  const [nv, n1, n2] = sizes;
+  const w = Matrix.zeros(nv + n2, n1);
+  w.data.set(weights[0].data);
+  for (let k = 0; k < n2; k++) for (let j = 0; j < n1; j++) w.data[(nv + k) * n1 + j] = weights[1].data[j * n2 + k];
+  const visibleBias = new Float32Array(nv + n2);
+  visibleBias.set(biases[0]);
+  visibleBias.set(biases[2], nv);
+  return rbmFromParams({ nVisible: nv + n2, nHidden: n1, weights: w, visibleBias, hiddenBias: biases[1].slice() }, dbm.rng, dbm.backend);
+}
+
+/**
+ * The variational lower bound on each row's log-probability (Salakhutdinov & Hinton 2009):
+ * ln P(v) ≥ Σₕ q(h)(−E(v, h)) + H(q) − ln Z, with q the mean-field posterior (run here). Exact up
+ * to the estimate of ln Z passed in; the gap is KL(q ‖ P(h | v)).
+ */
+export function meanFieldLowerBound(dbm: Dbm, v: Matrix, logZ: number, options: MeanFieldOptions & { chunk?: number } = {}): Float64Array {
+  const { chunk = 1000, ...mf } = options;
+  const { sizes, weights, biases } = dbm.params;
+  if (v.cols !== sizes[0]) throw new BoltzflowError('meanFieldLowerBound input', `${v.rows}×${v.cols}`, `B×${sizes[0]}`);
+  const out = new Float64Array(v.rows);
+  const buffers = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
+  for (let from = 0; from < v.rows; from += chunk) {
+    const rows = Math.min(chunk, v.rows - from);
+    const q = buffers.map((b) => b.topRows(rows));
+    q[0] = v.rowRange(from, from + rows);
+    meanField(dbm, q, mf);
+    for (let r = 0; r < rows; r++) {
+      let s = -logZ;
+      sizes.forEach((n, l) => {
+        const ql = q[l].data.subarray(r * n, (r + 1) * n);
+        for (let j = 0; j < n; j++) {
+          s += biases[l][j] * ql[j];
+          if (l > 0) s -= entropyTerm(ql[j]);
+        }
+        if (l === 0) return;
+        const below = q[l - 1].data.subarray(r * sizes[l - 1], (r + 1) * sizes[l - 1]);
+        const w = weights[l - 1].data;
+        for (let i = 0; i < sizes[l - 1]; i++) {
+          if (below[i] === 0) continue;
+          let dot = 0;
+          for (let j = 0; j < n; j++) dot += w[i * n + j] * ql[j];
+          s += below[i] * dot;
+        }
+      });
+      out[from + r] = s;
+    }
+  }
+  return out;
+}
+
+/** q ln q + (1 − q) ln(1 − q), with 0 ln 0 = 0. */
+function entropyTerm(q: number): number {
+  return (q > 0 ? q * Math.log(q) : 0) + (q < 1 ? (1 - q) * Math.log(1 - q) : 0);
+}
