@@ -129,23 +129,29 @@ export interface BmBuffers {
   readonly bias: Float32Array;
 }
 
-/** Output of `collectStats` for a general BM: p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs, p⁺ᵢ − p⁻ᵢ. */
-export interface BmStatistics {
-  readonly model: Bm;
+/** What `collectStats` emits for a model M whose gradient buffers have the shape G. */
+export interface StatisticsFor<M, G> {
+  readonly model: M;
   readonly batch: Minibatch;
-  readonly gradient: BmBuffers;
+  readonly gradient: G;
   readonly metrics: Readonly<Record<string, number>>;
   readonly persistentChains: Matrix | null;
 }
 
-/** Output of `applyUpdate` for a general BM. */
-export interface BmStepEvent extends StepCounters {
+/** What `applyUpdate` emits for a model M with parameters P and velocity buffers V. */
+export interface StepEventFor<M, P, V> extends StepCounters {
   readonly metrics: Readonly<Record<string, number>>;
-  readonly params: BmParams;
-  readonly model: Bm;
-  readonly velocity: BmBuffers;
+  readonly params: P;
+  readonly model: M;
+  readonly velocity: V;
   readonly persistentChains: Matrix | null;
 }
+
+/** Output of `collectStats` for a general BM: p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs, p⁺ᵢ − p⁻ᵢ. */
+export type BmStatistics = StatisticsFor<Bm, BmBuffers>;
+
+/** Output of `applyUpdate` for a general BM. */
+export type BmStepEvent = StepEventFor<Bm, BmParams, BmBuffers>;
 
 // The deep Boltzmann machine flows through the same four operators with these phases.
 
@@ -168,22 +174,10 @@ export interface DbmNegativePhase extends DbmPositivePhase {
 }
 
 /** Output of `collectStats` for a DBM: ⟨hˡ⁻¹hˡᵀ⟩₊ − ⟨hˡ⁻¹hˡᵀ⟩₋ per weight matrix, ⟨hˡ⟩₊ − ⟨hˡ⟩₋ per layer. */
-export interface DbmStatistics {
-  readonly model: Dbm;
-  readonly batch: Minibatch;
-  readonly gradient: DbmMoments;
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly persistentChains: Matrix | null;
-}
+export type DbmStatistics = StatisticsFor<Dbm, DbmMoments>;
 
 /** Output of `applyUpdate` for a DBM. */
-export interface DbmStepEvent extends StepCounters {
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly params: DbmParams;
-  readonly model: Dbm;
-  readonly velocity: DbmMoments;
-  readonly persistentChains: Matrix | null;
-}
+export type DbmStepEvent = StepEventFor<Dbm, DbmParams, DbmMoments>;
 
 /** The negative phase that follows a positive phase of any kind. */
 export type NegativeOf<P> = P extends BmPositivePhase ? BmNegativePhase : P extends DbmPositivePhase ? DbmNegativePhase : NegativePhase;

@@ -2,7 +2,7 @@ import test from 'ava';
 import { Matrix } from '../kernels/Matrix.js';
 import { exactGradient, exactLogLikelihood, exactLogPartition, exactVisibleLogProbs } from '../models/exactRbm.js';
 import { energy, zeroRbmParams, type RbmParams } from '../models/rbm.js';
-import { allStates, binaryData, logSumExp, randomRbm } from './helpers.js';
+import { allStates, binaryData, centralDifference, logSumExp, randomRbm } from './helpers.js';
 
 /** ln Z by brute force over every joint state, from the energy alone. */
 function bruteLogZ(p: RbmParams): number {
@@ -40,15 +40,7 @@ test('the exact gradient matches central finite differences of the exact log-lik
     const data = binaryData(20, nv, 3);
     const g = exactGradient(p, data);
     const h = 1e-2;
-    const fd = (arr: Float32Array, i: number) => {
-      const old = arr[i];
-      arr[i] = old + h;
-      const up = exactLogLikelihood(p, data);
-      arr[i] = old - h;
-      const down = exactLogLikelihood(p, data);
-      arr[i] = old;
-      return (up - down) / (2 * h);
-    };
+    const fd = (arr: Float32Array, i: number) => centralDifference(arr, i, () => exactLogLikelihood(p, data), h);
     const check = (name: string, arr: Float32Array, grad: Float64Array) => {
       for (let i = 0; i < arr.length; i++) {
         const want = fd(arr, i);

@@ -11,7 +11,7 @@ import { collectStats } from '../operators/collectStats.js';
 import type { NegativePhase } from '../operators/phases.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { trainConfigSchema } from '../schemas/trainConfig.js';
-import { allStates, logSumExp } from './helpers.js';
+import { allStates, centralDifference, logSumExp } from './helpers.js';
 
 // A 2-visible, 3-hidden Gaussian-Bernoulli RBM with N(0, ½²) weights, N(0, 1) biases and
 // ln σᵢ² ∈ [−0.5, 0.5]: small enough to integrate over v numerically and to enumerate h.
@@ -182,13 +182,7 @@ test('collectStats for Gaussian units, fed exact model samples, estimates the ex
   const eps = 1e-3;
   const check = (name: string, param: Float32Array, estimate: Float32Array) => {
     for (let k = 0; k < param.length; k++) {
-      const keep = param[k];
-      param[k] = keep + eps;
-      const up = exactLogLikelihood(model, data);
-      param[k] = keep - eps;
-      const down = exactLogLikelihood(model, data);
-      param[k] = keep;
-      const exact = (up - down) / (2 * eps);
+      const exact = centralDifference(param, k, () => exactLogLikelihood(model, data), eps);
       t.true(Math.abs(estimate[k] - exact) < 0.02, `${name}[${k}]: ${estimate[k]} vs exact ${exact}`);
     }
   };

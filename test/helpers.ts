@@ -39,6 +39,17 @@ export function binaryData(rows: number, cols: number, seed: number): Matrix {
   return m;
 }
 
+/** ∂f/∂param[k] by central differences of step `eps` (the entry is restored afterwards). */
+export function centralDifference(param: Float32Array, k: number, f: () => number, eps: number): number {
+  const keep = param[k];
+  param[k] = keep + eps;
+  const up = f();
+  param[k] = keep - eps;
+  const down = f();
+  param[k] = keep;
+  return (up - down) / (2 * eps);
+}
+
 /** log Σ exp(xs), stably. */
 export function logSumExp(xs: ArrayLike<number>): number {
   let max = -Infinity;
