@@ -206,6 +206,7 @@ test('trainRbm with Gaussian visible units and learned variances raises the exac
   const before = exactLogLikelihood(initial, data);
   const final = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
   const after = exactLogLikelihood(final.model, data);
+  t.log(`exact mean log-likelihood ${before.toFixed(3)} → ${after.toFixed(3)}`);
   t.true(after - before > 0.5, `exact log-likelihood ${before.toFixed(3)} → ${after.toFixed(3)}`);
   t.true(final.model.params.logVariance!.some((z) => z !== 0), 'the variances were learned');
 });
