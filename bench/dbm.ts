@@ -9,9 +9,8 @@
  */
 import { last, lastValueFrom, tap } from 'rxjs';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { aisBetas, baseRateBias, createAis } from '../models/ais.js';
-import { dbmLayerBuffers, meanField } from '../models/dbm.js';
-import { dbmAsRbm, meanFieldLowerBound } from '../models/dbmBound.js';
+import { aisBetas, createAis } from '../models/ais.js';
+import { dbmAsRbm, dbmBaseRates, meanFieldLowerBound } from '../models/dbmBound.js';
 import { mean } from '../models/logProbability.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainDbn } from '../pipelines/trainDbn.js';
@@ -40,14 +39,8 @@ const dbmSeconds = seconds(t0);
 
 t0 = performance.now();
 const asRbm = dbmAsRbm(dbm);
-// The base model's biases: the data's base rates for v and, for h², the base rates of its
-// mean-field probabilities over 10,000 training digits (a base near the target keeps AIS's variance down).
-const base = new Float32Array(asRbm.params.nVisible);
-base.set(baseRateBias(train));
-const q = dbmLayerBuffers(dbm.params, 10_000);
-q[0] = train.topRows(10_000);
-meanField(dbm, q);
-base.set(baseRateBias(q[2]), train.cols);
+// The base model: the data's base rates for v, the mean-field base rates for h² (10,000 digits).
+const base = dbmBaseRates(dbm, train.topRows(10_000));
 const ais = createAis(asRbm, { baseVisibleBias: base, betas: aisBetas(aisSteps), runs: 100, seed: 1 });
 ais.advance(Infinity);
 const est = ais.result();

@@ -4,9 +4,9 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { createDbm, dbmEnergy, dbmGibbsSweeps, dbmLayerBuffers, meanField, type Dbm } from '../models/dbm.js';
 import { createRbm } from '../models/rbm.js';
-import { dbmAsRbm, meanFieldLowerBound } from '../models/dbmBound.js';
+import { dbmAsRbm, dbmBaseRates, meanFieldLowerBound } from '../models/dbmBound.js';
 import { exactLogPartition } from '../models/exactRbm.js';
-import { aisBetas, createAis } from '../models/ais.js';
+import { aisBetas, baseRateBias, createAis } from '../models/ais.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { allStates, logSumExp } from './helpers.js';
 
@@ -174,4 +174,19 @@ test('AIS on the regrouped RBM estimates a small DBM\'s ln Z: 100 runs × 2,000 
   const { logZ } = ais.result();
   t.log(`AIS ${logZ.toFixed(4)}, exact ${exact.toFixed(4)}`);
   t.true(Math.abs(logZ - exact) < 0.1, `AIS ${logZ} vs exact ${exact}`);
+});
+
+test('dbmBaseRates: the data\'s log-odds for v, the mean-field posterior\'s for h²', (t) => {
+  const dbm = randomDbm([4, 3, 2], 6);
+  const data = Matrix.from([[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 0]]);
+  const base = dbmBaseRates(dbm, data);
+  t.is(base.length, 6);
+  t.deepEqual(Array.from(base.subarray(0, 4)), Array.from(baseRateBias(data)));
+  const q = dbmLayerBuffers(dbm.params, 4);
+  q[0] = data;
+  meanField(dbm, q);
+  for (let k = 0; k < 2; k++) {
+    const m = (q[2].get(0, k) + q[2].get(1, k) + q[2].get(2, k) + q[2].get(3, k)) / 4;
+    t.true(Math.abs(base[4 + k] - Math.log(m / (1 - m))) < 1e-4);
+  }
 });
