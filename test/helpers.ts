@@ -1,5 +1,7 @@
 import type { ExecutionContext } from 'ava';
 import { last, lastValueFrom } from 'rxjs';
+import type { Backend } from '../kernels/Backend.js';
+import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { createRbm, type Rbm } from '../models/rbm.js';
@@ -48,6 +50,22 @@ export function centralDifference(param: Float32Array, k: number, f: () => numbe
   const down = f();
   param[k] = keep;
   return (up - down) / (2 * eps);
+}
+
+/**
+ * One random GEMM (c ← α·op(a)·op(b) + β·c, op(a) m×k with `density` nonzeros, op(b) k×n) on
+ * `backend` and on the js reference; returns the worst error relative to 1 + |reference|.
+ */
+export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, alpha: number, beta: number, [m, k, n]: readonly number[], rng: Rng, density = 1): number {
+  const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
+  const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
+  const c = randomMatrix(m, n, rng);
+  const want = c.clone(), got = c.clone();
+  jsBackend.gemm(ta, tb, alpha, a, b, beta, want);
+  backend.gemm(ta, tb, alpha, a, b, beta, got);
+  let worst = 0;
+  for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+  return worst;
 }
 
 /** log Σ exp(xs), stably. */

@@ -11,7 +11,7 @@ import { loadNativeBackend } from '../kernels/nativeBackend.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { assertTrainsLikeJs, bytesOf, randomMatrix } from './helpers.js';
+import { assertTrainsLikeJs, bytesOf, gemmErrorAgainstJs, randomMatrix } from './helpers.js';
 
 const native = loadNativeBackend();
 // "install ok installed": a removed package that kept its config files still answers `dpkg -s`.
@@ -41,14 +41,7 @@ withNative?.('native gemm (OpenBLAS) matches the js reference within 4e-6·√k 
     for (const density of [1, 0.2])
       for (const [m, k, n] of shapes)
         for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25], [0, 0.5]]) {
-          const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
-          const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
-          const c = randomMatrix(m, n, rng);
-          const want = c.clone(), got = c.clone();
-          jsBackend.gemm(ta, tb, alpha, a, b, beta, want);
-          native!.gemm(ta, tb, alpha, a, b, beta, got);
-          let worst = 0;
-          for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+          const worst = gemmErrorAgainstJs(native!, ta, tb, alpha, beta, [m, k, n], rng, density);
           t.true(worst < 4e-6 * Math.sqrt(Math.max(k, 1)), `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${k}×${n} α=${alpha} β=${beta}: ${worst}`);
         }
   t.throws(() => native!.gemm(false, false, 1, Matrix.zeros(2, 3), Matrix.zeros(4, 5), 0, Matrix.zeros(2, 5)), { message: /gemm shapes/ });

@@ -5,7 +5,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { assertTrainsLikeJs, bytesOf, randomMatrix } from './helpers.js';
+import { assertTrainsLikeJs, bytesOf, gemmErrorAgainstJs, randomMatrix } from './helpers.js';
 
 const wasm = loadWasmBackend();
 
@@ -28,14 +28,7 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
       const rng = Rng.fromSeed(7);
       for (const [m, k, n] of shapes)
         for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
-          const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
-          const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
-          const c = randomMatrix(m, n, rng);
-          const want = c.clone(), got = c.clone();
-          jsBackend.gemm(ta, tb, alpha, a, b, beta, want);
-          wasm!.gemm(ta, tb, alpha, a, b, beta, got);
-          let worst = 0;
-          for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(got.data[i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+          const worst = gemmErrorAgainstJs(wasm!, ta, tb, alpha, beta, [m, k, n], rng, density);
           t.true(worst < 1e-5, `${m}×${k}×${n} α=${alpha} β=${beta}: ${worst}`);
         }
     });
