@@ -68,6 +68,29 @@ export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, a
   return worst;
 }
 
+/**
+ * The backend's sigmoid (in place) against the js reference on inputs from −80 to 80, odd widths
+ * and β ∈ {1, 0.37}: the worst absolute error of each case.
+ */
+export function sigmoidErrorsAgainstJs(backend: Backend): { rows: number; cols: number; beta: number; worst: number }[] {
+  const rng = Rng.fromSeed(4);
+  const out = [];
+  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4]]) {
+    const x = Matrix.zeros(rows, cols);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = (rng.uniform() * 2 - 1) * 80;
+    const bias = Float32Array.from({ length: cols }, () => rng.normal());
+    for (const beta of [1, 0.37]) {
+      const want = Matrix.zeros(rows, cols), got = x.clone();
+      jsBackend.sigmoid(x, bias, beta, want);
+      backend.sigmoid(got, bias, beta, got);
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(want.data[i] - got.data[i]));
+      out.push({ rows, cols, beta, worst });
+    }
+  }
+  return out;
+}
+
 /** log Σ exp(xs), stably. */
 export function logSumExp(xs: ArrayLike<number>): number {
   let max = -Infinity;

@@ -5,7 +5,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { assertTrainsLikeJs, bytesOf, gemmErrorAgainstJs, randomMatrix } from './helpers.js';
+import { assertTrainsLikeJs, bytesOf, gemmErrorAgainstJs, randomMatrix, sigmoidErrorsAgainstJs } from './helpers.js';
 
 const wasm = loadWasmBackend();
 
@@ -34,20 +34,7 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
     });
 
 test('wasm sigmoid matches the reference within 1e-6 (inputs from −80 to 80, odd widths, β ≠ 1)', (t) => {
-  const rng = Rng.fromSeed(4);
-  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4]]) {
-    const x = Matrix.zeros(rows, cols);
-    for (let i = 0; i < x.data.length; i++) x.data[i] = (rng.uniform() * 2 - 1) * 80;
-    const bias = Float32Array.from({ length: cols }, () => rng.normal());
-    for (const beta of [1, 0.37]) {
-      const want = Matrix.zeros(rows, cols), got = x.clone();
-      jsBackend.sigmoid(x, bias, beta, want);
-      wasm!.sigmoid(got, bias, beta, got); // in place
-      let worst = 0;
-      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(want.data[i] - got.data[i]));
-      t.true(worst < 1e-6, `${rows}×${cols} β=${beta}: ${worst}`);
-    }
-  }
+  for (const { rows, cols, beta, worst } of sigmoidErrorsAgainstJs(wasm!)) t.true(worst < 1e-6, `${rows}×${cols} β=${beta}: ${worst}`);
 });
 
 test('wasm bernoulli: frequencies match p within 0.005 over 400k draws, same generator state → same samples, in place and odd lengths', (t) => {
