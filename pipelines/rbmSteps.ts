@@ -2,7 +2,8 @@ import type { OperatorFunction } from 'rxjs';
 import type { Backend } from '../kernels/Backend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import type { Rbm } from '../models/rbm.js';
-import { applyUpdate } from '../operators/applyUpdate.js';
+import type { VisibleUnits } from '../models/visibleUnits.js';
+import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
@@ -51,6 +52,16 @@ export function rbmSteps(
       }),
       guardDivergence({ learningRate: config.learningRate }),
     );
+}
+
+/** The learning-rate schedule a config asks for over `rows` training rows: linear decay to zero, or none. */
+export function configSchedule(config: TrainConfig, rows: number): ((step: number) => number) | undefined {
+  return config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(rows / config.batchSize)) : undefined;
+}
+
+/** The visible units a config asks for: Gaussian (with or without a learned variance), else Bernoulli (undefined). */
+export function configVisibleUnits(config: TrainConfig): VisibleUnits | undefined {
+  return config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined;
 }
 
 /** The column means of a data matrix (for visible biases at the data's log-odds). */

@@ -3,14 +3,14 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { createDbn, dbnFeatures, type Dbn } from '../models/dbn.js';
+import type { Backend } from '../kernels/Backend.js';
+import { createDbn, type Dbn } from '../models/dbn.js';
 import { createRbm, hiddenProbs, type Rbm } from '../models/rbm.js';
-import { linearDecay } from '../operators/applyUpdate.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { minibatches } from '../sources/minibatches.js';
-import { columnMeans, rbmSteps } from './rbmSteps.js';
+import { columnMeans, configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
 
 export interface TrainDbnOptions {
   /** Training data for the bottom layer, one row per example. */
@@ -57,27 +57,21 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
         defer(() => {
           const backend = selectBackend(config.backend);
           const below = trained.slice();
-          const means = l === 0 ? columnMeans(backend, data) : columnMeans(backend, dbnFeatures(createDbn(below), data));
+          const buffers = below.map((r) => reusableMatrix(r.params.nHidden));
+          const upPass = (x: Matrix): Matrix => below.reduce((h, r, i) => hiddenProbs(r, h, buffers[i](h.rows)), x);
           const nVisible = l === 0 ? data.cols : below[l - 1].params.nHidden;
           const model = createRbm({
             nVisible,
             nHidden: config.nHidden,
             seed: config.seed,
             backend,
-            visibleMeans: means,
-            visibleUnits: l === 0 && config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined,
+            visibleMeans: l === 0 ? columnMeans(backend, data) : featureMeans(backend, data, upPass, nVisible),
+            visibleUnits: l === 0 ? configVisibleUnits(config) : undefined,
           });
           const dbn = createDbn([...below, model]);
-          const buffers = below.map((r) => reusableMatrix(r.params.nHidden));
-          const upPass = (batch: Minibatch): Minibatch => {
-            let h = batch.data;
-            below.forEach((r, i) => (h = hiddenProbs(r, h, buffers[i](h.rows))));
-            return { ...batch, data: h };
-          };
-          const schedule = config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined;
           return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed })).pipe(
-            map(upPass),
-            rbmSteps(model, config, { schedule }),
+            map((batch): Minibatch => ({ ...batch, data: upPass(batch.data) })),
+            rbmSteps(model, config, { schedule: configSchedule(config, data.rows) }),
             map((e): DbnStepEvent => ({ ...e, layer: l, dbn })),
             tap({ complete: () => trained.push(model) }),
           );
@@ -85,4 +79,12 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
       ),
     );
   });
+}
+
+/** The column means of the data passed up through the trained layers, 1,000 rows at a time (the features are never held whole). */
+function featureMeans(backend: Backend, data: Matrix, upPass: (x: Matrix) => Matrix, cols: number): Float32Array {
+  const means = new Float32Array(cols);
+  for (let from = 0; from < data.rows; from += 1000)
+    backend.columnSums(upPass(data.rowRange(from, Math.min(data.rows, from + 1000))), 1 / data.rows, from === 0 ? 0 : 1, means);
+  return means;
 }

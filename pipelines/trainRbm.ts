@@ -4,14 +4,13 @@ import type { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { createRbm } from '../models/rbm.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
-import { linearDecay } from '../operators/applyUpdate.js';
 import type { StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { minibatches } from '../sources/minibatches.js';
 import { snapshotModel } from '../sources/readSnapshot.js';
-import { columnMeans, rbmSteps } from './rbmSteps.js';
+import { columnMeans, configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
 
 export interface TrainRbmOptions {
   /** Training data, one row per example: values in [0, 1] for Bernoulli visible units, standardised reals for Gaussian ones. */
@@ -63,10 +62,10 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
           seed: config.seed,
           backend,
           visibleMeans: columnMeans(backend, data),
-          visibleUnits: options.visibleUnits ?? (config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined),
+          visibleUnits: options.visibleUnits ?? configVisibleUnits(config),
         });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
-    const schedule = config.learningRateSchedule === 'linear' ? linearDecay(config.epochs * Math.ceil(data.rows / config.batchSize)) : undefined;
+    const schedule = configSchedule(config, data.rows);
     return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(rbmSteps(model, config, { resume, schedule }));
   });
 }
