@@ -18,7 +18,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { classifyByFreeEnergy } from '../models/classifyByFreeEnergy.js';
 import { dbnFeatures } from '../models/dbn.js';
-import { gibbsBuffers, gibbsChain } from '../models/rbm.js';
+import { gibbsBuffers, gibbsChain, hiddenProbs, visibleProbs } from '../models/rbm.js';
 import { errorRate, fitSoftmaxRegression, predictSoftmax } from '../models/softmaxRegression.js';
 import { fitStandardization, standardize, unstandardize } from '../models/standardize.js';
 import { randomVisible } from '../models/visibleUnits.js';
@@ -87,15 +87,9 @@ for (let k = 0; k < shown.data.length; k++) shown.data[k] = Math.min(1, Math.max
 mkdirSync('runs/bench', { recursive: true });
 const grid = imageGrid(shown, { height: 28, width: 28, columns: 10 });
 writeFileSync('runs/bench/gaussian-samples.png', encodePng(grid.width, grid.height, grid.pixels));
-let sq = 0;
-{
-  const h = Matrix.zeros(testReal.rows, 500);
-  backend.gemm(false, false, 1, testReal, model.params.weights, 0, h);
-  backend.sigmoid(h, model.params.hiddenBias, 1, h);
-  const back = Matrix.zeros(testReal.rows, 784);
-  backend.gemm(false, true, 1, h, model.params.weights, 0, back);
-  for (let r = 0; r < back.rows; r++) for (let i = 0; i < 784; i++) sq += (back.data[r * 784 + i] + model.params.visibleBias[i] - testReal.data[r * 784 + i]) ** 2;
-}
+// Test reconstruction: E[v | P(h | v)] through the model's own conditionals.
+const hidden = hiddenProbs(model, testReal, Matrix.zeros(testReal.rows, 500));
+const sq = backend.squaredDistance(testReal.data, visibleProbs(model, hidden, Matrix.zeros(testReal.rows, 784)).data);
 report('Gaussian RBM (500 hidden, standardised intensities, lr 0.001)', {
   config: gaussianConfig,
   trainSeconds: gaussianSeconds,

@@ -103,9 +103,10 @@ export interface MeanFieldOptions {
  * a local minimum of KL(q ‖ P(h | v)). Starts from one bottom-up pass with doubled input for the
  * layers that have a layer above (standing in for its missing top-down input), then updates the
  * layers in turn until no qˡⱼ moves by more than `tolerance`. Works in place on q[1..L]; returns
- * the passes made and the last largest change.
+ * the passes made and the last largest change. `scratch` (at least as long as the largest q[l])
+ * spares an allocation per call.
  */
-export function meanField(dbm: Dbm, q: Matrix[], options: MeanFieldOptions = {}): { iterations: number; change: number } {
+export function meanField(dbm: Dbm, q: readonly Matrix[], options: MeanFieldOptions = {}, scratch?: Float32Array): { iterations: number; change: number } {
   const { tolerance = 1e-4, maxIterations = 50 } = options;
   const { backend, params } = dbm;
   const L = params.sizes.length - 1;
@@ -114,7 +115,9 @@ export function meanField(dbm: Dbm, q: Matrix[], options: MeanFieldOptions = {})
     backend.sigmoid(q[l], params.biases[l], 1, q[l]);
   }
   let change = Infinity, iterations = 0;
-  const previous = new Float32Array(Math.max(...q.slice(1).map((m) => m.data.length)));
+  let longest = 0;
+  for (let l = 1; l <= L; l++) longest = Math.max(longest, q[l].data.length);
+  const previous = scratch && scratch.length >= longest ? scratch : new Float32Array(longest);
   while (change > tolerance && iterations < maxIterations) {
     change = 0;
     for (let l = 1; l <= L; l++) {

@@ -62,27 +62,21 @@ export function meanFieldLowerBound(dbm: Dbm, v: Matrix, logZ: number, options: 
   if (v.cols !== sizes[0]) throw new BoltzflowError('meanFieldLowerBound input', `${v.rows}×${v.cols}`, `B×${sizes[0]}`);
   const out = new Float64Array(v.rows);
   const buffers = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
+  // products[l] holds q^{l−1} Wˡ (rows × nₗ): the pair terms of −E, by GEMM on the backend.
+  const products = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
   for (let from = 0; from < v.rows; from += chunk) {
     const rows = Math.min(chunk, v.rows - from);
     const q = buffers.map((b) => b.topRows(rows));
     q[0] = v.rowRange(from, from + rows);
     meanField(dbm, q, mf);
+    for (let l = 1; l < sizes.length; l++) dbm.backend.gemm(false, false, 1, q[l - 1], weights[l - 1], 0, products[l].topRows(rows));
     for (let r = 0; r < rows; r++) {
       let s = -logZ;
       sizes.forEach((n, l) => {
-        const ql = q[l].data.subarray(r * n, (r + 1) * n);
-        for (let j = 0; j < n; j++) {
-          s += biases[l][j] * ql[j];
-          if (l > 0) s -= entropyTerm(ql[j]);
-        }
-        if (l === 0) return;
-        const below = q[l - 1].data.subarray(r * sizes[l - 1], (r + 1) * sizes[l - 1]);
-        const w = weights[l - 1].data;
-        for (let i = 0; i < sizes[l - 1]; i++) {
-          if (below[i] === 0) continue;
-          let dot = 0;
-          for (let j = 0; j < n; j++) dot += w[i * n + j] * ql[j];
-          s += below[i] * dot;
+        for (let j = 0, k = r * n; j < n; j++, k++) {
+          const x = q[l].data[k];
+          s += biases[l][j] * x;
+          if (l > 0) s += products[l].data[k] * x - entropyTerm(x);
         }
       });
       out[from + r] = s;

@@ -1,24 +1,13 @@
 import { Matrix } from '../kernels/Matrix.js';
-import { dbmGibbsSweeps, dbmLayerBuffers, meanField, type Dbm, type MeanFieldOptions } from './dbm.js';
+import { dbmLayerBuffers, zeroDbmParams, type Dbm, type DbmParams } from './dbm.js';
 
 /** Per-layer statistics of a DBM: ⟨hˡ⁻¹ hˡᵀ⟩ for each weight matrix, ⟨hˡ⟩ for each layer. */
-export interface DbmMoments {
-  readonly weights: Matrix[];
-  readonly biases: Float32Array[];
-}
+export type DbmMoments = Pick<DbmParams, 'weights' | 'biases'>;
 
+/** Zero statistics (or velocity) shaped like the DBM's parameters. */
 export function zeroDbmMoments(dbm: Dbm): DbmMoments {
-  const { sizes } = dbm.params;
-  return { weights: sizes.slice(1).map((n, l) => Matrix.zeros(sizes[l], n)), biases: sizes.map((n) => new Float32Array(n)) };
-}
-
-/**
- * The DBM's positive phase: the data clamped on layer 0, mean field over the hidden layers
- * (into `q`, whose layer 0 is set to the data). Returns the passes mean field took.
- */
-export function dbmPositive(dbm: Dbm, data: Matrix, q: Matrix[], options: MeanFieldOptions): number {
-  q[0] = data;
-  return meanField(dbm, q, options).iterations;
+  const { weights, biases } = zeroDbmParams(dbm.params.sizes);
+  return { weights, biases };
 }
 
 /**
@@ -33,11 +22,6 @@ export function dbmChainsFromData(dbm: Dbm, q: readonly Matrix[], rows: number, 
     dbm.backend.bernoulli(s.data, dbm.rng, s.data);
   });
   return states;
-}
-
-/** The DBM's negative phase: k block-Gibbs sweeps of the chains `states` (in place), at inverse temperature β. */
-export function dbmNegative(dbm: Dbm, states: Matrix[], probs: Matrix[], k: number, beta = 1): void {
-  dbmGibbsSweeps(dbm, states, probs, k, beta);
 }
 
 /**

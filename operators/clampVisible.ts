@@ -3,8 +3,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import type { Bm } from '../models/bm.js';
-import type { Dbm, MeanFieldOptions } from '../models/dbm.js';
-import { dbmPositive } from '../models/dbmPhases.js';
+import { meanField, type Dbm, type MeanFieldOptions } from '../models/dbm.js';
 import { clampedMoments, type ClampOptions } from '../models/bmPhases.js';
 import { clampOptionsSchema, type BmClampOptions } from '../schemas/clampOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
@@ -50,12 +49,14 @@ export function clampVisible(model: Rbm | Bm | Dbm, options: BmClampOptions | Me
       };
       if (model.kind === 'dbm') {
         const o = checkMeanFieldOptions(options as MeanFieldOptions);
-        const layers = model.params.sizes.map((n) => reusableMatrix(n));
+        const hidden = model.params.sizes.slice(1);
+        const layers = hidden.map((n) => reusableMatrix(n));
+        const scratch = reusableMatrix(Math.max(...hidden));
         return source.pipe(
           map((input): DbmPositivePhase => {
             const batch = toBatch(input);
-            const q = layers.map((buffer) => buffer(batch.data.rows));
-            const iterations = dbmPositive(model, batch.data, q, o);
+            const q = [batch.data, ...layers.map((buffer) => buffer(batch.data.rows))];
+            const { iterations } = meanField(model, q, o, scratch(batch.data.rows).data);
             return { model, batch, meanField: q, iterations };
           }),
         );

@@ -8,8 +8,8 @@ import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers, type Rbm } f
 import { gibbsOptionsSchema, type GibbsOptions } from '../schemas/gibbsOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { randomVisible, sampleVisible, visibleUnitsOf } from '../models/visibleUnits.js';
-import { dbmLayerBuffers } from '../models/dbm.js';
-import { dbmChainsFromData, dbmNegative } from '../models/dbmPhases.js';
+import { dbmGibbsSweeps, dbmLayerBuffers } from '../models/dbm.js';
+import { dbmChainsFromData } from '../models/dbmPhases.js';
 import type { BmNegativePhase, DbmNegativePhase, DbmPositivePhase, BmPositivePhase, NegativeOf, NegativePhase, PositivePhase } from './phases.js';
 
 export interface GibbsStepOptions extends GibbsOptions {
@@ -128,15 +128,18 @@ function dbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
     const { model } = pos;
     const rows = o.chains === 'data' ? pos.batch.data.rows : (o.nChains ?? initial?.rows ?? pos.batch.data.rows);
     if (!chains || o.chains !== 'persistent') {
-      chains = dbmChainsFromData(model, pos.meanField, rows, chains ?? undefined);
-      if (o.chains === 'random') for (const c of chains) for (let k = 0; k < c.data.length; k++) c.data[k] = model.rng.uniform() < 0.5 ? 1 : 0;
+      if (o.chains !== 'random') chains = dbmChainsFromData(model, pos.meanField, rows, chains ?? undefined);
+      else {
+        if (!chains || chains[0].rows !== rows) chains = dbmLayerBuffers(model.params, rows);
+        for (const c of chains) for (let k = 0; k < c.data.length; k++) c.data[k] = model.rng.uniform() < 0.5 ? 1 : 0;
+      }
       if (initial && o.chains === 'persistent') {
         if (initial.cols !== model.params.sizes[0]) throw new BoltzflowError('initialChains', `${initial.rows}×${initial.cols}`, `N×${model.params.sizes[0]} visible states`);
         chains[0].data.set(initial.data);
       }
       if (!probs || probs[0].rows !== rows) probs = dbmLayerBuffers(model.params, rows);
     }
-    for (const step of schedule) dbmNegative(model, chains, probs!, step.sweeps, 1 / step.temperature);
+    for (const step of schedule) dbmGibbsSweeps(model, chains, probs!, step.sweeps, 1 / step.temperature);
     return { ...pos, negativeStates: chains, persistentChains: o.chains === 'persistent' ? chains[0] : null };
   };
 }
