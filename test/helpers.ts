@@ -1,6 +1,7 @@
 import type { ExecutionContext } from 'ava';
 import { last, lastValueFrom } from 'rxjs';
 import type { Backend } from '../kernels/Backend.js';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -119,4 +120,24 @@ export async function assertTrainsLikeJs(t: ExecutionContext, backend: 'wasm' | 
   const recon = (e: typeof a) => e.metrics.reconstructionError;
   t.log(`final reconstruction error: ${backend} ${recon(a).toFixed(3)}, js ${recon(j).toFixed(3)}`);
   t.true(Math.abs(recon(a) - recon(j)) < 0.25 * recon(j));
+}
+
+/**
+ * The backend's columnSums and momentumStep against the js reference on odd and MNIST-sized shapes:
+ * the stored values and the returned norm, bit for bit (every backend sums in double, in order).
+ */
+export function assertUpdatesMatchJs(t: ExecutionContext, backend: Backend): void {
+  const rng = Rng.fromSeed(8);
+  for (const [rows, cols] of [[1, 1], [7, 3], [100, 500], [33, 784]]) {
+    const a = randomMatrix(rows, cols, rng, 0.5);
+    const want = Float32Array.from({ length: cols }, () => rng.normal()), got = want.slice();
+    jsBackend.columnSums(a, 0.3, 0.9, want);
+    backend.columnSums(a, 0.3, 0.9, got);
+    t.true(bytesOf(want).equals(bytesOf(got)), `columnSums ${rows}×${cols}`);
+    const g = randomMatrix(rows, cols, rng).data, w1 = randomMatrix(rows, cols, rng).data, v1 = randomMatrix(rows, cols, rng).data;
+    const w2 = w1.slice(), v2 = v1.slice();
+    t.is(backend.momentumStep(g, v2, w2, 0.05, 0.5, 1e-4), jsBackend.momentumStep(g, v1, w1, 0.05, 0.5, 1e-4));
+    t.true(bytesOf(w1).equals(bytesOf(w2)) && bytesOf(v1).equals(bytesOf(v2)), `momentumStep ${rows}×${cols}`);
+  }
+  t.throws(() => backend.columnSums(Matrix.zeros(2, 3), 1, 0, new Float32Array(2)), { instanceOf: BoltzflowError });
 }

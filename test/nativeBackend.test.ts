@@ -11,7 +11,7 @@ import { loadNativeBackend } from '../kernels/nativeBackend.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { assertTrainsLikeJs, bytesOf, gemmErrorAgainstJs, randomMatrix, sigmoidErrorsAgainstJs } from './helpers.js';
+import { assertTrainsLikeJs, assertUpdatesMatchJs, gemmErrorAgainstJs, randomMatrix, sigmoidErrorsAgainstJs } from './helpers.js';
 
 const native = loadNativeBackend();
 // "install ok installed": a removed package that kept its config files still answers `dpkg -s`.
@@ -79,19 +79,7 @@ withNative?.('native bernoulli: frequencies within 0.005 over 400k draws, and th
 });
 
 withNative?.('native columnSums and momentumStep give the js reference bits exactly (both sum in double)', (t) => {
-  const rng = Rng.fromSeed(8);
-  for (const [rows, cols] of [[1, 1], [7, 3], [100, 500], [33, 784]]) {
-    const a = randomMatrix(rows, cols, rng, 0.5);
-    const want = Float32Array.from({ length: cols }, () => rng.normal()), got = want.slice();
-    jsBackend.columnSums(a, 0.3, 0.9, want);
-    native!.columnSums(a, 0.3, 0.9, got);
-    t.true(bytesOf(want).equals(bytesOf(got)), `columnSums ${rows}×${cols}`);
-    const g = randomMatrix(rows, cols, rng).data, w1 = randomMatrix(rows, cols, rng).data, v1 = randomMatrix(rows, cols, rng).data;
-    const w2 = w1.slice(), v2 = v1.slice();
-    t.is(native!.momentumStep(g, v2, w2, 0.05, 0.5, 1e-4), jsBackend.momentumStep(g, v1, w1, 0.05, 0.5, 1e-4));
-    t.true(bytesOf(w1).equals(bytesOf(w2)) && bytesOf(v1).equals(bytesOf(v2)), `momentumStep ${rows}×${cols}`);
-  }
-  t.throws(() => native!.columnSums(Matrix.zeros(2, 3), 1, 0, new Float32Array(2)), { instanceOf: BoltzflowError });
+  assertUpdatesMatchJs(t, native!);
 });
 
 withNative?.('on the native backend the same seed gives the same weights, byte for byte, and training learns like js', async (t) => {

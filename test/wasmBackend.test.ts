@@ -5,7 +5,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
-import { assertTrainsLikeJs, bytesOf, gemmErrorAgainstJs, randomMatrix, sigmoidErrorsAgainstJs } from './helpers.js';
+import { assertTrainsLikeJs, assertUpdatesMatchJs, bytesOf, gemmErrorAgainstJs, randomMatrix, sigmoidErrorsAgainstJs } from './helpers.js';
 
 const wasm = loadWasmBackend();
 
@@ -20,6 +20,7 @@ test('the wasm backend is built by npm run build; auto selects it unless the nat
 
 const shapes: Array<[number, number, number]> = [
   [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 9], [3, 5, 7], [13, 17, 19], [33, 8, 65], [100, 31, 3], [4, 64, 4], [2, 3, 1], [9, 100, 13],
+  [13, 300, 70], [6, 257, 37], // past one 256-row pass of the dense kernel; 32-column strips of the sparse one and their tails
 ];
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
@@ -55,6 +56,10 @@ test('wasm bernoulli: frequencies match p within 0.005 over 400k draws, same gen
   const r = Rng.fromSeed(2);
   wasm!.bernoulli(p, r, a);
   t.notDeepEqual(r.state(), Rng.fromSeed(2).state(), 'the draws come from the run generator');
+});
+
+test('wasm columnSums and momentumStep give the js reference bits exactly (both sum in double)', (t) => {
+  assertUpdatesMatchJs(t, wasm!);
 });
 
 test('wasm gemm on two threads (helper worker over shared memory) gives bit-identical results to one thread', (t) => {

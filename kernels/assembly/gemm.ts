@@ -1,76 +1,242 @@
 // AssemblyScript source of the wasm backend's GEMM (compiled by `npm run build` with SIMD).
-// Pointers are byte offsets into the module's own memory; the host copies operands in and out.
+// Pointers are byte offsets into the module's own memory. Each kernel computes C += alpha·op(A)·op(B)
+// over a range of C's columns, so that two threads can share one product by columns: both read
+// all of op(A), each reads and writes only its own columns of op(B) and C.
 
 /** First free byte after the module's static data: the host lays its buffers out from here. */
 export const heapBase: usize = __heap_base;
 
+/** Rows of B per pass of the dense kernel: a 256×8 strip of B (16 KiB of cache lines) stays in L1. */
+const KC = 256;
+
+// v128 values live in V8's 15 usable xmm registers on x64; the tiles below are sized to fit them.
+
+/** acc + a·b: one fused multiply-add where the module is built with relaxed SIMD, else a multiply and an add. */
+@inline function mac(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** c[0..w) += alpha·v for w ≤ 4 floats (all four with one vector store when w = 4). */
+@inline function addLanes(c: usize, v: v128, alpha: v128, w: i32): void {
+  const s = f32x4.mul(v, alpha);
+  if (w == 4) {
+    v128.store(c, f32x4.add(v128.load(c), s));
+    return;
+  }
+  store<f32>(c, load<f32>(c) + f32x4.extract_lane(s, 0));
+  if (w > 1) store<f32>(c, load<f32>(c, 4) + f32x4.extract_lane(s, 1), 4);
+  if (w > 2) store<f32>(c, load<f32>(c, 8) + f32x4.extract_lane(s, 2), 8);
+}
+
 /**
- * C (m×n, row-major) += op(A)·B for B (k×n, row-major), op(A) = A (m×k, row stride lda) or Aᵀ
- * (A stored k×m). Each row of C is a sum of rows of B weighted by the nonzeros of row i of op(A)
- * (times alpha): they are gathered first, then added four rows of B at a time, eight floats per
- * step with two f32x4 accumulators. Zero entries cost nothing, which is most of MNIST and of
- * binary samples. `idx` and `val` are scratch for k entries each.
+ * Dense C (m×n, row stride cs bytes) += alpha·op(A)·B, where op(A)[i,p] is the float at a + i·ars + p·aps
+ * (so A and Aᵀ are the same kernel) and B is k×n with row stride bs bytes. Register tiles of 4 rows × 8
+ * columns of C accumulate over a pass of up to KC rows of B: per row of B, two vector loads of B and
+ * four splat loads of A feed 32 multiply-adds. Columns past the last multiple of 8 go four at a time;
+ * a last partial group reads up to 3 floats past its row of B (the host leaves slack after every
+ * operand) and writes only its own columns of C.
  */
-export function gemmRowsOfB(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, lda: i32, transA: i32, alpha: f32, idx: usize, val: usize): void {
-  for (let i = 0; i < m; i++) {
-    let nnz = 0;
-    for (let p = 0; p < k; p++) {
-      const v = transA ? load<f32>(a + (<usize>(p * lda + i) << 2)) : load<f32>(a + (<usize>(i * lda + p) << 2));
-      if (v != 0) {
-        store<i32>(idx + (<usize>nnz << 2), p * n);
-        store<f32>(val + (<usize>nnz << 2), alpha * v);
-        nnz++;
+export function gemmDense(a: usize, ars: i32, aps: i32, b: usize, bs: i32, c: usize, cs: i32, m: i32, k: i32, n: i32, alpha: f32): void {
+  const al = f32x4.splat(alpha);
+  const ar = <usize>ars, ap = <usize>aps, br = <usize>bs, cr = <usize>cs;
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = min(KC, k - p0);
+    const ak = a + <usize>p0 * ap, bk = b + <usize>p0 * br;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const bj = bk + (<usize>j << 2), cj = c + (<usize>j << 2);
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const a0 = ak + <usize>i * ar, a1 = a0 + ar, a2 = a1 + ar, a3 = a2 + ar;
+        let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        let bp = bj, o: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+          let x = v128.load32_splat(a0 + o);
+          c00 = mac(c00, x, b0);
+          c01 = mac(c01, x, b1);
+          x = v128.load32_splat(a1 + o);
+          c10 = mac(c10, x, b0);
+          c11 = mac(c11, x, b1);
+          x = v128.load32_splat(a2 + o);
+          c20 = mac(c20, x, b0);
+          c21 = mac(c21, x, b1);
+          x = v128.load32_splat(a3 + o);
+          c30 = mac(c30, x, b0);
+          c31 = mac(c31, x, b1);
+          bp += br;
+          o += ap;
+        }
+        const r = cj + <usize>i * cr;
+        addLanes(r, c00, al, 4);
+        addLanes(r + 16, c01, al, 4);
+        addLanes(r + cr, c10, al, 4);
+        addLanes(r + cr + 16, c11, al, 4);
+        addLanes(r + 2 * cr, c20, al, 4);
+        addLanes(r + 2 * cr + 16, c21, al, 4);
+        addLanes(r + 3 * cr, c30, al, 4);
+        addLanes(r + 3 * cr + 16, c31, al, 4);
+      }
+      for (; i < m; i++) {
+        const a0 = ak + <usize>i * ar;
+        let c00 = f32x4.splat(0), c01 = c00;
+        let bp = bj, o: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          const x = v128.load32_splat(a0 + o);
+          c00 = mac(c00, x, v128.load(bp));
+          c01 = mac(c01, x, v128.load(bp, 16));
+          bp += br;
+          o += ap;
+        }
+        const r = cj + <usize>i * cr;
+        addLanes(r, c00, al, 4);
+        addLanes(r + 16, c01, al, 4);
       }
     }
-    const row = c + (<usize>(i * n) << 2);
-    let t = 0;
-    for (; t + 3 < nnz; t += 4) {
-      const s0 = load<f32>(val + (<usize>t << 2)), s1 = load<f32>(val + (<usize>(t + 1) << 2));
-      const s2 = load<f32>(val + (<usize>(t + 2) << 2)), s3 = load<f32>(val + (<usize>(t + 3) << 2));
-      const a0 = f32x4.splat(s0), a1 = f32x4.splat(s1), a2 = f32x4.splat(s2), a3 = f32x4.splat(s3);
-      const b0 = b + (<usize>load<i32>(idx + (<usize>t << 2)) << 2);
-      const b1 = b + (<usize>load<i32>(idx + (<usize>(t + 1) << 2)) << 2);
-      const b2 = b + (<usize>load<i32>(idx + (<usize>(t + 2) << 2)) << 2);
-      const b3 = b + (<usize>load<i32>(idx + (<usize>(t + 3) << 2)) << 2);
-      let j = 0;
-      for (; j + 7 < n; j += 8) {
-        const o = <usize>j << 2;
-        let x = v128.load(row + o);
-        let y = v128.load(row + o, 16);
-        x = f32x4.add(x, f32x4.add(f32x4.add(f32x4.mul(a0, v128.load(b0 + o)), f32x4.mul(a1, v128.load(b1 + o))), f32x4.add(f32x4.mul(a2, v128.load(b2 + o)), f32x4.mul(a3, v128.load(b3 + o)))));
-        y = f32x4.add(y, f32x4.add(f32x4.add(f32x4.mul(a0, v128.load(b0 + o, 16)), f32x4.mul(a1, v128.load(b1 + o, 16))), f32x4.add(f32x4.mul(a2, v128.load(b2 + o, 16)), f32x4.mul(a3, v128.load(b3 + o, 16)))));
-        v128.store(row + o, x);
-        v128.store(row + o, y, 16);
-      }
-      for (; j < n; j++) {
-        const o = <usize>j << 2;
-        store<f32>(row + o, load<f32>(row + o) + s0 * load<f32>(b0 + o) + s1 * load<f32>(b1 + o) + s2 * load<f32>(b2 + o) + s3 * load<f32>(b3 + o));
-      }
-    }
-    for (; t < nnz; t++) {
-      const s = load<f32>(val + (<usize>t << 2));
-      const av = f32x4.splat(s);
-      const bt = b + (<usize>load<i32>(idx + (<usize>t << 2)) << 2);
-      let j = 0;
-      for (; j + 3 < n; j += 4) {
-        const o = <usize>j << 2;
-        v128.store(row + o, f32x4.add(v128.load(row + o), f32x4.mul(av, v128.load(bt + o))));
-      }
-      for (; j < n; j++) {
-        const o = <usize>j << 2;
-        store<f32>(row + o, load<f32>(row + o) + s * load<f32>(bt + o));
+    for (; j < n; j += 4) {
+      const w = min(4, n - j);
+      const bj = bk + (<usize>j << 2), cj = c + (<usize>j << 2);
+      for (let i = 0; i < m; i++) {
+        const a0 = ak + <usize>i * ar;
+        let acc = f32x4.splat(0);
+        let bp = bj, o: usize = 0;
+        for (let p = 0; p < kc; p++) {
+          acc = mac(acc, v128.load32_splat(a0 + o), v128.load(bp));
+          bp += br;
+          o += ap;
+        }
+        addLanes(cj + <usize>i * cr, acc, al, w);
       }
     }
   }
 }
 
-/** out (cols×rows) ← inᵀ for `in` rows×cols. */
-export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) store<f32>(dst + (<usize>(j * rows + i) << 2), load<f32>(src + (<usize>(i * cols + j) << 2)));
+/**
+ * Gathers the nonzeros of A (m×k, row-major, contiguous rows) row by row, for {@link gemmSparse}:
+ * row i's entries are rowStart[i] .. rowStart[i+1]) of `offset` (p·bs, the byte offset of row p of
+ * B) and `value` (A[i,p]). Four entries at a time are skipped when all are zero, and the others are
+ * stored without a branch (each written, the count advanced by one where it is nonzero), so `offset`
+ * and `value` need one slot of slack. Returns the number of nonzeros.
+ */
+export function gatherNonzeros(a: usize, m: i32, k: i32, bs: i32, rowStart: usize, offset: usize, value: usize): i32 {
+  let t = 0;
+  const k4 = k & ~3;
+  for (let i = 0; i < m; i++) {
+    store<i32>(rowStart + (<usize>i << 2), t);
+    const ai = a + (<usize>(i * k) << 2);
+    let p = 0;
+    for (; p < k4; p += 4) {
+      if (!v128.any_true(v128.load(ai + (<usize>p << 2)))) continue;
+      for (let q = p; q < p + 4; q++) t = keep(ai, q, bs, offset, value, t);
+    }
+    for (; p < k; p++) t = keep(ai, p, bs, offset, value, t);
+  }
+  store<i32>(rowStart + (<usize>m << 2), t);
+  return t;
 }
 
-/** x ← beta·x over n floats (beta = 0 clears). */
+@inline function keep(ai: usize, p: i32, bs: i32, offset: usize, value: usize, t: i32): i32 {
+  const v = load<f32>(ai + (<usize>p << 2));
+  store<i32>(offset + (<usize>t << 2), p * bs);
+  store<f32>(value + (<usize>t << 2), v);
+  return t + <i32>(v != 0);
+}
+
+/**
+ * C (m×n, row stride cs bytes) += alpha·op(A)·B from op(A)'s nonzeros (see {@link gatherNonzeros}) and
+ * B with rows at b + offset: zero entries of op(A) cost nothing, which is most of MNIST and of binary
+ * samples. Each row of C is built 32 columns at a time in eight f32x4 registers, summing the rows of B
+ * its nonzeros pick; a 32-column strip of B stays in L2 across the rows of C. The last columns go four
+ * at a time, reading up to 3 floats past a row of B as {@link gemmDense} does.
+ */
+export function gemmSparse(rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, n: i32, alpha: f32): void {
+  const al = f32x4.splat(alpha), cr = <usize>cs;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
+      for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
+        const x = v128.load32_splat(value + (<usize>t << 2));
+        const bp = bj + <usize>load<i32>(offset + (<usize>t << 2));
+        s0 = mac(s0, x, v128.load(bp));
+        s1 = mac(s1, x, v128.load(bp, 16));
+        s2 = mac(s2, x, v128.load(bp, 32));
+        s3 = mac(s3, x, v128.load(bp, 48));
+        s4 = mac(s4, x, v128.load(bp, 64));
+        s5 = mac(s5, x, v128.load(bp, 80));
+        s6 = mac(s6, x, v128.load(bp, 96));
+        s7 = mac(s7, x, v128.load(bp, 112));
+      }
+      const r = c + <usize>i * cr + (<usize>j << 2);
+      addLanes(r, s0, al, 4);
+      addLanes(r + 16, s1, al, 4);
+      addLanes(r + 32, s2, al, 4);
+      addLanes(r + 48, s3, al, 4);
+      addLanes(r + 64, s4, al, 4);
+      addLanes(r + 80, s5, al, 4);
+      addLanes(r + 96, s6, al, 4);
+      addLanes(r + 112, s7, al, 4);
+    }
+  }
+  for (; j < n; j += 4) {
+    const w = min(4, n - j);
+    const bj = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      let s = f32x4.splat(0);
+      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
+      for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
+        s = mac(s, v128.load32_splat(value + (<usize>t << 2)), v128.load(bj + <usize>load<i32>(offset + (<usize>t << 2))));
+      }
+      addLanes(c + <usize>i * cr + (<usize>j << 2), s, al, w);
+    }
+  }
+}
+
+/**
+ * dst (cols×rows) ← srcᵀ for src rows×cols: 4×4 blocks transposed in registers by shuffles, swept
+ * over 32×32 tiles so that the rows read and the rows written stay in cache; the edges go one float
+ * at a time.
+ */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  const sr = <usize>cols << 2, dr = <usize>rows << 2;
+  const rows4 = rows & ~3, cols4 = cols & ~3;
+  for (let i0 = 0; i0 < rows4; i0 += 32) {
+    const i1 = min(i0 + 32, rows4);
+    for (let j0 = 0; j0 < cols4; j0 += 32) {
+      const j1 = min(j0 + 32, cols4);
+      for (let i = i0; i < i1; i += 4) {
+        const s0 = src + <usize>i * sr;
+        for (let j = j0; j < j1; j += 4) {
+          const sp = s0 + (<usize>j << 2);
+          const r0 = v128.load(sp), r1 = v128.load(sp + sr), r2 = v128.load(sp + 2 * sr), r3 = v128.load(sp + 3 * sr);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const dp = dst + <usize>j * dr + (<usize>i << 2);
+          v128.store(dp, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+          v128.store(dp + dr, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+          v128.store(dp + 2 * dr, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+          v128.store(dp + 3 * dr, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+        }
+      }
+    }
+  }
+  for (let i = 0; i < rows; i++) {
+    const from = i < rows4 ? cols4 : 0;
+    for (let j = from; j < cols; j++) store<f32>(dst + <usize>j * dr + (<usize>i << 2), load<f32>(src + <usize>i * sr + (<usize>j << 2)));
+  }
+}
+
+/** x ← beta·x over n floats (beta = 0 clears, so that NaNs in x do not survive). */
 export function scale(x: usize, n: i32, beta: f32): void {
-  for (let i = 0; i < n; i++) store<f32>(x + (<usize>i << 2), beta == 0 ? 0 : beta * load<f32>(x + (<usize>i << 2)));
+  if (beta == 0) {
+    memory.fill(x, 0, <usize>n << 2);
+    return;
+  }
+  const b = f32x4.splat(beta), n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(b, v128.load(x + (<usize>i << 2))));
+  for (; i < n; i++) store<f32>(x + (<usize>i << 2), beta * load<f32>(x + (<usize>i << 2)));
 }

@@ -1,3 +1,4 @@
 // The wasm backend's module: every kernel written in AssemblyScript.
 export * from './gemm';
 export * from './sample';
+export * from './update';

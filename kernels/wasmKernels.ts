@@ -1,0 +1,39 @@
+// The GEMM kernels that the wasm backend's two threads share, and the control block through which
+// the main thread hands the helper its share (see wasmBackend.ts and wasmWorker.ts).
+
+/** Integer arguments (byte offsets, strides, sizes) of a kernel call; alpha goes last, as a float. */
+export type KernelArgs = number[];
+
+/** The kernels in `kernels/assembly/gemm.ts` that either thread may run over its columns of C. */
+export interface Kernels {
+  gemmDense(...args: [...KernelArgs, number]): void;
+  gemmSparse(...args: [...KernelArgs, number]): void;
+}
+export type KernelName = keyof Kernels;
+export const KERNELS: readonly KernelName[] = ['gemmDense', 'gemmSparse'];
+
+/** Bytes of the control block: state, kernel index and argument count, 12 integer arguments, alpha. */
+export const CONTROL_BYTES = 64;
+
+/**
+ * Views of a control block. `state` is 0 (idle), 1 (a share posted) or 2 (done; the main thread
+ * sets it back to 0 once it has seen it).
+ */
+export function controlBlock(control: SharedArrayBuffer): { state: Int32Array; kernel: Int32Array /* [index, argument count] */; args: Int32Array; alpha: Float32Array } {
+  return {
+    state: new Int32Array(control, 0, 1),
+    kernel: new Int32Array(control, 4, 2),
+    args: new Int32Array(control, 12, 12),
+    alpha: new Float32Array(control, 60, 1),
+  };
+}
+
+/** How long either thread spins on the control block before it sleeps on it, in milliseconds. */
+export const SPIN_MS = 0.5;
+
+/** Spins while `busy()` holds, for at most `ms` milliseconds; returns whether it stopped holding. */
+export function spinWhile(busy: () => boolean, ms: number): boolean {
+  const until = performance.now() + ms;
+  for (let i = 0; busy(); i++) if ((i & 63) === 63 && performance.now() > until) return false;
+  return true;
+}
