@@ -28,8 +28,9 @@ import { encodePng } from '../sinks/encodePng.js';
 import { imageGrid } from '../sinks/imageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
+import { positiveInteger } from './args.js';
 
-const epochs = Number(process.argv[2] ?? 20);
+const epochs = positiveInteger(0, 'epochs', 20);
 const backend = selectBackend('auto');
 console.error(`backend: ${backend.name}; ${epochs} epochs per model`);
 const train = (await loadDataset('mnist')).data, trainLabels = await loadLabels('mnist');

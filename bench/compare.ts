@@ -19,8 +19,9 @@ import { last, lastValueFrom } from 'rxjs';
 import { availableBackends, type BackendName } from '../kernels/selectBackend.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { loadDataset, mnistPath } from '../sources/loadDataset.js';
+import { positiveIntegers } from './args.js';
 
-const sizes = (process.argv[2] ?? '10000,60000').split(',').map(Number);
+const sizes = positiveIntegers(0, 'sizes', '10000,60000');
 const V = 784, H = 500, B = 100;
 const python = '/usr/bin/python3';
 const script = (name: string) => fileURLToPath(new URL(`../../bench/python/${name}`, import.meta.url));
@@ -66,6 +67,7 @@ for (const rows of sizes) {
 const seconds = (rows: number, system: string, method: string) => results.find((x) => x.rows === rows && x.system === system && x.method === method)?.seconds;
 const base = `boltzflow ${Object.keys(availableBackends())[0]}`;
 console.log(`one epoch, RBM ${V}→${H}, batch ${B}, float32; node ${process.version}; boltzflow's peak RSS is the whole bench process's`);
+for (const backend of Object.values(availableBackends())) console.log(`boltzflow ${backend.name}: ${backend.detail ? `${backend.detail}, ` : ''}${backend.threads ?? 1} thread(s)`);
 console.log(`digits  system                        method  s/epoch  samples/s  GFLOP/s  peak RSS  time vs ${base}`);
 for (const r of results) {
   const ref = seconds(r.rows, base, r.method);

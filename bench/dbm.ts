@@ -15,8 +15,9 @@ import { mean } from '../models/logProbability.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainDbn } from '../pipelines/trainDbn.js';
 import { loadDataset } from '../sources/loadDataset.js';
+import { positiveInteger } from './args.js';
 
-const [pretrainEpochs, dbmEpochs, aisSteps] = [Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 10), Number(process.argv[4] ?? 14_500)];
+const [pretrainEpochs, dbmEpochs, aisSteps] = [positiveInteger(0, 'pretraining epochs', 10), positiveInteger(1, 'DBM epochs', 10), positiveInteger(2, 'AIS temperatures', 14_500)];
 const backend = selectBackend('auto');
 console.error(`backend: ${backend.name}; pretraining ${pretrainEpochs} epochs per layer, DBM ${dbmEpochs} epochs, AIS ${aisSteps} steps`);
 const train = (await loadDataset('mnist', { binarize: 'stochastic', seed: 1 })).data;

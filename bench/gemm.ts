@@ -1,11 +1,13 @@
 /**
  * GEMM throughput of each available backend at the RBM's shapes (784 visible, 500 hidden,
- * batch 100), on dense random operands and on MNIST-like sparse binary ones.
+ * batch 100), on dense random operands and on MNIST-like sparse binary ones; the wasm backend
+ * in both its builds (fused multiply-adds and plain SIMD).
  * Run: `npm run bench`.
  */
 import { availableBackends } from '../kernels/selectBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { loadWasmBackend } from '../kernels/wasmBackend.js';
 
 const rng = Rng.fromSeed(1);
 function random(rows: number, cols: number, density = 1): Matrix {
@@ -25,8 +27,12 @@ const cases: Array<[string, boolean, boolean, Matrix, Matrix, Matrix]> = [
   ['vᵀ·h       (784×100 · 100×500), 19% nonzero', true, false, random(B, V, 0.19), random(B, H), Matrix.zeros(V, H)],
 ];
 const seconds: Record<string, number[]> = {};
-for (const backend of Object.values(availableBackends()).reverse()) {
-  console.log(`backend ${backend.name}`);
+// The wasm backend's plain-SIMD build too, where the default one runs fused multiply-adds.
+const plain = availableBackends().wasm?.detail?.includes('fused') ? loadWasmBackend(undefined, { fma: false }) : null;
+const backends = Object.values(availableBackends()).reverse();
+if (plain) backends.splice(backends.findIndex((b) => b.name === 'wasm') + 1, 0, plain);
+for (const backend of backends) {
+  console.log(`backend ${backend.name}${backend.detail ? `, ${backend.detail}` : ''}, ${backend.threads ?? 1} thread(s)`);
   seconds[backend.name] = [];
   for (const [label, ta, tb, a, b, c] of cases) {
     const flop = 2 * c.rows * c.cols * (ta ? a.rows : a.cols);

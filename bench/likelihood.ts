@@ -14,9 +14,10 @@ import { logProbability, mean } from '../models/logProbability.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import type { TrainConfigInput } from '../schemas/trainConfig.js';
 import { loadDataset } from '../sources/loadDataset.js';
+import { positiveInteger } from './args.js';
 
-const epochs = Number(process.argv[2] ?? 3);
-const aisSteps = Number(process.argv[3] ?? 14_500);
+const epochs = positiveInteger(0, 'epochs', 3);
+const aisSteps = positiveInteger(1, 'AIS temperatures', 14_500);
 const runs = 100;
 const train = await loadDataset('mnist', { binarize: 'stochastic', seed: 1 });
 const test = await loadDataset('mnist:test', { binarize: 'stochastic', seed: 2 });

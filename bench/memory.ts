@@ -6,8 +6,9 @@
 import { lastValueFrom, tap } from 'rxjs';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { loadDataset } from '../sources/loadDataset.js';
+import { positiveInteger } from './args.js';
 
-const epochs = Number(process.argv[2] ?? 6);
+const epochs = positiveInteger(0, 'epochs', 6);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 const { data } = await loadDataset('mnist', { limit: 10_000 });

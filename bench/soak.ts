@@ -12,8 +12,9 @@ import { selectBackend } from '../kernels/selectBackend.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { openFeed } from '../sources/openFeed.js';
+import { positiveInteger } from './args.js';
 
-const total = Number(process.argv[2] ?? 1_000_000), hidden = Number(process.argv[3] ?? 100);
+const total = positiveInteger(0, 'samples', 1_000_000), hidden = positiveInteger(1, 'hidden units', 100);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) console.log('(run with node --expose-gc for heap figures after a full GC)');
 const { data } = await loadDataset('mnist', { binarize: 'threshold' });

@@ -81,6 +81,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const header = {
     event: 'start',
     backend: selectBackend(config.backend).name,
+    backendDetail: selectBackend(config.backend).detail ?? null,
     threads: selectBackend(config.backend).threads ?? 1,
     model: `rbm ${dataset.data.cols}→${config.nHidden}`,
     config,
@@ -90,7 +91,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   };
   if (json) emit(header);
   else {
-    say(`boltzflow train · backend ${header.backend}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`);
+    say(`boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`);
     say(`  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`);
     say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}), loaded in ${seconds(performance.now() - loadStart)}`);
     if (resume) say(`  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`);

@@ -23,6 +23,8 @@ export type Vec = Float32Array | ReadonlyFloat32Array;
 export interface Backend {
   /** The name printed at the start of a run (`js`, `wasm`, `native`). */
   readonly name: string;
+  /** What else identifies the build that runs (the wasm backend: which SIMD module it loaded). */
+  readonly detail?: string;
   /** Threads its GEMM runs on (1 when absent). */
   readonly threads?: number;
   /** C ← alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ. op(A) is M×K, op(B) is K×N, C is M×N. */

@@ -64,8 +64,9 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, shared: true });
   const candidates = path ? [path] : [...(options.fma === false ? [] : [new URL('./kernels-fma.wasm', import.meta.url)]), new URL('./kernels.wasm', import.meta.url)];
   let loaded: { module: object; x: GemmExports } | null = null;
-  for (const file of candidates) if (!loaded) loaded = instantiate(file, memory);
-  if (!loaded) return null;
+  let file: URL | undefined;
+  for (file of candidates) if ((loaded = instantiate(file, memory))) break;
+  if (!loaded || !file) return null;
   const { module, x } = loaded;
   const base = (Number(x.heapBase.value) + 63) & ~63;
   let heap = new Float32Array(memory.buffer);
@@ -95,6 +96,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   return {
     ...jsBackend,
     name: 'wasm',
+    detail: file.pathname.endsWith('-fma.wasm') ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (f32x4)',
     threads: helper ? 2 : 1,
     gemm(transA, transB, alpha, a, b, beta, c) {
       const [m, k, n] = gemmShape(transA, transB, a, b, c);
