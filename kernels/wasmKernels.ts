@@ -31,9 +31,8 @@ export function controlBlock(control: SharedArrayBuffer): { state: Int32Array; k
 /** How long either thread spins on the control block before it sleeps on it, in milliseconds. */
 export const SPIN_MS = 0.5;
 
-/** Spins while `busy()` holds, for at most `ms` milliseconds; returns whether it stopped holding. */
-export function spinWhile(busy: () => boolean, ms: number): boolean {
+/** Spins while `busy()` holds, for at most `ms` milliseconds. */
+export function spinWhile(busy: () => boolean, ms: number): void {
   const until = performance.now() + ms;
-  for (let i = 0; busy(); i++) if ((i & 63) === 63 && performance.now() > until) return false;
-  return true;
+  for (let i = 0; busy(); i++) if ((i & 63) === 63 && performance.now() > until) return;
 }
