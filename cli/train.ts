@@ -78,11 +78,12 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 
   const json = flags.json;
+  const backend = selectBackend(config.backend);
   const header = {
     event: 'start',
-    backend: selectBackend(config.backend).name,
-    backendDetail: selectBackend(config.backend).detail ?? null,
-    threads: selectBackend(config.backend).threads ?? 1,
+    backend: backend.name,
+    backendDetail: backend.detail ?? null,
+    threads: backend.threads ?? 1,
     model: `rbm ${dataset.data.cols}→${config.nHidden}`,
     config,
     data,
