@@ -113,7 +113,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         const pA = transA ? pat : pa, pB = transB ? pbt : pb, cs = 4 * n;
         const nnz = x.gatherNonzeros(pA, m, k, cs, rowStart, offset, value);
         if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, (n >> 1) & ~3);
-        else run('gemmDense', (j0, w) => [pA, 4 * k, 4, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, m * k * n, (n >> 1) & ~7);
+        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, m * k * n, (n >> 1) & ~7);
       }
       c.data.set(heap.subarray(pc >> 2, (pc >> 2) + c.data.length));
     },

@@ -30,19 +30,19 @@ const KC = 256;
 }
 
 /**
- * Dense C (m×n, row stride cs bytes) += alpha·op(A)·B, where op(A)[i,p] is the float at a + i·ars + p·aps
- * (so A and Aᵀ are the same kernel) and B is k×n with row stride bs bytes. Register tiles of 4 rows × 8
- * columns of C accumulate over a pass of up to KC rows of B: per row of B, two vector loads of B and
- * four splat loads of A feed 32 multiply-adds. Columns past the last multiple of 8 go four at a time;
- * a last partial group reads up to 3 floats past its row of B (the host leaves slack after every
- * operand) and writes only its own columns of C.
+ * Dense C (m×n, row stride cs bytes) += alpha·A·B for A m×k (row stride as bytes, contiguous rows;
+ * the host forms Aᵀ first where it is asked for) and B k×n (row stride bs bytes). Register tiles of
+ * 4 rows × 8 columns of C accumulate over a pass of up to KC rows of B: per row of B, two vector
+ * loads of B and four splat loads of A feed 32 multiply-adds. Columns past the last multiple of 8 go
+ * four at a time; a last partial group reads up to 3 floats past its row of B (the host leaves slack
+ * after every operand) and writes only its own columns of C.
  */
-export function gemmDense(a: usize, ars: i32, aps: i32, b: usize, bs: i32, c: usize, cs: i32, m: i32, k: i32, n: i32, alpha: f32): void {
+export function gemmDense(a: usize, as: i32, b: usize, bs: i32, c: usize, cs: i32, m: i32, k: i32, n: i32, alpha: f32): void {
   const al = f32x4.splat(alpha);
-  const ar = <usize>ars, ap = <usize>aps, br = <usize>bs, cr = <usize>cs;
+  const ar = <usize>as, br = <usize>bs, cr = <usize>cs;
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = min(KC, k - p0);
-    const ak = a + <usize>p0 * ap, bk = b + <usize>p0 * br;
+    const ak = a + (<usize>p0 << 2), bk = b + <usize>p0 * br;
     let j = 0;
     for (; j + 8 <= n; j += 8) {
       const bj = bk + (<usize>j << 2), cj = c + (<usize>j << 2);
@@ -66,7 +66,7 @@ export function gemmDense(a: usize, ars: i32, aps: i32, b: usize, bs: i32, c: us
           c30 = mac(c30, x, b0);
           c31 = mac(c31, x, b1);
           bp += br;
-          o += ap;
+          o += 4;
         }
         const r = cj + <usize>i * cr;
         addLanes(r, c00, al, 4);
@@ -87,7 +87,7 @@ export function gemmDense(a: usize, ars: i32, aps: i32, b: usize, bs: i32, c: us
           c00 = mac(c00, x, v128.load(bp));
           c01 = mac(c01, x, v128.load(bp, 16));
           bp += br;
-          o += ap;
+          o += 4;
         }
         const r = cj + <usize>i * cr;
         addLanes(r, c00, al, 4);
@@ -104,7 +104,7 @@ export function gemmDense(a: usize, ars: i32, aps: i32, b: usize, bs: i32, c: us
         for (let p = 0; p < kc; p++) {
           acc = mac(acc, v128.load32_splat(a0 + o), v128.load(bp));
           bp += br;
-          o += ap;
+          o += 4;
         }
         addLanes(cj + <usize>i * cr, acc, al, w);
       }
