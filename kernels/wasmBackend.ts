@@ -20,6 +20,7 @@ declare const WebAssembly: {
 
 interface GemmExports extends Kernels {
   heapBase: { value: number | bigint };
+  sparseStripColumns: { value: number };
   gatherNonzeros(a: number, m: number, k: number, bs: number, rowStart: number, offset: number, value: number): number;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   scale(x: number, n: number, beta: number): void;
@@ -69,6 +70,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   if (!loaded || !file) return null;
   const { module, x } = loaded;
   const base = (Number(x.heapBase.value) + 63) & ~63;
+  const strip = x.sparseStripColumns.value;
   let heap = new Float32Array(memory.buffer);
   const helper = (options.threads ?? Math.min(2, availableParallelism())) > 1 ? startHelper(module, memory) : null;
   /** Byte offsets of consecutive 64-byte-aligned regions of the given float counts (each with SLACK after it), growing memory once if needed. */
@@ -85,7 +87,10 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     }
     return offsets;
   };
-  /** Runs kernel `name` over C's columns [0, n): on two threads, split at `split` (columns), when the product is big enough. */
+  /**
+   * Runs kernel `name` over C's columns [0, n): on two threads, split at `split` (columns), when the
+   * product is big enough. Splits fall on whole strips of the kernel: 8 columns dense, 24 sparse.
+   */
   const run = (name: KernelName, args: (j0: number, width: number) => number[], alpha: number, n: number, work: number, split: number): void => {
     if (helper && work >= 500_000 && split > 0 && split < n) {
       helper.post(name, args(split, n - split), alpha);
@@ -112,7 +117,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         if (transB) x.transpose(pb, pbt, b.rows, b.cols);
         const pA = transA ? pat : pa, pB = transB ? pbt : pb, cs = 4 * n;
         const nnz = x.gatherNonzeros(pA, m, k, cs, rowStart, offset, value);
-        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, (n >> 1) & ~3);
+        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, Math.round(n / 2 / strip) * strip);
         else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, m * k * n, (n >> 1) & ~7);
       }
       c.data.set(heap.subarray(pc >> 2, (pc >> 2) + c.data.length));

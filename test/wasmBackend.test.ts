@@ -20,7 +20,8 @@ test('the wasm backend is built by npm run build; auto selects it unless the nat
 
 const shapes: Array<[number, number, number]> = [
   [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 9], [3, 5, 7], [13, 17, 19], [33, 8, 65], [100, 31, 3], [4, 64, 4], [2, 3, 1], [9, 100, 13],
-  [13, 300, 70], [6, 257, 37], // past one 256-row pass of the dense kernel; 32-column strips of the sparse one and their tails
+  // Past one 256-row pass of the dense kernel; 24-column strips of the sparse one and tails of 1 to 6 groups of 4 columns, the last 1 to 4 wide.
+  [13, 300, 70], [6, 257, 37], [5, 40, 28], [11, 50, 44],
 ];
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)

@@ -143,55 +143,62 @@ export function gatherNonzeros(a: usize, m: i32, k: i32, bs: i32, rowStart: usiz
   return t + <i32>(v != 0);
 }
 
+/** Columns of C per strip of {@link gemmSparse}: six f32x4 accumulators. */
+export const sparseStripColumns: i32 = 24;
+
 /**
  * C (m×n, row stride cs bytes) += alpha·op(A)·B from op(A)'s nonzeros (see {@link gatherNonzeros}) and
  * B with rows at b + offset: zero entries of op(A) cost nothing, which is most of MNIST and of binary
- * samples. Each row of C is built 32 columns at a time in eight f32x4 registers, summing the rows of B
- * its nonzeros pick; a 32-column strip of B stays in L2 across the rows of C. The last columns go four
- * at a time, reading up to 3 floats past a row of B as {@link gemmDense} does.
+ * samples. Each row of C is built 24 columns at a time in six f32x4 registers, summing the rows of B
+ * its nonzeros pick. Six, not eight: V8 loads a nonzero's row of B into registers before it
+ * multiplies, and with eight accumulators it spilled one to the stack, whose store-to-load round
+ * trip then bounded the loop at a third of its speed. The last 1–23 columns go in one more strip of
+ * as many f32x4 groups as they need, the last of which may read up to 3 floats past a row of B (as
+ * {@link gemmDense} does) and writes only its own columns of C.
  */
 export function gemmSparse(rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, n: i32, alpha: f32): void {
-  const al = f32x4.splat(alpha), cr = <usize>cs;
+  const al = f32x4.splat(alpha);
   let j = 0;
-  for (; j + 32 <= n; j += 32) {
-    const bj = b + (<usize>j << 2);
-    for (let i = 0; i < m; i++) {
-      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
-      for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
-        const x = v128.load32_splat(value + (<usize>t << 2));
-        const bp = bj + <usize>load<i32>(offset + (<usize>t << 2));
-        s0 = mac(s0, x, v128.load(bp));
-        s1 = mac(s1, x, v128.load(bp, 16));
-        s2 = mac(s2, x, v128.load(bp, 32));
-        s3 = mac(s3, x, v128.load(bp, 48));
-        s4 = mac(s4, x, v128.load(bp, 64));
-        s5 = mac(s5, x, v128.load(bp, 80));
-        s6 = mac(s6, x, v128.load(bp, 96));
-        s7 = mac(s7, x, v128.load(bp, 112));
-      }
-      const r = c + <usize>i * cr + (<usize>j << 2);
-      addLanes(r, s0, al, 4);
-      addLanes(r + 16, s1, al, 4);
-      addLanes(r + 32, s2, al, 4);
-      addLanes(r + 48, s3, al, 4);
-      addLanes(r + 64, s4, al, 4);
-      addLanes(r + 80, s5, al, 4);
-      addLanes(r + 96, s6, al, 4);
-      addLanes(r + 112, s7, al, 4);
+  for (; j + sparseStripColumns <= n; j += sparseStripColumns) strip(6, 4, rowStart, offset, value, b + (<usize>j << 2), c + (<usize>j << 2), cs, m, al);
+  const rest = n - j;
+  if (rest == 0) return;
+  const groups = (rest + 3) >> 2, last = rest - ((groups - 1) << 2);
+  const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
+  if (groups == 1) strip(1, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 2) strip(2, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 3) strip(3, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 4) strip(4, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 5) strip(5, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else strip(6, last, rowStart, offset, value, bj, cj, cs, m, al);
+}
+
+/**
+ * One strip of {@link gemmSparse}: `groups` (1–6, a constant at each call, so each call compiles to
+ * its own loop with exactly that many accumulators) f32x4 column groups, the last `last` (1–4)
+ * columns wide.
+ */
+@inline function strip(groups: i32, last: i32, rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, al: v128): void {
+  const cr = <usize>cs;
+  for (let i = 0; i < m; i++) {
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
+    const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
+    for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
+      const x = v128.load32_splat(value + (<usize>t << 2));
+      const bp = b + <usize>load<i32>(offset + (<usize>t << 2));
+      s0 = mac(s0, x, v128.load(bp));
+      if (groups > 1) s1 = mac(s1, x, v128.load(bp, 16));
+      if (groups > 2) s2 = mac(s2, x, v128.load(bp, 32));
+      if (groups > 3) s3 = mac(s3, x, v128.load(bp, 48));
+      if (groups > 4) s4 = mac(s4, x, v128.load(bp, 64));
+      if (groups > 5) s5 = mac(s5, x, v128.load(bp, 80));
     }
-  }
-  for (; j < n; j += 4) {
-    const w = min(4, n - j);
-    const bj = b + (<usize>j << 2);
-    for (let i = 0; i < m; i++) {
-      let s = f32x4.splat(0);
-      const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
-      for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
-        s = mac(s, v128.load32_splat(value + (<usize>t << 2)), v128.load(bj + <usize>load<i32>(offset + (<usize>t << 2))));
-      }
-      addLanes(c + <usize>i * cr + (<usize>j << 2), s, al, w);
-    }
+    const r = c + <usize>i * cr;
+    addLanes(r, s0, al, groups == 1 ? last : 4);
+    if (groups > 1) addLanes(r + 16, s1, al, groups == 2 ? last : 4);
+    if (groups > 2) addLanes(r + 32, s2, al, groups == 3 ? last : 4);
+    if (groups > 3) addLanes(r + 48, s3, al, groups == 4 ? last : 4);
+    if (groups > 4) addLanes(r + 64, s4, al, groups == 5 ? last : 4);
+    if (groups > 5) addLanes(r + 80, s5, al, last);
   }
 }
 
