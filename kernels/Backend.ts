@@ -41,7 +41,9 @@ export interface Backend {
   softplusRowSums(x: Matrix, bias: Vec, beta: number, out: Float32Array | Float64Array): void;
   /**
    * One SGD-with-momentum step, fused in a single pass: v ← momentum·v + learningRate·(g − decay·w),
-   * then w ← w + v. Returns Σ w² after the step (the weight norm's square, for free).
+   * then w ← w + v, each in float64 before it is stored. Returns Σ w² after the step (the weight
+   * norm's square, for free), summed in float64 as four running sums over i mod 4, then
+   * (s₀ + s₁) + (s₂ + s₃): every backend returns the same bits.
    */
   momentumStep(g: Vec, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
   /** y ← alpha·x + beta·y. */

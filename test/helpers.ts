@@ -128,7 +128,7 @@ export async function assertTrainsLikeJs(t: ExecutionContext, backend: 'wasm' | 
  */
 export function assertUpdatesMatchJs(t: ExecutionContext, backend: Backend): void {
   const rng = Rng.fromSeed(8);
-  for (const [rows, cols] of [[1, 1], [7, 3], [100, 500], [33, 784]]) {
+  for (const [rows, cols] of [[1, 1], [1, 2], [2, 3], [1, 7], [7, 3], [100, 500], [33, 784]]) { // lengths ≡ 0, 1, 2, 3 (mod 4)
     const a = randomMatrix(rows, cols, rng, 0.5);
     const want = Float32Array.from({ length: cols }, () => rng.normal()), got = want.slice();
     jsBackend.columnSums(a, 0.3, 0.9, want);

@@ -23,24 +23,20 @@ export function columnSums(a: usize, rows: i32, cols: i32, alpha: f64, beta: f64
 
 /**
  * One SGD-with-momentum step over n floats: v ← momentum·v + rate·(g − decay·w), w ← w + v, each in
- * float64 before it is stored; returns Σ w² after the step.
+ * float64 before it is stored; returns Σ w² after the step, as four running sums over i mod 4 (two
+ * f64x2 accumulators, so no serial chain of additions), then (s₀ + s₁) + (s₂ + s₃).
  */
 export function momentumStep(g: usize, v: usize, w: usize, n: i32, rate: f64, momentum: f64, decay: f64): f64 {
   const mo = f64x2.splat(momentum), lr = f64x2.splat(rate), de = f64x2.splat(decay);
-  let total: f64 = 0;
-  const even = n & ~1;
+  let s01 = f64x2.splat(0), s23 = s01;
+  const n4 = n & ~3;
   let i = 0;
-  for (; i < even; i += 2) {
+  for (; i < n4; i += 4) {
     const o = <usize>i << 2;
-    const wi = f64x2.promote_low_f32x4(v128.load64_zero(w + o));
-    const step = f64x2.add(f64x2.mul(mo, f64x2.promote_low_f32x4(v128.load64_zero(v + o))), f64x2.mul(lr, f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(g + o)), f64x2.mul(de, wi))));
-    const next = f64x2.add(wi, step);
-    v128.store64_lane(v + o, f32x4.demote_f64x2_zero(step), 0);
-    v128.store64_lane(w + o, f32x4.demote_f64x2_zero(next), 0);
-    const n0 = f64x2.extract_lane(next, 0), n1 = f64x2.extract_lane(next, 1);
-    total += n0 * n0; // one running sum, in the reference's order
-    total += n1 * n1;
+    s01 = f64x2.add(s01, stepPair(g + o, v + o, w + o, mo, lr, de));
+    s23 = f64x2.add(s23, stepPair(g + o + 8, v + o + 8, w + o + 8, mo, lr, de));
   }
+  let s0 = f64x2.extract_lane(s01, 0), s1 = f64x2.extract_lane(s01, 1), s2 = f64x2.extract_lane(s23, 0);
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const wi = <f64>load<f32>(w + o);
@@ -48,7 +44,20 @@ export function momentumStep(g: usize, v: usize, w: usize, n: i32, rate: f64, mo
     const next = wi + step;
     store<f32>(v + o, <f32>step);
     store<f32>(w + o, <f32>next);
-    total += next * next;
+    // i mod 4 is 0, 1 or 2 here (n4 ≤ i < n4 + 3)
+    if ((i & 3) == 0) s0 += next * next;
+    else if ((i & 3) == 1) s1 += next * next;
+    else s2 += next * next;
   }
-  return total;
+  return s0 + s1 + (s2 + f64x2.extract_lane(s23, 1));
+}
+
+/** The momentum step on two floats at g, v, w; returns their (w + step)² in float64. */
+@inline function stepPair(g: usize, v: usize, w: usize, mo: v128, lr: v128, de: v128): v128 {
+  const wi = f64x2.promote_low_f32x4(v128.load64_zero(w));
+  const step = f64x2.add(f64x2.mul(mo, f64x2.promote_low_f32x4(v128.load64_zero(v))), f64x2.mul(lr, f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(g)), f64x2.mul(de, wi))));
+  const next = f64x2.add(wi, step);
+  v128.store64_lane(v, f32x4.demote_f64x2_zero(step), 0);
+  v128.store64_lane(w, f32x4.demote_f64x2_zero(next), 0);
+  return f64x2.mul(next, next);
 }
