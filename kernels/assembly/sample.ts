@@ -1,9 +1,18 @@
 // AssemblyScript source of the wasm backend's sigmoid and Bernoulli sampling (SIMD).
 
-/** e^x for four floats: Cephes-style range reduction x = n·ln2 + r and a degree-6 polynomial (≈1 ulp). */
+/** 1.5·2²³: adding it rounds a float below 2²² in magnitude to an integer (ties to even), held in its low mantissa bits. */
+const MAGIC: f32 = 12582912.0;
+
+/**
+ * e^x for four floats: Cephes-style range reduction x = n·ln2 + r and a degree-6 polynomial (≈1 ulp).
+ * The clamps are pmax/pmin (one instruction each; x86's min/max with NaN rules take several), and
+ * n is rounded by adding {@link MAGIC}, whose sum's bits also give n as an integer for 2ⁿ.
+ */
 function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.33654)), f32x4.splat(88.72283));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.33654)), f32x4.splat(88.72283));
+  const magic = f32x4.splat(MAGIC);
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
   let y = f32x4.splat(1.9875691500e-4);
@@ -13,7 +22,7 @@ function exp4(x: v128): v128 {
   y = f32x4.add(f32x4.mul(y, r), f32x4.splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, r), f32x4.splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(y, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(t, magic), i32x4.splat(127)), 23);
   return f32x4.mul(y, pow2);
 }
 
