@@ -71,7 +71,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const { module, x } = loaded;
   const base = (Number(x.heapBase.value) + 63) & ~63;
   const strip = x.sparseStripColumns.value;
-  let heap = new Float32Array(memory.buffer);
+  let heap = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer);
   const helper = (options.threads ?? Math.min(2, availableParallelism())) > 1 ? startHelper(module, memory) : null;
   /** Byte offsets of consecutive 64-byte-aligned regions of the given float counts (each with SLACK after it), growing memory once if needed. */
   const layout = (...sizes: number[]): number[] => {
@@ -84,6 +84,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     if (at > memory.buffer.byteLength) {
       memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
       heap = new Float32Array(memory.buffer);
+      ints = new Int32Array(memory.buffer);
     }
     return offsets;
   };
@@ -106,7 +107,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     gemm(transA, transB, alpha, a, b, beta, c) {
       const [m, k, n] = gemmShape(transA, transB, a, b, c);
       const mk = m * k;
-      const [pa, pb, pc, pat, pbt, rowStart, offset, value] = layout(a.data.length, b.data.length, c.data.length, transA ? mk : 0, transB ? b.data.length : 0, m + 1, mk, mk);
+      const [pa, pb, pc, pat, pbt, rowStart, offset, value] = layout(a.data.length, b.data.length, c.data.length, transA ? mk : 0, transB ? b.data.length : 0, m + 2, mk, mk);
       heap.set(a.data, pa >> 2);
       heap.set(b.data, pb >> 2);
       if (beta !== 0) heap.set(c.data, pc >> 2);
@@ -117,7 +118,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         if (transB) x.transpose(pb, pbt, b.rows, b.cols);
         const pA = transA ? pat : pa, pB = transB ? pbt : pb, cs = 4 * n;
         const nnz = x.gatherNonzeros(pA, m, k, cs, rowStart, offset, value);
-        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, Math.round(n / 2 / strip) * strip);
+        const ones = ints[(rowStart >> 2) + m + 1]; // every nonzero is 1
+        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, Math.round(n / 2 / strip) * strip);
         else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, m * k * n, (n >> 1) & ~7);
       }
       c.data.set(heap.subarray(pc >> 2, (pc >> 2) + c.data.length));

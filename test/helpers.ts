@@ -57,8 +57,9 @@ export function centralDifference(param: Float32Array, k: number, f: () => numbe
  * One random GEMM (c ← α·op(a)·op(b) + β·c, op(a) m×k with `density` nonzeros, op(b) k×n) on
  * `backend` and on the js reference; returns the worst error relative to 1 + |reference|.
  */
-export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, alpha: number, beta: number, [m, k, n]: readonly number[], rng: Rng, density = 1): number {
+export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, alpha: number, beta: number, [m, k, n]: readonly number[], rng: Rng, density = 1, binary = false): number {
   const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
+  if (binary) for (let i = 0; i < a.data.length; i++) a.data[i] = a.data[i] === 0 ? 0 : 1;
   const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
   const c = randomMatrix(m, n, rng);
   const want = c.clone(), got = c.clone();

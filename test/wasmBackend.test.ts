@@ -25,12 +25,12 @@ const shapes: Array<[number, number, number]> = [
 ];
 
 for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
-  for (const density of [1, 0.2])
-    test(`wasm gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} (left operand ${density * 100}% nonzero) matches the js reference within 1e-5 relative`, (t) => {
+  for (const [density, binary] of [[1, false], [0.2, false], [0.2, true]] as const)
+    test(`wasm gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} (left operand ${density * 100}% nonzero${binary ? ', binary' : ''}) matches the js reference within 1e-5 relative`, (t) => {
       const rng = Rng.fromSeed(7);
       for (const [m, k, n] of shapes)
         for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
-          const worst = gemmErrorAgainstJs(wasm!, ta, tb, alpha, beta, [m, k, n], rng, density);
+          const worst = gemmErrorAgainstJs(wasm!, ta, tb, alpha, beta, [m, k, n], rng, density, binary);
           t.true(worst < 1e-5, `${m}×${k}×${n} α=${alpha} β=${beta}: ${worst}`);
         }
     });

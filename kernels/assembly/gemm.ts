@@ -117,22 +117,32 @@ export function gemmDense(a: usize, as: i32, b: usize, bs: i32, c: usize, cs: i3
  * row i's entries are rowStart[i] .. rowStart[i+1]) of `offset` (p·bs, the byte offset of row p of
  * B) and `value` (A[i,p]). Four entries at a time are skipped when all are zero, and the others are
  * stored without a branch (each written, the count advanced by one where it is nonzero), so `offset`
- * and `value` need one slot of slack. Returns the number of nonzeros.
+ * and `value` need one slot of slack. rowStart[m+1] is set to 1 where every nonzero is exactly 1
+ * (binary samples), else 0. Returns the number of nonzeros.
  */
 export function gatherNonzeros(a: usize, m: i32, k: i32, bs: i32, rowStart: usize, offset: usize, value: usize): i32 {
   let t = 0;
+  let other = f32x4.splat(0); // lanes that saw a value other than 0 and 1
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
   const k4 = k & ~3;
   for (let i = 0; i < m; i++) {
     store<i32>(rowStart + (<usize>i << 2), t);
     const ai = a + (<usize>(i * k) << 2);
     let p = 0;
     for (; p < k4; p += 4) {
-      if (!v128.any_true(v128.load(ai + (<usize>p << 2)))) continue;
+      const x = v128.load(ai + (<usize>p << 2));
+      if (!v128.any_true(x)) continue;
+      other = v128.or(other, v128.and(f32x4.ne(x, zero), f32x4.ne(x, one)));
       for (let q = p; q < p + 4; q++) t = keep(ai, q, bs, offset, value, t);
     }
-    for (; p < k; p++) t = keep(ai, p, bs, offset, value, t);
+    for (; p < k; p++) {
+      const x = v128.load32_splat(ai + (<usize>p << 2));
+      other = v128.or(other, v128.and(f32x4.ne(x, zero), f32x4.ne(x, one)));
+      t = keep(ai, p, bs, offset, value, t);
+    }
   }
   store<i32>(rowStart + (<usize>m << 2), t);
+  store<i32>(rowStart + (<usize>(m + 1) << 2), v128.any_true(other) ? 0 : 1);
   return t;
 }
 
@@ -143,33 +153,45 @@ export function gatherNonzeros(a: usize, m: i32, k: i32, bs: i32, rowStart: usiz
   return t + <i32>(v != 0);
 }
 
-/** Columns of C per strip of {@link gemmSparse}: six f32x4 accumulators. */
-export const sparseStripColumns: i32 = 24;
-
 /**
  * C (m×n, row stride cs bytes) += alpha·op(A)·B from op(A)'s nonzeros (see {@link gatherNonzeros}) and
  * B with rows at b + offset: zero entries of op(A) cost nothing, which is most of MNIST and of binary
  * samples. Each row of C is built 24 columns at a time in six f32x4 registers, summing the rows of B
  * its nonzeros pick. Six, not eight: V8 loads a nonzero's row of B into registers before it
  * multiplies, and with eight accumulators it spilled one to the stack, whose store-to-load round
- * trip then bounded the loop at a third of its speed. The last 1–23 columns go in one more strip of
- * as many f32x4 groups as they need, the last of which may read up to 3 floats past a row of B (as
- * {@link gemmDense} does) and writes only its own columns of C.
+ * trip then bounded the loop at a third of its speed. `ones` (rowStart[m+1] from the gather) says
+ * every nonzero is 1: then the rows are added without a multiply, whose latency bounds the loop
+ * (an add's is shorter). The last 1–23 columns go in one more strip of as many f32x4 groups as they
+ * need, the last of which may read up to 3 floats past a row of B (as {@link gemmDense} does) and
+ * writes only its own columns of C.
  */
-export function gemmSparse(rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, n: i32, alpha: f32): void {
+export function gemmSparse(rowStart: usize, offset: usize, value: usize, ones: i32, b: usize, c: usize, cs: i32, m: i32, n: i32, alpha: f32): void {
+  if (ones) sparseColumns(true, rowStart, offset, value, b, c, cs, m, n, alpha);
+  else sparseColumns(false, rowStart, offset, value, b, c, cs, m, n, alpha);
+}
+
+/** Columns of C per strip of {@link gemmSparse}: six f32x4 accumulators. */
+export const sparseStripColumns: i32 = 24;
+
+@inline function sparseColumns(ones: bool, rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, n: i32, alpha: f32): void {
   const al = f32x4.splat(alpha);
   let j = 0;
-  for (; j + sparseStripColumns <= n; j += sparseStripColumns) strip(6, 4, rowStart, offset, value, b + (<usize>j << 2), c + (<usize>j << 2), cs, m, al);
+  for (; j + sparseStripColumns <= n; j += sparseStripColumns) strip(ones, 6, 4, rowStart, offset, value, b + (<usize>j << 2), c + (<usize>j << 2), cs, m, al);
   const rest = n - j;
   if (rest == 0) return;
   const groups = (rest + 3) >> 2, last = rest - ((groups - 1) << 2);
   const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-  if (groups == 1) strip(1, last, rowStart, offset, value, bj, cj, cs, m, al);
-  else if (groups == 2) strip(2, last, rowStart, offset, value, bj, cj, cs, m, al);
-  else if (groups == 3) strip(3, last, rowStart, offset, value, bj, cj, cs, m, al);
-  else if (groups == 4) strip(4, last, rowStart, offset, value, bj, cj, cs, m, al);
-  else if (groups == 5) strip(5, last, rowStart, offset, value, bj, cj, cs, m, al);
-  else strip(6, last, rowStart, offset, value, bj, cj, cs, m, al);
+  if (groups == 1) strip(ones, 1, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 2) strip(ones, 2, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 3) strip(ones, 3, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 4) strip(ones, 4, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else if (groups == 5) strip(ones, 5, last, rowStart, offset, value, bj, cj, cs, m, al);
+  else strip(ones, 6, last, rowStart, offset, value, bj, cj, cs, m, al);
+}
+
+/** acc + x·b, or acc + b where every x is 1. */
+@inline function term(ones: bool, acc: v128, x: v128, b: v128): v128 {
+  return ones ? f32x4.add(acc, b) : mac(acc, x, b);
 }
 
 /**
@@ -177,20 +199,20 @@ export function gemmSparse(rowStart: usize, offset: usize, value: usize, b: usiz
  * its own loop with exactly that many accumulators) f32x4 column groups, the last `last` (1–4)
  * columns wide.
  */
-@inline function strip(groups: i32, last: i32, rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, al: v128): void {
+@inline function strip(ones: bool, groups: i32, last: i32, rowStart: usize, offset: usize, value: usize, b: usize, c: usize, cs: i32, m: i32, al: v128): void {
   const cr = <usize>cs;
   for (let i = 0; i < m; i++) {
     let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
     const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
     for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
-      const x = v128.load32_splat(value + (<usize>t << 2));
+      const x = ones ? s0 : v128.load32_splat(value + (<usize>t << 2));
       const bp = b + <usize>load<i32>(offset + (<usize>t << 2));
-      s0 = mac(s0, x, v128.load(bp));
-      if (groups > 1) s1 = mac(s1, x, v128.load(bp, 16));
-      if (groups > 2) s2 = mac(s2, x, v128.load(bp, 32));
-      if (groups > 3) s3 = mac(s3, x, v128.load(bp, 48));
-      if (groups > 4) s4 = mac(s4, x, v128.load(bp, 64));
-      if (groups > 5) s5 = mac(s5, x, v128.load(bp, 80));
+      s0 = term(ones, s0, x, v128.load(bp));
+      if (groups > 1) s1 = term(ones, s1, x, v128.load(bp, 16));
+      if (groups > 2) s2 = term(ones, s2, x, v128.load(bp, 32));
+      if (groups > 3) s3 = term(ones, s3, x, v128.load(bp, 48));
+      if (groups > 4) s4 = term(ones, s4, x, v128.load(bp, 64));
+      if (groups > 5) s5 = term(ones, s5, x, v128.load(bp, 80));
     }
     const r = c + <usize>i * cr;
     addLanes(r, s0, al, groups == 1 ? last : 4);
