@@ -149,12 +149,16 @@ export function gibbsBuffers(params: RbmParams, rows: number): GibbsBuffers {
  * Runs k steps of block Gibbs sampling v → h → v in place on the binary states `v`, at inverse
  * temperature β. Afterwards `v` holds the new visible samples, `buffers.visibleProbs` their
  * probabilities and `buffers.hiddenProbs` P(h | v) of the new states (the statistics CD uses).
+ * With `fromHidden`, the chains' hidden states are already in `buffers.hidden` (a sample that went
+ * with `v`), and the first step starts at h → v.
  */
-export function gibbsChain(rbm: Rbm, v: Matrix, k: number, buffers: GibbsBuffers, beta = 1): void {
+export function gibbsChain(rbm: Rbm, v: Matrix, k: number, buffers: GibbsBuffers, beta = 1, fromHidden = false): void {
   const { backend, rng } = rbm;
   for (let step = 0; step < k; step++) {
-    hiddenProbs(rbm, v, buffers.hiddenProbs, beta);
-    backend.bernoulli(buffers.hiddenProbs.data, rng, buffers.hidden.data);
+    if (step > 0 || !fromHidden) {
+      hiddenProbs(rbm, v, buffers.hiddenProbs, beta);
+      backend.bernoulli(buffers.hiddenProbs.data, rng, buffers.hidden.data);
+    }
     visibleProbs(rbm, buffers.hidden, buffers.visibleProbs, beta);
     sampleVisible(rbm, buffers.visibleProbs, v, beta);
   }

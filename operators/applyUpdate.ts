@@ -98,7 +98,7 @@ export function applyUpdate<S extends Statistics | BmStatistics | DbmStatistics 
             step(s.gradient.hiddenBias, v.hiddenBias, p.hiddenBias, false);
             if (s.gradient.logVariance && v.logVariance && p.logVariance && p.visibleUnits?.type === 'gaussian' && p.visibleUnits.learnVariance)
               step(s.gradient.logVariance, v.logVariance, p.logVariance, false);
-            event = { ...common, metrics: { ...s.metrics, weightNorm: Math.sqrt(sumSq), learningRate }, params: p, model: s.model, velocity: v };
+            event = { ...common, metrics: { ...s.metrics, weightNorm: Math.sqrt(sumSq), learningRate }, params: p, model: s.model, velocity: v, persistentHidden: s.persistentHidden ?? null };
           }
           if (!Number.isFinite(event.metrics.weightNorm) || !Object.values(stats.metrics).every(Number.isFinite))
             throw new BoltzflowError(

@@ -69,7 +69,7 @@ function rbmStatistics(neg: NegativePhase, gradient: ParamBuffers): Statistics {
   backend.columnSums(hiddenProbs, 1 / b, 0, gradient.hiddenBias);
   backend.columnSums(negativeHiddenProbs, -1 / n, 1, gradient.hiddenBias);
   const reconstructionError = backend.squaredDistance(visible.data, reconstruction.data) / b;
-  return { model, batch: neg.batch, gradient, metrics: { reconstructionError }, persistentChains: neg.persistentChains };
+  return { model, batch: neg.batch, gradient, metrics: { reconstructionError }, persistentChains: neg.persistentChains, persistentHidden: neg.persistentHidden ?? null };
 }
 
 /**

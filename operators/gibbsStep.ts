@@ -15,6 +15,8 @@ import type { BmNegativePhase, DbmNegativePhase, DbmPositivePhase, BmPositivePha
 export interface GibbsStepOptions extends GibbsOptions {
   /** Persistent chains to continue (from a snapshot); copied. Visible states (RBM) or unit states (BM). */
   initialChains?: Matrix | null;
+  /** RBM only: the hidden states that go with `initialChains` (a snapshot's); copied. Without them the first step samples them from P(h | chains). */
+  initialHidden?: Matrix | null;
 }
 
 /**
@@ -22,7 +24,10 @@ export interface GibbsStepOptions extends GibbsOptions {
  * first, then k steps at `temperature`: block Gibbs v → h → v for an RBM, sequential Glauber
  * sweeps for a general BM (whose free statistics ⟨sᵢ sⱼ⟩⁻ are averaged over the k sweeps).
  * Chains start at the data (CD-k), persist for the life of the subscription — across
- * minibatches and epochs (PCD, Tieleman 2008) — or start at random each minibatch. The chains
+ * minibatches and epochs (PCD, Tieleman 2008) — or start at random each minibatch. An RBM's
+ * persistent chains keep their hidden states too: each step ends by sampling h ~ P(h | v) (the
+ * P(h | v) the statistics need anyway) and the next step starts at h → v, as scikit-learn's
+ * BernoulliRBM does, so a PCD-k step costs k + 1 products with W, not k + 2. The chains
  * live inside the subscription: two subscriptions never share them.
  *
  * @example
@@ -38,13 +43,13 @@ export interface GibbsStepOptions extends GibbsOptions {
 export function gibbsStep<P extends PositivePhase | BmPositivePhase | DbmPositivePhase = PositivePhase>(
   options: GibbsStepOptions = {},
 ): OperatorFunction<P, NegativeOf<P>> {
-  const { initialChains, ...rest } = options;
+  const { initialChains, initialHidden, ...rest } = options;
   const o = parseWith(gibbsOptionsSchema, rest);
   const schedule: AnnealStep[] = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
   return (source) =>
     defer(() => {
       let chains: Matrix | null = initialChains ? initialChains.clone() : null;
-      const rbmStep = rbmSampler(o, schedule);
+      const rbmStep = rbmSampler(o, schedule, initialHidden ?? null);
       const dbmStep = dbmSampler(o, schedule, initialChains ?? null);
       let bmStates: ((rows: number) => Matrix) | null = null;
       return source.pipe(
@@ -76,8 +81,10 @@ export function gibbsStep<P extends PositivePhase | BmPositivePhase | DbmPositiv
 }
 
 /** The RBM path, with its buffers (allocated once per subscription). */
-function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: AnnealStep[]) {
+function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: AnnealStep[], initialHidden: Matrix | null) {
   let buffers: GibbsBuffers | null = null;
+  /** Whether `buffers.hidden` holds the persistent chains' hidden states. */
+  let hiddenReady = false;
   let fresh: ((rows: number) => Matrix) | null = null;
   let recon: ((rows: number) => Matrix) | null = null;
   return (pos: PositivePhase, chains: Matrix | null): NegativePhase => {
@@ -93,8 +100,18 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
         throw new BoltzflowError('initialChains', `${chains.rows}×${chains.cols}`, `N×${model.params.nVisible} chain states`);
       v = chains;
     } else v = fresh(o.chains === 'random' ? (o.nChains ?? rows) : rows);
-    if (!buffers || buffers.hiddenProbs.rows < v.rows) buffers = gibbsBuffers(model.params, v.rows);
+    if (!buffers || buffers.hiddenProbs.rows < v.rows) {
+      buffers = gibbsBuffers(model.params, v.rows);
+      hiddenReady = false;
+    }
     const b = view(buffers, v.rows);
+    if (o.chains === 'persistent' && initialHidden) {
+      if (initialHidden.rows !== v.rows || initialHidden.cols !== model.params.nHidden)
+        throw new BoltzflowError('initialHidden', `${initialHidden.rows}×${initialHidden.cols}`, `${v.rows}×${model.params.nHidden} hidden states (one row per chain)`);
+      b.hidden.data.set(initialHidden.data);
+      hiddenReady = true;
+      initialHidden = null;
+    }
     if (o.chains === 'data') {
       // CD: the first half-step from h⁰ is also the reconstruction.
       visibleProbs(model, pos.hidden, reconstruction, 1 / schedule[0].temperature);
@@ -103,16 +120,24 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
       if (o.chains === 'random') randomVisible(model, v);
       visibleProbs(model, pos.hidden, reconstruction);
     }
+    let fromHidden = o.chains === 'persistent' && hiddenReady;
     schedule.forEach((step, i) => {
       const steps = o.chains === 'data' && i === schedule.length - 1 ? step.sweeps - 1 : step.sweeps;
-      gibbsChain(model, v, steps, b, 1 / step.temperature);
+      gibbsChain(model, v, steps, b, 1 / step.temperature, fromHidden);
+      if (steps > 0) fromHidden = false;
     });
+    if (o.chains === 'persistent') {
+      // Where the next step starts: h ~ P(h | v) at the last temperature, under this step's parameters.
+      model.backend.bernoulli(b.hiddenProbs.data, model.rng, b.hidden.data);
+      hiddenReady = true;
+    }
     return {
       ...pos,
       negativeVisible: v,
       negativeHiddenProbs: b.hiddenProbs,
       reconstruction,
       persistentChains: o.chains === 'persistent' ? v : null,
+      persistentHidden: o.chains === 'persistent' ? b.hidden : null,
     };
   };
 }

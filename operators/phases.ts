@@ -48,6 +48,8 @@ export interface NegativePhase extends PositivePhase {
   readonly reconstruction: Matrix;
   /** The persistent chains' visible states (PCD), or null for chains that restart at the data (CD). */
   readonly persistentChains: Matrix | null;
+  /** The persistent chains' hidden states (PCD): h ~ P(h | chains) at this step's end, where the next step starts. */
+  readonly persistentHidden?: Matrix | null;
 }
 
 /** Parameter-shaped buffers: a gradient, or an optimiser's velocity. */
@@ -67,6 +69,7 @@ export interface Statistics {
   readonly gradient: ParamBuffers;
   readonly metrics: Readonly<Record<string, number>>;
   readonly persistentChains: Matrix | null;
+  readonly persistentHidden?: Matrix | null;
 }
 
 /** A read-only view of an RBM's parameters. */
@@ -103,6 +106,8 @@ export interface StepEvent extends StepCounters {
   /** The optimiser's velocity after this update. */
   readonly velocity: ParamBuffers;
   readonly persistentChains: Matrix | null;
+  /** The persistent chains' hidden states (PCD), where the next step starts: saved with the chains. */
+  readonly persistentHidden?: Matrix | null;
 }
 
 // The general Boltzmann machine flows through the same four operators with these phases.

@@ -41,6 +41,7 @@ export function rbmSteps(
         chains: config.method === 'pcd' ? 'persistent' : 'data',
         nChains: options.nChains,
         initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
+        initialHidden: resume?.chains?.hidden ? new Matrix(resume.chains.rows, resume.nHidden, resume.chains.hidden) : null,
       }),
       collectStats(),
       applyUpdate({

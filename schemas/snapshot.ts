@@ -53,8 +53,12 @@ export const snapshotSchema = z
     params: paramsShape,
     /** The optimiser's velocity; null before the first step. */
     velocity: paramsShape.nullable(),
-    /** Persistent chains' visible states (PCD), flattened N×V; null for CD. */
-    chains: z.strictObject({ rows: z.int().min(1), states: f32 }).nullable(),
+    /**
+     * Persistent chains' visible states (PCD), flattened N×V, and the hidden states where their next
+     * step starts, flattened N×H (absent in snapshots from before they were kept: the resumed run
+     * then samples them); null for CD.
+     */
+    chains: z.strictObject({ rows: z.int().min(1), states: f32, hidden: f32.optional() }).nullable(),
     /** The run's generator (xoshiro128** state words). */
     rng: z.array(z.int().min(0).max(0xffffffff)).length(4),
     /** `step` updates done; the next minibatch is number `index` of epoch `epoch`. */
@@ -84,6 +88,7 @@ export const snapshotSchema = z
       end = g.start + g.size;
     }
     if (s.chains) expect(['chains', 'states'], s.chains.states, s.chains.rows * s.nVisible);
+    if (s.chains?.hidden) expect(['chains', 'hidden'], s.chains.hidden, s.chains.rows * s.nHidden);
     if (s.config.nHidden !== s.nHidden)
       ctx.addIssue({ code: 'custom', path: ['config', 'nHidden'], message: `${s.nHidden} (nHidden), got ${s.config.nHidden}` });
     if (s.rng.every((w) => w === 0)) ctx.addIssue({ code: 'custom', path: ['rng'], message: 'not all zero' });

@@ -110,7 +110,9 @@ export function toSnapshot(e: StepEvent, config: TrainConfig, data: DataInfo): S
       hiddenBias: e.velocity.hiddenBias,
       ...(e.velocity.logVariance ? { logVariance: e.velocity.logVariance } : {}),
     },
-    chains: e.persistentChains ? { rows: e.persistentChains.rows, states: e.persistentChains.data } : null,
+    chains: e.persistentChains
+      ? { rows: e.persistentChains.rows, states: e.persistentChains.data, ...(e.persistentHidden ? { hidden: e.persistentHidden.data } : {}) }
+      : null,
     rng: Array.from(rng.state()),
     counters: { step: e.step, epoch: endOfEpoch ? e.epoch + 1 : e.epoch, index: endOfEpoch ? 0 : e.index + 1 },
     metrics: { ...e.metrics },

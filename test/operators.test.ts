@@ -58,7 +58,8 @@ test('PCD chains persist: each minibatch continues the chains exactly where the 
   );
   t.true(seen.every((s) => s.chains === seen[0].chains), 'one chain buffer for the whole subscription');
   // Replay by hand with the same generator: the chains start from a sample of the first
-  // minibatch and are never reset; only k Gibbs steps per minibatch move them.
+  // minibatch and are never reset; only k Gibbs steps per minibatch move them, each after the
+  // first starting from the hidden states sampled at the end of the one before.
   const replay = rbmFromParams(randomRbm(6, 4, seed, 0.5).params, Rng.fromState(randomRbm(6, 4, seed, 0.5).rng.state()));
   const hp = Matrix.zeros(10, 4), hs = Matrix.zeros(10, 4), buffers = gibbsBuffers(replay.params, 10);
   let chains: Matrix | null = null;
@@ -69,7 +70,8 @@ test('PCD chains persist: each minibatch continues the chains exactly where the 
       chains = batches[0].clone();
       replay.backend.bernoulli(chains.data, replay.rng, chains.data);
     }
-    gibbsChain(replay, chains, 3, buffers);
+    gibbsChain(replay, chains, 3, buffers, 1, b > 0);
+    replay.backend.bernoulli(buffers.hiddenProbs.data, replay.rng, buffers.hidden.data);
     t.deepEqual(seen[b].copy.data, chains.data, `minibatch ${b}`);
   }
 });

@@ -97,6 +97,7 @@ test('snapshots are validated fully: format, version, truncation, shapes, non-fi
     ['type', mutate((s) => ((s.params as Record<string, unknown>).visibleBias = [1, 2])), /s params.visibleBias: got an array of length 2, expected a Float32Array/],
     ['key', mutate((s) => (s.extra = 1)), /s extra: got 1, expected no such field/],
     ['rng', mutate((s) => (s.rng = [0, 0, 0, 0])), /s rng: .*expected not all zero/],
+    ['chains.hidden', mutate((s) => ((s.chains as { hidden?: Float32Array }).hidden = new Float32Array(3))), /s chains.hidden: got Float32Array\(3\), expected length 40/],
     ['not msgpack map', packr.pack('hello'), /s format: got undefined/],
   ];
   for (const [name, b, message] of bad) t.throws(() => decodeSnapshot(b, 's'), { instanceOf: BoltzflowError, message }, name);

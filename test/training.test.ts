@@ -84,7 +84,13 @@ for (const [method, learningRateSchedule] of [['cd', 'constant'], ['pcd', 'const
       t.true(bytesOf(resumed.params.hiddenBias as Float32Array).equals(bytesOf(straight.params.hiddenBias as Float32Array)));
       t.true(bytesOf(resumed.velocity.weights.data).equals(bytesOf(straight.velocity.weights.data)));
       t.deepEqual(resumed.model.rng.state(), straight.model.rng.state());
-      if (method === 'pcd') t.true(bytesOf(resumed.persistentChains!.data).equals(bytesOf(straight.persistentChains!.data)));
+      if (method === 'pcd') {
+        t.true(bytesOf(resumed.persistentChains!.data).equals(bytesOf(straight.persistentChains!.data)));
+        t.is(snap.chains!.hidden?.length, snap.chains!.rows * snap.nHidden, "the chains' hidden states are saved with them");
+        const { hidden: _, ...older } = snap.chains!;
+        const fromOlder = await lastValueFrom(trainRbm({ data, resume: { ...snap, chains: older } }).pipe(last()));
+        t.is(fromOlder.step, straight.step, 'a snapshot saved before hidden states were kept still resumes (the first step samples them)');
+      }
     });
 
 test('trainRbm refuses a batch larger than the data and a bad config, naming the field', (t) => {
