@@ -205,7 +205,7 @@ export const sparseStripColumns: i32 = 24;
     let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
     const end = load<i32>(rowStart + (<usize>(i + 1) << 2));
     for (let t = load<i32>(rowStart + (<usize>i << 2)); t < end; t++) {
-      const x = ones ? s0 : v128.load32_splat(value + (<usize>t << 2));
+      const x = ones ? s0 : v128.load32_splat(value + (<usize>t << 2)); // unread where ones
       const bp = b + <usize>load<i32>(offset + (<usize>t << 2));
       s0 = term(ones, s0, x, v128.load(bp));
       if (groups > 1) s1 = term(ones, s1, x, v128.load(bp, 16));
