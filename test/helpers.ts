@@ -125,7 +125,8 @@ export async function assertTrainsLikeJs(t: ExecutionContext, backend: 'wasm' | 
 
 /**
  * The backend's columnSums and momentumStep against the js reference on odd and MNIST-sized shapes:
- * the stored values and the returned norm, bit for bit (every backend sums in double, in order).
+ * the stored values and the returned norm, bit for bit (every backend sums in double, in the
+ * reference's order: column by column, and Σw² as four running sums over i mod 4).
  */
 export function assertUpdatesMatchJs(t: ExecutionContext, backend: Backend): void {
   const rng = Rng.fromSeed(8);
