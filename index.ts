@@ -9,6 +9,8 @@ export * from './kernels/nativeBackend.js';
 export * from './kernels/gemmShape.js';
 export * from './kernels/selectBackend.js';
 export * from './kernels/reusableMatrix.js';
+export * from './kernels/allocateMatrix.js';
+export * from './kernels/wasmHeap.js';
 export * from './kernels/glauber.js';
 
 export * from './models/rbm.js';

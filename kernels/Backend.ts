@@ -27,6 +27,16 @@ export interface Backend {
   readonly detail?: string;
   /** Threads its GEMM runs on (1 when absent). */
   readonly threads?: number;
+  /**
+   * A zero-filled array of `length` floats in the backend's own memory, where its kernels read and
+   * write it in place instead of copying it in and out at every call: for the buffers every step
+   * uses (weights, their gradient and velocity). Absent where the backend works on any array as it
+   * is (js, native). Its memory is reused once the array is garbage; views of it made by
+   * {@link Matrix}'s `row`, `topRows` and `rowRange` keep it alive, a view made with `subarray` does
+   * not (keep the array while such a view is in use). Where the backend's memory is full, an
+   * ordinary array. Use {@link allocateMatrix}.
+   */
+  allocate?(length: number): Float32Array;
   /** C ← alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ. op(A) is M×K, op(B) is K×N, C is M×N. */
   gemm(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, beta: number, c: Matrix): void;
   /** out[i,j] ← σ(beta·(x[i,j] + bias[j])). `out` may be `x`. */

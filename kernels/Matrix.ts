@@ -56,7 +56,7 @@ export class Matrix {
 
   /** Row i as a view (no copy). */
   row(i: number): Float32Array {
-    return this.data.subarray(i * this.cols, (i + 1) * this.cols);
+    return viewOf(this.data, i * this.cols, (i + 1) * this.cols);
   }
 
   /** The first n rows as a view sharing this matrix's storage (no copy). */
@@ -64,14 +64,14 @@ export class Matrix {
     if (n === this.rows) return this;
     if (!Number.isInteger(n) || n < 0 || n > this.rows)
       throw new BoltzflowError('rows', n, `an integer in [0, ${this.rows}]`);
-    return new Matrix(n, this.cols, this.data.subarray(0, n * this.cols));
+    return new Matrix(n, this.cols, viewOf(this.data, 0, n * this.cols));
   }
 
   /** Rows [start, end) as a view sharing this matrix's storage (no copy). */
   rowRange(start: number, end: number): Matrix {
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.rows || start > end)
       throw new BoltzflowError('row range', `[${start}, ${end})`, `a range inside [0, ${this.rows})`);
-    return new Matrix(end - start, this.cols, this.data.subarray(start * this.cols, end * this.cols));
+    return new Matrix(end - start, this.cols, viewOf(this.data, start * this.cols, end * this.cols));
   }
 
   /** A deep copy with its own storage. */
@@ -92,4 +92,14 @@ export class Matrix {
     for (let i = 0; i < this.rows; i++) out.push(Array.from(this.row(i)));
     return out;
   }
+}
+
+/** The array that a view of shared memory (a backend's, see `Backend.allocate`) was cut from: the view keeps it alive. */
+const roots = new WeakMap<Float32Array, Float32Array>();
+
+/** data[start, end) as a view; one of shared memory keeps its root array alive, whose memory is reused once it is garbage. */
+function viewOf(data: Float32Array, start: number, end: number): Float32Array {
+  const view = data.subarray(start, end);
+  if (data.buffer instanceof SharedArrayBuffer) roots.set(view, roots.get(data) ?? data);
+  return view;
 }

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { Backend } from './Backend.js';
+import type { Backend, Vec } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { jsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
+import { wasmHeap } from './wasmHeap.js';
 import { CONTROL_BYTES, controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelArgs, type KernelName, type Kernels } from './wasmKernels.js';
 
 // The few WebAssembly APIs used here (the DOM lib, which declares them, is not in this project's lib).
@@ -32,6 +33,8 @@ interface GemmExports extends Kernels {
 
 /** Below this share of nonzeros in op(A), the GEMM sums rows of B instead of running dense tiles. */
 const SPARSE_BELOW = 0.5;
+/** The module's memory grows to at most this many bytes by default (1 GiB). */
+const MAX_MEMORY = 1 << 30;
 /** Floats of slack after every operand: the kernels' last column group may read 3 past a row's end. */
 const SLACK = 16;
 
@@ -49,8 +52,12 @@ const SLACK = 16;
  * and Bernoulli sampling, whose uniforms come from four interleaved xoshiro128+ streams seeded at
  * each call from the run's generator (so the run's generator stays the only random state: same seed,
  * same samples, and snapshots resume exactly); column sums and the momentum step, in float64 like the
- * reference (the values they store are its own to the bit). Operands are copied into the module's
- * memory and results copied back. The other kernels are the reference's.
+ * reference (the values they store are its own to the bit). The other kernels are the reference's.
+ *
+ * Arrays from its `allocate` live in the module's memory and are used in place; other operands are
+ * copied in and results copied back (a 784×500 weight matrix: about 0.1 ms each way). The memory
+ * grows to at most `maxMemory` bytes (default 1 GiB); where it is full, `allocate` returns an
+ * ordinary array, and an operation whose scratch space does not fit is refused with an error.
  *
  * @example
  * ```ts
@@ -61,32 +68,66 @@ const SLACK = 16;
  * console.log(wasm?.name, c.get(0, 0)); // wasm 11
  * ```
  */
-export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: boolean } = {}): Backend | null {
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, shared: true });
+export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: boolean; maxMemory?: number } = {}): Backend | null {
+  const { maxMemory = MAX_MEMORY } = options;
+  if (!(Number.isInteger(maxMemory) && maxMemory >= 1 << 22 && maxMemory <= 2 ** 31)) throw new BoltzflowError('maxMemory', maxMemory, 'an integer number of bytes in [4 MiB, 2 GiB]');
+  const maxPages = Math.floor(maxMemory / 65536);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: maxPages, shared: true });
   const candidates = path ? [path] : [...(options.fma === false ? [] : [new URL('./kernels-fma.wasm', import.meta.url)]), new URL('./kernels.wasm', import.meta.url)];
   let loaded: { module: object; x: GemmExports } | null = null;
   let file: URL | undefined;
   for (file of candidates) if ((loaded = instantiate(file, memory))) break;
   if (!loaded || !file) return null;
   const { module, x } = loaded;
-  const base = (Number(x.heapBase.value) + 63) & ~63;
   const strip = x.sparseStripColumns.value;
   let heap = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer);
+  /** Every buffer object this memory has had (a new one after each growth): arrays on any of them are resident. */
+  const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
+  const blocks = wasmHeap(Number(x.heapBase.value), (end) => {
+    if (end <= memory.buffer.byteLength) return;
+    try {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+    } catch {
+      throw new BoltzflowError('wasm backend memory (bytes)', end, `at most ${maxPages * 65536} bytes (the wasm backend's maxMemory: use the native or js backend for larger models or batches)`);
+    }
+    heap = new Float32Array(memory.buffer);
+    ints = new Int32Array(memory.buffer);
+    buffers.add(memory.buffer);
+  });
+  const freed = new FinalizationRegistry<number>((offset) => blocks.release(offset));
+  /** The byte offset of `a` in this memory where it lives there (from `allocate`), else −1. */
+  const at = (a: Vec | Float32Array): number => (buffers.has(a.buffer) ? a.byteOffset : -1);
+  let scratch = -1, scratchBytes = 0;
   const helper = (options.threads ?? Math.min(2, availableParallelism())) > 1 ? startHelper(module, memory) : null;
-  /** Byte offsets of consecutive 64-byte-aligned regions of the given float counts (each with SLACK after it), growing memory once if needed. */
+  /**
+   * Byte offsets of consecutive 64-byte-aligned regions of the given float counts (each with SLACK
+   * after it) in the scratch block, which is reallocated larger where they do not fit.
+   */
   const layout = (...sizes: number[]): number[] => {
     const offsets: number[] = [];
-    let at = base;
+    let bytes = 0;
     for (const s of sizes) {
-      offsets.push(at);
-      at += ((s + SLACK) * 4 + 63) & ~63;
+      offsets.push(bytes);
+      bytes += ((s + SLACK) * 4 + 63) & ~63;
     }
-    if (at > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((at - memory.buffer.byteLength) / 65536));
-      heap = new Float32Array(memory.buffer);
-      ints = new Int32Array(memory.buffer);
+    if (bytes > scratchBytes) {
+      if (scratch >= 0) blocks.release(scratch);
+      scratch = blocks.allocate(bytes);
+      scratchBytes = bytes;
     }
+    for (let i = 0; i < offsets.length; i++) offsets[i] += scratch;
     return offsets;
+  };
+  /** `a`'s byte offset in this memory: its own where it is resident, else `scratchAt`, where it is copied. */
+  const place = (a: Vec | Float32Array, scratchAt: number): number => {
+    const p = at(a);
+    if (p >= 0) return p;
+    heap.set(a as ArrayLike<number>, scratchAt >> 2);
+    return scratchAt;
+  };
+  /** Copies the result at byte offset `p` back into `out` unless `out` is resident there. */
+  const back = (out: Float32Array, p: number): void => {
+    if (at(out) !== p) out.set(heap.subarray(p >> 2, (p >> 2) + out.length));
   };
   /**
    * Runs kernel `name` over C's columns [0, n): on two threads, split at `split` (columns), when the
@@ -104,13 +145,29 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     name: 'wasm',
     detail: file.pathname.endsWith('-fma.wasm') ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (f32x4)',
     threads: helper ? 2 : 1,
+    allocate(length) {
+      if (!Number.isInteger(length) || length < 0) throw new BoltzflowError('length', length, 'an integer ≥ 0');
+      let offset: number;
+      try {
+        offset = blocks.allocate((length + SLACK) * 4);
+      } catch {
+        // The memory is full (of arrays that may be garbage not yet collected): an ordinary array
+        // works the same, copied in and out at each call.
+        return new Float32Array(length);
+      }
+      heap.fill(0, offset >> 2, (offset >> 2) + length);
+      const array = new Float32Array(memory.buffer, offset, length);
+      freed.register(array, offset);
+      return array;
+    },
     gemm(transA, transB, alpha, a, b, beta, c) {
       const [m, k, n] = gemmShape(transA, transB, a, b, c);
       const mk = m * k;
-      const [pa, pb, pc, pat, pbt, rowStart, offset, value] = layout(a.data.length, b.data.length, c.data.length, transA ? mk : 0, transB ? b.data.length : 0, m + 2, mk, mk);
-      heap.set(a.data, pa >> 2);
-      heap.set(b.data, pb >> 2);
-      if (beta !== 0) heap.set(c.data, pc >> 2);
+      const size = (d: Float32Array) => (at(d) >= 0 ? 0 : d.length);
+      const [sa, sb, sc, pat, pbt, rowStart, offset, value] = layout(size(a.data), size(b.data), size(c.data), transA ? mk : 0, transB ? b.data.length : 0, m + 2, mk, mk);
+      const pa = place(a.data, sa), pb = place(b.data, sb);
+      const pc = at(c.data) >= 0 ? at(c.data) : sc;
+      if (pc === sc && beta !== 0) heap.set(c.data, sc >> 2);
       x.scale(pc, c.data.length, beta);
       if (alpha !== 0 && k > 0) {
         // op(A) and op(B) row-major: Aᵀ is formed in pat, Bᵀ in pbt.
@@ -122,43 +179,42 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, Math.round(n / 2 / strip) * strip);
         else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, m * k * n, (n >> 1) & ~7);
       }
-      c.data.set(heap.subarray(pc >> 2, (pc >> 2) + c.data.length));
+      back(c.data, pc);
     },
     sigmoid(xm, bias, beta, out) {
       checkSameShape(xm, out, 'sigmoid output');
       checkLength(bias, xm.cols, 'bias');
-      const [px, pb] = layout(xm.data.length, bias.length);
-      heap.set(xm.data, px >> 2);
-      heap.set(bias as ArrayLike<number>, pb >> 2);
-      x.sigmoid(px, pb, beta, px, xm.rows, xm.cols);
-      out.data.set(heap.subarray(px >> 2, (px >> 2) + xm.data.length));
+      const [sx, sb] = layout(xm.data.length, bias.length);
+      const px = place(xm.data, sx), pb = place(bias, sb);
+      const po = at(out.data) >= 0 ? at(out.data) : sx; // in place in the scratch where neither is resident
+      x.sigmoid(px, pb, beta, po, xm.rows, xm.cols);
+      back(out.data, po);
     },
     bernoulli(p, rng, out) {
       checkLength(out, p.length, 'bernoulli output');
-      const [pp, ps] = layout(p.length, 20);
-      heap.set(p as ArrayLike<number>, pp >> 2);
+      const [sp, ps] = layout(p.length, 20);
+      const pp = place(p, sp);
+      const po = at(out) >= 0 ? at(out) : sp;
       seedLanes(rng, new Uint32Array(heap.buffer, ps, 16));
-      x.bernoulli(pp, pp, p.length, ps);
-      out.set(heap.subarray(pp >> 2, (pp >> 2) + p.length));
+      x.bernoulli(pp, po, p.length, ps);
+      back(out, po);
     },
     columnSums(a, alpha, beta, out) {
       checkLength(out, a.cols, 'columnSums output');
-      const [pa, po, ps] = layout(a.data.length, a.cols, 2 * a.cols);
-      heap.set(a.data, pa >> 2);
-      if (beta !== 0) heap.set(out, po >> 2);
+      const [sa, so, ps] = layout(a.data.length, a.cols, 2 * a.cols);
+      const pa = place(a.data, sa);
+      const po = beta !== 0 ? place(out, so) : at(out) >= 0 ? at(out) : so;
       x.columnSums(pa, a.rows, a.cols, alpha, beta, po, ps);
-      out.set(heap.subarray(po >> 2, (po >> 2) + a.cols));
+      back(out, po);
     },
     momentumStep(g, v, w, learningRate, momentum, decay) {
       checkLength(v, g.length, 'velocity');
       checkLength(w, g.length, 'parameters');
-      const [pg, pv, pw] = layout(g.length, g.length, g.length);
-      heap.set(g as ArrayLike<number>, pg >> 2);
-      heap.set(v, pv >> 2);
-      heap.set(w, pw >> 2);
+      const [sg, sv, sw] = layout(g.length, g.length, g.length);
+      const pg = place(g, sg), pv = place(v, sv), pw = place(w, sw);
       const sum = x.momentumStep(pg, pv, pw, g.length, learningRate, momentum, decay);
-      v.set(heap.subarray(pv >> 2, (pv >> 2) + g.length));
-      w.set(heap.subarray(pw >> 2, (pw >> 2) + g.length));
+      back(v, pv);
+      back(w, pw);
       return sum;
     },
   };

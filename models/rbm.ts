@@ -1,5 +1,6 @@
 import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { jsBackend } from '../kernels/jsBackend.js';
@@ -70,7 +71,7 @@ export function createRbm(options: CreateRbmOptions): Rbm {
   checkUnits('nHidden', nHidden);
   if (visibleUnits) checkVisibleUnits(visibleUnits, nVisible);
   const rng = Rng.fromSeed(seed);
-  const params = zeroRbmParams(nVisible, nHidden, visibleUnits);
+  const params = zeroRbmParams(nVisible, nHidden, visibleUnits, backend);
   const w = params.weights.data;
   for (let i = 0; i < w.length; i++) w[i] = weightStd * rng.normal();
   if (visibleMeans) {
@@ -94,12 +95,15 @@ export function rbmFromParams(params: RbmParams, rng: Rng, backend: Backend = js
   return { kind: 'rbm', params, backend, rng };
 }
 
-/** All-zero parameters of the given size (with z = 0, unit variance, for Gaussian visible units). */
-export function zeroRbmParams(nVisible: number, nHidden: number, visibleUnits?: VisibleUnits): RbmParams {
+/**
+ * All-zero parameters of the given size (with z = 0, unit variance, for Gaussian visible units); the
+ * weights in `backend`'s own memory where it has one (see {@link allocateMatrix}).
+ */
+export function zeroRbmParams(nVisible: number, nHidden: number, visibleUnits?: VisibleUnits, backend?: Backend): RbmParams {
   return {
     nVisible,
     nHidden,
-    weights: Matrix.zeros(nVisible, nHidden),
+    weights: allocateMatrix(backend, nVisible, nHidden),
     visibleBias: new Float32Array(nVisible),
     hiddenBias: new Float32Array(nHidden),
     ...(visibleUnits && visibleUnits.type !== 'bernoulli' ? { visibleUnits, logVariance: new Float32Array(nVisible) } : visibleUnits ? { visibleUnits } : {}),
@@ -127,7 +131,7 @@ export function visibleProbs(rbm: Rbm, h: Matrix, out: Matrix, beta = 1): Matrix
   return visibleMeans(rbm, out, beta);
 }
 
-/** Buffers for {@link gibbsChain}, sized for `rows` chains. */
+/** Buffers for {@link gibbsChain}, sized for `rows` chains (in `backend`'s own memory where it has one). */
 export interface GibbsBuffers {
   /** Hidden probabilities of the last half-step (rows×H). */
   readonly hiddenProbs: Matrix;
@@ -137,11 +141,11 @@ export interface GibbsBuffers {
   readonly visibleProbs: Matrix;
 }
 
-export function gibbsBuffers(params: RbmParams, rows: number): GibbsBuffers {
+export function gibbsBuffers(params: RbmParams, rows: number, backend?: Backend): GibbsBuffers {
   return {
-    hiddenProbs: Matrix.zeros(rows, params.nHidden),
-    hidden: Matrix.zeros(rows, params.nHidden),
-    visibleProbs: Matrix.zeros(rows, params.nVisible),
+    hiddenProbs: allocateMatrix(backend, rows, params.nHidden),
+    hidden: allocateMatrix(backend, rows, params.nHidden),
+    visibleProbs: allocateMatrix(backend, rows, params.nVisible),
   };
 }
 

@@ -3,7 +3,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Backend } from '../kernels/Backend.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
-import { zeroRbmParams } from '../models/rbm.js';
+import { zeroRbmParams, type RbmParams } from '../models/rbm.js';
 import { zeroDbmMoments, type DbmMoments } from '../models/dbmPhases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { updateOptionsSchema, type UpdateOptions } from '../schemas/updateOptions.js';
@@ -50,14 +50,7 @@ export function applyUpdate<S extends Statistics | BmStatistics | DbmStatistics 
   const o = parseWith(updateOptionsSchema, rest);
   return (source) =>
     defer(() => {
-      let rbmVelocity: ParamBuffers | null = initialVelocity
-        ? {
-            weights: initialVelocity.weights.clone(),
-            visibleBias: initialVelocity.visibleBias.slice(),
-            hiddenBias: initialVelocity.hiddenBias.slice(),
-            ...(initialVelocity.logVariance ? { logVariance: initialVelocity.logVariance.slice() } : {}),
-          }
-        : null;
+      let rbmVelocity: ParamBuffers | null = null;
       let bmVelocity: BmBuffers | null = null;
       let dbmVelocity: DbmMoments | null = null;
       return source.pipe(
@@ -92,7 +85,7 @@ export function applyUpdate<S extends Statistics | BmStatistics | DbmStatistics 
           } else {
             const s = stats as Statistics;
             const p = s.model.params;
-            const v = (rbmVelocity ??= zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits));
+            const v = (rbmVelocity ??= startVelocity(p, s.model.backend, initialVelocity ?? null));
             const sumSq = step(s.gradient.weights.data, v.weights.data, p.weights.data, true);
             step(s.gradient.visibleBias, v.visibleBias, p.visibleBias, false);
             step(s.gradient.hiddenBias, v.hiddenBias, p.hiddenBias, false);
@@ -111,6 +104,24 @@ export function applyUpdate<S extends Statistics | BmStatistics | DbmStatistics 
         }),
       );
     });
+}
+
+/** Zero velocity for an RBM's parameters (the weights' in the backend's memory), or a copy of `initial`. */
+function startVelocity(p: RbmParams, backend: Backend, initial: ParamBuffers | null): ParamBuffers {
+  const v = zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits, backend);
+  if (!initial) return v;
+  const pairs: [string, Float32Array, Float32Array | undefined][] = [
+    ['weights', v.weights.data, initial.weights.data],
+    ['visibleBias', v.visibleBias, initial.visibleBias],
+    ['hiddenBias', v.hiddenBias, initial.hiddenBias],
+    ['logVariance', v.logVariance ?? new Float32Array(0), initial.logVariance],
+  ];
+  for (const [field, to, from] of pairs) {
+    if (!from) continue;
+    if (from.length !== to.length) throw new BoltzflowError(`initialVelocity.${field}`, `length ${from.length}`, `length ${to.length}, as the model's parameters`);
+    to.set(from);
+  }
+  return v;
 }
 
 /** One parameter array's update, in place: the velocity, then the parameters (backend kernels); returns Σw² after it. */

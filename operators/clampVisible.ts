@@ -74,8 +74,8 @@ export function clampVisible(model: Rbm | Bm | Dbm, options: BmClampOptions | Me
           }),
         );
       }
-      const hp = reusableMatrix(model.params.nHidden);
-      const hs = reusableMatrix(model.params.nHidden);
+      const hp = reusableMatrix(model.params.nHidden, model.backend);
+      const hs = reusableMatrix(model.params.nHidden, model.backend);
       return source.pipe(
         map((input): PositivePhase => {
           const batch = toBatch(input);

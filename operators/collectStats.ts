@@ -49,7 +49,7 @@ export function collectStats<N extends NegativePhase | BmNegativePhase | DbmNega
             return bmStatistics(neg as BmNegativePhase, bmGradient) as StatisticsOf<N>;
           }
           const p = neg.model.params;
-          rbmGradient ??= zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits);
+          rbmGradient ??= zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits, neg.model.backend);
           const stats = rbmStatistics(neg as NegativePhase, rbmGradient);
           if (visibleUnitsOf(p).type === 'gaussian') gaussianStatistics(neg as NegativePhase, rbmGradient, (backProjection ??= reusableMatrix(p.nVisible)));
           return stats as StatisticsOf<N>;

@@ -1,5 +1,6 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import type { AnnealStep } from '../models/bm.js';
@@ -90,8 +91,8 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
   return (pos: PositivePhase, chains: Matrix | null): NegativePhase => {
     const { model } = pos;
     const rows = pos.visible.rows;
-    recon ??= reusableMatrix(model.params.nVisible);
-    fresh ??= reusableMatrix(model.params.nVisible);
+    recon ??= reusableMatrix(model.params.nVisible, model.backend);
+    fresh ??= reusableMatrix(model.params.nVisible, model.backend);
     const reconstruction = recon(rows);
     let v: Matrix;
     if (o.chains === 'persistent') {
@@ -101,7 +102,7 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
       v = chains;
     } else v = fresh(o.chains === 'random' ? (o.nChains ?? rows) : rows);
     if (!buffers || buffers.hiddenProbs.rows < v.rows) {
-      buffers = gibbsBuffers(model.params, v.rows);
+      buffers = gibbsBuffers(model.params, v.rows, model.backend);
       hiddenReady = false;
     }
     const b = view(buffers, v.rows);
@@ -171,7 +172,7 @@ function dbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
 
 /** Chains starting from the rows of `from` (cycled); for an RBM with binary visible units, binarised by sampling. */
 function startFrom(from: Matrix, n: number, rbm?: Rbm): Matrix {
-  const chains = Matrix.zeros(n, from.cols);
+  const chains = allocateMatrix(rbm?.backend, n, from.cols);
   for (let r = 0; r < n; r++) chains.row(r).set(from.row(r % from.rows));
   if (rbm && visibleUnitsOf(rbm.params).type === 'bernoulli') sampleVisible(rbm, chains, chains);
   return chains;

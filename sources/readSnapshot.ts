@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
@@ -36,7 +37,7 @@ export interface SnapshotModelOptions {
   backend?: Backend;
   /** Seed a fresh generator; by default the model continues the snapshot's generator state. */
   seed?: number;
-  /** Copy the parameters (for training, which writes them); by default they are views of the snapshot. */
+  /** Copy the parameters (for training, which writes them; the weights into the backend's own memory where it has one); by default they are views of the snapshot. */
   copy?: boolean;
 }
 
@@ -48,7 +49,7 @@ export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}
     {
       nVisible: snap.nVisible,
       nHidden: snap.nHidden,
-      weights: new Matrix(snap.nVisible, snap.nHidden, own(snap.params.weights)),
+      weights: copy ? allocateMatrix(backend, snap.nVisible, snap.nHidden).copyFrom(new Matrix(snap.nVisible, snap.nHidden, snap.params.weights)) : new Matrix(snap.nVisible, snap.nHidden, snap.params.weights),
       visibleBias: own(snap.params.visibleBias),
       hiddenBias: own(snap.params.hiddenBias),
       ...(snap.visibleUnits ? { visibleUnits: snap.visibleUnits } : {}),
