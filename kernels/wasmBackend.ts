@@ -23,9 +23,7 @@ interface GemmExports extends Kernels {
   heapBase: { value: number | bigint };
   sparseStripColumns: { value: number };
   gatherNonzeros(a: number, m: number, k: number, bs: number, rowStart: number, offset: number, value: number): number;
-  transpose(src: number, dst: number, rows: number, cols: number): void;
   scale(x: number, n: number, beta: number): void;
-  sigmoid(x: number, bias: number, beta: number, out: number, rows: number, cols: number): void;
   bernoulli(p: number, out: number, n: number, state: number): void;
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
   momentumStep(g: number, v: number, w: number, n: number, rate: number, momentum: number, decay: number): number;
@@ -70,7 +68,7 @@ const SLACK = 16;
  */
 export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: boolean; maxMemory?: number } = {}): Backend | null {
   const { maxMemory = MAX_MEMORY } = options;
-  if (!(Number.isInteger(maxMemory) && maxMemory >= 1 << 22 && maxMemory <= 2 ** 31)) throw new BoltzflowError('maxMemory', maxMemory, 'an integer number of bytes in [4 MiB, 2 GiB]');
+  if (!(Number.isInteger(maxMemory) && maxMemory >= 1 << 22 && maxMemory <= MAX_MEMORY)) throw new BoltzflowError('maxMemory', maxMemory, 'an integer number of bytes in [4 MiB, 1 GiB]');
   const maxPages = Math.floor(maxMemory / 65536);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: maxPages, shared: true });
   const candidates = path ? [path] : [...(options.fma === false ? [] : [new URL('./kernels-fma.wasm', import.meta.url)]), new URL('./kernels.wasm', import.meta.url)];
@@ -130,16 +128,21 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     if (at(out) !== p) out.set(heap.subarray(p >> 2, (p >> 2) + out.length));
   };
   /**
-   * Runs kernel `name` over C's columns [0, n): on two threads, split at `split` (columns), when the
-   * product is big enough. Splits fall on whole strips of the kernel: 8 columns dense, 24 sparse.
+   * Runs kernel `name` over [0, n) of what it splits (columns of C, rows of the sigmoid's or the
+   * transpose's source): on two threads, the helper taking [split, n), where the call is `big`
+   * enough to gain from it; `args(start, count)` gives a share's integer arguments, `float` is the
+   * kernel's float argument.
    */
-  const run = (name: KernelName, args: (j0: number, width: number) => number[], alpha: number, n: number, work: number, split: number): void => {
-    if (helper && work >= 500_000 && split > 0 && split < n) {
-      helper.post(name, args(split, n - split), alpha);
-      x[name](...(args(0, split) as KernelArgs), alpha);
+  const run = (name: KernelName, args: (start: number, count: number) => number[], float: number, n: number, split: number, big: boolean): void => {
+    if (helper && big && split > 0 && split < n) {
+      helper.post(name, args(split, n - split), float);
+      x[name](...(args(0, split) as KernelArgs), float);
       helper.wait();
-    } else x[name](...(args(0, n) as KernelArgs), alpha);
+    } else x[name](...(args(0, n) as KernelArgs), float);
   };
+  /** dst ← srcᵀ for src rows×cols, on both threads for big ones (split on a multiple of 4 rows). */
+  const transpose = (src: number, dst: number, rows: number, cols: number): void =>
+    run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], 0, rows, (rows >> 1) & ~3, rows * cols >= 1 << 16);
   return {
     ...jsBackend,
     name: 'wasm',
@@ -171,13 +174,15 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       x.scale(pc, c.data.length, beta);
       if (alpha !== 0 && k > 0) {
         // op(A) and op(B) row-major: Aᵀ is formed in pat, Bᵀ in pbt.
-        if (transA) x.transpose(pa, pat, a.rows, a.cols);
-        if (transB) x.transpose(pb, pbt, b.rows, b.cols);
+        if (transA) transpose(pa, pat, a.rows, a.cols);
+        if (transB) transpose(pb, pbt, b.rows, b.cols);
         const pA = transA ? pat : pa, pB = transB ? pbt : pb, cs = 4 * n;
         const nnz = x.gatherNonzeros(pA, m, k, cs, rowStart, offset, value);
         const ones = ints[(rowStart >> 2) + m + 1]; // every nonzero is 1
-        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, m * k * n, Math.round(n / 2 / strip) * strip);
-        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, m * k * n, (n >> 1) & ~7);
+        // Splits fall on whole strips of the kernel: 24 columns sparse, 8 dense.
+        const big = m * k * n >= 500_000;
+        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, Math.round(n / 2 / strip) * strip, big);
+        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, (n >> 1) & ~7, big);
       }
       back(c.data, pc);
     },
@@ -187,7 +192,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const [sx, sb] = layout(xm.data.length, bias.length);
       const px = place(xm.data, sx), pb = place(bias, sb);
       const po = at(out.data) >= 0 ? at(out.data) : sx; // in place in the scratch where neither is resident
-      x.sigmoid(px, pb, beta, po, xm.rows, xm.cols);
+      const cols = xm.cols;
+      run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], beta, xm.rows, xm.rows >> 1, xm.data.length >= 1 << 14);
       back(out.data, po);
     },
     bernoulli(p, rng, out) {

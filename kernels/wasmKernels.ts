@@ -1,16 +1,21 @@
-// The GEMM kernels that the wasm backend's two threads share, and the control block through which
+// The kernels that the wasm backend's two threads share, and the control block through which
 // the main thread hands the helper its share (see wasmBackend.ts and wasmWorker.ts).
 
 /** Integer arguments (byte offsets, strides, sizes) of a kernel call; alpha goes last, as a float. */
 export type KernelArgs = number[];
 
-/** The kernels in `kernels/assembly/gemm.ts` that either thread may run over its columns of C. */
+/**
+ * The kernels that either thread may run over its share: the GEMMs over columns of C, the sigmoid
+ * over rows, the transpose over rows of its source. Each takes integers, then at most one float.
+ */
 export interface Kernels {
   gemmDense(...args: [...KernelArgs, number]): void;
   gemmSparse(...args: [...KernelArgs, number]): void;
+  sigmoid(...args: [...KernelArgs, number]): void;
+  transpose(...args: [...KernelArgs, number]): void;
 }
 export type KernelName = keyof Kernels;
-export const KERNELS: readonly KernelName[] = ['gemmDense', 'gemmSparse'];
+export const KERNELS: readonly KernelName[] = ['gemmDense', 'gemmSparse', 'sigmoid', 'transpose'];
 
 /** Bytes of the control block: state, kernel index and argument count, 12 integer arguments, alpha. */
 export const CONTROL_BYTES = 64;

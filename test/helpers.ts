@@ -77,7 +77,7 @@ export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, a
 export function sigmoidErrorsAgainstJs(backend: Backend): { rows: number; cols: number; beta: number; worst: number }[] {
   const rng = Rng.fromSeed(4);
   const out = [];
-  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4]]) {
+  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4], [101, 203]]) {
     const x = Matrix.zeros(rows, cols);
     for (let i = 0; i < x.data.length; i++) x.data[i] = (rng.uniform() * 2 - 1) * 80;
     const bias = Float32Array.from({ length: cols }, () => rng.normal());

@@ -63,7 +63,7 @@ test('wasm columnSums and momentumStep give the js reference bits exactly (both 
   assertUpdatesMatchJs(t, wasm!);
 });
 
-test('wasm gemm on two threads (helper worker over shared memory) gives bit-identical results to one thread', (t) => {
+test('wasm gemm, transposes and sigmoid on two threads (helper worker over shared memory) give bit-identical results to one thread', (t) => {
   const one = loadWasmBackend(undefined, { threads: 1 })!, two = loadWasmBackend(undefined, { threads: 2 })!;
   t.is(one.threads, 1);
   t.is(two.threads, 2);
@@ -78,6 +78,13 @@ test('wasm gemm on two threads (helper worker over shared memory) gives bit-iden
       two.gemm(ta, tb, 0.7, a, b, 0.5, c2);
       t.true(bytesOf(c1.data).equals(bytesOf(c2.data)), `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} ${m}×${k}×${n}`);
     }
+  for (const [rows, cols] of [[101, 203], [300, 784]]) {
+    const x = randomMatrix(rows, cols, rng), bias = randomMatrix(1, cols, rng).data;
+    const s1 = Matrix.zeros(rows, cols), s2 = Matrix.zeros(rows, cols);
+    one.sigmoid(x, bias, 0.9, s1);
+    two.sigmoid(x, bias, 0.9, s2);
+    t.true(bytesOf(s1.data).equals(bytesOf(s2.data)), `sigmoid ${rows}×${cols}`);
+  }
 });
 
 test('wasm gemm grows its memory for large operands and refuses bad shapes like the reference', (t) => {

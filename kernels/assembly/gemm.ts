@@ -225,12 +225,13 @@ export const sparseStripColumns: i32 = 24;
 }
 
 /**
- * dst (cols×rows) ← srcᵀ for src rows×cols: 4×4 blocks transposed in registers by shuffles, swept
- * over 32×32 tiles so that the rows read and the rows written stay in cache; the edges go one float
- * at a time.
+ * dst (cols×rows, row stride ds floats ≥ rows) ← srcᵀ for src rows×cols: 4×4 blocks transposed in
+ * registers by shuffles, swept over 32×32 tiles so that the rows read and the rows written stay in
+ * cache; the edges go one float at a time. With ds > rows it writes columns of a wider dst: two
+ * threads share a transpose by rows of src.
  */
-export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
-  const sr = <usize>cols << 2, dr = <usize>rows << 2;
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32, ds: i32): void {
+  const sr = <usize>cols << 2, dr = <usize>ds << 2;
   const rows4 = rows & ~3, cols4 = cols & ~3;
   for (let i0 = 0; i0 < rows4; i0 += 32) {
     const i1 = min(i0 + 32, rows4);

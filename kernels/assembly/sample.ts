@@ -26,8 +26,11 @@ function exp4(x: v128): v128 {
   return f32x4.mul(y, pow2);
 }
 
-/** out[i,j] ← σ(beta·(x[i,j] + bias[j])) for a rows×cols matrix; out may be x. */
-export function sigmoid(x: usize, bias: usize, beta: f32, out: usize, rows: i32, cols: i32): void {
+/**
+ * out[i,j] ← σ(beta·(x[i,j] + bias[j])) for a rows×cols matrix; out may be x. (beta last, as the
+ * kernels that two threads share take their one float: the host splits it by rows.)
+ */
+export function sigmoid(x: usize, bias: usize, out: usize, rows: i32, cols: i32, beta: f32): void {
   const one = f32x4.splat(1.0), nb = f32x4.splat(-beta);
   for (let i = 0; i < rows; i++) {
     const xr = x + (<usize>(i * cols) << 2), orow = out + (<usize>(i * cols) << 2);
