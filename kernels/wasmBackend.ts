@@ -131,7 +131,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
    * Runs kernel `name` over [0, n) of what it splits (columns of C, rows of the sigmoid's or the
    * transpose's source): on two threads, the helper taking [split, n), where the call is `big`
    * enough to gain from it; `args(start, count)` gives a share's integer arguments, `float` is the
-   * kernel's float argument.
+   * kernel's float argument. The callers give the helper the smaller share: it starts later (it
+   * has to see the post), and the main thread otherwise waits for it.
    */
   const run = (name: KernelName, args: (start: number, count: number) => number[], float: number, n: number, split: number, big: boolean): void => {
     if (helper && big && split > 0 && split < n) {
@@ -142,7 +143,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   };
   /** dst ← srcᵀ for src rows×cols, on both threads for big ones (split on a multiple of 4 rows). */
   const transpose = (src: number, dst: number, rows: number, cols: number): void =>
-    run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], 0, rows, (rows >> 1) & ~3, rows * cols >= 1 << 16);
+    run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], 0, rows, ((rows >> 1) + 3) & ~3, rows * cols >= 1 << 16);
   return {
     ...jsBackend,
     name: 'wasm',
@@ -181,8 +182,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         const ones = ints[(rowStart >> 2) + m + 1]; // every nonzero is 1
         // Splits fall on whole strips of the kernel: 24 columns sparse, 8 dense.
         const big = m * k * n >= 500_000;
-        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, Math.round(n / 2 / strip) * strip, big);
-        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, (n >> 1) & ~7, big);
+        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, Math.ceil(n / 2 / strip) * strip, big);
+        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, ((n >> 1) + 7) & ~7, big);
       }
       back(c.data, pc);
     },
@@ -193,7 +194,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const px = place(xm.data, sx), pb = place(bias, sb);
       const po = at(out.data) >= 0 ? at(out.data) : sx; // in place in the scratch where neither is resident
       const cols = xm.cols;
-      run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], beta, xm.rows, xm.rows >> 1, xm.data.length >= 1 << 14);
+      run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], beta, xm.rows, (xm.rows + 1) >> 1, xm.data.length >= 1 << 14);
       back(out.data, po);
     },
     bernoulli(p, rng, out) {

@@ -1,7 +1,7 @@
 // The wasm backend's second thread: it runs its share of a kernel (its columns of C) on the shared
 // memory, waiting on and signalling through a shared control block (see wasmKernels.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelArgs, type Kernels } from './wasmKernels.js';
+import { controlBlock, HELPER_SPIN_MS, KERNELS, SPIN_MS, spinWhile, type KernelArgs, type Kernels } from './wasmKernels.js';
 
 declare const WebAssembly: { Instance: new (module: object, imports: object) => { exports: object } };
 
@@ -10,9 +10,9 @@ const x = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw
 const { state, kernel, args, alpha } = controlBlock(control);
 parentPort?.postMessage('ready');
 for (;;) {
-  // Shares come in quick succession while a model trains: spin a little before sleeping, since a
+  // Shares come in quick succession while a model trains: spin a while before sleeping, since a
   // sleeping thread took 0.07–0.12 ms to wake on this project's 2-core machine.
-  spinWhile(() => Atomics.load(state, 0) === 0, SPIN_MS);
+  spinWhile(() => Atomics.load(state, 0) === 0, HELPER_SPIN_MS);
   Atomics.wait(state, 0, 0); // idle until a share is posted (1)
   if (Atomics.load(state, 0) !== 1) continue;
   try {
