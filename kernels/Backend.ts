@@ -60,6 +60,6 @@ export interface Backend {
   axpby(alpha: number, x: Vec, beta: number, y: Float32Array): void;
   /** Σᵢ a[i]·b[i]. */
   dot(a: Vec, b: Vec): number;
-  /** Σᵢ (a[i] − b[i])². */
+  /** Σᵢ (a[i] − b[i])², in float64 (the order of the additions is the backend's: the last bits may differ). */
   squaredDistance(a: Vec, b: Vec): number;
 }

@@ -27,6 +27,7 @@ interface GemmExports extends Kernels {
   bernoulli(p: number, out: number, n: number, state: number): void;
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
   momentumStep(g: number, v: number, w: number, n: number, rate: number, momentum: number, decay: number): number;
+  squaredDistance(a: number, b: number, n: number): number;
 }
 
 /** Below this share of nonzeros in op(A), the GEMM sums rows of B instead of running dense tiles. */
@@ -50,7 +51,8 @@ const SLACK = 16;
  * and Bernoulli sampling, whose uniforms come from four interleaved xoshiro128+ streams seeded at
  * each call from the run's generator (so the run's generator stays the only random state: same seed,
  * same samples, and snapshots resume exactly); column sums and the momentum step, in float64 like the
- * reference (the values they store are its own to the bit). The other kernels are the reference's.
+ * reference (the values they store are its own to the bit); the squared distance, in float64 as four
+ * running sums (the reconstruction error's). The other kernels are the reference's.
  *
  * Arrays from its `allocate` live in the module's memory and are used in place; other operands are
  * copied in and results copied back (a 784×500 weight matrix: about 0.1 ms each way). The memory
@@ -223,6 +225,11 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       back(v, pv);
       back(w, pw);
       return sum;
+    },
+    squaredDistance(a, b) {
+      checkLength(b, a.length, 'squaredDistance operand');
+      const [sa, sb] = layout(a.length, b.length);
+      return x.squaredDistance(place(a, sa), place(b, sb), a.length);
     },
   };
 }

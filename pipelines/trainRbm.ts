@@ -66,6 +66,6 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
         });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
     const schedule = configSchedule(config, data.rows);
-    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(rbmSteps(model, config, { resume, schedule }));
+    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start, backend })).pipe(rbmSteps(model, config, { resume, schedule }));
   });
 }

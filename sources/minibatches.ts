@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
@@ -14,6 +15,8 @@ export interface MinibatchOptions {
   shuffle?: boolean;
   /** Where to start: epoch and minibatch index within it (for resuming). */
   start?: { epoch: number; index: number };
+  /** The backend whose own memory holds the shuffled minibatch buffer (see `allocateMatrix`): its kernels then read it in place. */
+  backend?: Backend;
 }
 
 /**
@@ -33,11 +36,11 @@ export interface MinibatchOptions {
  * ```
  */
 export async function* minibatches(data: Matrix, options: MinibatchOptions): AsyncGenerator<Minibatch> {
-  const { batchSize, epochs, seed, shuffle = true, start = { epoch: 0, index: 0 } } = options;
+  const { batchSize, epochs, seed, shuffle = true, start = { epoch: 0, index: 0 }, backend } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > data.rows)
     throw new BoltzflowError('batchSize', batchSize, `an integer in [1, ${data.rows}] (the data has ${data.rows} rows)`);
   const perEpoch = Math.ceil(data.rows / batchSize);
-  const buffer = reusableMatrix(data.cols);
+  const buffer = reusableMatrix(data.cols, backend);
   const cols = data.cols;
   for (let epoch = start.epoch; epoch < epochs; epoch++) {
     const order = shuffle ? Rng.fromSeed(epochSeed(seed, epoch)).permutation(data.rows) : null;

@@ -8,6 +8,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
 import { wasmHeap } from '../kernels/wasmHeap.js';
+import { minibatches } from '../sources/minibatches.js';
 import { bytesOf, randomMatrix } from './helpers.js';
 
 // Arrays from the wasm backend's `allocate` live in its memory and are used in place. Every method
@@ -167,4 +168,26 @@ test('wasmHeap: first fit, neighbours merged, the top lowered, a failed growth c
   heap.release(c);
   t.is(heap.allocate(64), 1216, 'releasing the top block lowered the top');
   t.throws(() => heap.release(4), { message: /no live block at 4/ });
+});
+
+test('wasm squaredDistance matches the js reference within 1e-12 relative (any length, resident or not); minibatches can live in its memory', async (t) => {
+  const rng = Rng.fromSeed(8);
+  for (const n of [0, 1, 2, 3, 4, 5, 7, 1003, 78_400]) {
+    const a = randomMatrix(1, n, rng).data, b = randomMatrix(1, n, rng, 0.3).data;
+    const want = jsBackend.squaredDistance(a, b);
+    for (const [x, y] of [[a, b], [residentArray(a), b], [residentArray(a), residentArray(b)]]) {
+      const got = wasm.squaredDistance(x, y);
+      t.true(Math.abs(got - want) <= 1e-12 * want, `n=${n}: ${got} vs ${want}`);
+    }
+  }
+  t.throws(() => wasm.squaredDistance(new Float32Array(3), new Float32Array(2)), { instanceOf: BoltzflowError, message: /squaredDistance operand/ });
+
+  const data = randomMatrix(10, 6, rng);
+  const plain: Float32Array[] = [], inMemory: Float32Array[] = [];
+  for await (const b of minibatches(data, { batchSize: 4, epochs: 2, seed: 3 })) plain.push(b.data.data.slice());
+  for await (const b of minibatches(data, { batchSize: 4, epochs: 2, seed: 3, backend: wasm })) {
+    t.true(b.data.data.buffer instanceof SharedArrayBuffer);
+    inMemory.push(b.data.data.slice());
+  }
+  t.deepEqual(inMemory, plain);
 });

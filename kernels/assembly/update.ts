@@ -61,3 +61,29 @@ export function momentumStep(g: usize, v: usize, w: usize, n: i32, rate: f64, mo
   v128.store64_lane(w, f32x4.demote_f64x2_zero(next), 0);
   return f64x2.mul(next, next);
 }
+
+/**
+ * Σ (a[i] − b[i])² over n floats, each difference and square in float64, as four running sums over
+ * i mod 4 (two f64x2 accumulators), then (s₀ + s₁) + (s₂ + s₃).
+ */
+export function squaredDistance(a: usize, b: usize, n: i32): f64 {
+  let s01 = f64x2.splat(0), s23 = s01;
+  const n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    const d01 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(a + o)), f64x2.promote_low_f32x4(v128.load64_zero(b + o)));
+    const d23 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(a + o + 8)), f64x2.promote_low_f32x4(v128.load64_zero(b + o + 8)));
+    s01 = f64x2.add(s01, f64x2.mul(d01, d01));
+    s23 = f64x2.add(s23, f64x2.mul(d23, d23));
+  }
+  let s0 = f64x2.extract_lane(s01, 0), s1 = f64x2.extract_lane(s01, 1), s2 = f64x2.extract_lane(s23, 0);
+  for (; i < n; i++) {
+    const d = <f64>load<f32>(a + (<usize>i << 2)) - <f64>load<f32>(b + (<usize>i << 2));
+    // i mod 4 is 0, 1 or 2 here (n4 ≤ i < n4 + 3)
+    if ((i & 3) == 0) s0 += d * d;
+    else if ((i & 3) == 1) s1 += d * d;
+    else s2 += d * d;
+  }
+  return s0 + s1 + (s2 + f64x2.extract_lane(s23, 1));
+}
