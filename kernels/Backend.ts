@@ -58,6 +58,8 @@ export interface Backend {
   momentumStep(g: Vec, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
   /** y ← alpha·x + beta·y. */
   axpby(alpha: number, x: Vec, beta: number, y: Float32Array): void;
+  /** The first i where a[i] is not in [lo, hi] (NaN never is), or −1: the check of every minibatch. */
+  firstOutside(a: Vec, lo: number, hi: number): number;
   /** Σᵢ a[i]·b[i]. */
   dot(a: Vec, b: Vec): number;
   /** Σᵢ (a[i] − b[i])², in float64 (the order of the additions is the backend's: the last bits may differ). */

@@ -108,6 +108,14 @@ export const jsBackend: Backend = {
     else for (let i = 0; i < x.length; i++) y[i] = alpha * x[i] + beta * y[i];
   },
 
+  firstOutside(a, lo, hi) {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (!(x >= lo && x <= hi)) return i;
+    }
+    return -1;
+  },
+
   dot(a, b) {
     checkLength(b, a.length, 'dot operand');
     let s = 0;

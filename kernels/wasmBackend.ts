@@ -28,6 +28,7 @@ interface GemmExports extends Kernels {
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
   momentumStep(g: number, v: number, w: number, n: number, rate: number, momentum: number, decay: number): number;
   squaredDistance(a: number, b: number, n: number): number;
+  firstOutside(a: number, n: number, lo: number, hi: number): number;
 }
 
 /** Below this share of nonzeros in op(A), the GEMM sums rows of B instead of running dense tiles. */
@@ -226,12 +227,31 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       back(w, pw);
       return sum;
     },
+    firstOutside(a, lo, hi) {
+      // The kernel compares float32s: the smallest float32 ≥ lo and the largest ≤ hi bound the same floats.
+      const [sa] = layout(a.length);
+      return x.firstOutside(place(a, sa), a.length, float32Toward(lo, 1), float32Toward(hi, -1));
+    },
     squaredDistance(a, b) {
       checkLength(b, a.length, 'squaredDistance operand');
       const [sa, sb] = layout(a.length, b.length);
       return x.squaredDistance(place(a, sa), place(b, sb), a.length);
     },
   };
+}
+
+const bits = new Float32Array(1), bitsInt = new Int32Array(bits.buffer);
+/** The float32 nearest `x` on the side `dir` (+1: the smallest float32 ≥ x; −1: the largest ≤ x). */
+function float32Toward(x: number, dir: 1 | -1): number {
+  const f = Math.fround(x);
+  if (Number.isNaN(x) || (dir > 0 ? f >= x : f <= x)) return f;
+  // f rounded past x, by less than one step: take the next float32 toward x.
+  if (f === 0) bitsInt[0] = dir > 0 ? 1 : 0x80000001 | 0; // the smallest subnormal of that sign
+  else {
+    bits[0] = f;
+    bitsInt[0] += f > 0 === dir > 0 ? 1 : -1;
+  }
+  return bits[0];
 }
 
 /** Compiles and instantiates one module on `memory`, or null where it is missing or this engine cannot run it. */

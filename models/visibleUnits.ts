@@ -1,5 +1,10 @@
+import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
+
+/** The largest finite float32: values outside ±this are ±∞ (or NaN). */
+const F32_MAX = 3.4028234663852886e38;
 import type { Rbm, RbmParams } from './rbm.js';
 
 /** A block of visible columns [start, start + size) of which exactly one is on: a one-of-K (softmax) unit, a label say. */
@@ -177,19 +182,17 @@ export function randomVisible(rbm: Rbm, v: Matrix): void {
 /**
  * Checks a minibatch against the visible units: finite values for Gaussian units; values in [0, 1]
  * for Bernoulli units, summing to 1 (± 1e-3) within each softmax group. The error names the row and column.
+ * The scan for values out of range runs on `backend` (`firstOutside`).
  */
-export function checkVisibleBatch(units: VisibleUnits, data: Matrix, where: string): void {
+export function checkVisibleBatch(units: VisibleUnits, data: Matrix, where: string, backend: Backend = jsBackend): void {
   const d = data.data, V = data.cols;
   if (units.type === 'gaussian') {
-    for (let i = 0; i < d.length; i++)
-      if (!Number.isFinite(d[i])) throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a finite number (Gaussian visible units)');
+    const i = backend.firstOutside(d, -F32_MAX, F32_MAX);
+    if (i >= 0) throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a finite number (Gaussian visible units)');
     return;
   }
-  for (let i = 0; i < d.length; i++) {
-    const x = d[i];
-    if (!(x >= 0 && x <= 1))
-      throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, x, 'a value in [0, 1] (Bernoulli visible units)');
-  }
+  const i = backend.firstOutside(d, 0, 1);
+  if (i >= 0) throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a value in [0, 1] (Bernoulli visible units)');
   for (const g of units.softmaxGroups ?? [])
     for (let r = 0; r < data.rows; r++) {
       let s = 0;

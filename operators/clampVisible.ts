@@ -1,5 +1,6 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import type { Bm } from '../models/bm.js';
@@ -44,7 +45,7 @@ export function clampVisible(model: Rbm | Bm | Dbm, options: BmClampOptions | Me
         const nVisible = model.kind === 'dbm' ? model.params.sizes[0] : model.params.nVisible;
         if (batch.data.cols !== nVisible || batch.data.rows === 0)
           throw new BoltzflowError(`minibatch ${batch.step}`, `${batch.data.rows}×${batch.data.cols}`, `at least one row of ${nVisible} visible values`);
-        checkVisibleBatch(model.kind === 'rbm' ? visibleUnitsOf(model.params) : BERNOULLI, batch.data, `minibatch ${batch.step}`);
+        checkVisibleBatch(model.kind === 'rbm' ? visibleUnitsOf(model.params) : BERNOULLI, batch.data, `minibatch ${batch.step}`, model.kind === 'bm' ? jsBackend : model.backend);
         return batch;
       };
       if (model.kind === 'dbm') {

@@ -72,7 +72,7 @@ test('bernoulli frequencies match p within 0.01 over 100k draws, and are reprodu
   t.deepEqual(again, out);
 });
 
-test('columnSums, rowDots, dot, squaredDistance and axpby agree with hand-computed values', (t) => {
+test('columnSums, rowDots, dot, squaredDistance, firstOutside and axpby agree with hand-computed values', (t) => {
   const a = Matrix.from([[1, 2, 3], [4, 5, 6]]);
   const cs = Float32Array.of(10, 10, 10);
   be.columnSums(a, 2, 1, cs);
@@ -82,6 +82,9 @@ test('columnSums, rowDots, dot, squaredDistance and axpby agree with hand-comput
   t.deepEqual([...rd], [-2, -2]);
   t.is(be.dot(Float32Array.of(1, 2, 3), Float32Array.of(4, 5, 6)), 32);
   t.is(be.squaredDistance(Float32Array.of(1, 2), Float32Array.of(3, 5)), 13);
+  t.is(be.firstOutside(Float32Array.of(0, 1, 0.5, 1.5, NaN), 0, 1), 3);
+  t.is(be.firstOutside(Float32Array.of(0, NaN), 0, 1), 1);
+  t.is(be.firstOutside(Float32Array.of(0, 1), 0, 1), -1);
   const y = Float32Array.of(1, 1);
   be.axpby(2, Float32Array.of(3, 4), 0.5, y);
   t.deepEqual([...y], [6.5, 8.5]);

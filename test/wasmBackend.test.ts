@@ -100,3 +100,25 @@ test('wasm gemm grows its memory for large operands and refuses bad shapes like 
 test('on the wasm backend the same seed gives the same weights, byte for byte, and training learns like js', async (t) => {
   await assertTrainsLikeJs(t, 'wasm');
 });
+
+test('wasm firstOutside finds the same index as the reference: NaN, ±∞, values just outside bounds that are not float32s, any length', (t) => {
+  const rng = Rng.fromSeed(30);
+  for (const n of [0, 1, 3, 4, 5, 17, 1003]) {
+    const a = Float32Array.from({ length: n }, () => rng.uniform());
+    t.is(wasm!.firstOutside(a, 0, 1), -1, `n=${n}, all inside`);
+    for (const bad of [NaN, Infinity, -Infinity, -1e-30, 1.0000001, 2])
+      for (const at of n ? [0, n >> 1, n - 1] : []) {
+        const b = a.slice();
+        b[at] = bad;
+        t.is(wasm!.firstOutside(b, 0, 1), jsBackend.firstOutside(b, 0, 1), `n=${n}, ${bad} at ${at}`);
+        t.is(jsBackend.firstOutside(b, 0, 1), at);
+      }
+    // Bounds that float32 cannot hold: 0.1 and 0.7 fall between two float32s.
+    for (const [lo, hi] of [[0.1, 0.7], [-0.3, 0.3], [1e-46, 1], [0, -1e-46]])
+      t.is(wasm!.firstOutside(a, lo, hi), jsBackend.firstOutside(a, lo, hi), `n=${n}, [${lo}, ${hi}]`);
+  }
+  // float32(−0.3) < −0.3 and float32(0.1) > 0.1: each is just outside its bound, which rounding the bound to the nearest float32 would miss.
+  t.is(wasm!.firstOutside(Float32Array.of(0, Math.fround(-0.3)), -0.3, 1), 1);
+  t.is(wasm!.firstOutside(Float32Array.of(0, Math.fround(0.1)), 0, 0.1), 1);
+  t.is(jsBackend.firstOutside(Float32Array.of(0, Math.fround(0.1)), 0, 0.1), 1);
+});

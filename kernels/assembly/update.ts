@@ -87,3 +87,18 @@ export function squaredDistance(a: usize, b: usize, n: i32): f64 {
   }
   return s0 + s1 + (s2 + f64x2.extract_lane(s23, 1));
 }
+
+/** The first i < n where a[i] is not in [lo, hi] (NaN never is), or −1; four at a time. */
+export function firstOutside(a: usize, n: i32, lo: f32, hi: f32): i32 {
+  const l = f32x4.splat(lo), h = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = v128.load(a + (<usize>i << 2));
+    if (!i32x4.all_true(v128.and(f32x4.ge(x, l), f32x4.le(x, h)))) break;
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(a + (<usize>i << 2));
+    if (!(x >= lo && x <= hi)) return i;
+  }
+  return -1;
+}
