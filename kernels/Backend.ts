@@ -1,6 +1,9 @@
 import type { Matrix, ReadonlyFloat32Array } from './Matrix.js';
 import type { Rng } from './Rng.js';
 
+/** Floats per block of `momentumStep`'s Σ w² (see there): the blocks' sums can be taken on separate threads. */
+export const SUM_BLOCK = 16384;
+
 /** Either a plain Float32Array or a read-only view of one. */
 export type Vec = Float32Array | ReadonlyFloat32Array;
 
@@ -52,8 +55,9 @@ export interface Backend {
   /**
    * One SGD-with-momentum step, fused in a single pass: v ← momentum·v + learningRate·(g − decay·w),
    * then w ← w + v, each in float64 before it is stored. Returns Σ w² after the step (the weight
-   * norm's square, for free), summed in float64 as four running sums over i mod 4, then
-   * (s₀ + s₁) + (s₂ + s₃): every backend returns the same bits.
+   * norm's square, for free), summed in float64: per block of {@link SUM_BLOCK} floats as four
+   * running sums over i mod 4, then (s₀ + s₁) + (s₂ + s₃), and the blocks' sums added in order.
+   * Every backend returns the same bits.
    */
   momentumStep(g: Vec, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
   /** y ← alpha·x + beta·y. */

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { Backend, Vec } from './Backend.js';
+import { SUM_BLOCK, type Backend, type Vec } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { jsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 import { wasmHeap } from './wasmHeap.js';
-import { CONTROL_BYTES, controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelArgs, type KernelName, type Kernels } from './wasmKernels.js';
+import { CONTROL_BYTES, controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelName, type Kernels } from './wasmKernels.js';
 
 // The few WebAssembly APIs used here (the DOM lib, which declares them, is not in this project's lib).
 declare const WebAssembly: {
@@ -26,7 +26,6 @@ interface GemmExports extends Kernels {
   scale(x: number, n: number, beta: number): void;
   bernoulli(p: number, out: number, n: number, state: number): void;
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
-  momentumStep(g: number, v: number, w: number, n: number, rate: number, momentum: number, decay: number): number;
   squaredDistance(a: number, b: number, n: number): number;
   firstOutside(a: number, n: number, lo: number, hi: number): number;
 }
@@ -133,20 +132,20 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   /**
    * Runs kernel `name` over [0, n) of what it splits (columns of C, rows of the sigmoid's or the
    * transpose's source): on two threads, the helper taking [split, n), where the call is `big`
-   * enough to gain from it; `args(start, count)` gives a share's integer arguments, `float` is the
-   * kernel's float argument. The callers give the helper the smaller share: it starts later (it
-   * has to see the post), and the main thread otherwise waits for it.
+   * enough to gain from it; `args(start, count)` gives a share's integer arguments, `floats` are
+   * the kernel's float arguments. The callers give the helper the smaller share: it starts later
+   * (it has to see the post), and the main thread otherwise waits for it.
    */
-  const run = (name: KernelName, args: (start: number, count: number) => number[], float: number, n: number, split: number, big: boolean): void => {
+  const run = (name: KernelName, args: (start: number, count: number) => number[], floats: number[], n: number, split: number, big: boolean): void => {
     if (helper && big && split > 0 && split < n) {
-      helper.post(name, args(split, n - split), float);
-      x[name](...(args(0, split) as KernelArgs), float);
+      helper.post(name, args(split, n - split), floats);
+      x[name](...args(0, split), ...floats);
       helper.wait();
-    } else x[name](...(args(0, n) as KernelArgs), float);
+    } else x[name](...args(0, n), ...floats);
   };
   /** dst ← srcᵀ for src rows×cols, on both threads for big ones (split on a multiple of 4 rows). */
   const transpose = (src: number, dst: number, rows: number, cols: number): void =>
-    run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], 0, rows, ((rows >> 1) + 3) & ~3, rows * cols >= 1 << 16);
+    run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], [], rows, ((rows >> 1) + 3) & ~3, rows * cols >= 1 << 16);
   return {
     ...jsBackend,
     name: 'wasm',
@@ -175,7 +174,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const pa = place(a.data, sa), pb = place(b.data, sb);
       const pc = at(c.data) >= 0 ? at(c.data) : sc;
       if (pc === sc && beta !== 0) heap.set(c.data, sc >> 2);
-      x.scale(pc, c.data.length, beta);
+      if (beta !== 1) x.scale(pc, c.data.length, beta); // (β = 1 leaves C as it is)
       if (alpha !== 0 && k > 0) {
         // op(A) and op(B) row-major: Aᵀ is formed in pat, Bᵀ in pbt.
         if (transA) transpose(pa, pat, a.rows, a.cols);
@@ -185,8 +184,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         const ones = ints[(rowStart >> 2) + m + 1]; // every nonzero is 1
         // Splits fall on whole strips of the kernel: 24 columns sparse, 8 dense.
         const big = m * k * n >= 500_000;
-        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], alpha, n, Math.ceil(n / 2 / strip) * strip, big);
-        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], alpha, n, ((n >> 1) + 7) & ~7, big);
+        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], [alpha], n, Math.ceil(n / 2 / strip) * strip, big);
+        else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], [alpha], n, ((n >> 1) + 7) & ~7, big);
       }
       back(c.data, pc);
     },
@@ -197,7 +196,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const px = place(xm.data, sx), pb = place(bias, sb);
       const po = at(out.data) >= 0 ? at(out.data) : sx; // in place in the scratch where neither is resident
       const cols = xm.cols;
-      run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], beta, xm.rows, (xm.rows + 1) >> 1, xm.data.length >= 1 << 14);
+      run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], [beta], xm.rows, (xm.rows + 1) >> 1, xm.data.length >= 1 << 14);
       back(out.data, po);
     },
     bernoulli(p, rng, out) {
@@ -220,9 +219,14 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     momentumStep(g, v, w, learningRate, momentum, decay) {
       checkLength(v, g.length, 'velocity');
       checkLength(w, g.length, 'parameters');
-      const [sg, sv, sw] = layout(g.length, g.length, g.length);
+      const n = g.length, blocks = Math.ceil(n / SUM_BLOCK);
+      const [sg, sv, sw, ps] = layout(n, n, n, 2 * blocks);
       const pg = place(g, sg), pv = place(v, sv), pw = place(w, sw);
-      const sum = x.momentumStep(pg, pv, pw, g.length, learningRate, momentum, decay);
+      // Each thread takes whole blocks and leaves each block's Σ w² at ps; they are added here, in order.
+      run('momentumStep', (b0, count) => [pg + 4 * b0 * SUM_BLOCK, pv + 4 * b0 * SUM_BLOCK, pw + 4 * b0 * SUM_BLOCK, Math.min(n - b0 * SUM_BLOCK, count * SUM_BLOCK), ps + 8 * b0], [learningRate, momentum, decay], blocks, (blocks + 1) >> 1, blocks > 1);
+      const sums = new Float64Array(memory.buffer, ps, blocks);
+      let sum = 0;
+      for (let b = 0; b < blocks; b++) sum += sums[b];
       back(v, pv);
       back(w, pw);
       return sum;
@@ -269,9 +273,9 @@ function instantiate(file: URL, memory: object): { module: object; x: GemmExport
 }
 
 /** The second thread: posts a kernel's share through a shared control block and waits for it synchronously. */
-function startHelper(module: object, memory: object): { post(name: KernelName, args: number[], alpha: number): void; wait(): void } | null {
+function startHelper(module: object, memory: object): { post(name: KernelName, args: number[], floats: number[]): void; wait(): void } | null {
   const control = new SharedArrayBuffer(CONTROL_BYTES);
-  const { state, kernel, args, alpha: alphaCell } = controlBlock(control);
+  const { state, kernel, args, floats: floatCells } = controlBlock(control);
   let failure: Error | null = null;
   let worker: Worker;
   try {
@@ -282,11 +286,12 @@ function startHelper(module: object, memory: object): { post(name: KernelName, a
   worker.on('error', (e) => (failure = e));
   worker.unref();
   return {
-    post(name, values, alpha) {
+    post(name, values, floats) {
       kernel[0] = KERNELS.indexOf(name);
       kernel[1] = values.length;
+      kernel[2] = floats.length;
       args.set(values);
-      alphaCell[0] = alpha;
+      floatCells.set(floats);
       Atomics.store(state, 0, 1);
       Atomics.notify(state, 0);
     },

@@ -1,35 +1,37 @@
 // The kernels that the wasm backend's two threads share, and the control block through which
 // the main thread hands the helper its share (see wasmBackend.ts and wasmWorker.ts).
 
-/** Integer arguments (byte offsets, strides, sizes) of a kernel call; alpha goes last, as a float. */
+/** The arguments of a kernel call: integers (byte offsets, strides, sizes), then floats. */
 export type KernelArgs = number[];
 
 /**
  * The kernels that either thread may run over its share: the GEMMs over columns of C, the sigmoid
- * over rows, the transpose over rows of its source. Each takes integers, then at most one float.
+ * over rows, the transpose over rows of its source, the momentum step over blocks of SUM_BLOCK
+ * floats. Each takes up to 12 integers, then up to 3 floats.
  */
 export interface Kernels {
-  gemmDense(...args: [...KernelArgs, number]): void;
-  gemmSparse(...args: [...KernelArgs, number]): void;
-  sigmoid(...args: [...KernelArgs, number]): void;
-  transpose(...args: [...KernelArgs, number]): void;
+  gemmDense(...args: KernelArgs): void;
+  gemmSparse(...args: KernelArgs): void;
+  sigmoid(...args: KernelArgs): void;
+  transpose(...args: KernelArgs): void;
+  momentumStep(...args: KernelArgs): void;
 }
 export type KernelName = keyof Kernels;
-export const KERNELS: readonly KernelName[] = ['gemmDense', 'gemmSparse', 'sigmoid', 'transpose'];
+export const KERNELS: readonly KernelName[] = ['gemmDense', 'gemmSparse', 'sigmoid', 'transpose', 'momentumStep'];
 
-/** Bytes of the control block: state, kernel index and argument count, 12 integer arguments, alpha. */
-export const CONTROL_BYTES = 64;
+/** Bytes of the control block: state; kernel index, integer and float counts; 12 integers; 3 floats (float64). */
+export const CONTROL_BYTES = 88;
 
 /**
  * Views of a control block. `state` is 0 (idle), 1 (a share posted) or 2 (done; the main thread
  * sets it back to 0 once it has seen it).
  */
-export function controlBlock(control: SharedArrayBuffer): { state: Int32Array; kernel: Int32Array /* [index, argument count] */; args: Int32Array; alpha: Float32Array } {
+export function controlBlock(control: SharedArrayBuffer): { state: Int32Array; kernel: Int32Array /* [index, integer count, float count] */; args: Int32Array; floats: Float64Array } {
   return {
     state: new Int32Array(control, 0, 1),
-    kernel: new Int32Array(control, 4, 2),
-    args: new Int32Array(control, 12, 12),
-    alpha: new Float32Array(control, 60, 1),
+    kernel: new Int32Array(control, 4, 3),
+    args: new Int32Array(control, 16, 12),
+    floats: new Float64Array(control, 64, 3),
   };
 }
 

@@ -7,7 +7,7 @@ declare const WebAssembly: { Instance: new (module: object, imports: object) => 
 
 const { module, memory, control } = workerData as { module: object; memory: object; control: SharedArrayBuffer };
 const x = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } }).exports as Kernels;
-const { state, kernel, args, alpha } = controlBlock(control);
+const { state, kernel, args, floats } = controlBlock(control);
 parentPort?.postMessage('ready');
 for (;;) {
   // Shares come in quick succession while a model trains: spin a while before sleeping, since a
@@ -16,7 +16,7 @@ for (;;) {
   Atomics.wait(state, 0, 0); // idle until a share is posted (1)
   if (Atomics.load(state, 0) !== 1) continue;
   try {
-    x[KERNELS[kernel[0]]](...([...args.subarray(0, kernel[1])] as KernelArgs), alpha[0]);
+    x[KERNELS[kernel[0]]](...([...args.subarray(0, kernel[1]), ...floats.subarray(0, kernel[2])] as KernelArgs));
   } finally {
     Atomics.store(state, 0, 2); // done
     Atomics.notify(state, 0);

@@ -126,11 +126,13 @@ export async function assertTrainsLikeJs(t: ExecutionContext, backend: 'wasm' | 
 /**
  * The backend's columnSums and momentumStep against the js reference on odd and MNIST-sized shapes:
  * the stored values and the returned norm, bit for bit (every backend sums in double, in the
- * reference's order: column by column, and Σw² as four running sums over i mod 4).
+ * reference's order: column by column, and Σw² per block of 16384 floats as four running sums over
+ * i mod 4, the blocks in order).
  */
 export function assertUpdatesMatchJs(t: ExecutionContext, backend: Backend): void {
   const rng = Rng.fromSeed(8);
-  for (const [rows, cols] of [[1, 1], [1, 2], [2, 3], [1, 7], [7, 3], [100, 500], [33, 784]]) { // lengths ≡ 0, 1, 2, 3 (mod 4)
+  // Lengths ≡ 0, 1, 2, 3 (mod 4), one block of Σw² (16384) exactly, and 2 blocks + 1.
+  for (const [rows, cols] of [[1, 1], [1, 2], [2, 3], [1, 7], [7, 3], [100, 500], [33, 784], [128, 128], [3, 10923]]) {
     const a = randomMatrix(rows, cols, rng, 0.5);
     const want = Float32Array.from({ length: cols }, () => rng.normal()), got = want.slice();
     jsBackend.columnSums(a, 0.3, 0.9, want);

@@ -59,8 +59,9 @@ test('wasm bernoulli: frequencies match p within 0.005 over 400k draws, same gen
   t.notDeepEqual(r.state(), Rng.fromSeed(2).state(), 'the draws come from the run generator');
 });
 
-test('wasm columnSums and momentumStep give the js reference bits exactly (both sum in double)', (t) => {
+test('wasm columnSums and momentumStep give the js reference bits exactly (both sum in double), on one thread or two', (t) => {
   assertUpdatesMatchJs(t, wasm!);
+  assertUpdatesMatchJs(t, loadWasmBackend(undefined, { threads: 1 })!);
 });
 
 test('wasm gemm, transposes and sigmoid on two threads (helper worker over shared memory) give bit-identical results to one thread', (t) => {

@@ -21,12 +21,24 @@ export function columnSums(a: usize, rows: i32, cols: i32, alpha: f64, beta: f64
   }
 }
 
+/** Floats per block of Σ w² (the host's SUM_BLOCK). */
+const SUM_BLOCK: i32 = 16384;
+
 /**
  * One SGD-with-momentum step over n floats: v ← momentum·v + rate·(g − decay·w), w ← w + v, each in
- * float64 before it is stored; returns Σ w² after the step, as four running sums over i mod 4 (two
- * f64x2 accumulators, so no serial chain of additions), then (s₀ + s₁) + (s₂ + s₃).
+ * float64 before it is stored. Σ w² after the step goes to sums[b] (float64) for each block b of
+ * SUM_BLOCK floats, as four running sums over i mod 4 (two f64x2 accumulators, so no serial chain
+ * of additions), then (s₀ + s₁) + (s₂ + s₃); the host adds the blocks' sums in order. Two threads
+ * share a step by blocks.
  */
-export function momentumStep(g: usize, v: usize, w: usize, n: i32, rate: f64, momentum: f64, decay: f64): f64 {
+export function momentumStep(g: usize, v: usize, w: usize, n: i32, sums: usize, rate: f64, momentum: f64, decay: f64): void {
+  for (let b = 0; b < n; b += SUM_BLOCK) {
+    const o = <usize>b << 2;
+    store<f64>(sums + (<usize>(b / SUM_BLOCK) << 3), momentumBlock(g + o, v + o, w + o, min(SUM_BLOCK, n - b), rate, momentum, decay));
+  }
+}
+
+@inline function momentumBlock(g: usize, v: usize, w: usize, n: i32, rate: f64, momentum: f64, decay: f64): f64 {
   const mo = f64x2.splat(momentum), lr = f64x2.splat(rate), de = f64x2.splat(decay);
   let s01 = f64x2.splat(0), s23 = s01;
   const n4 = n & ~3;
