@@ -8,7 +8,7 @@ import { freeMoments } from '../models/bmPhases.js';
 import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers, type Rbm } from '../models/rbm.js';
 import { gibbsOptionsSchema, type GibbsOptions } from '../schemas/gibbsOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
-import { randomVisible, sampleVisible, visibleUnitsOf } from '../models/visibleUnits.js';
+import { randomVisible, sampleVisible, visibleMeans, visibleUnitsOf } from '../models/visibleUnits.js';
 import { dbmGibbsSweeps, dbmLayerBuffers } from '../models/dbm.js';
 import { dbmChainsFromData } from '../models/dbmPhases.js';
 import type { BmNegativePhase, DbmNegativePhase, DbmPositivePhase, BmPositivePhase, NegativeOf, NegativePhase, PositivePhase } from './phases.js';
@@ -81,19 +81,27 @@ export function gibbsStep<P extends PositivePhase | BmPositivePhase | DbmPositiv
     });
 }
 
-/** The RBM path, with its buffers (allocated once per subscription). */
+/**
+ * The RBM path, with its buffers (allocated once per subscription). Persistent chains with one
+ * temperature take their first half-step h → v and the data's reconstruction in one product:
+ * [chains' h; data's h]·Wᵀ, in `stack`, whose first rows hold the chains' hidden states for good
+ * (one transpose of W and one pass over it instead of two).
+ */
 function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: AnnealStep[], initialHidden: Matrix | null) {
   let buffers: GibbsBuffers | null = null;
   /** Whether `buffers.hidden` holds the persistent chains' hidden states. */
   let hiddenReady = false;
   let fresh: ((rows: number) => Matrix) | null = null;
   let recon: ((rows: number) => Matrix) | null = null;
+  let stack: { hidden: Matrix; visible: Matrix } | null = null;
+  const fusable = o.chains === 'persistent' && schedule.length === 1;
   return (pos: PositivePhase, chains: Matrix | null): NegativePhase => {
     const { model } = pos;
+    const { nVisible, nHidden } = model.params;
     const rows = pos.visible.rows;
-    recon ??= reusableMatrix(model.params.nVisible, model.backend);
-    fresh ??= reusableMatrix(model.params.nVisible, model.backend);
-    const reconstruction = recon(rows);
+    recon ??= reusableMatrix(nVisible, model.backend);
+    fresh ??= reusableMatrix(nVisible, model.backend);
+    let reconstruction: Matrix;
     let v: Matrix;
     if (o.chains === 'persistent') {
       chains ??= startFrom(pos.visible, o.nChains ?? rows, model);
@@ -104,6 +112,13 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
     if (!buffers || buffers.hiddenProbs.rows < v.rows) {
       buffers = gibbsBuffers(model.params, v.rows, model.backend);
       hiddenReady = false;
+      stack = null;
+    }
+    if (fusable && (!stack || stack.hidden.rows < v.rows + rows)) {
+      const next = { hidden: allocateMatrix(model.backend, v.rows + rows, nHidden), visible: allocateMatrix(model.backend, v.rows + rows, nVisible) };
+      next.hidden.topRows(v.rows).copyFrom(buffers.hidden.topRows(v.rows));
+      buffers = { ...buffers, hidden: next.hidden.topRows(v.rows) };
+      stack = next;
     }
     const b = view(buffers, v.rows);
     if (o.chains === 'persistent' && initialHidden) {
@@ -113,20 +128,30 @@ function rbmSampler(o: ReturnType<typeof gibbsOptionsSchema.parse>, schedule: An
       hiddenReady = true;
       initialHidden = null;
     }
-    if (o.chains === 'data') {
-      // CD: the first half-step from h⁰ is also the reconstruction.
-      visibleProbs(model, pos.hidden, reconstruction, 1 / schedule[0].temperature);
-      sampleVisible(model, reconstruction, v, 1 / schedule[0].temperature);
+    if (fusable && hiddenReady && schedule[0].sweeps > 0 && stack) {
+      const n = v.rows, beta = 1 / schedule[0].temperature;
+      stack.hidden.rowRange(n, n + rows).copyFrom(pos.hidden);
+      model.backend.gemm(false, true, 1, stack.hidden.topRows(n + rows), model.params.weights, 0, stack.visible.topRows(n + rows));
+      reconstruction = visibleMeans(model, stack.visible.rowRange(n, n + rows), 1);
+      sampleVisible(model, visibleMeans(model, stack.visible.topRows(n), beta), v, beta);
+      gibbsChain(model, v, schedule[0].sweeps - 1, b, beta);
     } else {
-      if (o.chains === 'random') randomVisible(model, v);
-      visibleProbs(model, pos.hidden, reconstruction);
+      reconstruction = recon(rows);
+      if (o.chains === 'data') {
+        // CD: the first half-step from h⁰ is also the reconstruction.
+        visibleProbs(model, pos.hidden, reconstruction, 1 / schedule[0].temperature);
+        sampleVisible(model, reconstruction, v, 1 / schedule[0].temperature);
+      } else {
+        if (o.chains === 'random') randomVisible(model, v);
+        visibleProbs(model, pos.hidden, reconstruction);
+      }
+      let fromHidden = o.chains === 'persistent' && hiddenReady;
+      schedule.forEach((step, i) => {
+        const steps = o.chains === 'data' && i === schedule.length - 1 ? step.sweeps - 1 : step.sweeps;
+        gibbsChain(model, v, steps, b, 1 / step.temperature, fromHidden);
+        if (steps > 0) fromHidden = false;
+      });
     }
-    let fromHidden = o.chains === 'persistent' && hiddenReady;
-    schedule.forEach((step, i) => {
-      const steps = o.chains === 'data' && i === schedule.length - 1 ? step.sweeps - 1 : step.sweeps;
-      gibbsChain(model, v, steps, b, 1 / step.temperature, fromHidden);
-      if (steps > 0) fromHidden = false;
-    });
     if (o.chains === 'persistent') {
       // Where the next step starts: h ~ P(h | v) at the last temperature, under this step's parameters.
       model.backend.bernoulli(b.hiddenProbs.data, model.rng, b.hidden.data);

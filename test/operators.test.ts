@@ -3,7 +3,7 @@ import { from, lastValueFrom, of, toArray, map } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { exactGradient } from '../models/exactRbm.js';
-import { gibbsBuffers, gibbsChain, hiddenProbs, rbmFromParams } from '../models/rbm.js';
+import { gibbsBuffers, gibbsChain, hiddenProbs, rbmFromParams, visibleProbs } from '../models/rbm.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
@@ -44,35 +44,42 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
   );
 });
 
-test('PCD chains persist: each minibatch continues the chains exactly where the previous one left them', async (t) => {
+test('PCD chains persist: each minibatch continues the chains exactly where the previous one left them; the reconstruction is the data\'s', async (t) => {
   const seed = 5;
-  const batches = [binaryData(10, 6, 1), binaryData(10, 6, 2), binaryData(10, 6, 3), binaryData(10, 6, 4)];
-  const rbm = randomRbm(6, 4, seed, 0.5);
-  const seen = await lastValueFrom(
-    from(batches).pipe(
-      clampVisible(rbm),
-      gibbsStep({ k: 3, chains: 'persistent' }),
-      map((n) => ({ chains: n.persistentChains!, copy: n.negativeVisible.clone() })),
-      toArray(),
-    ),
-  );
-  t.true(seen.every((s) => s.chains === seen[0].chains), 'one chain buffer for the whole subscription');
-  // Replay by hand with the same generator: the chains start from a sample of the first
-  // minibatch and are never reset; only k Gibbs steps per minibatch move them, each after the
-  // first starting from the hidden states sampled at the end of the one before.
-  const replay = rbmFromParams(randomRbm(6, 4, seed, 0.5).params, Rng.fromState(randomRbm(6, 4, seed, 0.5).rng.state()));
-  const hp = Matrix.zeros(10, 4), hs = Matrix.zeros(10, 4), buffers = gibbsBuffers(replay.params, 10);
-  let chains: Matrix | null = null;
-  for (let b = 0; b < batches.length; b++) {
-    hiddenProbs(replay, batches[b], hp);
-    replay.backend.bernoulli(hp.data, replay.rng, hs.data); // clampVisible's h⁰ sample
-    if (!chains) {
-      chains = batches[0].clone();
-      replay.backend.bernoulli(chains.data, replay.rng, chains.data);
+  // Chains as many as the rows, k = 3; then 7 chains, k = 1, and a short last minibatch (the
+  // chains' first half-step and the reconstruction share one product: rows of different counts).
+  for (const { nChains, k, rows } of [{ nChains: undefined, k: 3, rows: [10, 10, 10, 10] }, { nChains: 7, k: 1, rows: [10, 10, 4] }]) {
+    const batches = rows.map((r, i) => binaryData(r, 6, i + 1));
+    const rbm = randomRbm(6, 4, seed, 0.5);
+    const seen = await lastValueFrom(
+      from(batches).pipe(
+        clampVisible(rbm),
+        gibbsStep({ k, chains: 'persistent', nChains }),
+        map((n) => ({ chains: n.persistentChains!, copy: n.negativeVisible.clone(), recon: n.reconstruction.clone() })),
+        toArray(),
+      ),
+    );
+    t.true(seen.every((s) => s.chains === seen[0].chains), 'one chain buffer for the whole subscription');
+    // Replay by hand with the same generator: the chains start from a sample of the first
+    // minibatch and are never reset; only k Gibbs steps per minibatch move them, each after the
+    // first starting from the hidden states sampled at the end of the one before.
+    const replay = rbmFromParams(randomRbm(6, 4, seed, 0.5).params, Rng.fromState(randomRbm(6, 4, seed, 0.5).rng.state()));
+    const n = nChains ?? rows[0];
+    const buffers = gibbsBuffers(replay.params, n);
+    let chains: Matrix | null = null;
+    for (let b = 0; b < batches.length; b++) {
+      const hp = Matrix.zeros(rows[b], 4), hs = Matrix.zeros(rows[b], 4);
+      hiddenProbs(replay, batches[b], hp);
+      replay.backend.bernoulli(hp.data, replay.rng, hs.data); // clampVisible's h⁰ sample
+      if (!chains) {
+        chains = batches[0].topRows(n).clone();
+        replay.backend.bernoulli(chains.data, replay.rng, chains.data);
+      }
+      t.deepEqual(seen[b].recon.data, visibleProbs(replay, hs, Matrix.zeros(rows[b], 6)).data, `reconstruction ${b}`);
+      gibbsChain(replay, chains, k, buffers, 1, b > 0);
+      replay.backend.bernoulli(buffers.hiddenProbs.data, replay.rng, buffers.hidden.data);
+      t.deepEqual(seen[b].copy.data, chains.data, `${n} chains, k = ${k}, minibatch ${b}`);
     }
-    gibbsChain(replay, chains, 3, buffers, 1, b > 0);
-    replay.backend.bernoulli(buffers.hiddenProbs.data, replay.rng, buffers.hidden.data);
-    t.deepEqual(seen[b].copy.data, chains.data, `minibatch ${b}`);
   }
 });
 
