@@ -1,9 +1,12 @@
 /**
  * GEMM throughput of each available backend at the RBM's shapes (784 visible, 500 hidden,
  * batch 100), on dense random operands and on MNIST-like sparse binary ones; the wasm backend
- * in both its builds (fused multiply-adds and plain SIMD).
+ * in both its builds (fused multiply-adds and plain SIMD), on ordinary arrays and on arrays in its own
+ * memory (as training's are: see `Backend.allocate`).
  * Run: `npm run bench`.
  */
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
+import type { Backend } from '../kernels/Backend.js';
 import { availableBackends } from '../kernels/selectBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -31,22 +34,32 @@ const seconds: Record<string, number[]> = {};
 const plain = availableBackends().wasm?.detail?.includes('fused') ? loadWasmBackend(undefined, { fma: false }) : null;
 const backends = Object.values(availableBackends()).reverse();
 if (plain) backends.splice(backends.findIndex((b) => b.name === 'wasm') + 1, 0, plain);
-for (const backend of backends) {
-  console.log(`backend ${backend.name}${backend.detail ? `, ${backend.detail}` : ''}, ${backend.threads ?? 1} thread(s)`);
-  seconds[backend.name] = [];
-  for (const [label, ta, tb, a, b, c] of cases) {
-    const flop = 2 * c.rows * c.cols * (ta ? a.rows : a.cols);
+/** Seconds per call of c ← a·b (transposed as asked), timed for about a second. */
+function time(backend: Backend, ta: boolean, tb: boolean, a: Matrix, b: Matrix, c: Matrix): number {
+  backend.gemm(ta, tb, 1, a, b, 0, c);
+  let reps = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1000) {
     backend.gemm(ta, tb, 1, a, b, 0, c);
-    let reps = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1000) {
-      backend.gemm(ta, tb, 1, a, b, 0, c);
-      reps++;
+    reps++;
+  }
+  return (performance.now() - t0) / 1000 / reps;
+}
+for (const backend of backends) {
+  // A backend with memory of its own (wasm) runs the cases twice: on ordinary arrays, which each
+  // call copies in and out, and on arrays in its memory, as training's parameters and buffers are.
+  for (const resident of backend.allocate ? [false, true] : [false]) {
+    console.log(`backend ${backend.name}${backend.detail ? `, ${backend.detail}` : ''}, ${backend.threads ?? 1} thread(s)${resident ? ', operands in its own memory (as in training)' : ''}`);
+    const key = `${backend.name}${resident ? ' resident' : ''}`;
+    seconds[key] = [];
+    const own = (m: Matrix) => (resident ? allocateMatrix(backend, m.rows, m.cols).copyFrom(m) : m);
+    for (const [label, ta, tb, a, b, c] of cases) {
+      const flop = 2 * c.rows * c.cols * (ta ? a.rows : a.cols);
+      const s = time(backend, ta, tb, own(a), own(b), own(c));
+      seconds[key].push(s);
+      const js = seconds.js?.[seconds[key].length - 1];
+      const ratio = backend.name === 'js' || js === undefined ? '' : `  ${(js / s).toFixed(1)}× js`;
+      console.log(`  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)${ratio}`);
     }
-    const s = (performance.now() - t0) / 1000 / reps;
-    seconds[backend.name].push(s);
-    const js = seconds.js?.[seconds[backend.name].length - 1];
-    const ratio = backend.name === 'js' || js === undefined ? '' : `  ${(js / s).toFixed(1)}× js`;
-    console.log(`  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)${ratio}`);
   }
 }
