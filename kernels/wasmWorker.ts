@@ -1,5 +1,6 @@
-// The wasm backend's second thread: it runs its share of a kernel (its columns of C) on the shared
-// memory, waiting on and signalling through a shared control block (see wasmKernels.ts).
+// The wasm backend's second thread: it runs its share of a kernel (its columns of C, its rows, its
+// blocks) on the shared memory, waiting on and signalling through a shared control block (see
+// wasmKernels.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { controlBlock, HELPER_SPIN_MS, KERNELS, SPIN_MS, spinWhile, type KernelArgs, type Kernels } from './wasmKernels.js';
 

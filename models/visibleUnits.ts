@@ -2,10 +2,10 @@ import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
+import type { Rbm, RbmParams } from './rbm.js';
 
 /** The largest finite float32: values outside ±this are ±∞ (or NaN). */
 const F32_MAX = 3.4028234663852886e38;
-import type { Rbm, RbmParams } from './rbm.js';
 
 /** A block of visible columns [start, start + size) of which exactly one is on: a one-of-K (softmax) unit, a label say. */
 export interface SoftmaxGroup {

@@ -27,8 +27,8 @@ function exp4(x: v128): v128 {
 }
 
 /**
- * out[i,j] ← σ(beta·(x[i,j] + bias[j])) for a rows×cols matrix; out may be x. (beta last, as the
- * kernels that two threads share take their one float: the host splits it by rows.)
+ * out[i,j] ← σ(beta·(x[i,j] + bias[j])) for a rows×cols matrix; out may be x. (beta last: the
+ * kernels that two threads share take their integers, then their floats; the host splits it by rows.)
  */
 export function sigmoid(x: usize, bias: usize, out: usize, rows: i32, cols: i32, beta: f32): void {
   const one = f32x4.splat(1.0), nb = f32x4.splat(-beta);
