@@ -125,6 +125,11 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     heap.set(a as ArrayLike<number>, scratchAt >> 2);
     return scratchAt;
   };
+  /** Where a kernel writes `out`: at its own offset where it is resident, else at `scratchAt` (then {@link back}). */
+  const into = (out: Float32Array, scratchAt: number): number => {
+    const p = at(out);
+    return p >= 0 ? p : scratchAt;
+  };
   /** Copies the result at byte offset `p` back into `out` unless `out` is resident there. */
   const back = (out: Float32Array, p: number): void => {
     if (at(out) !== p) out.set(heap.subarray(p >> 2, (p >> 2) + out.length));
@@ -172,7 +177,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const size = (d: Float32Array) => (at(d) >= 0 ? 0 : d.length);
       const [sa, sb, sc, pat, pbt, rowStart, offset, value] = layout(size(a.data), size(b.data), size(c.data), transA ? mk : 0, transB ? b.data.length : 0, m + 2, mk, mk);
       const pa = place(a.data, sa), pb = place(b.data, sb);
-      const pc = at(c.data) >= 0 ? at(c.data) : sc;
+      const pc = into(c.data, sc);
       if (pc === sc && beta !== 0) heap.set(c.data, sc >> 2);
       if (beta !== 1) x.scale(pc, c.data.length, beta); // (β = 1 leaves C as it is)
       if (alpha !== 0 && k > 0) {
@@ -194,7 +199,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       checkLength(bias, xm.cols, 'bias');
       const [sx, sb] = layout(xm.data.length, bias.length);
       const px = place(xm.data, sx), pb = place(bias, sb);
-      const po = at(out.data) >= 0 ? at(out.data) : sx; // in place in the scratch where neither is resident
+      const po = into(out.data, sx); // in place in the scratch where neither is resident
       const cols = xm.cols;
       run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], [beta], xm.rows, (xm.rows + 1) >> 1, xm.data.length >= 1 << 14);
       back(out.data, po);
@@ -203,7 +208,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       checkLength(out, p.length, 'bernoulli output');
       const [sp, ps] = layout(p.length, 20);
       const pp = place(p, sp);
-      const po = at(out) >= 0 ? at(out) : sp;
+      const po = into(out, sp);
       seedLanes(rng, new Uint32Array(heap.buffer, ps, 16));
       x.bernoulli(pp, po, p.length, ps);
       back(out, po);
@@ -212,7 +217,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       checkLength(out, a.cols, 'columnSums output');
       const [sa, so, ps] = layout(a.data.length, a.cols, 2 * a.cols);
       const pa = place(a.data, sa);
-      const po = beta !== 0 ? place(out, so) : at(out) >= 0 ? at(out) : so;
+      const po = beta !== 0 ? place(out, so) : into(out, so);
       x.columnSums(pa, a.rows, a.cols, alpha, beta, po, ps);
       back(out, po);
     },
