@@ -80,7 +80,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   if (!loaded || !file) return null;
   const { module, x } = loaded;
   const strip = x.sparseStripColumns.value;
-  let heap = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer);
+  let heap = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer), doubles = new Float64Array(memory.buffer);
   /** Every buffer object this memory has had (a new one after each growth): arrays on any of them are resident. */
   const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
   const blocks = wasmHeap(Number(x.heapBase.value), (end) => {
@@ -92,6 +92,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     }
     heap = new Float32Array(memory.buffer);
     ints = new Int32Array(memory.buffer);
+    doubles = new Float64Array(memory.buffer);
     buffers.add(memory.buffer);
   });
   const freed = new FinalizationRegistry<number>((offset) => blocks.release(offset));
@@ -229,9 +230,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const pg = place(g, sg), pv = place(v, sv), pw = place(w, sw);
       // Each thread takes whole blocks and leaves each block's Σ w² at ps; they are added here, in order.
       run('momentumStep', (b0, count) => [pg + 4 * b0 * SUM_BLOCK, pv + 4 * b0 * SUM_BLOCK, pw + 4 * b0 * SUM_BLOCK, Math.min(n - b0 * SUM_BLOCK, count * SUM_BLOCK), ps + 8 * b0], [learningRate, momentum, decay], blocks, (blocks + 1) >> 1, blocks > 1);
-      const sums = new Float64Array(memory.buffer, ps, blocks);
       let sum = 0;
-      for (let b = 0; b < blocks; b++) sum += sums[b];
+      for (let b = 0; b < blocks; b++) sum += doubles[(ps >> 3) + b];
       back(v, pv);
       back(w, pw);
       return sum;
