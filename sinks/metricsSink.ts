@@ -1,8 +1,9 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { defer, finalize, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { StepEvent } from '../operators/phases.js';
+import { writeFully } from './writeFully.js';
 
 /** The JSON object written for one step: counters, metrics and seconds since the subscription. */
 export function stepRecord(e: StepEvent, seconds: number): Record<string, unknown> {
@@ -46,7 +47,7 @@ export function metricsSink(target: string | number): MonoTypeOperatorFunction<S
       return source.pipe(
         tap((e) => {
           try {
-            writeSync(fd, JSON.stringify(stepRecord(e, (performance.now() - start) / 1000)) + '\n');
+            writeFully(fd, JSON.stringify(stepRecord(e, (performance.now() - start) / 1000)) + '\n');
           } catch (cause) {
             throw new BoltzflowError('metrics', target, `a writable file (${(cause as Error).message})`, { cause });
           }
