@@ -77,6 +77,7 @@ export * from './sources/squareImageShape.js';
 export * from './sources/minibatches.js';
 export * from './sources/readSnapshot.js';
 export * from './sources/parseRecord.js';
+export * from './sources/checkRecord.js';
 export * from './sources/splitLines.js';
 export * from './sources/recordsFromLines.js';
 export * from './sources/followFile.js';

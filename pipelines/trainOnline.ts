@@ -6,20 +6,26 @@ import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
-import type { DataRecord } from '../sources/DataRecord.js';
+import { BAD_RECORD_KINDS, type BadRecordKind, type FeedItem } from '../sources/DataRecord.js';
 import { onlineMinibatches } from '../sources/onlineMinibatches.js';
 import { snapshotModel } from '../sources/readSnapshot.js';
 import { columnMeans, rbmSteps } from './rbmSteps.js';
 
 export interface TrainOnlineOptions {
-  /** The feed: any async iterable of records (see `openFeed`), read until it ends. */
-  records: AsyncIterable<DataRecord>;
+  /** The feed: any async iterable of records (see `openFeed`), read until it ends; bad records in it are handled by `onBadRecord`. */
+  records: AsyncIterable<FeedItem>;
   /** `epochs` and the learning-rate schedule do not apply: the rate is constant. */
   config?: TrainConfigInput;
   /** Continue from this snapshot's parameters, velocity, persistent chains, generator and step count. */
   resume?: Snapshot;
-  /** Bad records: end the run with an error naming the record (default), or skip and count them (`skippedRecords`). */
+  /**
+   * Bad records: end the run with an error naming the record (default; what came before it is
+   * learned first), or skip and count them: `skippedRecords` in all, and by kind `skippedUnparseable`,
+   * `skippedNonFinite`, `skippedWidth`, `skippedRange`, `skippedTooLong`.
+   */
   onBadRecord?: 'fail' | 'skip';
+  /** Called for each skipped bad record (under `skip`), with the problem and its kind. */
+  onSkip?: (error: BoltzflowError, kind: BadRecordKind) => void;
   /** Feed counters added to each step's metrics, e.g. `{ droppedRecords: () => feed.dropped }`. */
   counters?: Record<string, () => number>;
 }
@@ -28,7 +34,7 @@ export interface TrainOnlineOptions {
  * Online training: the same four operators as {@link trainRbm}, fed minibatches in arrival order
  * from a feed that may never end. The model is created from the first minibatch (its width, and
  * visible biases at its log-odds) unless a snapshot is resumed. Each step event's metrics include
- * `skippedRecords` and the given feed counters. Unsubscribing stops training at once; a feed that
+ * the skipped-record counts and the given feed counters. Unsubscribing stops training at once; a feed that
  * has gone silent is let go only when it next delivers a full minibatch or ends, so open feeds with
  * a `signal` (see `openFeed`) to close their sockets and files at once.
  *
@@ -52,12 +58,17 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
   const backend = selectBackend(config.backend);
   return defer(() => {
     let skipped = 0;
+    const byKind = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
     const batches = onlineMinibatches(options.records, {
       batchSize: config.batchSize,
       nVisible: resume?.nVisible,
       firstStep: resume?.counters.step ?? 0,
       onBadRecord: options.onBadRecord,
-      onSkip: (n) => (skipped = n),
+      onSkip: (n, error, kind) => {
+        skipped = n;
+        byKind[kind]++;
+        options.onSkip?.(error, kind);
+      },
     })[Symbol.asyncIterator]();
     return from(batches.next()).pipe(
       switchMap((first) => {
@@ -79,6 +90,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
           rbmSteps(model, config, { resume, nChains: config.method === 'pcd' ? config.batchSize : undefined }),
           map((e) => {
             const metrics: Record<string, number> = { ...e.metrics, skippedRecords: skipped };
+            for (const kind of BAD_RECORD_KINDS) metrics[skippedMetric(kind)] = byKind[kind];
             for (const [name, read] of counters) metrics[name] = read();
             return { ...e, metrics };
           }),
@@ -86,4 +98,9 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
       }),
     );
   });
+}
+
+/** The metric that counts skipped bad records of one kind: `skippedUnparseable`, `skippedTooLong`, … */
+export function skippedMetric(kind: BadRecordKind): string {
+  return `skipped${kind[0].toUpperCase()}${kind.slice(1)}`;
 }

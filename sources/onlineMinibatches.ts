@@ -3,7 +3,8 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import type { Minibatch } from '../operators/phases.js';
-import type { DataRecord } from './DataRecord.js';
+import { checkRecord } from './checkRecord.js';
+import type { BadRecordKind, FeedItem } from './DataRecord.js';
 
 export interface OnlineMinibatchOptions {
   batchSize: number;
@@ -11,17 +12,23 @@ export interface OnlineMinibatchOptions {
   nVisible?: number;
   /** The step number of the first minibatch (a resumed run's step counter). */
   firstStep?: number;
-  /** A record of the wrong length or with a value outside [0, 1]: end the feed with an error naming it (default), or skip it and count it. */
+  /**
+   * A bad record (one the feed could not parse, with the wrong length, non-finite or outside [0, 1],
+   * or a line over the length limit): end the feed with an error naming it (default; the records
+   * before it are learned first, a part-filled minibatch included), or skip it and count it.
+   */
   onBadRecord?: 'fail' | 'skip';
-  /** Called with the running count of skipped records. */
-  onSkip?: (skipped: number, error: BoltzflowError) => void;
+  /** Called with the running count of skipped records, the problem and its kind. */
+  onSkip?: (skipped: number, error: BoltzflowError, kind: BadRecordKind) => void;
 }
 
 /**
  * Cuts an unbounded feed of records into minibatches in arrival order (no shuffling, no epochs:
  * `epoch` stays 0, `batchesPerEpoch` is Infinity and `index` counts minibatches). Pulls one
  * record at a time, so a slow pipeline slows the feed. A short last minibatch is emitted when the
- * feed ends. The emitted matrix is a reused buffer, valid until the next minibatch.
+ * feed ends, and before a feed's error (or a bad record under `fail`) is thrown, so that nothing
+ * read before the fault goes unlearned. The emitted matrix is a reused buffer, valid until the next
+ * minibatch.
  *
  * @example
  * ```ts
@@ -31,36 +38,37 @@ export interface OnlineMinibatchOptions {
  * from(onlineMinibatches(feed(), { batchSize: 2 })).subscribe((b) => console.log(b.step, b.data.rows)); // 0 2 · 1 2 · 2 1
  * ```
  */
-export async function* onlineMinibatches(records: AsyncIterable<DataRecord>, options: OnlineMinibatchOptions): AsyncGenerator<Minibatch> {
+export async function* onlineMinibatches(records: AsyncIterable<FeedItem>, options: OnlineMinibatchOptions): AsyncGenerator<Minibatch> {
   const { batchSize, onBadRecord = 'fail' } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new BoltzflowError('batchSize', batchSize, 'an integer ≥ 1');
   let nVisible = options.nVisible ?? 0;
   let buffer: ((rows: number) => Matrix) | null = null;
   let step = options.firstStep ?? 0, filled = 0, skipped = 0;
   const emit = (rows: number): Minibatch => ({ data: buffer!(batchSize).topRows(rows), epoch: 0, index: step, batchesPerEpoch: Infinity, step: step++ });
-  for await (const record of records) {
-    if (nVisible === 0) nVisible = record.values.length;
-    const problem = checkRecord(record, nVisible);
-    if (problem) {
-      if (onBadRecord === 'fail') throw problem;
-      options.onSkip?.(++skipped, problem);
-      continue;
+  let fault: { error: unknown } | null = null;
+  try {
+    for await (const record of records) {
+      if (record.values && nVisible === 0) nVisible = record.values.length;
+      const problem = record.values ? checkRecord(record, nVisible) : record;
+      if (problem) {
+        if (onBadRecord === 'fail') {
+          fault = { error: problem.error };
+          break;
+        }
+        options.onSkip?.(++skipped, problem.error, problem.kind);
+        continue;
+      }
+      buffer ??= reusableMatrix(nVisible);
+      buffer(batchSize).data.set(record.values!, filled * nVisible);
+      if (++filled === batchSize) {
+        filled = 0;
+        yield emit(batchSize);
+        await yieldToEventLoop();
+      }
     }
-    buffer ??= reusableMatrix(nVisible);
-    buffer(batchSize).data.set(record.values, filled * nVisible);
-    if (++filled === batchSize) {
-      filled = 0;
-      yield emit(batchSize);
-      await yieldToEventLoop();
-    }
+  } catch (error) {
+    fault = { error };
   }
   if (filled > 0) yield emit(filled);
-}
-
-function checkRecord(record: DataRecord, nVisible: number): BoltzflowError | null {
-  const v = record.values;
-  if (v.length !== nVisible) return new BoltzflowError(record.where, `${v.length} values`, `${nVisible} values, as the model's visible units`);
-  for (let i = 0; i < v.length; i++)
-    if (!(v[i] >= 0 && v[i] <= 1)) return new BoltzflowError(`${record.where}, value ${i + 1}`, v[i], 'a value in [0, 1] (Bernoulli visible units)');
-  return null;
+  if (fault) throw fault.error;
 }

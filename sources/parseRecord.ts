@@ -1,4 +1,5 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { BadRecord } from './DataRecord.js';
 
 /** The text formats a line of data may be in. */
 export type LineFormat = 'ndjson' | 'csv';
@@ -16,13 +17,36 @@ export type LineFormat = 'ndjson' | 'csv';
  * ```
  */
 export function parseRecord(line: string, format: LineFormat, where: string): Float32Array {
+  const r = tryParseRecord(line, format, where);
+  if (r instanceof Float32Array) return r;
+  throw r.error;
+}
+
+/**
+ * Like {@link parseRecord}, but a line that is not a record is returned as the {@link BadRecord}
+ * that stands in its place: kind `nonFinite` for NaN or ±Infinity values, `unparseable` for the rest.
+ *
+ * @example
+ * ```ts
+ * import { tryParseRecord } from 'boltzflow';
+ * console.log(tryParseRecord('[0, NaN]', 'ndjson', 'feed line 3')); // { values: null, kind: 'nonFinite', … }
+ * ```
+ */
+export function tryParseRecord(line: string, format: LineFormat, where: string): Float32Array | BadRecord {
+  const bad = (kind: BadRecord['kind'], field: string, value: unknown, expected: string): BadRecord => ({
+    values: null,
+    where,
+    kind,
+    error: new BoltzflowError(field, value, expected),
+  });
   if (format === 'csv') {
     const fields = line.split(',');
     const values = new Float32Array(fields.length);
     for (let i = 0; i < fields.length; i++) {
       const text = fields[i].trim();
       const x = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(x)) throw new BoltzflowError(`${where}, field ${i + 1}`, text, 'a finite number');
+      if (!Number.isFinite(Math.fround(x)))
+        return bad(Number.isNaN(x) && !/^[-+]?nan$/i.test(text) ? 'unparseable' : 'nonFinite', `${where}, field ${i + 1}`, text, 'a finite number');
       values[i] = x;
     }
     return values;
@@ -31,13 +55,14 @@ export function parseRecord(line: string, format: LineFormat, where: string): Fl
   try {
     parsed = JSON.parse(line);
   } catch {
-    throw new BoltzflowError(where, line, 'a JSON array of numbers');
+    return bad(/(^|[^\w"])(NaN|-?Infinity)\b/.test(line) ? 'nonFinite' : 'unparseable', where, line, 'a JSON array of numbers');
   }
-  if (!Array.isArray(parsed)) throw new BoltzflowError(where, parsed, 'a JSON array of numbers');
+  if (!Array.isArray(parsed)) return bad('unparseable', where, parsed, 'a JSON array of numbers');
   const values = new Float32Array(parsed.length);
   for (let i = 0; i < parsed.length; i++) {
     const x = parsed[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new BoltzflowError(`${where}, element ${i}`, x, 'a finite number');
+    if (typeof x !== 'number') return bad('unparseable', `${where}, element ${i}`, x, 'a finite number');
+    if (!Number.isFinite(Math.fround(x))) return bad('nonFinite', `${where}, element ${i}`, x, 'a finite number');
     values[i] = x;
   }
   return values;

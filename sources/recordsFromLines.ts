@@ -1,32 +1,50 @@
-import type { DataRecord } from './DataRecord.js';
-import { isCsvHeader, parseRecord, type LineFormat } from './parseRecord.js';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { FeedItem } from './DataRecord.js';
+import { isCsvHeader, tryParseRecord, type LineFormat } from './parseRecord.js';
 
 /**
  * Parses a stream of lines into records: NDJSON arrays or CSV rows (`auto`: NDJSON when the first
- * line starts with `[`, else CSV, whose header line, if any, is skipped). A bad line is an error
- * naming `name` and its line number.
+ * line starts with `[`, else CSV). A CSV's first line is skipped as a header when all its fields
+ * are non-numeric and the next line is a row of as many numbers; a lone "header" (`hello`) is a
+ * bad record. A line that is not a record is yielded in its place as a {@link BadRecord} naming
+ * `name` and its line number, so that the stream goes on and its consumer decides.
  *
  * @example
  * ```ts
  * import { recordsFromLines, splitLines } from 'boltzflow';
- * for await (const r of recordsFromLines(splitLines(['a,b\n0,1\n1,0\n']), 'feed')) console.log(r.where, r.values); // feed line 2 … · feed line 3 …
+ * for await (const r of recordsFromLines(splitLines(['a,b\n0,1\noops\n']), 'feed')) console.log(r.where, r.values ?? r.kind); // feed line 2 … · feed line 3 unparseable
  * ```
  */
 export async function* recordsFromLines(
   lines: AsyncIterable<{ line: string; number: number }>,
   name: string,
   format: LineFormat | 'auto' = 'auto',
-): AsyncGenerator<DataRecord> {
+): AsyncGenerator<FeedItem> {
   let chosen: LineFormat | null = format === 'auto' ? null : format;
   let first = true;
+  let header: { line: string; number: number } | null = null;
+  const headerAlone = (h: { line: string; number: number }): FeedItem => ({
+    values: null,
+    where: `${name} line ${h.number}`,
+    kind: 'unparseable',
+    error: new BoltzflowError(`${name} line ${h.number}`, h.line, 'a row of numbers (a CSV header is skipped only when a row of as many numbers follows it)'),
+  });
   for await (const { line, number } of lines) {
     chosen ??= line.trimStart().startsWith('[') ? 'ndjson' : 'csv';
     if (first && chosen === 'csv' && isCsvHeader(line)) {
       first = false;
+      header = { line, number };
       continue;
     }
     first = false;
     const where = `${name} line ${number}`;
-    yield { values: parseRecord(line, chosen, where), where };
+    const parsed = tryParseRecord(line, chosen, where);
+    if (header) {
+      const fields = header.line.split(',').length;
+      if (!(parsed instanceof Float32Array && parsed.length === fields)) yield headerAlone(header);
+      header = null;
+    }
+    yield parsed instanceof Float32Array ? { values: parsed, where } : parsed;
   }
+  if (header) yield headerAlone(header);
 }
