@@ -7,12 +7,21 @@ export type OverflowPolicy = 'block' | 'drop-oldest' | 'fail';
 export interface BoundedBuffer<T> extends AsyncIterable<T> {
   /**
    * Adds an item. Under `block`, a full buffer returns a promise that settles when there is room
-   * (await it: that is the backpressure); otherwise it returns at once.
+   * (await it: that is the backpressure); otherwise it returns at once. The result says whether the
+   * item was taken: false once the buffer has ended or failed.
    */
-  push(item: T): Promise<void> | void;
-  /** No more items: the consumer's iteration ends once the buffer is empty. */
+  push(item: T): Promise<boolean> | boolean;
+  /**
+   * Adds items all at once or not at all (an acknowledged request is learned whole or not at all).
+   * Under `block` it waits until they all fit, or the buffer is empty for a batch larger than the
+   * capacity; under `drop-oldest` it makes room by dropping the oldest; under `fail` a batch that
+   * does not fit fails the buffer. Resolves true when they were taken, false when the buffer ended
+   * or failed first (none were taken).
+   */
+  pushAll(items: readonly T[]): Promise<boolean> | boolean;
+  /** No more items: the consumer's iteration ends once the buffer is empty; waiting producers get false. */
   end(): void;
-  /** The producer failed: the consumer's iteration throws `error` once it reaches this point. */
+  /** The producer failed: the consumer's iteration throws `error` once it has taken the items before it. */
   fail(error: unknown): void;
   /** Items dropped so far (`drop-oldest`). */
   readonly dropped: number;
@@ -26,7 +35,7 @@ export interface BoundedBuffer<T> extends AsyncIterable<T> {
  * pipeline, with the user's {@link OverflowPolicy}: `block` makes the producer wait (for a Node
  * stream: stop reading it, so TCP itself pushes back), `drop-oldest` keeps the newest `capacity`
  * items and counts the dropped ones, `fail` ends the feed with a clear error. Memory is bounded by
- * `capacity` items under every policy.
+ * `capacity` items under every policy (or one batch of {@link BoundedBuffer.pushAll}, if larger).
  *
  * @example
  * ```ts
@@ -45,11 +54,21 @@ export function boundedBuffer<T>(options: { capacity: number; policy: OverflowPo
   let head = 0; // items[head…] are waiting; compacted now and then
   let dropped = 0, ended = false, failure: { error: unknown } | null = null;
   let wakeConsumer: (() => void) | null = null;
-  const roomWaiters: Array<() => void> = [];
+  /** Producers waiting for room, in arrival order, each with the items it will add at once. */
+  const waiting: Array<{ items: readonly T[]; resolve: (taken: boolean) => void }> = [];
   const size = () => items.length - head;
   const wake = () => {
     wakeConsumer?.();
     wakeConsumer = null;
+  };
+  const fits = (n: number) => size() + n <= capacity || size() === 0;
+  const admit = () => {
+    while (waiting.length > 0 && fits(waiting[0].items.length)) {
+      const w = waiting.shift()!;
+      items.push(...w.items);
+      w.resolve(true);
+    }
+    if (size() > 0) wake();
   };
   const take = (): T => {
     const item = items[head];
@@ -58,8 +77,42 @@ export function boundedBuffer<T>(options: { capacity: number; policy: OverflowPo
       items.splice(0, head);
       head = 0;
     }
-    roomWaiters.shift()?.();
+    admit();
     return item;
+  };
+  const overflow = () => {
+    failure = {
+      error: new BoltzflowError(`${name} buffer`, `${capacity} records waiting and more arriving`, 'a consumer that keeps up with the feed', {
+        more: ['Training is slower than the feed. Use --overflow block (make the producer wait) or drop-oldest (keep the newest), or a larger --buffer.'],
+      }),
+    };
+    wake();
+  };
+  const pushAll = (batch: readonly T[]): Promise<boolean> | boolean => {
+    if (ended || failure) return false;
+    if (batch.length === 0) return true;
+    if (waiting.length === 0 && fits(batch.length)) {
+      items.push(...batch);
+      wake();
+      return true;
+    }
+    if (policy === 'drop-oldest') {
+      while (size() > 0 && size() + batch.length > capacity) {
+        take();
+        dropped++;
+      }
+      items.push(...batch);
+      wake();
+      return true;
+    }
+    if (policy === 'fail') {
+      overflow();
+      return false;
+    }
+    return new Promise<boolean>((resolve) => waiting.push({ items: batch, resolve }));
+  };
+  const release = () => {
+    for (const w of waiting.splice(0)) w.resolve(false);
   };
   return {
     capacity,
@@ -69,48 +122,21 @@ export function boundedBuffer<T>(options: { capacity: number; policy: OverflowPo
     get size() {
       return size();
     },
-    push(item) {
-      if (ended || failure) return;
-      if (size() < capacity) {
-        items.push(item);
-        wake();
-        return;
-      }
-      if (policy === 'drop-oldest') {
-        take();
-        dropped++;
-        items.push(item);
-        wake();
-        return;
-      }
-      if (policy === 'fail') {
-        failure = {
-          error: new BoltzflowError(`${name} buffer`, `${capacity} records waiting and more arriving`, 'a consumer that keeps up with the feed', {
-            more: ['Training is slower than the feed. Use --overflow block (make the producer wait) or drop-oldest (keep the newest), or a larger --buffer.'],
-          }),
-        };
-        wake();
-        return;
-      }
-      return new Promise<void>((resolve) => roomWaiters.push(resolve)).then(() => {
-        if (!ended && !failure) {
-          items.push(item);
-          wake();
-        }
-      });
-    },
+    push: (item) => pushAll([item]),
+    pushAll,
     end() {
       ended = true;
+      release();
       wake();
     },
     fail(error) {
       failure ??= { error };
+      release();
       wake();
-      for (const w of roomWaiters.splice(0)) w();
     },
     async *[Symbol.asyncIterator]() {
       for (;;) {
-        if (size() > 0 && !failure) {
+        if (size() > 0) {
           yield take();
           continue;
         }
