@@ -1,12 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { boundedBuffer, type OverflowPolicy } from './boundedBuffer.js';
-import type { DataRecord } from './DataRecord.js';
+import { checkRecord } from './checkRecord.js';
+import type { FeedItem } from './DataRecord.js';
 import { fileError } from './fileError.js';
 import { followFile } from './followFile.js';
+import { serveHttpFeed, type HttpFeedCounters } from './httpFeed.js';
 import type { LineFormat } from './parseRecord.js';
 import { recordsFromLines } from './recordsFromLines.js';
 import { splitLines } from './splitLines.js';
@@ -20,31 +22,52 @@ export interface FeedOptions {
   capacity?: number;
   /** What a full buffer does (default `block`: the producer waits). */
   policy?: OverflowPolicy;
-  /** Ends the feed cleanly (closes sockets, stops following, stops the HTTP server). */
+  /**
+   * Stops reading: closes sockets, stops following, and the HTTP server answers 503 from then on.
+   * What was read before it is still delivered (and for HTTP, acknowledged), then the feed ends.
+   */
   signal?: AbortSignal;
   /** For a file: skip this many records first (a resumed run's position in a seekable source). */
   skip?: number;
+  /** Values per record when known (a resumed model's); else the first record's. */
+  nVisible?: number;
+  /** HTTP: a request with a bad line is refused whole with 400 (`fail`, default) or its good lines taken (`skip`). Other feeds pass bad records on in their place. */
+  onBadRecord?: 'fail' | 'skip';
+  /** HTTP: the largest body taken (default 64 MiB; 413 past it). */
+  maxBodyBytes?: number;
+  /** TCP: when the connection fails or ends, connect again with exponential backoff (0.1 s doubling to 10 s) until `signal` aborts. */
+  reconnect?: boolean;
   /** For `http://` feeds: called with the bound address once the server listens. */
   onListening?: (address: { host: string; port: number }) => void;
+  /** A line about the feed's state for people (a TCP feed reconnecting). */
+  onStatus?: (line: string) => void;
 }
 
-/** A live source of records, with the count of records its buffer dropped. */
-export interface Feed extends AsyncIterable<DataRecord> {
+/** A live source of records (bad ones in their places), with its counters. */
+export interface Feed extends AsyncIterable<FeedItem> {
   readonly name: string;
+  /** Records the buffer dropped (`drop-oldest`). */
   readonly dropped: number;
+  /** Good records taken into the buffer so far. */
+  readonly received: number;
+  /** HTTP feeds only: records acknowledged (202) and requests refused or aborted. */
+  readonly http: Readonly<HttpFeedCounters> | null;
+  /** Lets go of what is still open (an HTTP server's last connections); call it when done. */
+  close(): void;
 }
 
 /**
  * Opens a feed of data records by spec:
  * - `-`: standard input;
  * - a file path (NDJSON or CSV); with `follow`, a file still being written;
- * - `tcp://HOST:PORT`: connects to a producer and reads its lines;
+ * - `tcp://HOST:PORT`: connects to a producer and reads its lines (`reconnect` to survive drops);
  * - `http://HOST:PORT`: serves HTTP on HOST:PORT and learns from the body of every POST (one
- *   record per line); answers 202 with the count of records read.
+ *   record per line), a request whole or not at all (see {@link serveHttpFeed}).
  *
  * Lines go through a {@link boundedBuffer} with the chosen overflow policy; under `block` the
  * feed stops reading its stream while the buffer is full, so the producer is slowed down and
- * nothing is buffered without bound.
+ * nothing is buffered without bound. A line that is not a good record is passed on as a
+ * {@link BadRecord} in its place, for the consumer to fail on or skip.
  *
  * @example
  * ```ts
@@ -57,58 +80,26 @@ export interface Feed extends AsyncIterable<DataRecord> {
 export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   const { format = 'auto', capacity = 1000, policy = 'block', signal } = options;
   const name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
-  const buffer = boundedBuffer<DataRecord>({ capacity, policy, name });
+  const buffer = boundedBuffer<FeedItem>({ capacity, policy, name });
+  let width = options.nVisible ?? 0, received = 0;
   const pump = async (lines: AsyncIterable<{ line: string; number: number }>, label = name, skip = 0) => {
-    let n = 0;
-    for await (const record of recordsFromLines(lines, label, format)) {
+    for await (const item of recordsFromLines(lines, label, format)) {
       if (skip > 0) {
         skip--;
         continue;
       }
-      n++;
-      await buffer.push(record);
+      if (item.values) width ||= item.values.length;
+      const problem = item.values ? checkRecord(item, width) : item;
+      if ((await buffer.push(problem ?? item)) && !problem) received++;
     }
-    return n;
   };
   const run = (work: Promise<unknown>) => work.then(() => buffer.end(), (e) => buffer.fail(e));
-  let server: Server | null = null;
+  let http: ReturnType<typeof serveHttpFeed> | null = null;
   if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal))));
-  else if (spec.startsWith('tcp://')) {
-    const { host, port } = address(spec);
-    const socket = connect({ host, port });
-    signal?.addEventListener('abort', () => socket.end(), { once: true });
-    run(
-      pump(splitLines(socket)).catch((e: NodeJS.ErrnoException) => {
-        throw e.code ? new BoltzflowError('--data', spec, `a reachable TCP producer (${e.message})`, { cause: e }) : e;
-      }),
-    );
-  } else if (spec.startsWith('http://')) {
-    const { host, port } = address(spec);
-    let requests = 0;
-    server = createServer((req, res) => {
-      if (req.method !== 'POST') {
-        res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST one record per line\n');
-        return;
-      }
-      const label = `${name} request ${++requests}`;
-      pump(splitLines(req), label).then(
-        (n) => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ records: n }) + '\n'),
-        (e) => {
-          res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(e as Error).message}\n`);
-          buffer.fail(e);
-        },
-      );
-    });
-    server.on('error', (e) => buffer.fail(new BoltzflowError('--data', spec, `an address to serve on (${e.message})`, { cause: e })));
-    server.listen(port, host, () => {
-      const a = server!.address() as { address: string; port: number };
-      options.onListening?.({ host: a.address, port: a.port });
-    });
-    const stop = () => {
-      server?.close();
-      server?.closeAllConnections();
-      buffer.end();
-    };
+  else if (spec.startsWith('tcp://')) run(pumpTcp(spec, pump, options));
+  else if (spec.startsWith('http://')) {
+    http = serveHttpFeed(buffer, { ...address(spec), name, format, onBadRecord: options.onBadRecord ?? 'fail', nVisible: options.nVisible, maxBodyBytes: options.maxBodyBytes, onListening: options.onListening });
+    const stop = () => http!.stop();
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
   } else if (options.follow) run(pump(splitLines(followFile(spec, { signal })), name, options.skip));
@@ -118,8 +109,47 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
     get dropped() {
       return buffer.dropped;
     },
+    get received() {
+      return http ? http.counters.acknowledged : received;
+    },
+    http: http?.counters ?? null,
+    close: () => http?.close(),
     [Symbol.asyncIterator]: () => buffer[Symbol.asyncIterator](),
   };
+}
+
+/** A TCP producer's lines into `pump`, connection after connection when `reconnect` is set. */
+async function pumpTcp(spec: string, pump: (lines: AsyncIterable<{ line: string; number: number }>, label: string) => Promise<void>, options: FeedOptions): Promise<void> {
+  const { host, port } = address(spec);
+  const { signal } = options;
+  for (let connection = 1, delay = 100; !signal?.aborted; connection++) {
+    const socket = connect({ host, port });
+    const end = () => socket.end();
+    signal?.addEventListener('abort', end, { once: true });
+    let failure: NodeJS.ErrnoException | null = null;
+    try {
+      await pump(splitLines(socket), connection === 1 ? spec : `${spec} connection ${connection}`);
+      if (socket.bytesRead > 0) delay = 100;
+    } catch (e) {
+      if (!(e as NodeJS.ErrnoException).code) throw e;
+      failure = e as NodeJS.ErrnoException;
+    } finally {
+      signal?.removeEventListener('abort', end);
+      socket.destroy();
+    }
+    if (!options.reconnect) {
+      if (failure) throw new BoltzflowError('--data', spec, `a reachable TCP producer (${failure.message})`, { cause: failure });
+      return;
+    }
+    if (signal?.aborted) return;
+    options.onStatus?.(`${spec}: ${failure ? failure.message : 'the producer closed the connection'}; connecting again in ${delay / 1000} s`);
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      return; // stopped while waiting
+    }
+    delay = Math.min(delay * 2, 10_000);
+  }
 }
 
 /** Whether a feed spec names a file (which can seek), rather than stdin or a socket (which cannot). */
