@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { StepEvent } from '../operators/phases.js';
-import { encodeSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
+import { encodeSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, snapshotSchema, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
 import { writeAtomic } from './writeAtomic.js';
 
@@ -20,6 +20,12 @@ export interface SnapshotSinkOptions {
   everySeconds?: number;
   /** Snapshot files kept (default 3): older ones are deleted once a newer one is complete. */
   keep?: number;
+  /**
+   * When the stream errors (a fatal feed error, a fault in training), first write the state of
+   * the last step if it is not on disk yet (default true), so that nothing learned is lost; a
+   * state that its reader would refuse (non-finite parameters) is not written.
+   */
+  saveOnError?: boolean;
   /** Called after each write with the file's path and the step. */
   onWrite?: (path: string, step: number) => void;
 }
@@ -27,7 +33,7 @@ export interface SnapshotSinkOptions {
 /**
  * Saves the complete training state — parameters, velocity, persistent chains, generator state,
  * counters, config — at the end of every epoch, every `every` steps, every `everySeconds`, and
- * when the stream completes. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
+ * when the stream completes or errors. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
  * (msgpackr, written atomically: temp file, fsync, rename); then the `latest` pointer,
  * `<dir>/snapshot.msgpack`, a symbolic link, is swapped to it atomically (a new link renamed over
  * the old), and all but the newest `keep` files are deleted. A crash at any moment leaves the
@@ -58,11 +64,13 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
       } catch {
         // no folder yet
       }
-      const write = (e: StepEvent) => {
+      const write = (e: StepEvent, check = false) => {
         const name = `step-${String(e.step).padStart(9, '0')}.msgpack`;
         const path = join(folder, name);
+        const snapshot = toSnapshot(e, options.config, typeof options.data === 'function' ? options.data() : options.data);
+        if (check && !snapshotSchema.safeParse(snapshot).success) return;
         try {
-          writeAtomic(path, encodeSnapshot(toSnapshot(e, options.config, typeof options.data === 'function' ? options.data() : options.data)));
+          writeAtomic(path, encodeSnapshot(snapshot));
           const link = `${pointer}.${process.pid}.tmp`;
           rmSync(link, { force: true });
           symlinkSync(join('snapshots', name), link);
@@ -84,6 +92,15 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
           },
           complete: () => {
             if (last && last.step !== lastWritten) write(last);
+          },
+          error: (error: unknown) => {
+            if (options.saveOnError === false || !last || last.step === lastWritten) return;
+            if (error instanceof BoltzflowError && error.field === 'snapshot') return; // the failed write itself
+            try {
+              write(last, true);
+            } catch {
+              // the stream's own error is the one to report; the earlier snapshots stay intact
+            }
           },
         }),
       );
