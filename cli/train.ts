@@ -25,6 +25,7 @@ import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
+import { shutdownSignals } from './shutdownSignals.js';
 import { trainOnlineCommand } from './trainOnline.js';
 
 const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
@@ -32,7 +33,7 @@ const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.m
 
 /** `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images. */
 export async function trainCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'dashboard', 'dashboard-remote']) as z.output<typeof trainFlagsSchema> &
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError('--dashboard-host', flags['dashboard-host'], '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)');
@@ -40,14 +41,25 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const resume = flags.resume ? await readSnapshot(flags.resume) : undefined;
   let config: TrainConfig;
   if (resume) {
-    const clash = given.find((f) => f !== 'epochs' && f !== 'backend');
+    // An offline run's snapshot can go on learning online: a linear decay has no meaning on a feed, so
+    // it continues at the run's base rate (`--lr-schedule constant` says so explicitly).
+    const toOnline = flags.online && resume.config.learningRateSchedule === 'linear';
+    if (toOnline && flags['lr-schedule'] !== undefined && flags['lr-schedule'] !== 'constant')
+      throw new BoltzflowError('--lr-schedule', flags['lr-schedule'], '"constant" with --online (a feed has no known length to decay over)');
+    const clash = given.find((f) => f !== 'epochs' && f !== 'backend' && !(toOnline && f === 'lr-schedule'));
     if (clash)
       throw new BoltzflowError(`--${clash}`, flags[clash], 'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)');
     config = parseWith(
       trainConfigSchema,
-      { ...resume.config, epochs: flags.epochs ?? resume.config.epochs, backend: flags.backend ?? resume.config.backend },
+      {
+        ...resume.config,
+        epochs: flags.epochs ?? resume.config.epochs,
+        backend: flags.backend ?? resume.config.backend,
+        ...(toOnline ? { learningRateSchedule: 'constant' } : {}),
+      },
       { fieldName: configFieldToFlag },
     );
+    if (toOnline && !flags.json) say(`  the resumed run decayed its learning rate linearly; online it continues at the constant rate ${config.learningRate}`);
   } else {
     const input: Record<string, unknown> = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
     if (flags.online) {
@@ -60,7 +72,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   }
   const out = flags.out ?? (flags.resume ? dirname(flags.resume) : 'runs/rbm');
   if (flags.online) return trainOnlineCommand(flags, config, resume, out);
-  for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records'] as const)
+  for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records', 'drain-seconds', 'max-body-bytes', 'reconnect'] as const)
     if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))) throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
   const dataName = flags.data ?? resume?.data.name ?? 'mnist';
   if (resume && flags.binarize && flags.binarize !== resume.data.binarize)
@@ -102,13 +114,14 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const start = performance.now();
   let final: StepEvent | null = null;
   let epochErr = 0, epochRows = 0, lastEpochErr = NaN, samples = 0;
-  let interrupted = false;
-  const interrupt$ = fromEvent(process, 'SIGINT').pipe(tap(() => (interrupted = true)));
-  await lastValueFrom(
-    steps$.pipe(
-      takeUntil(interrupt$),
+  // SIGINT, SIGTERM or SIGHUP: the step in progress ends, the last one is saved (a second signal exits at once).
+  const shutdown = shutdownSignals();
+  try {
+    await lastValueFrom(
+      steps$.pipe(
+      takeUntil(fromEvent(shutdown.signal, 'abort')),
       taps,
-      snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
+      snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'] ?? 0, keep: flags.keep }),
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
@@ -123,9 +136,13 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
           epochErr = epochRows = 0;
         }
       }),
-    ),
-    { defaultValue: null },
-  );
+      ),
+      { defaultValue: null },
+    );
+  } finally {
+    shutdown.dispose();
+  }
+  const interrupted = shutdown.received !== null;
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;
   const images: Record<string, string> = {};
@@ -143,6 +160,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const summary = {
     event: 'summary',
     interrupted,
+    signal: shutdown.received,
     steps: last?.step ?? resume?.counters.step ?? 0,
     epochs: config.epochs,
     seconds: Math.round(elapsed) / 1000,
@@ -154,7 +172,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   };
   if (json) emit(summary);
   else {
-    say(`${interrupted ? 'interrupted' : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); reconstruction error ${summary.reconstructionError?.toFixed(3)} (mean over the last epoch)`);
+    say(`${interrupted ? `interrupted (${shutdown.received})` : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); reconstruction error ${summary.reconstructionError?.toFixed(3)} (mean over the last epoch)`);
     say(`  snapshot ${summary.snapshot}${interrupted ? `  (continue with: boltzflow train --resume ${summary.snapshot})` : ''}`);
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fromEvent, identity, lastValueFrom, takeUntil, tap } from 'rxjs';
+import { fromEvent, identity, lastValueFrom, switchMap, takeUntil, tap, timer } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
@@ -14,69 +14,95 @@ import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
+import { BAD_RECORD_KINDS, type BadRecordKind } from '../sources/DataRecord.js';
 import { isFileFeed, openFeed } from '../sources/openFeed.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
+import { shutdownSignals } from './shutdownSignals.js';
 import { dashboardTap } from './train.js';
 
 type TrainFlags = z.output<typeof trainFlagsSchema>;
 
+/** Online runs snapshot this often by default (seconds), besides at the end. */
+export const ONLINE_SNAPSHOT_SECONDS = 60;
+
 /**
- * `boltzflow train --online --data SPEC`: learns from a feed until it ends or Ctrl-C, which saves
- * a final snapshot and exits 0. SPEC is `-` (stdin), a file (`--follow` to keep reading what is
+ * `boltzflow train --online --data SPEC`: learns from a feed until it ends or a signal (SIGINT,
+ * SIGTERM, SIGHUP) stops it. SPEC is `-` (stdin), a file (`--follow` to keep reading what is
  * appended), `tcp://HOST:PORT` or `http://HOST:PORT` (serves, and learns from POSTed bodies).
+ *
+ * Nothing given is lost: a signal stops the reading, what was already received (for HTTP:
+ * acknowledged with 202) is learned within `--drain-seconds`, a part-filled last minibatch
+ * included, and a final snapshot is written; what could not be learned in time is counted in the
+ * summary. A file feed stops at once instead, since a resumed run reads on from what was learned.
+ * Snapshots are also written every `--snapshot-seconds` (60 by default) and, on a fatal feed error,
+ * before the run exits naming the source and the record.
  */
 export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig, resume: Snapshot | undefined, out: string): Promise<void> {
   if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
   const spec = flags.data ?? resume!.data.name;
-  const stop = new AbortController();
-  let interrupted = false;
-  const onSigint = () => {
-    interrupted = true;
-    stop.abort();
-  };
-  process.once('SIGINT', onSigint);
-  // A file can seek: a resumed run skips the records it has already learned from, so that it
-  // continues exactly where it stopped. Live feeds (stdin, sockets) continue from what comes next.
+  const shutdown = shutdownSignals();
+  const reading = new AbortController();
+  // A file can seek: a resumed online run skips the records it has already learned from, so that
+  // it continues exactly where it stopped. Live feeds (stdin, sockets) continue from what comes next.
   const seekable = isFileFeed(spec);
+  const skip = resume && seekable && wasOnline(resume) && resume.data.name === spec ? resume.data.rows : 0;
+  const status = (line: string) => (flags.json ? emit({ event: 'feed', message: line }) : say(`  ${line}`));
   const feed = openFeed(spec, {
-    skip: resume && seekable ? resume.data.rows : 0,
+    skip,
     follow: flags.follow,
     format: flags.format,
     capacity: flags.buffer,
     policy: flags.overflow,
-    signal: stop.signal,
+    signal: reading.signal,
+    nVisible: resume?.nVisible,
+    onBadRecord: flags['bad-records'],
+    maxBodyBytes: flags['max-body-bytes'],
+    reconnect: flags.reconnect,
+    onStatus: status,
     onListening: ({ host, port }) => (flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`)),
   });
-  const steps$ = trainOnline({ records: feed, config, resume: resume && { ...resume, config }, onBadRecord: flags['bad-records'], counters: { droppedRecords: () => feed.dropped } });
+  const skipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
+  const onSkip = (error: BoltzflowError, kind: BadRecordKind) => {
+    if (++skipped[kind] <= 3 && !flags.json) say(`  skipped ${error.message.split('\n')[0]}`);
+  };
+  const steps$ = trainOnline({ records: feed, config, resume: resume && { ...resume, config }, onBadRecord: flags['bad-records'], onSkip, counters: { droppedRecords: () => feed.dropped } });
   const backend = selectBackend(config.backend);
-  let rows = resume?.data.rows ?? 0;
+  const firstRows = resume && wasOnline(resume) ? resume.data.rows : 0;
+  let rows = firstRows;
   let width = resume?.nVisible ?? 0;
-  const data = (): DataInfo => ({
-    name: spec,
-    rows: Math.max(1, rows),
-    imageShape: squareImageShape(width),
-    binarize: 'none',
-  });
-  const header = { event: 'start', online: true, backend: backend.name, threads: backend.threads ?? 1, feed: feed.name, config, out, resumedFrom: resume ? resume.counters.step : null };
+  const data = (): DataInfo => ({ name: spec, rows: Math.max(1, rows), imageShape: squareImageShape(width), binarize: 'none' });
+  const snapshotSeconds = flags['snapshot-seconds'] ?? ONLINE_SNAPSHOT_SECONDS;
+  const header = { event: 'start', online: true, backend: backend.name, threads: backend.threads ?? 1, feed: feed.name, config, snapshotSeconds, drainSeconds: flags['drain-seconds'], out, resumedFrom: resume ? resume.counters.step : null };
   if (flags.json) emit(header);
   else {
     say(`boltzflow train --online · backend ${backend.name} · feed ${feed.name} · buffer ${flags.buffer} (${flags.overflow} when full) · bad records: ${flags['bad-records']}`);
-    if (resume) say(`  resuming at step ${resume.counters.step} with the saved chains and optimiser state${seekable ? `, after the first ${resume.data.rows} records of ${spec}` : ''}`);
-    say(`  snapshots in ${out}/ (every ${flags['snapshot-seconds'] || '—'} s, ${config.snapshotEvery || '—'} steps; keeping ${flags.keep})  (Ctrl-C stops and saves)`);
+    if (resume) say(`  resuming at step ${resume.counters.step} with the saved chains and optimiser state${skip ? `, after the first ${skip} records of ${spec}` : ''}`);
+    say(`  snapshots in ${out}/ (every ${snapshotSeconds || '—'} s, ${config.snapshotEvery || '—'} steps, and at the end; keeping ${flags.keep})  (Ctrl-C or SIGTERM stops and saves)`);
   }
+  // The first signal stops the reading; a file feed is then cut at once, a live feed once what it
+  // had received is learned (it ends by itself) or the drain time is up.
+  let drainCut = false;
+  shutdown.signal.addEventListener('abort', () => {
+    reading.abort();
+    if (!seekable) status(`${shutdown.received}: no more records taken; learning what was received (at most ${flags['drain-seconds']} s), then saving`);
+  });
+  const signalled$ = fromEvent(shutdown.signal, 'abort');
+  const cut$ = seekable ? signalled$ : signalled$.pipe(switchMap(() => timer(flags['drain-seconds'] * 1000).pipe(tap(() => (drainCut = true)))));
   const start = performance.now();
   let final: StepEvent | null = null;
   let samples = 0;
+  let saved: { step: number } | null = null;
+  let failure: unknown = null;
   try {
     await lastValueFrom(
       steps$.pipe(
-        takeUntil(fromEvent(stop.signal, 'abort')),
+        takeUntil(cut$),
         tap((e) => {
           rows += e.batchSize;
           width = e.params.nVisible;
         }),
-        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'], keep: flags.keep }),
+        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: snapshotSeconds, keep: flags.keep, onWrite: (_path, step) => (saved = { step }) }),
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
@@ -88,9 +114,13 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
       ),
       { defaultValue: null },
     );
+  } catch (e) {
+    failure = e;
   } finally {
-    process.removeListener('SIGINT', onSigint);
-    stop.abort();
+    shutdown.dispose();
+    reading.abort();
+    feed.close();
+    if (spec === '-') process.stdin.destroy(); // a producer still holding the pipe open must not keep the process alive
   }
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;
@@ -100,22 +130,47 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     filters = join(out, 'filters.png');
     writeImageGrid(filters, rbmFilters(last.model.params, 100), { height: shape[0], width: shape[1], scale: 'each', columns: 10 });
   }
+  const learned = rows - firstRows;
+  const unlearned = Math.max(0, feed.received - feed.dropped - learned);
+  const savedStep = (saved as { step: number } | null)?.step ?? null;
   const summary = {
     event: 'summary',
-    interrupted,
+    interrupted: shutdown.received !== null,
+    signal: shutdown.received,
     steps: last?.step ?? resume?.counters.step ?? 0,
     records: rows,
+    received: feed.received,
+    learned,
+    unlearned,
+    ...(feed.http ? { acknowledged: feed.http.acknowledged, rejectedRequests: feed.http.rejectedRequests, abortedRequests: feed.http.abortedRequests } : {}),
     droppedRecords: feed.dropped,
-    skippedRecords: last?.metrics.skippedRecords ?? 0,
+    skippedRecords: BAD_RECORD_KINDS.reduce((n, k) => n + skipped[k], 0),
+    skipped,
     seconds: Math.round(elapsed) / 1000,
     samplesPerSecond: Math.round(samples / (elapsed / 1000)),
     reconstructionError: last?.metrics.reconstructionError ?? null,
     snapshot: join(out, 'snapshot.msgpack'),
+    savedStep,
     ...(filters ? { filters } : {}),
+    ...(failure ? { error: (failure as Error).message } : {}),
   };
   if (flags.json) emit(summary);
   else {
-    say(`${interrupted ? 'interrupted' : 'feed ended'}: ${summary.steps} steps, ${rows} records in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`);
-    say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
+    const how = failure ? 'feed failed' : summary.interrupted ? `interrupted (${summary.signal})` : 'feed ended';
+    say(`${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`);
+    if (feed.http) say(`  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${feed.http.rejectedRequests} requests refused, ${feed.http.abortedRequests} aborted by their clients`);
+    else if (unlearned > 0) say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
+    if (savedStep !== null || !failure) say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
   }
+  if (drainCut && !flags.json) say(`  the drain time (--drain-seconds ${flags['drain-seconds']}) ran out before everything received was learned`);
+  if (failure) {
+    if (failure instanceof BoltzflowError && savedStep !== null)
+      failure.message += `\nwhat was learned up to step ${savedStep} is saved in ${summary.snapshot}; continue with --resume ${summary.snapshot}`;
+    throw failure;
+  }
+}
+
+/** Whether a snapshot comes from an online run (whose `data.rows` counts the records learned, not a data set's size). */
+function wasOnline(snapshot: Snapshot): boolean {
+  return 'skippedRecords' in snapshot.metrics;
 }

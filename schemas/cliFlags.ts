@@ -35,8 +35,8 @@ export const trainFlagsSchema = z.strictObject({
   /** Held-out data for the metric taps (pseudo-likelihood, free-energy gap), and how often (steps). */
   validation: z.string().min(1).optional(),
   'eval-every': count(1).optional(),
-  /** Snapshots: also every this many seconds; files kept. */
-  'snapshot-seconds': z.number().min(0).max(31_536_000).default(0),
+  /** Snapshots: also every this many seconds (default: 60 online, 0 — epoch ends only — offline); files kept. */
+  'snapshot-seconds': z.number().min(0).max(31_536_000).optional(),
   keep: count(1).default(3),
   /** Online training from a feed (`--data -`, a file with --follow, tcp://HOST:PORT, http://HOST:PORT). */
   online: z.boolean().default(false),
@@ -45,6 +45,12 @@ export const trainFlagsSchema = z.strictObject({
   buffer: count(1).default(1000),
   overflow: z.enum(['block', 'drop-oldest', 'fail']).default('block'),
   'bad-records': z.enum(['fail', 'skip']).default('fail'),
+  /** Online: after a signal, how long to go on learning what was already received before the final snapshot. */
+  'drain-seconds': z.number().min(0).max(86_400).default(30),
+  /** HTTP feeds: the largest body taken (413 past it). */
+  'max-body-bytes': z.int().min(1).max(2 ** 31 - 1).default(64 << 20),
+  /** TCP feeds: connect again, with backoff, when the producer goes away. */
+  reconnect: z.boolean().default(false),
   /** A msgpack log of metrics or whole snapshots, `<out>/log.msgpack`, every N steps. */
   log: z.enum(['metrics', 'snapshots']).optional(),
   'log-every': count(1).default(1),
