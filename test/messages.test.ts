@@ -26,7 +26,8 @@ mkdirSync(aFolderPng);
 const model = join(dir, 'run', 'snapshot.msgpack');
 
 function cli(args: readonly string[], options: { timeout?: number } = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: options.timeout ?? 60_000 });
+  // In the temporary folder: a command that is wrongly accepted (on old code) leaves its runs/ there.
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: options.timeout ?? 60_000, cwd: dir });
   return { code: r.status, stderr: r.stderr };
 }
 
