@@ -61,8 +61,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof BoltzflowError) {
-      say(`boltzflow: ${e.message}`);
+    const line = e instanceof BoltzflowError ? e.message : systemErrorLine(e);
+    if (line !== undefined) {
+      say(`boltzflow: ${line}`);
       process.exitCode = 2;
     } else {
       say(`boltzflow: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -70,3 +71,16 @@ main(process.argv.slice(2)).then(
     }
   },
 );
+
+/**
+ * A Node system error that no command turned into a BoltzflowError is the user's environment, not
+ * a bug: one line. With a path (ENOENT, EISDIR, EROFS…) it names the path; without one (stdout on
+ * a full disk or a closed pipe) it is Node's own line, e.g. `ENOSPC: no space left on device, write`.
+ */
+function systemErrorLine(e: unknown): string | undefined {
+  const { code, path, syscall } = (e ?? {}) as NodeJS.ErrnoException;
+  if (!(e instanceof Error) || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return undefined;
+  const reason = e.message.split(', ')[0].replace(/\s+/g, ' ');
+  if (typeof path === 'string') return new BoltzflowError('file', path, `a usable path (${syscall ?? 'access'} failed: ${reason})`).message;
+  return typeof syscall === 'string' ? `${reason}, ${syscall}` : undefined;
+}

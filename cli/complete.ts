@@ -4,6 +4,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { completePattern } from '../models/completePattern.js';
+import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
@@ -31,6 +32,7 @@ const flagsSchema = z.strictObject({
 export async function completeCommand(args: readonly string[]): Promise<void> {
   const f = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape));
   if (f.out && extname(f.out).toLowerCase() !== '.png') throw new BoltzflowError('--out', f.out, 'a .png file');
+  if (f.out) checkOutputPath(f.out, '--out');
   const snap = await readSnapshot(f.model);
   if (!snap.data.imageShape) throw new BoltzflowError('--model', f.model, 'a model trained on images (its data have no image shape)');
   const [height, width] = snap.data.imageShape;
@@ -59,7 +61,7 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
       say(`record ${r}: ${mode}; squared error of the mean completion ${err.toFixed(2)}`);
     }
   }
-  if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows });
+  if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows }, '--out');
   const summary = { event: 'summary', n: data.rows, known: f.known, meanSquaredError: errorSum / data.rows, out: f.out ?? null };
   if (f.json) emit(summary);
   else say(`mean squared error over the unknown half: ${summary.meanSquaredError.toFixed(2)}${f.out ? `; cue / completion / original in ${f.out}` : ''}`);

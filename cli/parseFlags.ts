@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
-import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { BoltzflowError, describeValue } from '../kernels/BoltzflowError.js';
 import { parseWith } from '../schemas/parseWith.js';
 
 /**
- * Parses `--name value` flags strictly (an unknown flag is an error listing the known ones),
+ * Parses `--name value` flags strictly (an unknown flag is an error listing the known ones, a
+ * flag given twice is an error, so is a value missing or given to a flag that takes none),
  * turns numeric-looking strings into numbers, and validates with `schema`; errors name the flag.
  * `booleans` lists the flags that take no value.
  */
@@ -17,21 +18,66 @@ export function parseFlags<S extends z.ZodType>(
   const options = Object.fromEntries(
     known.map((name) => [name, { type: booleans.includes(name) ? ('boolean' as const) : ('string' as const) }]),
   );
+  const joined = joinNegativeValues(args);
   let values: Record<string, string | boolean | undefined>;
+  let tokens: readonly Token[];
   try {
-    ({ values } = parseArgs({ args: joinNegativeValues(args), options, strict: true, allowPositionals: false }));
+    ({ values, tokens } = parseArgs({ args: joined, options, strict: true, allowPositionals: false, tokens: true }));
   } catch (e) {
-    const message = (e as Error).message;
-    const flag = /'(-{1,2}[^']*)'/.exec(message)?.[1] ?? args.join(' ');
-    const expected = /Unexpected argument/.test(message)
-      ? 'flags of the form --name value'
-      : /argument missing/.test(message)
-        ? 'a value after the flag'
-        : `one of ${known.map((k) => `--${k}`).join(', ')}`;
-    throw new BoltzflowError('flag', flag, expected, { cause: e });
+    throw flagError(e, joined, known);
   }
-  const input = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? numeric(v) : v]));
+  refuseRepeats(tokens);
+  const input = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? numeric(v, `--${k}`) : v]));
   return parseWith(schema, input, { fieldName: flagName });
+}
+
+/** Node's parseArgs error as one line naming the flag and what it lacks. */
+function flagError(e: unknown, args: readonly string[], known: readonly string[]): BoltzflowError {
+  const message = (e as Error).message;
+  const flag = /'(-{1,2}[^' <]*)/.exec(message)?.[1] ?? args.join(' ');
+  const cause = { cause: e };
+  if (/does not take an argument/.test(message)) {
+    const given = args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+    return new BoltzflowError(flag, given, `no value (${flag} takes no value: give it alone to turn it on, leave it out to keep it off)`, cause);
+  }
+  if (/argument missing/.test(message)) return new BoltzflowError(flag, undefined, `a value (${flag} needs a value)`, { ...cause, got: 'no value' });
+  if (/argument is ambiguous/.test(message)) {
+    const next = args[args.indexOf(flag) + 1];
+    return new BoltzflowError(flag, next, `a value (${flag} needs a value; write ${flag}=-x for one that begins with "-")`, {
+      ...cause,
+      got: `no value (the next argument, ${describeValue(next)}, is a flag)`,
+    });
+  }
+  const expected = /Unexpected argument/.test(message) ? 'flags of the form --name value' : `one of ${known.map((k) => `--${k}`).join(', ')}`;
+  return new BoltzflowError('flag', flag, expected, cause);
+}
+
+type Token = { kind: string; name?: string; rawName?: string; value?: string };
+
+/** The last of several values silently winning hides a typo: a flag given twice is refused. */
+function refuseRepeats(tokens: readonly Token[]): void {
+  const seen = new Map<string, { rawName: string; values: (string | undefined)[] }>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined) continue;
+    const entry = seen.get(t.name) ?? { rawName: t.rawName ?? `--${t.name}`, values: [] };
+    entry.values.push(t.value);
+    seen.set(t.name, entry);
+  }
+  for (const { rawName, values } of seen.values()) {
+    if (values.length < 2) continue;
+    const times = values.length === 2 ? 'twice' : `${values.length} times`;
+    const shown = values.every((v) => v === undefined) ? '' : ` (${values.map((v) => (v === undefined ? 'no value' : shownText(v))).join(' and ')})`;
+    throw new BoltzflowError(rawName, values, `it once`, { got: `it ${times}${shown}` });
+  }
+}
+
+/** A flag's text as a message shows it: a number as written, anything else quoted and escaped. */
+function shownText(text: string): string {
+  return isNumberText(text.trim()) ? text.trim() : describeValue(text);
+}
+
+function isNumberText(t: string): boolean {
+  return /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t);
 }
 
 /** `--lr -1` → `--lr=-1`, so that a negative number reaches validation as a value, not as a flag. */
@@ -47,10 +93,19 @@ function joinNegativeValues(args: readonly string[]): string[] {
   return out;
 }
 
-/** "0.1" → 0.1, "1e-4" → 0.0001; anything else stays a string (so zod reports the text as given). */
-export function numeric(text: string): string | number {
+/**
+ * "0.1" → 0.1, "1e-4" → 0.0001; anything else stays a string (so zod reports the text as given).
+ * A number that a double cannot hold (`1e-400` would become 0, `1e400` Infinity) is refused here,
+ * with the text as given, rather than validated as the value it would silently turn into.
+ */
+export function numeric(text: string, field = 'value'): string | number {
   const t = text.trim();
-  return t !== '' && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : text;
+  if (t === '' || !isNumberText(t)) return text;
+  const n = Number(t);
+  const underflow = n === 0 && /[1-9]/.test(t.split(/e/i)[0]);
+  if (underflow || !Number.isFinite(n))
+    throw new BoltzflowError(field, t, `a number a 64-bit float can hold (${t} ${underflow ? 'rounds to 0' : 'overflows to Infinity'})`, { got: t });
+  return n;
 }
 
 export function flagName(path: readonly PropertyKey[]): string {

@@ -5,8 +5,9 @@ import type { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import { sampleFlagsSchema } from '../schemas/cliFlags.js';
-import { writeAtomic } from '../sinks/writeAtomic.js';
+import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
+import { writeOutput } from '../sinks/writeOutput.js';
 import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
@@ -24,13 +25,14 @@ export async function sampleCommand(args: readonly string[]): Promise<void> {
     throw new BoltzflowError('--out', flags.out, 'a file ending in .png, .csv, .ndjson or .jsonl');
   if (ext === '.png' && !snap.data.imageShape)
     throw new BoltzflowError('--out', flags.out, 'a .csv or .ndjson file (the model was not trained on images)');
+  if (flags.out) checkOutputPath(flags.out, '--out');
   const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
   const { probs } = sampleRbm(rbm, { n: flags.n, steps: flags.steps });
   if (flags.out && ext === '.png') {
     const [height, width] = snap.data.imageShape!;
-    writeImageGrid(flags.out, probs, { height, width });
-  } else if (flags.out) writeAtomic(flags.out, Buffer.from(rowsText(probs, ext === '.csv' ? 'csv' : 'ndjson')));
+    writeImageGrid(flags.out, probs, { height, width }, '--out');
+  } else if (flags.out) writeOutput(flags.out, Buffer.from(rowsText(probs, ext === '.csv' ? 'csv' : 'ndjson')), '--out');
   else if (flags.json) for (let r = 0; r < probs.rows; r++) emit({ event: 'sample', index: r, values: roundRow(probs.row(r)) });
   else writeSync(1, rowsText(probs, 'ndjson'));
   const summary = { event: 'summary', n: flags.n, steps: flags.steps, out: flags.out ?? null, seconds: Math.round(performance.now() - start) / 1000 };

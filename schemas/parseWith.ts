@@ -25,7 +25,14 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, option
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const name = options.fieldName ?? ((path) => (path.length ? path.map(String).join('.') : 'value'));
-  const lines = result.error.issues.map((issue) => {
+  // zod reports an integer past the schema's bound twice (its own safe-integer bound, then the
+  // schema's), which reads as two contradicting ranges: keep the schema's, worded for an integer.
+  const all = result.error.issues;
+  const safeBound = all.filter((i) => isSafeIntegerBound(i) && all.some((o) => o !== i && o.code === i.code && samePath(o.path, i.path)));
+  const issues = all
+    .filter((i) => !safeBound.includes(i))
+    .map((i) => (i.code === 'too_big' || i.code === 'too_small') && safeBound.some((s) => samePath(s.path, i.path)) ? { ...i, origin: 'int' as const } : i);
+  const lines = issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0];
       return {
@@ -66,6 +73,16 @@ function expectation(issue: z.core.$ZodIssue): string {
     default:
       return issue.message;
   }
+}
+
+function isSafeIntegerBound(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === 'too_big') return issue.origin === 'int' && issue.maximum === Number.MAX_SAFE_INTEGER;
+  if (issue.code === 'too_small') return issue.origin === 'int' && issue.minimum === Number.MIN_SAFE_INTEGER;
+  return false;
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 function at(value: unknown, path: readonly PropertyKey[]): unknown {
