@@ -88,6 +88,8 @@ export * from './sources/onlineMinibatches.js';
 export * from './sources/readLog.js';
 
 export * from './sinks/snapshotSink.js';
+export * from './sinks/runLock.js';
+export * from './sinks/runFolder.js';
 export * from './sinks/dashboardSink.js';
 export * from './sinks/logSink.js';
 export * from './sinks/metricsSink.js';

@@ -14,7 +14,7 @@ const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 usage:
   boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd] [--k K] [--lr X]
                    [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
-                   [--resume SNAPSHOT] [--backend auto|js] [--binarize none|threshold|stochastic]
+                   [--resume SNAPSHOT] [--overwrite] [--backend auto|js] [--binarize none|threshold|stochastic]
                    [--limit N] [--snapshot-every STEPS] [--sample-steps K]
                    [--validation PATH --eval-every STEPS] [--json]
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]

@@ -1,4 +1,4 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fromEvent, identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Matrix } from '../kernels/Matrix.js';
 import { withFreeEnergyGap } from '../operators/withFreeEnergyGap.js';
@@ -13,12 +13,14 @@ import type { StepEvent } from '../operators/phases.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
 import { parseWith } from '../schemas/parseWith.js';
-import type { DataInfo } from '../schemas/snapshot.js';
+import { assertSnapshotFits, type DataInfo } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
 import { dashboardSink } from '../sinks/dashboardSink.js';
 import { logSink } from '../sinks/logSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
+import { checkRunFolder, runFolderOf } from '../sinks/runFolder.js';
+import { acquireRunLock } from '../sinks/runLock.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
@@ -33,7 +35,7 @@ const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.m
 
 /** `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images. */
 export async function trainCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote']) as z.output<typeof trainFlagsSchema> &
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote', 'overwrite']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError('--dashboard-host', flags['dashboard-host'], '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)');
@@ -70,8 +72,22 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
     }
     config = parseWith(trainConfigSchema, input, { fieldName: configFieldToFlag });
   }
-  const out = flags.out ?? (flags.resume ? dirname(flags.resume) : 'runs/rbm');
-  if (flags.online) return trainOnlineCommand(flags, config, resume, out);
+  // A resumed run continues in its own folder (DIR of DIR/snapshot.msgpack or DIR/snapshots/step-N.msgpack).
+  const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : 'runs/rbm');
+  if (resume && !flags.online && config.epochs <= resume.counters.epoch)
+    throw new BoltzflowError(
+      '--epochs',
+      config.epochs,
+      `more than ${resume.counters.epoch}${flags.epochs === undefined ? ' (no --epochs given: the resumed run\'s own count)' : ''}: ${flags.resume} already has ${resume.counters.epoch} epoch(s) done${config.epochs === resume.counters.epoch && resume.counters.index === 0 ? ', so there is nothing left to train' : ''}; pass --epochs ${resume.counters.epoch + 1} or more to train on`,
+    );
+  // One run per folder: a live run's folder is refused here, before anything is written into it.
+  acquireRunLock(out, { onTakeover: say });
+  const clearEarlierRun = checkRunFolder(out, { resume: resume && { path: flags.resume!, step: resume.counters.step }, overwrite: flags.overwrite });
+  if (flags.online) {
+    if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
+    clearEarlierRun();
+    return trainOnlineCommand(flags, config, resume, out);
+  }
   for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records', 'drain-seconds', 'max-body-bytes', 'reconnect'] as const)
     if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))) throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
   const dataName = flags.data ?? resume?.data.name ?? 'mnist';
@@ -86,6 +102,9 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   if (config.batchSize > dataset.data.rows)
     throw new BoltzflowError('--batch', config.batchSize, `at most ${dataset.data.rows}, the number of training rows in ${dataset.name}`);
   const taps = await metricTaps(flags, dataset.data, binarize, config.seed);
+  // Write only what can be read: a model whose snapshot the reader would refuse never starts.
+  assertSnapshotFits({ nVisible: dataset.data.cols, nHidden: config.nHidden, chains: config.method === 'pcd' ? config.batchSize : 0, gaussian: config.visibleUnits === 'gaussian' });
+  clearEarlierRun();
   const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 

@@ -28,6 +28,8 @@ export const trainFlagsSchema = z.strictObject({
   /** Default `runs/rbm`, or the resumed snapshot's folder. */
   out: z.string().min(1).optional(),
   resume: z.string().min(1).optional(),
+  /** Start afresh in an --out folder that holds an earlier run: its snapshots, pointer, metrics and log are deleted first. */
+  overwrite: z.boolean().default(false),
   /** Default `none`, or the resumed run's. */
   binarize: binarize.optional(),
   limit: count(1).optional(),

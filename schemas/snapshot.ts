@@ -7,6 +7,67 @@ import { trainConfigSchema } from './trainConfig.js';
 export const SNAPSHOT_FORMAT = 'boltzflow-snapshot';
 export const SNAPSHOT_VERSION = 1;
 
+/** What a snapshot may hold: the reader refuses anything larger, so the writer never writes it. */
+export interface SnapshotLimits {
+  /** Visible units. */
+  maxVisible: number;
+  /** Hidden units (the same bound as `trainConfigSchema`'s nHidden). */
+  maxHidden: number;
+  /** Bytes of the encoded file. */
+  maxBytes: number;
+}
+
+/**
+ * The one set of limits shared by the snapshot writer (`snapshotSink`, checked before training
+ * starts and again on the encoded bytes) and the reader (`readSnapshot`, `snapshotSchema`).
+ */
+export const SNAPSHOT_LIMITS: Readonly<SnapshotLimits> = Object.freeze({ maxVisible: 1_000_000, maxHidden: 100_000, maxBytes: 1 << 30 });
+
+/** The shape of a model to be saved: enough to bound its snapshot's size. */
+export interface SnapshotShape {
+  nVisible: number;
+  nHidden: number;
+  /** Persistent chains (PCD: the batch size), 0 for CD. */
+  chains: number;
+  /** Gaussian visible units keep a log-variance per unit. */
+  gaussian?: boolean;
+}
+
+/** Room for the config, data description, counters and metrics besides the tensors. */
+const OVERHEAD_BYTES = 64 * 1024;
+
+/** An upper bound on the encoded size of a snapshot of this shape: parameters and velocity (float32), chains (visible and hidden), and the rest. */
+export function snapshotBytesBound(s: SnapshotShape): number {
+  const params = s.nVisible * s.nHidden + s.nVisible * (s.gaussian ? 2 : 1) + s.nHidden;
+  const floats = 2 * params + s.chains * (s.nVisible + s.nHidden);
+  return 4 * floats + 16 * 8 + OVERHEAD_BYTES;
+}
+
+/**
+ * Refuses, before any work is done, a model whose snapshot the reader would refuse: too many
+ * visible or hidden units, or a file past `limits.maxBytes`.
+ *
+ * @example
+ * ```ts
+ * import { assertSnapshotFits } from 'boltzflow';
+ * assertSnapshotFits({ nVisible: 784, nHidden: 500, chains: 100 }); // fine
+ * try { assertSnapshotFits({ nVisible: 1_000_001, nHidden: 10, chains: 0 }); }
+ * catch (e) { console.log((e as Error).message); } // nVisible: got 1000001, expected at most 1000000 …
+ * ```
+ */
+export function assertSnapshotFits(s: SnapshotShape, limits: Readonly<SnapshotLimits> = SNAPSHOT_LIMITS): void {
+  const why = 'so that its snapshots can be read back';
+  if (s.nVisible > limits.maxVisible) throw new BoltzflowError('nVisible', s.nVisible, `at most ${limits.maxVisible} visible units (values per record), ${why}`);
+  if (s.nHidden > limits.maxHidden) throw new BoltzflowError('nHidden', s.nHidden, `at most ${limits.maxHidden}, ${why}`);
+  const bytes = snapshotBytesBound(s);
+  if (bytes > limits.maxBytes)
+    throw new BoltzflowError(
+      'model',
+      `rbm ${s.nVisible}→${s.nHidden}${s.chains ? ` with ${s.chains} persistent chains` : ''}, whose snapshot needs about ${bytes} bytes`,
+      `a snapshot of at most ${limits.maxBytes} bytes (the reader's limit): fewer hidden units, fewer visible units${s.chains ? ', or a smaller --batch' : ''}`,
+    );
+}
+
 const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'a Float32Array' });
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -45,8 +106,8 @@ export const snapshotSchema = z
     format: z.literal(SNAPSHOT_FORMAT),
     version: z.literal(SNAPSHOT_VERSION),
     model: z.literal('rbm'),
-    nVisible: z.int().min(1).max(1_000_000),
-    nHidden: z.int().min(1).max(100_000),
+    nVisible: z.int().min(1).max(SNAPSHOT_LIMITS.maxVisible),
+    nHidden: z.int().min(1).max(SNAPSHOT_LIMITS.maxHidden),
     visibleUnits: visibleUnitsSchema.optional(),
     config: trainConfigSchema,
     data: dataInfoSchema,
@@ -96,7 +157,7 @@ export const snapshotSchema = z
 
 export type Snapshot = z.output<typeof snapshotSchema>;
 
-const packr = new Packr({ moreTypes: true, useRecords: false, maxIncompleteBufferSize: 1 << 30 });
+const packr = new Packr({ moreTypes: true, useRecords: false, maxIncompleteBufferSize: SNAPSHOT_LIMITS.maxBytes });
 
 /** Encodes a snapshot with msgpackr (`moreTypes`, so typed arrays survive). Returns a fresh copy. */
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { StepEvent } from '../operators/phases.js';
-import { encodeSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, snapshotSchema, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
+import { parseWith } from '../schemas/parseWith.js';
+import { encodeSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_LIMITS, SNAPSHOT_VERSION, snapshotSchema, type DataInfo, type Snapshot, type SnapshotLimits } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
 import { writeAtomic } from './writeAtomic.js';
 
@@ -20,6 +21,8 @@ export interface SnapshotSinkOptions {
   everySeconds?: number;
   /** Snapshot files kept (default 3): older ones are deleted once a newer one is complete. */
   keep?: number;
+  /** What the reader accepts (default `SNAPSHOT_LIMITS`): a snapshot past them is an error, never a file. */
+  limits?: Readonly<SnapshotLimits>;
   /**
    * When the stream errors (a fatal feed error, a fault in training), first write the state of
    * the last step if it is not on disk yet (default true), so that nothing learned is lost; a
@@ -38,7 +41,9 @@ export interface SnapshotSinkOptions {
  * `<dir>/snapshot.msgpack`, a symbolic link, is swapped to it atomically (a new link renamed over
  * the old), and all but the newest `keep` files are deleted. A crash at any moment leaves the
  * pointer on a complete snapshot. Events pass through unchanged. A failed write errors the stream
- * with the path and the cause; the earlier snapshots stay intact.
+ * with the path and the cause; the earlier snapshots stay intact. Only what `readSnapshot` reads
+ * is written: a snapshot that fails its schema or is past `limits` errors the stream instead.
+ * Temp files and pointer links left by a killed run are removed when the stream starts.
  *
  * @example
  * ```ts
@@ -52,29 +57,31 @@ export interface SnapshotSinkOptions {
 export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunction<StepEvent> {
   const pointer = join(options.dir, 'snapshot.msgpack');
   const folder = join(options.dir, 'snapshots');
+  const limits = options.limits ?? SNAPSHOT_LIMITS;
   const every = options.every ?? 0, everyMs = (options.everySeconds ?? 0) * 1000, keep = options.keep ?? 3;
   if (!Number.isInteger(keep) || keep < 1) throw new BoltzflowError('keep', keep, 'an integer ≥ 1 (snapshot files kept)');
   return (source) =>
     defer(() => {
       let last: StepEvent | null = null;
       let lastWritten = -1, lastTime = performance.now();
-      // Partial files left by a run that was killed mid-write are never pointed at; remove them.
-      try {
-        for (const f of readdirSync(folder)) if (/^step-\d+\.msgpack\.\d+\.tmp$/.test(f)) rmSync(join(folder, f), { force: true });
-      } catch {
-        // no folder yet
-      }
-      const write = (e: StepEvent, check = false) => {
+      // Partial files and pointer links left by a run that was killed mid-write are never pointed at; remove them.
+      removeMatching(folder, /^step-\d+\.msgpack\.\d+\.tmp$/);
+      removeMatching(options.dir, /^snapshot\.msgpack\.\d+\.tmp$/);
+      const write = (e: StepEvent) => {
         const name = `step-${String(e.step).padStart(9, '0')}.msgpack`;
         const path = join(folder, name);
-        const snapshot = toSnapshot(e, options.config, typeof options.data === 'function' ? options.data() : options.data);
-        if (check && !snapshotSchema.safeParse(snapshot).success) return;
+        const bytes = readable(toSnapshot(e, options.config, typeof options.data === 'function' ? options.data() : options.data), limits, path);
         try {
-          writeAtomic(path, encodeSnapshot(snapshot));
+          writeAtomic(path, bytes);
           const link = `${pointer}.${process.pid}.tmp`;
           rmSync(link, { force: true });
           symlinkSync(join('snapshots', name), link);
-          renameSync(link, pointer);
+          try {
+            renameSync(link, pointer);
+          } catch (e) {
+            rmSync(link, { force: true });
+            throw e;
+          }
           const files = readdirSync(folder).filter((f) => /^step-\d+\.msgpack$/.test(f)).sort();
           for (const old of files.slice(0, Math.max(0, files.length - keep))) if (old !== name) rmSync(join(folder, old), { force: true });
         } catch (cause) {
@@ -97,7 +104,7 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
             if (options.saveOnError === false || !last || last.step === lastWritten) return;
             if (error instanceof BoltzflowError && error.field === 'snapshot') return; // the failed write itself
             try {
-              write(last, true);
+              write(last);
             } catch {
               // the stream's own error is the one to report; the earlier snapshots stay intact
             }
@@ -105,6 +112,29 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
         }),
       );
     });
+}
+
+/** The encoded snapshot, once it is known that `readSnapshot` will read it back (same schema, same limits). */
+function readable(snapshot: Snapshot, limits: Readonly<SnapshotLimits>, path: string): Uint8Array {
+  const unwritten = `(nothing written to ${path}; the earlier snapshots are intact)`;
+  if (snapshot.nVisible > limits.maxVisible || snapshot.nHidden > limits.maxHidden)
+    throw new BoltzflowError('snapshot', `rbm ${snapshot.nVisible}→${snapshot.nHidden}`, `at most ${limits.maxVisible} visible and ${limits.maxHidden} hidden units, the reader's limits ${unwritten}`);
+  parseWith(snapshotSchema, snapshot, { fieldName: (p) => `snapshot ${p.map(String).join('.')}` });
+  const bytes = encodeSnapshot(snapshot);
+  if (bytes.length > limits.maxBytes)
+    throw new BoltzflowError('snapshot', `${bytes.length} bytes at step ${snapshot.counters.step}`, `at most ${limits.maxBytes} bytes, the reader's limit ${unwritten}`);
+  return bytes;
+}
+
+/** Removes the files of `dir` whose names match (nothing if there is no such folder). */
+function removeMatching(dir: string, pattern: RegExp): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return; // no folder yet
+  }
+  for (const f of names) if (pattern.test(f)) rmSync(join(dir, f), { force: true });
 }
 
 /** The snapshot of the state a step event describes (copies nothing: encode it before the next step). */

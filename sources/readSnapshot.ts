@@ -6,10 +6,10 @@ import { Rng } from '../kernels/Rng.js';
 import type { Backend } from '../kernels/Backend.js';
 import { rbmFromParams, type Rbm } from '../models/rbm.js';
 import { fileError } from './fileError.js';
-import { decodeSnapshot, type Snapshot } from '../schemas/snapshot.js';
+import { decodeSnapshot, SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snapshot.js';
 
-/** Largest snapshot file read (1 GiB): a bigger one is refused before it is read. */
-export const MAX_SNAPSHOT_BYTES = 1 << 30;
+/** Largest snapshot file read (`SNAPSHOT_LIMITS.maxBytes`, 1 GiB, which the writer keeps to too): a bigger one is refused before it is read. */
+export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
 
 /**
  * Reads and fully validates a snapshot file (see `snapshotSink`).

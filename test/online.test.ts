@@ -212,7 +212,7 @@ test('train --online --data - learns from stdin until it ends; --resume continue
   const again = spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--resume', join(out, 'snapshot.msgpack'), '--json'], { input: ndjson(1000, 500), encoding: 'utf8' });
   t.is(again.status, 0, again.stderr);
   t.like(JSON.parse(again.stdout.trim().split('\n').at(-1)!), { steps: 150, records: 1500 });
-  const bad = spawnSync(process.execPath, [bin, ...args], { input: ndjson(0, 30) + '[0, 1]\n', encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [bin, ...args.map((a) => (a === out ? join(dir, 'stdin-bad') : a))], { input: ndjson(0, 30) + '[0, 1]\n', encoding: 'utf8' });
   t.is(bad.status, 2);
   t.regex(bad.stderr, /stdin line 31: got "2 values", expected 16 values/);
   t.regex(spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--epochs', '3'], { encoding: 'utf8', input: '' }).stderr, /--epochs: got 3, expected no --epochs with --online/);
