@@ -1,15 +1,14 @@
-import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { boundedBuffer, type OverflowPolicy } from './boundedBuffer.js';
 import type { DataRecord } from './DataRecord.js';
-import { fileError } from './fileError.js';
 import { followFile } from './followFile.js';
 import type { LineFormat } from './parseRecord.js';
+import { readLines } from './readLines.js';
 import { recordsFromLines } from './recordsFromLines.js';
-import { splitLines } from './splitLines.js';
+import { splitLines, type SplitLine } from './splitLines.js';
 
 export interface FeedOptions {
   /** Line format (default `auto`: NDJSON when the first line starts with `[`, else CSV). */
@@ -26,6 +25,8 @@ export interface FeedOptions {
   skip?: number;
   /** For `http://` feeds: called with the bound address once the server listens. */
   onListening?: (address: { host: string; port: number }) => void;
+  /** The longest line, in bytes (default 16 MiB); a longer line is a bad record, named by its line number. */
+  maxLineBytes?: number;
 }
 
 /** A live source of records, with the count of records its buffer dropped. */
@@ -58,7 +59,7 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   const { format = 'auto', capacity = 1000, policy = 'block', signal } = options;
   const name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
   const buffer = boundedBuffer<DataRecord>({ capacity, policy, name });
-  const pump = async (lines: AsyncIterable<{ line: string; number: number }>, label = name, skip = 0) => {
+  const pump = async (lines: AsyncIterable<SplitLine>, label = name, skip = 0) => {
     let n = 0;
     for await (const record of recordsFromLines(lines, label, format)) {
       if (skip > 0) {
@@ -72,7 +73,7 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   };
   const run = (work: Promise<unknown>) => work.then(() => buffer.end(), (e) => buffer.fail(e));
   let server: Server | null = null;
-  if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal))));
+  if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal), { maxLineBytes: options.maxLineBytes })));
   else if (spec.startsWith('tcp://')) {
     const { host, port } = address(spec);
     const socket = connect({ host, port });
@@ -111,8 +112,8 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
     };
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
-  } else if (options.follow) run(pump(splitLines(followFile(spec, { signal })), name, options.skip));
-  else run(pump(splitLines(readFile(spec, signal)), name, options.skip));
+  } else if (options.follow) run(pump(splitLines(followFile(spec, { signal }), { maxLineBytes: options.maxLineBytes }), name, options.skip));
+  else run(pump(readLines(spec, { signal, maxLineBytes: options.maxLineBytes }), name, options.skip));
   return {
     name,
     get dropped() {
@@ -132,15 +133,6 @@ function address(spec: string): { host: string; port: number } {
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) throw new BoltzflowError('--data', spec, 'tcp://HOST:PORT or http://HOST:PORT (port 0–65535)');
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-
-async function* readFile(path: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of createReadStream(path, { signal })) yield chunk as Buffer;
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') return;
-    throw fileError(path, e);
-  }
 }
 
 /** A stream's chunks until it ends or `signal` aborts (stdin is never destroyed, only left). */

@@ -1,10 +1,11 @@
 import type { DataRecord } from './DataRecord.js';
 import { isCsvHeader, parseRecord, type LineFormat } from './parseRecord.js';
+import { lineTooLong, type SplitLine } from './splitLines.js';
 
 /**
  * Parses a stream of lines into records: NDJSON arrays or CSV rows (`auto`: NDJSON when the first
  * line starts with `[`, else CSV, whose header line, if any, is skipped). A bad line is an error
- * naming `name` and its line number.
+ * naming `name` and its line number; so is a line past the splitter's `maxLineBytes`, at its place.
  *
  * @example
  * ```ts
@@ -13,13 +14,15 @@ import { isCsvHeader, parseRecord, type LineFormat } from './parseRecord.js';
  * ```
  */
 export async function* recordsFromLines(
-  lines: AsyncIterable<{ line: string; number: number }>,
+  lines: AsyncIterable<SplitLine>,
   name: string,
   format: LineFormat | 'auto' = 'auto',
 ): AsyncGenerator<DataRecord> {
   let chosen: LineFormat | null = format === 'auto' ? null : format;
   let first = true;
-  for await (const { line, number } of lines) {
+  for await (const l of lines) {
+    if (l.line === null) throw lineTooLong(`${name} line ${l.number}`, l);
+    const { line, number } = l;
     chosen ??= line.trimStart().startsWith('[') ? 'ndjson' : 'csv';
     if (first && chosen === 'csv' && isCsvHeader(line)) {
       first = false;

@@ -82,7 +82,7 @@ test('followFile reads what is appended to a growing file until aborted', async 
   const stop = new AbortController();
   setTimeout(() => appendFileSync(path, ndjson(2, 1).slice(0, 10)), 40); // half a line…
   setTimeout(() => appendFileSync(path, ndjson(2, 1).slice(10) + ndjson(3, 1)), 80); // …then the rest
-  const lines: Array<{ line: string }> = [];
+  const lines: Array<{ line: string | null }> = [];
   for await (const l of splitLines(followFile(path, { signal: stop.signal, pollMs: 10 }))) {
     lines.push(l);
     if (lines.length === 4) stop.abort(); // the iteration then ends at the next poll
