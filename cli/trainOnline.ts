@@ -46,6 +46,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     capacity: flags.buffer,
     policy: flags.overflow,
     signal: stop.signal,
+    maxLineBytes: flags['max-line-bytes'],
     onListening: ({ host, port }) => (flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`)),
   });
   const steps$ = trainOnline({ records: feed, config, resume: resume && { ...resume, config }, onBadRecord: flags['bad-records'], counters: { droppedRecords: () => feed.dropped } });
