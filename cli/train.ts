@@ -96,7 +96,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   const binarize = resume?.data.binarize ?? flags.binarize ?? 'none';
 
   const loadStart = performance.now();
-  const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows });
+  const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows, maxLineBytes: flags['max-line-bytes'] });
   if (resume && dataset.data.rows !== resume.data.rows)
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
   if (config.batchSize > dataset.data.rows)
@@ -200,7 +200,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
 
 /** `--validation PATH --eval-every N`: held-out pseudo-likelihood and the free-energy gap (1,000 rows of each set). */
 async function metricTaps(
-  flags: { validation?: string; 'eval-every'?: number },
+  flags: { validation?: string; 'eval-every'?: number; 'max-line-bytes'?: number },
   train: Matrix,
   binarize: DataInfo['binarize'],
   seed: number,
@@ -208,7 +208,7 @@ async function metricTaps(
   if (!flags.validation && !flags['eval-every']) return identity;
   if (!flags.validation) throw new BoltzflowError('--validation', undefined, 'a data set to evaluate on, with --eval-every');
   const every = flags['eval-every'] ?? Math.ceil(train.rows / 100);
-  const validation = (await loadDataset(flags.validation, { binarize, seed: seed + 1, limit: 1000 })).data;
+  const validation = (await loadDataset(flags.validation, { binarize, seed: seed + 1, limit: 1000, maxLineBytes: flags['max-line-bytes'] })).data;
   if (validation.cols !== train.cols)
     throw new BoltzflowError('--validation', `${validation.cols} values per record`, `${train.cols}, as the training data`);
   return (source) =>

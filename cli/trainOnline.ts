@@ -60,6 +60,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     maxBodyBytes: flags['max-body-bytes'],
     reconnect: flags.reconnect,
     onStatus: status,
+    maxLineBytes: flags['max-line-bytes'],
     onListening: ({ host, port }) => (flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`)),
   });
   const skipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;

@@ -89,7 +89,7 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
   const take = async (chunks: Buffer[], label: string): Promise<{ status: number; body: Record<string, unknown> }> => {
     const items: FeedItem[] = [];
     let good = 0, firstBad: FeedItem | null = null, bad = 0, requestWidth = width;
-    for await (const item of recordsFromLines(splitLines(chunks), label, format)) {
+    for await (const item of recordsFromLines(splitLines(chunks, { maxLineBytes: options.maxLineBytes }), label, format)) {
       let problem = item.values ? null : item;
       if (item.values) {
         requestWidth ||= item.values.length;

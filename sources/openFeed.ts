@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { connect } from 'node:net';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,12 +5,12 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { boundedBuffer, type OverflowPolicy } from './boundedBuffer.js';
 import { checkRecord } from './checkRecord.js';
 import type { FeedItem } from './DataRecord.js';
-import { fileError } from './fileError.js';
 import { followFile } from './followFile.js';
 import { serveHttpFeed, type HttpFeedCounters } from './httpFeed.js';
 import type { LineFormat } from './parseRecord.js';
+import { readLines } from './readLines.js';
 import { recordsFromLines } from './recordsFromLines.js';
-import { splitLines } from './splitLines.js';
+import { splitLines, type SplitLine } from './splitLines.js';
 
 export interface FeedOptions {
   /** Line format (default `auto`: NDJSON when the first line starts with `[`, else CSV). */
@@ -41,6 +40,8 @@ export interface FeedOptions {
   onListening?: (address: { host: string; port: number }) => void;
   /** A line about the feed's state for people (a TCP feed reconnecting). */
   onStatus?: (line: string) => void;
+  /** The longest line, in bytes (default 16 MiB); a longer line is a bad record, named by its line number. */
+  maxLineBytes?: number;
 }
 
 /** A live source of records (bad ones in their places), with its counters. */
@@ -78,11 +79,11 @@ export interface Feed extends AsyncIterable<FeedItem> {
  * ```
  */
 export function openFeed(spec: string, options: FeedOptions = {}): Feed {
-  const { format = 'auto', capacity = 1000, policy = 'block', signal } = options;
+  const { format = 'auto', capacity = 1000, policy = 'block', signal, maxLineBytes } = options;
   const name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
   const buffer = boundedBuffer<FeedItem>({ capacity, policy, name });
   let width = options.nVisible ?? 0, received = 0;
-  const pump = async (lines: AsyncIterable<{ line: string; number: number }>, label = name, skip = 0) => {
+  const pump = async (lines: AsyncIterable<SplitLine>, label = name, skip = 0) => {
     for await (const item of recordsFromLines(lines, label, format)) {
       if (skip > 0) {
         skip--;
@@ -95,15 +96,15 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   };
   const run = (work: Promise<unknown>) => work.then(() => buffer.end(), (e) => buffer.fail(e));
   let http: ReturnType<typeof serveHttpFeed> | null = null;
-  if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal))));
+  if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal), { maxLineBytes })));
   else if (spec.startsWith('tcp://')) run(pumpTcp(spec, pump, options));
   else if (spec.startsWith('http://')) {
-    http = serveHttpFeed(buffer, { ...address(spec), name, format, onBadRecord: options.onBadRecord ?? 'fail', nVisible: options.nVisible, maxBodyBytes: options.maxBodyBytes, onListening: options.onListening });
+    http = serveHttpFeed(buffer, { ...address(spec), name, format, onBadRecord: options.onBadRecord ?? 'fail', nVisible: options.nVisible, maxBodyBytes: options.maxBodyBytes, maxLineBytes, onListening: options.onListening });
     const stop = () => http!.stop();
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
-  } else if (options.follow) run(pump(splitLines(followFile(spec, { signal })), name, options.skip));
-  else run(pump(splitLines(readFile(spec, signal)), name, options.skip));
+  } else if (options.follow) run(pump(splitLines(followFile(spec, { signal }), { maxLineBytes }), name, options.skip));
+  else run(pump(readLines(spec, { signal, maxLineBytes }), name, options.skip));
   return {
     name,
     get dropped() {
@@ -119,7 +120,7 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
 }
 
 /** A TCP producer's lines into `pump`, connection after connection when `reconnect` is set. */
-async function pumpTcp(spec: string, pump: (lines: AsyncIterable<{ line: string; number: number }>, label: string) => Promise<void>, options: FeedOptions): Promise<void> {
+async function pumpTcp(spec: string, pump: (lines: AsyncIterable<SplitLine>, label: string) => Promise<void>, options: FeedOptions): Promise<void> {
   const { host, port } = address(spec);
   const { signal } = options;
   for (let connection = 1, delay = 100; !signal?.aborted; connection++) {
@@ -128,7 +129,7 @@ async function pumpTcp(spec: string, pump: (lines: AsyncIterable<{ line: string;
     signal?.addEventListener('abort', end, { once: true });
     let failure: NodeJS.ErrnoException | null = null;
     try {
-      await pump(splitLines(socket), connection === 1 ? spec : `${spec} connection ${connection}`);
+      await pump(splitLines(socket, { maxLineBytes: options.maxLineBytes }), connection === 1 ? spec : `${spec} connection ${connection}`);
       if (socket.bytesRead > 0) delay = 100;
     } catch (e) {
       if (!(e as NodeJS.ErrnoException).code) throw e;
@@ -162,15 +163,6 @@ function address(spec: string): { host: string; port: number } {
   const port = m ? Number(m[2]) : NaN;
   if (!m || port > 65535) throw new BoltzflowError('--data', spec, 'tcp://HOST:PORT or http://HOST:PORT (port 0–65535)');
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-
-async function* readFile(path: string, signal?: AbortSignal): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of createReadStream(path, { signal })) yield chunk as Buffer;
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') return;
-    throw fileError(path, e);
-  }
 }
 
 /** A stream's chunks until it ends or `signal` aborts (stdin is never destroyed, only left). */

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import type { DataRecord } from './DataRecord.js';
 import { isCsvHeader, parseRecord } from './parseRecord.js';
-import { readLines } from './readLines.js';
+import { readLines, type ReadLinesOptions } from './readLines.js';
+import { lineTooLong } from './splitLines.js';
 
 /**
  * Reads a CSV file of numeric rows (comma-separated; blank lines skipped) as an async iterable
@@ -16,10 +17,12 @@ import { readLines } from './readLines.js';
  * for await (const r of readCsv('tiny.csv')) console.log(r.where, r.values); // tiny.csv line 2 Float32Array [0, 1] …
  * ```
  */
-export async function* readCsv(path: string): AsyncGenerator<DataRecord> {
+export async function* readCsv(path: string, options: ReadLinesOptions = {}): AsyncGenerator<DataRecord> {
   const name = basename(path);
   let first = true;
-  for await (const { line, number } of readLines(path)) {
+  for await (const l of readLines(path, options)) {
+    if (l.line === null) throw lineTooLong(`${name} line ${l.number}`, l);
+    const { line, number } = l;
     if (first && isCsvHeader(line)) {
       first = false;
       continue;

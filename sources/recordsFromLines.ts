@@ -1,13 +1,15 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { FeedItem } from './DataRecord.js';
 import { isCsvHeader, tryParseRecord, type LineFormat } from './parseRecord.js';
+import { lineTooLong, type SplitLine } from './splitLines.js';
 
 /**
  * Parses a stream of lines into records: NDJSON arrays or CSV rows (`auto`: NDJSON when the first
  * line starts with `[`, else CSV). A CSV's first line is skipped as a header when all its fields
  * are non-numeric and the next line is a row of as many numbers; a lone "header" (`hello`) is a
  * bad record. A line that is not a record is yielded in its place as a {@link BadRecord} naming
- * `name` and its line number, so that the stream goes on and its consumer decides.
+ * `name` and its line number, so that the stream goes on and its consumer decides; so is a line
+ * past the splitter's `maxLineBytes` (kind `tooLong`).
  *
  * @example
  * ```ts
@@ -16,7 +18,7 @@ import { isCsvHeader, tryParseRecord, type LineFormat } from './parseRecord.js';
  * ```
  */
 export async function* recordsFromLines(
-  lines: AsyncIterable<{ line: string; number: number }>,
+  lines: AsyncIterable<SplitLine>,
   name: string,
   format: LineFormat | 'auto' = 'auto',
 ): AsyncGenerator<FeedItem> {
@@ -29,7 +31,14 @@ export async function* recordsFromLines(
     kind: 'unparseable',
     error: new BoltzflowError(`${name} line ${h.number}`, h.line, 'a row of numbers (a CSV header is skipped only when a row of as many numbers follows it)'),
   });
-  for await (const { line, number } of lines) {
+  for await (const l of lines) {
+    if (l.line === null) {
+      const where = `${name} line ${l.number}`;
+      yield { values: null, where, kind: 'tooLong', error: lineTooLong(where, l) };
+      first = false;
+      continue;
+    }
+    const { line, number } = l;
     chosen ??= line.trimStart().startsWith('[') ? 'ndjson' : 'csv';
     if (first && chosen === 'csv' && isCsvHeader(line)) {
       first = false;

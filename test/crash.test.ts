@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,10 @@ test('SIGKILL at random moments, snapshots written every step: the latest snapsh
   const args = ['--keep', '2', '--sample-steps', '0', '--json'];
   let cycles = 0, lastStep = 0, loaded = 0, midWrite = 0;
   for (let i = 0; i < 12; i++) {
-    const resume = cycles > 0 ? ['--resume', join(out, 'snapshot.msgpack')] : ['--data', csv, '--hidden', '100', '--batch', '10', '--epochs', '400', '--snapshot-every', '1', '--out', out];
+    // Until a first snapshot exists (a slow start can be killed before it), start afresh, replacing what a killed start left.
+    const resume = existsSync(join(out, 'snapshot.msgpack'))
+      ? ['--resume', join(out, 'snapshot.msgpack')]
+      : ['--data', csv, '--hidden', '100', '--batch', '10', '--epochs', '400', '--snapshot-every', '1', '--out', out, '--overwrite'];
     const child = spawn(process.execPath, [bin, 'train', ...resume, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
@@ -29,7 +32,7 @@ test('SIGKILL at random moments, snapshots written every step: the latest snapsh
     const code = await exited;
     t.is(code, null, `killed, not exited by itself: ${stderr}`);
     cycles++;
-    const names = readdirSync(out);
+    const names = existsSync(out) ? readdirSync(out) : [];
     if (names.includes('snapshots') && readdirSync(join(out, 'snapshots')).some((f) => f.endsWith('.tmp'))) midWrite++;
     if (!names.includes('snapshot.msgpack')) continue; // killed before the first snapshot
     const snap = await readSnapshot(join(out, 'snapshot.msgpack')); // throws if the pointer were on a partial file

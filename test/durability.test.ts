@@ -10,7 +10,10 @@ import { bin, runCli, stripes } from './cliRun.js';
 
 // Faults of issue 16: each would lose learned or acknowledged work on the code before it.
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-durable-'));
-const small = ['--hidden', '8', '--batch', '10', '--json'];
+/** A small model's flags, with `overrides` (`{ hidden: '200' }`) in place of the defaults (a flag may be given once). */
+const flags = (overrides: Record<string, string> = {}) =>
+  Object.entries({ hidden: '8', batch: '10', ...overrides }).flatMap(([k, v]) => [`--${k}`, v]).concat('--json');
+const small = flags();
 const summaryOf = (events: Record<string, unknown>[]) => events.find((e) => e.event === 'summary') as Record<string, unknown> & { skipped: Record<string, number> };
 
 function post(port: number, body: string | Buffer): Promise<{ status: number; text: string }> {
@@ -25,8 +28,8 @@ function post(port: number, body: string | Buffer): Promise<{ status: number; te
   });
 }
 
-async function httpRun(extra: readonly string[], out: string) {
-  const run = runCli(['train', '--online', '--data', 'http://127.0.0.1:0', '--out', out, ...small, ...extra]);
+async function httpRun(overrides: Record<string, string>, out: string) {
+  const run = runCli(['train', '--online', '--data', 'http://127.0.0.1:0', '--out', out, ...flags(overrides)]);
   const port = (await run.waitFor((e) => e.event === 'listening')).port as number;
   return { run, port };
 }
@@ -88,7 +91,7 @@ test('--bad-records skip skips every kind of bad record and counts each kind', (
 
 test('HTTP: 202 means learned — records acknowledged just before SIGINT are learned before the final snapshot, a part-filled minibatch too', async (t) => {
   const out = join(dir, 'http-ack');
-  const { run, port } = await httpRun(['--hidden', '200', '--buffer', '5000'], out);
+  const { run, port } = await httpRun({ hidden: '200', buffer: '5000' }, out);
   const answers = await Promise.all([post(port, stripes(0, 1000)), post(port, stripes(1000, 1000)), post(port, stripes(2000, 35))]);
   t.deepEqual(answers.map((a) => a.status), [202, 202, 202]);
   run.child.kill('SIGINT');
@@ -101,7 +104,7 @@ test('HTTP: 202 means learned — records acknowledged just before SIGINT are le
 
 test('HTTP: a bad line is a 400 naming the request and line and the run goes on; a lone "hello" is no header; an aborted body and an oversized one end nothing', async (t) => {
   const out = join(dir, 'http-faults');
-  const { run, port } = await httpRun(['--max-body-bytes', '100000'], out);
+  const { run, port } = await httpRun({ 'max-body-bytes': '100000' }, out);
   t.is((await post(port, stripes(0, 30))).status, 202);
   const bad = await post(port, '[0,1]\n[0,oops]\n');
   t.is(bad.status, 400);
@@ -126,7 +129,7 @@ test('HTTP: a bad line is a 400 naming the request and line and the run goes on;
 
 test('a second signal exits at once (130) while the first is draining, and the snapshot on disk stays readable', async (t) => {
   const out = join(dir, 'second-signal');
-  const { run, port } = await httpRun(['--batch', '1', '--buffer', '100000', '--snapshot-seconds', '0.2'], out);
+  const { run, port } = await httpRun({ batch: '1', buffer: '100000', 'snapshot-seconds': '0.2' }, out);
   t.is((await post(port, stripes(0, 60_000))).status, 202);
   await run.waitFor((e) => typeof e.step === 'number' && (e.step as number) > 100);
   run.child.kill('SIGTERM');

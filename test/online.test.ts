@@ -82,7 +82,7 @@ test('followFile reads what is appended to a growing file until aborted', async 
   const stop = new AbortController();
   setTimeout(() => appendFileSync(path, ndjson(2, 1).slice(0, 10)), 40); // half a line…
   setTimeout(() => appendFileSync(path, ndjson(2, 1).slice(10) + ndjson(3, 1)), 80); // …then the rest
-  const lines: Array<{ line: string }> = [];
+  const lines: Array<{ line: string | null }> = [];
   for await (const l of splitLines(followFile(path, { signal: stop.signal, pollMs: 10 }))) {
     lines.push(l);
     if (lines.length === 4) stop.abort(); // the iteration then ends at the next poll
@@ -229,7 +229,7 @@ test('train --online: Ctrl-C on a feed that never ends saves a final snapshot an
   const feeding = setInterval(() => child.stdin.write(ndjson(i, 200), () => (i += 200)), 5);
   await new Promise((r) => setTimeout(r, 1500));
   child.kill('SIGINT');
-  const code = await new Promise((r) => child.on('exit', r));
+  const code = await new Promise((r) => child.on('close', r)); // 'close', not 'exit': stdout has then been read to its end
   clearInterval(feeding);
   t.is(code, 0);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!);
