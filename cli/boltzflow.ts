@@ -14,9 +14,13 @@ const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 usage:
   boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd] [--k K] [--lr X]
                    [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
-                   [--resume SNAPSHOT] [--overwrite] [--backend auto|js] [--binarize none|threshold|stochastic]
-                   [--limit N] [--snapshot-every STEPS] [--sample-steps K]
-                   [--validation PATH --eval-every STEPS] [--json]
+                   [--resume SNAPSHOT] [--overwrite] [--backend auto|native|wasm|js] [--binarize none|threshold|stochastic]
+                   [--limit N] [--max-line-bytes N] [--snapshot-every STEPS] [--snapshot-seconds T] [--keep K]
+                   [--sample-steps K] [--validation PATH --eval-every STEPS] [--log metrics|snapshots] [--log-every N]
+                   [--dashboard] [--dashboard-port P] [--dashboard-host H --dashboard-remote] [--json]
+  boltzflow train --online --data -|FILE|tcp://HOST:PORT|http://HOST:PORT [--follow] [--format auto|ndjson|csv]
+                   [--buffer N] [--overflow block|drop-oldest|fail] [--bad-records fail|skip] [--drain-seconds T]
+                   [--max-body-bytes N] [--reconnect] (and the flags above but --epochs)
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
@@ -28,6 +32,7 @@ usage:
 
 PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1].
 With --json, stdout is NDJSON: one event per line and a final {"event":"summary",…}.
+SIGINT, SIGTERM and SIGHUP stop a run and save it (exit 0); a second signal exits at once (130).
 `;
 
 const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
