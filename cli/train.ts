@@ -40,7 +40,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError('--dashboard-host', flags['dashboard-host'], '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)');
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
-  const resume = flags.resume ? await readSnapshot(flags.resume) : undefined;
+  const resume = flags.resume ? await readSnapshot(flags.resume, { field: '--resume' }) : undefined;
   let config: TrainConfig;
   if (resume) {
     // An offline run's snapshot can go on learning online: a linear decay has no meaning on a feed, so
@@ -208,7 +208,7 @@ async function metricTaps(
   if (!flags.validation && !flags['eval-every']) return identity;
   if (!flags.validation) throw new BoltzflowError('--validation', undefined, 'a data set to evaluate on, with --eval-every');
   const every = flags['eval-every'] ?? Math.ceil(train.rows / 100);
-  const validation = (await loadDataset(flags.validation, { binarize, seed: seed + 1, limit: 1000, maxLineBytes: flags['max-line-bytes'] })).data;
+  const validation = (await loadDataset(flags.validation, { binarize, seed: seed + 1, limit: 1000, field: '--validation', maxLineBytes: flags['max-line-bytes'] })).data;
   if (validation.cols !== train.cols)
     throw new BoltzflowError('--validation', `${validation.cols} values per record`, `${train.cols}, as the training data`);
   return (source) =>

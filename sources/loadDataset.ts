@@ -31,6 +31,8 @@ export interface LoadDatasetOptions {
   seed?: number;
   /** Keep only the first `limit` records. */
   limit?: number;
+  /** The flag or field that named the data, for errors (default `--data`). */
+  field?: string;
   /** CSV and NDJSON: the longest line, in bytes (default 16 MiB); a longer one is an error naming its line. */
   maxLineBytes?: number;
 }
@@ -53,7 +55,7 @@ export interface LoadDatasetOptions {
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const { binarize = 'none', seed = 1, limit = Infinity } = options;
   const path = resolveSpec(spec);
-  const { format, bytes } = await openData(path);
+  const { format, bytes } = await openData(path, options.field ?? '--data');
   let records: AsyncIterable<DataRecord>;
   let imageShape: readonly [number, number] | null = null;
   let expectedRows: number | null = null;
@@ -118,7 +120,7 @@ function resolveSpec(spec: string): string {
  * Opens `path` as one stream and tells its format by extension, else by its first bytes, which are
  * read from the stream (never by seeking) and given back at the front of `bytes`.
  */
-async function openData(path: string): Promise<{ format: 'idx' | 'csv' | 'ndjson'; bytes: AsyncIterable<Uint8Array> }> {
+async function openData(path: string, field: string): Promise<{ format: 'idx' | 'csv' | 'ndjson'; bytes: AsyncIterable<Uint8Array> }> {
   const it = (createReadStream(path) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let have = 0;
@@ -134,7 +136,7 @@ async function openData(path: string): Promise<{ format: 'idx' | 'csv' | 'ndjson
       have += r.value.length;
     }
   } catch (e) {
-    throw fileError(path, e, '--data', 'mnist, mnist:test, or a readable IDX, CSV or NDJSON file');
+    throw fileError(path, e, field, 'mnist, mnist:test, or a readable IDX, CSV or NDJSON file');
   }
   const first = Buffer.concat(head);
   async function* bytes(): AsyncGenerator<Uint8Array> {

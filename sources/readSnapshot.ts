@@ -12,7 +12,8 @@ import { decodeSnapshot, SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snaps
 export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
 
 /**
- * Reads and fully validates a snapshot file (see `snapshotSink`).
+ * Reads and fully validates a snapshot file (see `snapshotSink`). `field` names it in errors
+ * (default `--model`).
  *
  * @example
  * ```ts
@@ -21,14 +22,14 @@ export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
  * const rbm = snapshotModel(snap, { seed: 1 });
  * ```
  */
-export async function readSnapshot(path: string): Promise<Snapshot> {
+export async function readSnapshot(path: string, options: { field?: string } = {}): Promise<Snapshot> {
   let bytes: Buffer;
   try {
     const size = (await stat(path)).size;
     if (size > MAX_SNAPSHOT_BYTES) throw new BoltzflowError(path, `${size} bytes`, `a snapshot of at most ${MAX_SNAPSHOT_BYTES} bytes`);
     bytes = await readFile(path);
   } catch (e) {
-    throw fileError(path, e, '--model', 'a readable snapshot file');
+    throw fileError(path, e, options.field ?? '--model', 'a readable snapshot file');
   }
   return decodeSnapshot(bytes, path);
 }

@@ -35,8 +35,8 @@ export interface SplitLinesOptions {
  * non-blank lines with 1-based line numbers, in time linear in the bytes read. It pulls one chunk
  * at a time, so a slow consumer slows the reading (backpressure) instead of buffering the stream.
  * Only the pending partial line is kept (at most `maxLineBytes`); each line is decoded once, as
- * UTF-8, so a character split across chunks is whole again. CRLF endings lose their CR; a last
- * line without a newline is still a line. A line longer than `maxLineBytes` is not kept: its bytes
+ * UTF-8, so a character split across chunks is whole again; a byte-order mark at the start is
+ * dropped. CRLF endings lose their CR; a last line without a newline is still a line. A line longer than `maxLineBytes` is not kept: its bytes
  * are counted and dropped, and it comes out as `{ line: null, number, bytes, limit }`, after which
  * splitting goes on with the next line.
  *
@@ -81,7 +81,7 @@ export async function* splitLines(
         yield { line: null, number, bytes: dropped, limit };
         dropped = -1;
       } else {
-        const line = decode(pieces, pending);
+        const line = withoutBom(decode(pieces, pending), number);
         pieces = [];
         pending = 0;
         if (line.trim() !== '') yield { line, number };
@@ -91,7 +91,7 @@ export async function* splitLines(
   }
   if (dropped >= 0) yield { line: null, number: number + 1, bytes: dropped, limit };
   else if (pending > 0) {
-    const line = decode(pieces, pending);
+    const line = withoutBom(decode(pieces, pending), number + 1);
     if (line.trim() !== '') yield { line, number: number + 1 };
   }
 }
@@ -102,6 +102,11 @@ export async function* splitLines(
  */
 export function lineTooLong(where: string, l: TooLongLine): BoltzflowError {
   return new BoltzflowError(where, `a line of ${l.bytes} bytes`, `at most ${l.limit} bytes per line (raise --max-line-bytes)`);
+}
+
+/** Line 1 without the byte-order mark that some editors put at the start of a UTF-8 file. */
+function withoutBom(line: string, number: number): string {
+  return number === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
 }
 
 function decode(pieces: Buffer[], bytes: number): string {

@@ -132,3 +132,12 @@ test('a system error no command caught (stdout on a full disk) is one line, not 
   t.is(full.status, 2, full.stderr);
   t.is(full.stderr, 'boltzflow: ENOSPC: no space left on device, write\n');
 });
+
+test('a byte-order mark at the start of a data file is dropped; file errors name the flag that gave the path', (t) => {
+  const bom = join(dir, 'bom.ndjson');
+  writeFileSync(bom, '\ufeff[0,1]\n[1,0]\n');
+  const r = cli(['train', '--data', bom, '--hidden', '2', '--batch', '1', '--epochs', '1', '--sample-steps', '0', '--out', join(dir, 'bom-run')]);
+  t.is(r.code, 0, r.stderr);
+  refused(t, ['train', '--resume', dir], /^boltzflow: --resume: got ".*", expected a readable snapshot file \(EISDIR/);
+  refused(t, ['train', '--data', csv, '--batch', '10', '--validation', dir, '--eval-every', '2', '--out', join(dir, 'validation-run')], /^boltzflow: --validation: got ".*", expected .*readable IDX, CSV or NDJSON file \(EISDIR/);
+});
