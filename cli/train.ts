@@ -25,6 +25,7 @@ import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
+import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { shutdownSignals } from './shutdownSignals.js';
@@ -101,6 +102,11 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
   if (config.batchSize > dataset.data.rows)
     throw new BoltzflowError('--batch', config.batchSize, `at most ${dataset.data.rows}, the number of training rows in ${dataset.name}`);
+  // The images are written after training: a path that cannot take them is refused before it.
+  if (dataset.imageShape) {
+    checkOutputPath(join(out, 'filters.png'), 'filters');
+    if (flags['sample-steps'] > 0) checkOutputPath(join(out, 'samples.png'), 'samples');
+  }
   const taps = await metricTaps(flags, dataset.data, binarize, config.seed);
   // Write only what can be read: a model whose snapshot the reader would refuse never starts.
   assertSnapshotFits({ nVisible: dataset.data.cols, nHidden: config.nHidden, chains: config.method === 'pcd' ? config.batchSize : 0, gaussian: config.visibleUnits === 'gaussian' });
