@@ -15,9 +15,9 @@ export interface CliRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-/** Spawns `boltzflow ARGS` (which should include `--json`). */
-export function runCli(args: readonly string[]): CliRun {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Spawns `boltzflow ARGS` (which should include `--json`); `cli` is another build's `boltzflow.js` to run instead. */
+export function runCli(args: readonly string[], cli = bin): CliRun {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const events: Record<string, unknown>[] = [];
   const waiters: Array<{ match: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }> = [];
   let rest = '', stderr = '';
