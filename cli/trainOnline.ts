@@ -159,7 +159,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   else {
     const how = failure ? 'feed failed' : summary.interrupted ? `interrupted (${summary.signal})` : 'feed ended';
     say(`${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`);
-    if (feed.http) say(`  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${feed.http.rejectedRequests} requests refused, ${feed.http.abortedRequests} aborted by their clients`);
+    if (feed.http) say(`  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${plural(feed.http.rejectedRequests, 'request')} refused, ${feed.http.abortedRequests} aborted by their clients`);
     else if (unlearned > 0) say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
     if (savedStep !== null || !failure) say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
   }
@@ -174,4 +174,8 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
 /** Whether a snapshot comes from an online run (whose `data.rows` counts the records learned, not a data set's size). */
 function wasOnline(snapshot: Snapshot): boolean {
   return 'skippedRecords' in snapshot.metrics;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -106,7 +106,7 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
       }
     }
     if (firstBad && onBadRecord === 'fail')
-      return { status: 400, body: { error: `${firstBad.error.message}${bad > 1 ? ` (and ${bad - 1} more bad lines)` : ''}; nothing of this request was taken` } };
+      return { status: 400, body: { error: `${firstBad.error.message}${bad > 1 ? ` (and ${bad - 1} more bad line${bad > 2 ? 's' : ''})` : ''}; nothing of this request was taken` } };
     if (width && requestWidth && requestWidth !== width) // another request set the width meanwhile
       return { status: 400, body: { error: `${label}: records of ${requestWidth} values, expected ${width} values, as the model's visible units; nothing of this request was taken` } };
     width ||= requestWidth;
