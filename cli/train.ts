@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { fromEvent, identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Matrix } from '../kernels/Matrix.js';
 import { withFreeEnergyGap } from '../operators/withFreeEnergyGap.js';
 import { withPseudoLikelihood } from '../operators/withPseudoLikelihood.js';
@@ -28,14 +28,27 @@ import { readSnapshot } from '../sources/readSnapshot.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
-import { shutdownSignals } from './shutdownSignals.js';
+import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
 import { trainOnlineCommand } from './trainOnline.js';
 
 const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
 const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.map((f) => [f, z.unknown().optional()])));
 
-/** `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images. */
+/**
+ * `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images.
+ * SIGINT, SIGTERM and SIGHUP are handled from the start (a signal while the data loads ends the
+ * run cleanly too, its lock released).
+ */
 export async function trainCommand(args: readonly string[]): Promise<void> {
+  const shutdown = shutdownSignals();
+  try {
+    await train(args, shutdown);
+  } finally {
+    shutdown.dispose();
+  }
+}
+
+async function train(args: readonly string[], shutdown: Shutdown): Promise<void> {
   const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote', 'overwrite']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
@@ -87,7 +100,7 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   if (flags.online) {
     if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
     clearEarlierRun();
-    return trainOnlineCommand(flags, config, resume, out);
+    return trainOnlineCommand(flags, config, resume, out, shutdown);
   }
   for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records', 'drain-seconds', 'max-body-bytes', 'reconnect'] as const)
     if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))) throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
@@ -140,13 +153,13 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
   let final: StepEvent | null = null;
   let epochErr = 0, epochRows = 0, lastEpochErr = NaN, samples = 0;
   // SIGINT, SIGTERM or SIGHUP: the step in progress ends, the last one is saved (a second signal exits at once).
-  const shutdown = shutdownSignals();
-  try {
-    await lastValueFrom(
-      steps$.pipe(
-      takeUntil(fromEvent(shutdown.signal, 'abort')),
+  let savedStep: number | null = null;
+  shutdown.lastWords = () => (savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`);
+  await lastValueFrom(
+    steps$.pipe(
+      takeUntil(shutdown.requested$),
       taps,
-      snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'] ?? 0, keep: flags.keep }),
+      snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'] ?? 0, keep: flags.keep, onWrite: (_p, step) => (savedStep = step) }),
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
@@ -161,12 +174,9 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
           epochErr = epochRows = 0;
         }
       }),
-      ),
-      { defaultValue: null },
-    );
-  } finally {
-    shutdown.dispose();
-  }
+    ),
+    { defaultValue: null },
+  );
   const interrupted = shutdown.received !== null;
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { fromEvent, identity, lastValueFrom, switchMap, takeUntil, tap, timer } from 'rxjs';
+import { identity, lastValueFrom, switchMap, takeUntil, tap, timer } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { rbmFilters } from '../models/rbm.js';
 import type { StepEvent } from '../operators/phases.js';
-import { trainOnline } from '../pipelines/trainOnline.js';
+import { skippedMetric, trainOnline } from '../pipelines/trainOnline.js';
 import type { trainFlagsSchema } from '../schemas/cliFlags.js';
 import type { DataInfo, Snapshot } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
@@ -18,7 +18,7 @@ import { BAD_RECORD_KINDS, type BadRecordKind } from '../sources/DataRecord.js';
 import { isFileFeed, openFeed } from '../sources/openFeed.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
-import { shutdownSignals } from './shutdownSignals.js';
+import type { Shutdown } from './shutdownSignals.js';
 import { dashboardTap } from './train.js';
 
 type TrainFlags = z.output<typeof trainFlagsSchema>;
@@ -38,15 +38,16 @@ export const ONLINE_SNAPSHOT_SECONDS = 60;
  * Snapshots are also written every `--snapshot-seconds` (60 by default) and, on a fatal feed error,
  * before the run exits naming the source and the record.
  */
-export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig, resume: Snapshot | undefined, out: string): Promise<void> {
+export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig, resume: Snapshot | undefined, out: string, shutdown: Shutdown): Promise<void> {
   if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
   const spec = flags.data ?? resume!.data.name;
-  const shutdown = shutdownSignals();
   const reading = new AbortController();
   // A file can seek: a resumed online run skips the records it has already learned from, so that
   // it continues exactly where it stopped. Live feeds (stdin, sockets) continue from what comes next.
   const seekable = isFileFeed(spec);
-  const skip = resume && seekable && wasOnline(resume) && resume.data.name === spec ? resume.data.rows : 0;
+  // A snapshot's data.rows counts the records learned from data.name; on another feed the count starts again.
+  const firstRows = resume && wasOnline(resume) && resume.data.name === spec ? resume.data.rows : 0;
+  const skip = seekable ? firstRows : 0;
   const status = (line: string) => (flags.json ? emit({ event: 'feed', message: line }) : say(`  ${line}`));
   const feed = openFeed(spec, {
     skip,
@@ -63,13 +64,17 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     maxLineBytes: flags['max-line-bytes'],
     onListening: ({ host, port }) => (flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`)),
   });
-  const skipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
+  // Skipped bad records: those the feed skipped itself, and those of the trainer's own checks.
+  const trainerSkipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
+  const skippedOf = (kind: BadRecordKind) => feed.skipped[kind] + trainerSkipped[kind];
+  const totalSkipped = () => BAD_RECORD_KINDS.reduce((n, k) => n + skippedOf(k), 0);
   const onSkip = (error: BoltzflowError, kind: BadRecordKind) => {
-    if (++skipped[kind] <= 3 && !flags.json) say(`  skipped ${error.message.split('\n')[0]}`);
+    if (++trainerSkipped[kind] <= 3 && !flags.json) say(`  skipped ${error.message.split('\n')[0]}`);
   };
-  const steps$ = trainOnline({ records: feed, config, resume: resume && { ...resume, config }, onBadRecord: flags['bad-records'], onSkip, counters: { droppedRecords: () => feed.dropped } });
+  const counters: Record<string, () => number> = { droppedRecords: () => feed.dropped, skippedRecords: totalSkipped };
+  for (const kind of BAD_RECORD_KINDS) counters[skippedMetric(kind)] = () => skippedOf(kind);
+  const steps$ = trainOnline({ records: feed, config, resume: resume && { ...resume, config }, onBadRecord: flags['bad-records'], onSkip, counters });
   const backend = selectBackend(config.backend);
-  const firstRows = resume && wasOnline(resume) ? resume.data.rows : 0;
   let rows = firstRows;
   let width = resume?.nVisible ?? 0;
   const data = (): DataInfo => ({ name: spec, rows: Math.max(1, rows), imageShape: squareImageShape(width), binarize: 'none' });
@@ -84,17 +89,24 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   // The first signal stops the reading; a file feed is then cut at once, a live feed once what it
   // had received is learned (it ends by itself) or the drain time is up.
   let drainCut = false;
-  shutdown.signal.addEventListener('abort', () => {
+  const stopReading = () => {
     reading.abort();
     if (!seekable) status(`${shutdown.received}: no more records taken; learning what was received (at most ${flags['drain-seconds']} s), then saving`);
-  });
-  const signalled$ = fromEvent(shutdown.signal, 'abort');
-  const cut$ = seekable ? signalled$ : signalled$.pipe(switchMap(() => timer(flags['drain-seconds'] * 1000).pipe(tap(() => (drainCut = true)))));
+  };
+  if (shutdown.signal.aborted) stopReading();
+  else shutdown.signal.addEventListener('abort', stopReading, { once: true });
+  const cut$ = seekable ? shutdown.requested$ : shutdown.requested$.pipe(switchMap(() => timer(flags['drain-seconds'] * 1000).pipe(tap(() => (drainCut = true)))));
   const start = performance.now();
   let final: StepEvent | null = null;
   let samples = 0;
-  let saved: { step: number } | null = null;
+  let saved: { step: number; rows: number } | null = null;
   let failure: unknown = null;
+  shutdown.lastWords = () => {
+    const inSnapshot = (saved as { rows: number } | null)?.rows ?? firstRows;
+    const notSaved = Math.max(0, firstRows + feed.received - feed.dropped - inSnapshot);
+    const where = saved ? `the last snapshot on disk is step ${(saved as { step: number }).step}` : 'this run wrote no snapshot';
+    return `${where}; ${notSaved} record(s) received since are not in it${feed.http ? ` (${feed.http.acknowledged} acknowledged by this run in all)` : ''}`;
+  };
   try {
     await lastValueFrom(
       steps$.pipe(
@@ -103,7 +115,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
           rows += e.batchSize;
           width = e.params.nVisible;
         }),
-        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: snapshotSeconds, keep: flags.keep, onWrite: (_path, step) => (saved = { step }) }),
+        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: snapshotSeconds, keep: flags.keep, onWrite: (_path, step) => (saved = { step, rows }) }),
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
@@ -118,7 +130,6 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   } catch (e) {
     failure = e;
   } finally {
-    shutdown.dispose();
     reading.abort();
     feed.close();
     if (spec === '-') process.stdin.destroy(); // a producer still holding the pipe open must not keep the process alive
@@ -145,8 +156,9 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     unlearned,
     ...(feed.http ? { acknowledged: feed.http.acknowledged, rejectedRequests: feed.http.rejectedRequests, abortedRequests: feed.http.abortedRequests } : {}),
     droppedRecords: feed.dropped,
-    skippedRecords: BAD_RECORD_KINDS.reduce((n, k) => n + skipped[k], 0),
-    skipped,
+    skippedRecords: totalSkipped(),
+    skipped: Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, skippedOf(k)])),
+    tornLines: feed.torn,
     seconds: Math.round(elapsed) / 1000,
     samplesPerSecond: Math.round(samples / (elapsed / 1000)),
     reconstructionError: last?.metrics.reconstructionError ?? null,
@@ -161,7 +173,9 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     say(`${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`);
     if (feed.http) say(`  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${plural(feed.http.rejectedRequests, 'request')} refused, ${feed.http.abortedRequests} aborted by their clients`);
     else if (unlearned > 0) say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
-    if (savedStep !== null || !failure) say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
+    if (feed.torn > 0) say(`  the last line was cut in half by the signal: not taken for a record`);
+    if (savedStep !== null) say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
+    else say(`  nothing was learned, so no snapshot was written${resume ? ' (the resumed one is as it was)' : ''}`);
   }
   if (drainCut && !flags.json) say(`  the drain time (--drain-seconds ${flags['drain-seconds']}) ran out before everything received was learned`);
   if (failure) {

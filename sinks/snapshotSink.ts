@@ -1,6 +1,6 @@
 import { readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
@@ -35,8 +35,9 @@ export interface SnapshotSinkOptions {
 
 /**
  * Saves the complete training state — parameters, velocity, persistent chains, generator state,
- * counters, config — at the end of every epoch, every `every` steps, every `everySeconds`, and
- * when the stream completes or errors. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
+ * counters, config — at the end of every epoch, every `every` steps, every `everySeconds` (also
+ * while no step comes: a quiet feed's last steps are saved on time), and when the stream
+ * completes or errors. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
  * (msgpackr, written atomically: temp file, fsync, rename); then the `latest` pointer,
  * `<dir>/snapshot.msgpack`, a symbolic link, is swapped to it atomically (a new link renamed over
  * the old), and all but the newest `keep` files are deleted. A crash at any moment leaves the
@@ -61,7 +62,7 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
   const every = options.every ?? 0, everyMs = (options.everySeconds ?? 0) * 1000, keep = options.keep ?? 3;
   if (!Number.isInteger(keep) || keep < 1) throw new BoltzflowError('keep', keep, 'an integer ≥ 1 (snapshot files kept)');
   return (source) =>
-    defer(() => {
+    new Observable<StepEvent>((subscriber) => {
       let last: StepEvent | null = null;
       let lastWritten = -1, lastTime = performance.now();
       // Partial files and pointer links left by a run that was killed mid-write are never pointed at; remove them.
@@ -91,26 +92,47 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
         lastTime = performance.now();
         options.onWrite?.(pointer, e.step);
       };
-      return source.pipe(
-        tap({
-          next: (e) => {
-            last = e;
-            if (e.index === e.batchesPerEpoch - 1 || (every > 0 && e.step % every === 0) || (everyMs > 0 && performance.now() - lastTime >= everyMs)) write(e);
-          },
-          complete: () => {
-            if (last && last.step !== lastWritten) write(last);
-          },
-          error: (error: unknown) => {
-            if (options.saveOnError === false || !last || last.step === lastWritten) return;
-            if (error instanceof BoltzflowError && error.field === 'snapshot') return; // the failed write itself
-            try {
-              write(last);
-            } catch {
-              // the stream's own error is the one to report; the earlier snapshots stay intact
-            }
-          },
-        }),
-      );
+      const subscription = source
+        .pipe(
+          tap({
+            next: (e) => {
+              last = e;
+              if (e.index === e.batchesPerEpoch - 1 || (every > 0 && e.step % every === 0) || (everyMs > 0 && performance.now() - lastTime >= everyMs)) write(e);
+            },
+            complete: () => {
+              if (last && last.step !== lastWritten) write(last);
+            },
+            error: (error: unknown) => {
+              if (options.saveOnError === false || !last || last.step === lastWritten) return;
+              if (error instanceof BoltzflowError && error.field === 'snapshot') return; // the failed write itself
+              try {
+                write(last);
+              } catch {
+                // the stream's own error is the one to report; the earlier snapshots stay intact
+              }
+            },
+          }),
+        )
+        .subscribe(subscriber);
+      // A feed that goes quiet still gets its periodic snapshot: what was learned before the lull is
+      // on disk within `everySeconds`, not only once the next step comes. Between steps the model is
+      // whole (steps are synchronous), so the last event describes it.
+      const timer =
+        everyMs > 0
+          ? setInterval(() => {
+              if (!last || last.step === lastWritten || performance.now() - lastTime < everyMs) return;
+              try {
+                write(last);
+              } catch (e) {
+                subscriber.error(e);
+              }
+            }, Math.min(everyMs, 1000))
+          : null;
+      timer?.unref();
+      return () => {
+        if (timer) clearInterval(timer);
+        subscription.unsubscribe();
+      };
     });
 }
 

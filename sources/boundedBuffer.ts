@@ -28,6 +28,7 @@ export interface BoundedBuffer<T> extends AsyncIterable<T> {
   /** Items waiting now. */
   readonly size: number;
   readonly capacity: number;
+  readonly policy: OverflowPolicy;
 }
 
 /**
@@ -116,6 +117,7 @@ export function boundedBuffer<T>(options: { capacity: number; policy: OverflowPo
   };
   return {
     capacity,
+    policy,
     get dropped() {
       return dropped;
     },

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { BoundedBuffer } from './boundedBuffer.js';
 import { checkRecord } from './checkRecord.js';
-import type { FeedItem } from './DataRecord.js';
+import type { BadRecordKind, FeedItem } from './DataRecord.js';
 import type { LineFormat } from './parseRecord.js';
 import { recordsFromLines } from './recordsFromLines.js';
 import { splitLines } from './splitLines.js';
@@ -18,6 +18,8 @@ export interface HttpFeedOptions {
   format: LineFormat | 'auto';
   /** A request with a bad line: refuse it whole with 400 (`fail`, default), or take its good lines and count the rest (`skip`). */
   onBadRecord: 'fail' | 'skip';
+  /** Under `skip`, bad lines of accepted requests are counted here by kind (they never enter the buffer). */
+  skipped?: Record<BadRecordKind, number>;
   /** Values per record, when known (a resumed model's visible units); else the first accepted record's. */
   nVisible?: number;
   maxBodyBytes?: number;
@@ -42,11 +44,13 @@ export interface HttpFeedCounters {
  * `202 {"records": n, "skipped": m}`. So 202 means "will be learned". A request with a bad line is
  * answered 400 naming the request and the line (or, under `skip`, its good lines are taken and the
  * bad ones counted), a client that goes away mid-body loses only its own request, and after
- * `stop()` every request is answered 503: none of these ends the feed. `stop()` ends the buffer
+ * `stop()` new connections are refused and requests still in flight are answered 503: none of
+ * these ends the feed. `stop()` ends the buffer
  * (what it holds is still read); `close()` drops the connections that remain.
  */
 export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeedOptions): { counters: HttpFeedCounters; stop(): void; close(): void } {
-  const { name, format, onBadRecord, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
+  const { format, onBadRecord, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
+  let name = options.name; // then the bound address, once listening (port 0 → the port chosen)
   const counters: HttpFeedCounters = { acknowledged: 0, rejectedRequests: 0, abortedRequests: 0 };
   let width = options.nVisible ?? 0, requests = 0, stopping = false;
   const answer = (res: ServerResponse, status: number, body: Record<string, unknown>, close = false) => {
@@ -88,7 +92,8 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
   };
   const take = async (chunks: Buffer[], label: string): Promise<{ status: number; body: Record<string, unknown> }> => {
     const items: FeedItem[] = [];
-    let good = 0, firstBad: FeedItem | null = null, bad = 0, requestWidth = width;
+    const badKinds: BadRecordKind[] = [];
+    let good = 0, firstBad: FeedItem | null = null, requestWidth = width;
     for await (const item of recordsFromLines(splitLines(chunks, { maxLineBytes: options.maxLineBytes }), label, format)) {
       let problem = item.values ? null : item;
       if (item.values) {
@@ -96,28 +101,34 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
         problem = checkRecord(item, requestWidth);
       }
       if (problem) {
-        bad++;
+        badKinds.push(problem.kind);
         firstBad ??= problem;
         if (problem.kind === 'tooLong') return { status: 413, body: { error: `${problem.error.message}; nothing of this request was taken` } };
-        items.push(problem);
       } else {
         good++;
         items.push(item);
       }
     }
+    const bad = badKinds.length;
     if (firstBad && onBadRecord === 'fail')
       return { status: 400, body: { error: `${firstBad.error.message}${bad > 1 ? ` (and ${bad - 1} more bad line${bad > 2 ? 's' : ''})` : ''}; nothing of this request was taken` } };
     if (width && requestWidth && requestWidth !== width) // another request set the width meanwhile
       return { status: 400, body: { error: `${label}: records of ${requestWidth} values, expected ${width} values, as the model's visible units; nothing of this request was taken` } };
     width ||= requestWidth;
-    if (stopping || !(await buffer.pushAll(items))) return { status: 503, body: { error: `${label}: the run is shutting down; nothing of this request was taken` } };
+    if (stopping || !(await buffer.pushAll(items)))
+      return {
+        status: 503,
+        body: { error: `${label}: ${!stopping && buffer.policy === 'fail' ? 'the buffer is full (--overflow fail ends the run)' : 'the run is shutting down'}; nothing of this request was taken` },
+      };
     counters.acknowledged += good;
+    if (options.skipped) for (const kind of badKinds) options.skipped[kind]++;
     return { status: 202, body: { records: good, ...(bad > 0 ? { skipped: bad } : {}) } };
   };
   const server: Server = createServer(handle);
   server.on('error', (e) => buffer.fail(new BoltzflowError('--data', name, `an address to serve on (${e.message})`, { cause: e })));
   server.listen(options.port, options.host, () => {
     const a = server.address() as { address: string; port: number };
+    name = `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
     options.onListening?.({ host: a.address, port: a.port });
   });
   return {

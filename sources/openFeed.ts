@@ -1,10 +1,10 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { boundedBuffer, type OverflowPolicy } from './boundedBuffer.js';
 import { checkRecord } from './checkRecord.js';
-import type { FeedItem } from './DataRecord.js';
+import { BAD_RECORD_KINDS, type BadRecordKind, type FeedItem } from './DataRecord.js';
 import { followFile } from './followFile.js';
 import { serveHttpFeed, type HttpFeedCounters } from './httpFeed.js';
 import type { LineFormat } from './parseRecord.js';
@@ -30,7 +30,10 @@ export interface FeedOptions {
   skip?: number;
   /** Values per record when known (a resumed model's); else the first record's. */
   nVisible?: number;
-  /** HTTP: a request with a bad line is refused whole with 400 (`fail`, default) or its good lines taken (`skip`). Other feeds pass bad records on in their place. */
+  /**
+   * A bad record: passed on in its place, for the consumer to fail on (`fail`, default; HTTP refuses
+   * the request whole with 400 instead), or skipped and counted in `skipped` (`skip`).
+   */
   onBadRecord?: 'fail' | 'skip';
   /** HTTP: the largest body taken (default 64 MiB; 413 past it). */
   maxBodyBytes?: number;
@@ -51,6 +54,10 @@ export interface Feed extends AsyncIterable<FeedItem> {
   readonly dropped: number;
   /** Good records taken into the buffer so far. */
   readonly received: number;
+  /** Under `onBadRecord: 'skip'`, the bad records skipped by the feed itself, by kind (they never enter the buffer). */
+  readonly skipped: Readonly<Record<BadRecordKind, number>>;
+  /** Last lines cut in half when `signal` stopped the reading (never taken for records). */
+  readonly torn: number;
   /** HTTP feeds only: records acknowledged (202) and requests refused or aborted. */
   readonly http: Readonly<HttpFeedCounters> | null;
   /** Lets go of what is still open (an HTTP server's last connections); call it when done. */
@@ -80,62 +87,94 @@ export interface Feed extends AsyncIterable<FeedItem> {
  */
 export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   const { format = 'auto', capacity = 1000, policy = 'block', signal, maxLineBytes } = options;
-  const name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
+  const onBadRecord = options.onBadRecord ?? 'fail';
+  let name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
   const buffer = boundedBuffer<FeedItem>({ capacity, policy, name });
-  let width = options.nVisible ?? 0, received = 0;
+  const skipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
+  let width = options.nVisible ?? 0, received = 0, torn = 0;
+  /** A stream that ends because `signal` stopped the reading may end mid-line: that line is torn, not a record. */
+  const keepUnterminated = () => !(signal?.aborted && ++torn);
   const pump = async (lines: AsyncIterable<SplitLine>, label = name, skip = 0) => {
     for await (const item of recordsFromLines(lines, label, format)) {
       if (skip > 0) {
-        skip--;
+        if (item.values) skip--; // a resumed run's position counts the records it learned (bad lines were never among them)
         continue;
       }
       if (item.values) width ||= item.values.length;
       const problem = item.values ? checkRecord(item, width) : item;
-      if ((await buffer.push(problem ?? item)) && !problem) received++;
+      if (problem && onBadRecord === 'skip') skipped[problem.kind]++;
+      else if ((await buffer.push(problem ?? item)) && !problem) received++;
     }
   };
   const run = (work: Promise<unknown>) => work.then(() => buffer.end(), (e) => buffer.fail(e));
   let http: ReturnType<typeof serveHttpFeed> | null = null;
-  if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal), { maxLineBytes })));
-  else if (spec.startsWith('tcp://')) run(pumpTcp(spec, pump, options));
+  const sockets = new Set<Socket>();
+  if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal), { maxLineBytes, keepUnterminated })));
+  else if (spec.startsWith('tcp://')) run(pumpTcp(spec, pump, { ...options, keepUnterminated, sockets }));
   else if (spec.startsWith('http://')) {
-    http = serveHttpFeed(buffer, { ...address(spec), name, format, onBadRecord: options.onBadRecord ?? 'fail', nVisible: options.nVisible, maxBodyBytes: options.maxBodyBytes, maxLineBytes, onListening: options.onListening });
+    http = serveHttpFeed(buffer, {
+      ...address(spec),
+      name,
+      format,
+      onBadRecord,
+      skipped,
+      nVisible: options.nVisible,
+      maxBodyBytes: options.maxBodyBytes,
+      maxLineBytes,
+      onListening: (a) => {
+        name = `http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+        options.onListening?.(a);
+      },
+    });
     const stop = () => http!.stop();
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
   } else if (options.follow) run(pump(splitLines(followFile(spec, { signal }), { maxLineBytes }), name, options.skip));
   else run(pump(readLines(spec, { signal, maxLineBytes }), name, options.skip));
   return {
-    name,
+    get name() {
+      return name;
+    },
     get dropped() {
       return buffer.dropped;
     },
     get received() {
       return http ? http.counters.acknowledged : received;
     },
+    skipped,
+    get torn() {
+      return torn;
+    },
     http: http?.counters ?? null,
-    close: () => http?.close(),
+    close: () => {
+      http?.close();
+      for (const socket of sockets) socket.destroy();
+    },
     [Symbol.asyncIterator]: () => buffer[Symbol.asyncIterator](),
   };
 }
 
 /** A TCP producer's lines into `pump`, connection after connection when `reconnect` is set. */
-async function pumpTcp(spec: string, pump: (lines: AsyncIterable<SplitLine>, label: string) => Promise<void>, options: FeedOptions): Promise<void> {
+async function pumpTcp(
+  spec: string,
+  pump: (lines: AsyncIterable<SplitLine>, label: string) => Promise<void>,
+  options: FeedOptions & { keepUnterminated: () => boolean; sockets: Set<Socket> },
+): Promise<void> {
   const { host, port } = address(spec);
   const { signal } = options;
   for (let connection = 1, delay = 100; !signal?.aborted; connection++) {
     const socket = connect({ host, port });
-    const end = () => socket.end();
-    signal?.addEventListener('abort', end, { once: true });
+    options.sockets.add(socket);
     let failure: NodeJS.ErrnoException | null = null;
     try {
-      await pump(splitLines(socket, { maxLineBytes: options.maxLineBytes }), connection === 1 ? spec : `${spec} connection ${connection}`);
+      // Stopped by `signal`, the reading ends at once (a producer that never closes its side cannot hold the run).
+      await pump(splitLines(abortable(socket, signal), { maxLineBytes: options.maxLineBytes, keepUnterminated: options.keepUnterminated }), connection === 1 ? spec : `${spec} connection ${connection}`);
       if (socket.bytesRead > 0) delay = 100;
     } catch (e) {
       if (!(e as NodeJS.ErrnoException).code) throw e;
       failure = e as NodeJS.ErrnoException;
     } finally {
-      signal?.removeEventListener('abort', end);
+      options.sockets.delete(socket);
       socket.destroy();
     }
     if (!options.reconnect) {
@@ -165,7 +204,7 @@ function address(spec: string): { host: string; port: number } {
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
 
-/** A stream's chunks until it ends or `signal` aborts (stdin is never destroyed, only left). */
+/** A stream's chunks until it ends or `signal` aborts (the stream is left as it is: stdin is never destroyed here). */
 async function* abortable(stream: NodeJS.ReadableStream, signal?: AbortSignal): AsyncGenerator<Buffer | string> {
   const it = stream[Symbol.asyncIterator]();
   const aborted = new Promise<IteratorResult<Buffer | string>>((resolve) => {

@@ -28,6 +28,12 @@ export type SplitLine = TextLine | TooLongLine;
 export interface SplitLinesOptions {
   /** The longest line kept, in bytes (default {@link DEFAULT_MAX_LINE_BYTES}); a longer one is yielded as a {@link TooLongLine}. */
   maxLineBytes?: number;
+  /**
+   * Asked when the stream ends in the middle of a line (no newline after it): whether that last
+   * line is a line (default: yes). A stream cut short by a signal answers no, so that a half-sent
+   * record is never taken for a whole one.
+   */
+  keepUnterminated?: () => boolean;
 }
 
 /**
@@ -90,7 +96,7 @@ export async function* splitLines(
     }
   }
   if (dropped >= 0) yield { line: null, number: number + 1, bytes: dropped, limit };
-  else if (pending > 0) {
+  else if (pending > 0 && (options.keepUnterminated?.() ?? true)) {
     const line = withoutBom(decode(pieces, pending), number + 1);
     if (line.trim() !== '') yield { line, number: number + 1 };
   }

@@ -137,7 +137,7 @@ test('a second signal exits at once (130) while the first is draining, and the s
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
   t.is(code, 130);
-  t.regex(stderr, /SIGTERM again: exiting now/);
+  t.regex(stderr, /SIGTERM again: exiting now, without a final snapshot; (the last snapshot on disk is step \d+|this run wrote no snapshot); \d+ record\(s\) received since are not in it \(60000 acknowledged by this run in all\)/);
   if (existsSync(join(out, 'snapshot.msgpack'))) t.true((await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step > 0);
   t.false(readdirSync(join(out, 'snapshots')).some((f) => f.endsWith('.tmp') && !/\.\d+\.tmp$/.test(f)));
 });
