@@ -13,7 +13,7 @@ import type { StepEvent } from '../operators/phases.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
 import { parseWith } from '../schemas/parseWith.js';
-import { assertSnapshotFits, type DataInfo } from '../schemas/snapshot.js';
+import { assertSnapshotFits, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
 import { dashboardSink } from '../sinks/dashboardSink.js';
 import { logSink } from '../sinks/logSink.js';
@@ -26,6 +26,7 @@ import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
+import { trimMetrics } from '../sinks/trimMetrics.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
@@ -100,6 +101,7 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   if (flags.online) {
     if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
     clearEarlierRun();
+    await trimResumedMetrics(out, resume, flags.json);
     return trainOnlineCommand(flags, config, resume, out, shutdown);
   }
   for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records', 'drain-seconds', 'max-body-bytes', 'reconnect'] as const)
@@ -124,6 +126,7 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   // Write only what can be read: a model whose snapshot the reader would refuse never starts.
   assertSnapshotFits({ nVisible: dataset.data.cols, nHidden: config.nHidden, chains: config.method === 'pcd' ? config.batchSize : 0, gaussian: config.visibleUnits === 'gaussian' });
   clearEarlierRun();
+  await trimResumedMetrics(out, resume, flags.json);
   const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 
@@ -212,6 +215,13 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
   }
+}
+
+/** A resumed run's metrics file loses the steps after its snapshot (a killed run logged them; they are learned again). */
+async function trimResumedMetrics(out: string, resume: Snapshot | undefined, json: boolean): Promise<void> {
+  if (!resume) return;
+  const dropped = await trimMetrics(join(out, 'metrics.ndjson'), resume.counters.step);
+  if (dropped > 0 && !json) say(`  metrics.ndjson: ${dropped} line(s) of steps after ${resume.counters.step} removed (logged after that snapshot, they are learned again)`);
 }
 
 /** `--validation PATH --eval-every N`: held-out pseudo-likelihood and the free-energy gap (1,000 rows of each set). */

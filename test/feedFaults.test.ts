@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -129,4 +129,20 @@ test('SIGTERM while the data is still loading ends the run cleanly: exit 0, and 
   const { code, stderr } = await run.exited;
   t.is(code, 0, stderr);
   t.false(existsSync(join(out, 'lock')));
+});
+
+test('a run killed after its last snapshot, then resumed, logs each step once in metrics.ndjson', async (t) => {
+  const file = join(dir, 'metrics.ndjson');
+  writeFileSync(file, stripes(0, 400));
+  const out = join(dir, 'metrics-run');
+  const run = runCli(['train', '--data', file, '--epochs', '1000', '--snapshot-every', '25', '--out', out, ...flags()]);
+  await run.waitFor((e) => (e.step as number) >= 60);
+  run.child.kill('SIGKILL');
+  await run.exited;
+  const saved = (await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step;
+  const r = spawnSync(process.execPath, [bin, 'train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', '3', '--json'], { encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const steps = readFileSync(join(out, 'metrics.ndjson'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+  t.true(saved < 60 && steps.length === 120, `snapshot at ${saved}, ${steps.length} lines`);
+  t.deepEqual(steps, Array.from({ length: 120 }, (_, i) => i + 1), 'steps 1…120, each once');
 });

@@ -1,0 +1,38 @@
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { splitLines } from '../sources/splitLines.js';
+
+/**
+ * Cuts a run's `metrics.ndjson` back to the steps a resumed snapshot holds: a run killed after its
+ * last snapshot had logged steps that the resumed run learns again, and they would appear twice.
+ * Lines of steps after `lastStep` are dropped (other lines are kept); the file is rewritten beside
+ * itself and renamed over the old one, so a crash leaves one or the other. Returns the count of
+ * lines dropped (0, and nothing rewritten, when there are none or no file).
+ */
+export async function trimMetrics(path: string, lastStep: number): Promise<number> {
+  if (!existsSync(path)) return 0;
+  let dropped = 0;
+  for await (const { line } of splitLines(createReadStream(path))) if (line !== null && stepOf(line) > lastStep) dropped++;
+  if (dropped === 0) return 0;
+  const tmp = `${path}.${process.pid}.tmp`;
+  const out = createWriteStream(tmp);
+  try {
+    for await (const { line } of splitLines(createReadStream(path))) {
+      if (line === null || stepOf(line) > lastStep) continue;
+      if (!out.write(line + '\n')) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    renameSync(tmp, path);
+  } catch (e) {
+    out.destroy();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return dropped;
+}
+
+function stepOf(line: string): number {
+  const m = /"step":(\d+)/.exec(line);
+  return m ? Number(m[1]) : -1;
+}
