@@ -99,12 +99,12 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   const start = performance.now();
   let final: StepEvent | null = null;
   let samples = 0;
-  let saved: { step: number; rows: number } | null = null;
+  /** The last snapshot this run wrote: its step and the rows it holds. */
+  const saved: { step: number | null; rows: number } = { step: null, rows: firstRows };
   let failure: unknown = null;
   shutdown.lastWords = () => {
-    const inSnapshot = (saved as { rows: number } | null)?.rows ?? firstRows;
-    const notSaved = Math.max(0, firstRows + feed.received - feed.dropped - inSnapshot);
-    const where = saved ? `the last snapshot on disk is step ${(saved as { step: number }).step}` : 'this run wrote no snapshot';
+    const notSaved = Math.max(0, firstRows + feed.received - feed.dropped - saved.rows);
+    const where = saved.step !== null ? `the last snapshot on disk is step ${saved.step}` : 'this run wrote no snapshot';
     return `${where}; ${notSaved} record(s) received since are not in it${feed.http ? ` (${feed.http.acknowledged} acknowledged by this run in all)` : ''}`;
   };
   try {
@@ -115,7 +115,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
           rows += e.batchSize;
           width = e.params.nVisible;
         }),
-        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: snapshotSeconds, keep: flags.keep, onWrite: (_path, step) => (saved = { step, rows }) }),
+        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: snapshotSeconds, keep: flags.keep, onWrite: (_path, step) => Object.assign(saved, { step, rows }) }),
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
@@ -144,7 +144,7 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   }
   const learned = rows - firstRows;
   const unlearned = Math.max(0, feed.received - feed.dropped - learned);
-  const savedStep = (saved as { step: number } | null)?.step ?? null;
+  const savedStep = saved.step;
   const summary = {
     event: 'summary',
     interrupted: shutdown.received !== null,
