@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { BoundedBuffer } from './boundedBuffer.js';
 import { checkRecord } from './checkRecord.js';
-import type { BadRecordKind, FeedItem } from './DataRecord.js';
+import type { BadRecord, BadRecordKind, FeedItem } from './DataRecord.js';
 import type { LineFormat } from './parseRecord.js';
 import { recordsFromLines } from './recordsFromLines.js';
 import { splitLines } from './splitLines.js';
@@ -45,8 +45,8 @@ export interface HttpFeedCounters {
  * answered 400 naming the request and the line (or, under `skip`, its good lines are taken and the
  * bad ones counted), a client that goes away mid-body loses only its own request, and after
  * `stop()` new connections are refused and requests still in flight are answered 503: none of
- * these ends the feed. `stop()` ends the buffer
- * (what it holds is still read); `close()` drops the connections that remain.
+ * these ends the feed. `stop()` ends the buffer (what it holds is still read); `close()` drops the
+ * connections that remain.
  */
 export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeedOptions): { counters: HttpFeedCounters; stop(): void; close(): void } {
   const { format, onBadRecord, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
@@ -93,7 +93,7 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
   const take = async (chunks: Buffer[], label: string): Promise<{ status: number; body: Record<string, unknown> }> => {
     const items: FeedItem[] = [];
     const badKinds: BadRecordKind[] = [];
-    let good = 0, firstBad: FeedItem | null = null, requestWidth = width;
+    let good = 0, firstBad: BadRecord | null = null, requestWidth = width;
     for await (const item of recordsFromLines(splitLines(chunks, { maxLineBytes: options.maxLineBytes }), label, format)) {
       let problem = item.values ? null : item;
       if (item.values) {
