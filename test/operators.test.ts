@@ -9,6 +9,8 @@ import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { createBm } from '../models/bm.js';
+import { createDbm } from '../models/dbm.js';
 import { binaryData, randomRbm } from './helpers.js';
 
 test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean differences from the phases it is given', async (t) => {
@@ -18,14 +20,14 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
     of(data).pipe(
       clampVisible(rbm),
       gibbsStep({ k: 2 }),
-      map((neg) => ({ neg, copy: { v0: neg.visible.clone(), h0: neg.hiddenProbs.clone(), vk: neg.negativeVisible.clone(), hk: neg.negativeHiddenProbs.clone() } })),
+      map((neg) => ({ neg, copy: { v0: neg.visible.clone(), h0: neg.hiddenProbs.clone(), vk: neg.negativeVisible.clone(), hk: neg.negativeHiddenProbs.clone(), recon: neg.reconstruction.clone() } })),
       map(({ neg, copy }) => {
         let stats: ReturnType<typeof Object> | undefined;
         of(neg).pipe(collectStats()).subscribe((s) => (stats = s));
         return { stats: stats as import('../operators/phases.js').Statistics, copy };
       }),
       map(({ stats, copy }) => {
-        const { v0, h0, vk, hk } = copy;
+        const { v0, h0, vk, hk, recon } = copy;
         for (let i = 0; i < 6; i++)
           for (let j = 0; j < 4; j++) {
             let pos = 0, neg = 0;
@@ -38,7 +40,14 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
           for (let r = 0; r < 8; r++) (pos += h0.get(r, j)), (neg += hk.get(r, j));
           t.true(Math.abs(stats.gradient.hiddenBias[j] - (pos - neg) / 8) < 1e-6);
         }
-        t.true(stats.metrics.reconstructionError >= 0);
+        for (let i = 0; i < 6; i++) {
+          let pos = 0, neg = 0;
+          for (let r = 0; r < 8; r++) (pos += v0.get(r, i)), (neg += vk.get(r, i));
+          t.true(Math.abs(stats.gradient.visibleBias[i] - (pos - neg) / 8) < 1e-6, `visibleBias[${i}]`);
+        }
+        let squared = 0;
+        for (let k = 0; k < v0.data.length; k++) squared += (v0.data[k] - recon.data[k]) ** 2;
+        t.true(squared > 0 && Math.abs(stats.metrics.reconstructionError - squared / 8) < 1e-5, `reconstructionError ${stats.metrics.reconstructionError} vs ${squared / 8}`);
       }),
     ),
   );
@@ -96,6 +105,32 @@ test('with persistent chains, later minibatches do not touch the chains; with CD
   t.notDeepEqual(cA[2].data, cB[2].data);
 });
 
+test('general BM and DBM: with persistent chains, later minibatches do not touch the chains (they continue from the first minibatch\'s); with CD they restart at the data', async (t) => {
+  const first = binaryData(10, 6, 1);
+  const batches = (later: number) => [first, binaryData(10, 6, later), binaryData(10, 6, later + 1)];
+  const bmChains = async (chains: 'data' | 'persistent', later: number) => {
+    const model = createBm({ nVisible: 6, nHidden: 2, seed: 4, weightStd: 1 });
+    return lastValueFrom(
+      from(batches(later)).pipe(
+        clampVisible(model, { k: 2 }),
+        gibbsStep({ k: 2, chains }),
+        map((n) => Array.from(n.negative.cooccurrence)),
+        toArray(),
+      ),
+    );
+  };
+  const dbm = async (chains: 'data' | 'persistent', later: number) => {
+    const model = createDbm({ sizes: [6, 3, 2], seed: 4, weightStd: 1 });
+    return lastValueFrom(from(batches(later)).pipe(clampVisible(model), gibbsStep({ k: 1, chains }), map((n) => n.negativeStates.map((m) => Array.from(m.data))), toArray()));
+  };
+  for (const [name, run] of [['BM', bmChains], ['DBM', dbm]] as const) {
+    const [pA, pB] = [await run('persistent', 20), await run('persistent', 40)];
+    t.deepEqual(pA[2], pB[2], `${name}: persistent chains`);
+    const [cA, cB] = [await run('data', 20), await run('data', 40)];
+    t.notDeepEqual(cA[2], cB[2], `${name}: CD chains`);
+  }
+});
+
 test('averaged over many minibatches at fixed parameters, the PCD statistics converge to the exact gradient (|error| < 0.02)', async (t) => {
   const rbm = randomRbm(5, 3, 13, 0.6);
   const data = binaryData(16, 5, 4);
@@ -118,7 +153,8 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   const rbm = randomRbm(3, 2, 1, 0.5);
   const w0 = rbm.params.weights.clone();
   const b0 = rbm.params.visibleBias.slice();
-  const gradient = { weights: Matrix.from([[1, 2], [3, 4], [5, 6]]), visibleBias: Float32Array.of(1, 1, 1), hiddenBias: Float32Array.of(0, 0) };
+  const c0 = rbm.params.hiddenBias.slice();
+  const gradient = { weights: Matrix.from([[1, 2], [3, 4], [5, 6]]), visibleBias: Float32Array.of(1, 1, 1), hiddenBias: Float32Array.of(2, -1) };
   const batch = { data: Matrix.zeros(1, 3), epoch: 0, index: 0, batchesPerEpoch: 2, step: 0 };
   const stats = { model: rbm, batch, gradient, metrics: { reconstructionError: 1 }, persistentChains: null };
   const events = await lastValueFrom(
@@ -136,6 +172,8 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   t.true(Math.abs(events[1].w - (w1 + v2)) < 1e-6);
   const vb1 = 0.1, vb2 = 0.5 * 0.1 + 0.1;
   t.true(Math.abs(rbm.params.visibleBias[0] - (b0[0] + vb1 + vb2)) < 1e-6);
+  // Hidden biases: 0.1·g then 0.5·0.1·g + 0.1·g, undecayed.
+  [2, -1].forEach((g, j) => t.true(Math.abs(rbm.params.hiddenBias[j] - (c0[j] + 0.25 * g)) < 1e-6, `hiddenBias[${j}]`));
 });
 
 test('applyUpdate with a schedule scales the learning rate by schedule(step) and reports it', async (t) => {
