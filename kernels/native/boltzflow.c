@@ -1,22 +1,59 @@
 // The optional native backend: OpenBLAS's cblas_sgemm on the caller's Float32Arrays (no copies),
 // plus a sigmoid and Bernoulli sampler in plain C that the compiler vectorises. Built by
 // kernels/native/build.mjs when Debian's libopenblas-dev is present; see kernels/nativeBackend.ts.
+#define _GNU_SOURCE // dladdr, RTLD_NEXT
 #include <cblas.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <node_api.h>
 #include <pthread.h>
 
-// OpenBLAS shuts its thread pool down in a fork handler, which deadlocks when another thread of
-// the process (a worker thread) is inside a GEMM at that moment: Node's child_process then hangs.
-// Every GEMM holds this gate, and our own fork handler (run before OpenBLAS's, being registered
-// after it) takes the gate first, so a fork waits for the GEMM in flight and none starts meanwhile.
+// OpenBLAS shuts its thread pool down in a fork handler. If another thread (a worker thread) is
+// inside a threaded GEMM then, the pool loses the GEMM's work: the GEMM spins forever, or the
+// shutdown waits forever for a pool thread that was mid-job, and Node's child_process hangs. So
+// every GEMM holds `gate`, and every fork's pool shutdown waits for the GEMM in flight:
+// - Our fork handler, registered after OpenBLAS's so that its prepare runs first, takes the gate
+//   for the whole fork: no GEMM starts until the parent and the child go on.
+// - glibc fixes a fork's list of handlers when the fork starts, and OpenBLAS registers its handler
+//   (and starts its pool) inside the addon's dlopen, before our init: a fork that another thread
+//   started in between ran OpenBLAS's shutdown without our handler, on top of our first GEMMs. So
+//   the shutdown that OpenBLAS's handler calls is blas_thread_shutdown_ below, which takes the gate
+//   itself unless this thread's fork holds it already. The dynamic linker binds libopenblas's
+//   reference to it (the name is in no global object, and the addon precedes libopenblas in its
+//   dlopen group); OpenBLAS's own is found with RTLD_NEXT.
+// - The addon is pinned (RTLD_NODELETE; libopenblas with it): when the last worker thread using it
+//   exited, the unload raced other threads' forks (OpenBLAS's handler returned into unmapped code).
 static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+static pthread_t fork_owner; // the thread whose fork holds the gate (written only under the gate), else 0
+static int exiting;          // set by our destructor, which runs before libopenblas's at exit
+static int (*openblas_thread_shutdown)(void);
 static void gate_lock(void) { pthread_mutex_lock(&gate); }
 static void gate_unlock(void) { pthread_mutex_unlock(&gate); }
-static void gate_register(void) { pthread_atfork(gate_lock, gate_unlock, gate_unlock); }
+static void fork_prepare(void) { gate_lock(); __atomic_store_n(&fork_owner, pthread_self(), __ATOMIC_RELAXED); }
+static void fork_done(void) { __atomic_store_n(&fork_owner, (pthread_t)0, __ATOMIC_RELAXED); gate_unlock(); }
+__attribute__((constructor)) static void find_openblas_shutdown(void) {
+  openblas_thread_shutdown = (int (*)(void))dlsym(RTLD_NEXT, "blas_thread_shutdown_");
+}
+__attribute__((destructor)) static void mark_exiting(void) { exiting = 1; }
+int blas_thread_shutdown_(void) {
+  // A fork started during our own dlopen comes here before our constructor ran: look it up now.
+  if (!openblas_thread_shutdown) find_openblas_shutdown();
+  if (!openblas_thread_shutdown) return 0;
+  // At exit no GEMM runs, and a fork in flight may hold the gate for good (its handlers are gone).
+  int take = !exiting && !pthread_equal(__atomic_load_n(&fork_owner, __ATOMIC_RELAXED), pthread_self());
+  if (take) gate_lock();
+  int r = openblas_thread_shutdown();
+  if (take) gate_unlock();
+  return r;
+}
+static void gate_register(void) {
+  Dl_info self;
+  if (dladdr((void *)&gate_register, &self) && self.dli_fname) dlopen(self.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  pthread_atfork(fork_prepare, fork_done, fork_done);
+}
 
 #define CHECK(call)                                                      \
   do {                                                                   \
