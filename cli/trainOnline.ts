@@ -5,7 +5,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { rbmFilters } from '../models/rbm.js';
 import type { StepEvent } from '../operators/phases.js';
-import { skippedMetric, trainOnline } from '../pipelines/trainOnline.js';
+import { trainOnline } from '../pipelines/trainOnline.js';
 import type { trainFlagsSchema } from '../schemas/cliFlags.js';
 import type { DataInfo, Snapshot } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
@@ -71,9 +71,15 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   const onSkip = (error: BoltzflowError, kind: BadRecordKind) => {
     if (++trainerSkipped[kind] <= 3 && !flags.json) say(`  skipped ${error.message.split('\n')[0]}`);
   };
-  const counters: Record<string, () => number> = { droppedRecords: () => feed.dropped, skippedRecords: totalSkipped };
-  for (const kind of BAD_RECORD_KINDS) counters[skippedMetric(kind)] = () => skippedOf(kind);
-  const steps$ = trainOnline({ records: feed, config, resume: resume && { ...resume, config }, onBadRecord: flags['bad-records'], onSkip, counters });
+  const steps$ = trainOnline({
+    records: feed,
+    config,
+    resume: resume && { ...resume, config },
+    onBadRecord: flags['bad-records'],
+    feedSkipped: feed.skipped,
+    onSkip,
+    counters: { droppedRecords: () => feed.dropped },
+  });
   const backend = selectBackend(config.backend);
   let rows = firstRows;
   let width = resume?.nVisible ?? 0;

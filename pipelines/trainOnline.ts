@@ -24,6 +24,8 @@ export interface TrainOnlineOptions {
    * `skippedNonFinite`, `skippedWidth`, `skippedRange`, `skippedTooLong`.
    */
   onBadRecord?: 'fail' | 'skip';
+  /** Bad records the feed itself skipped, by kind (a live count, e.g. `feed.skipped` of `openFeed`): added to the skipped-record metrics. */
+  feedSkipped?: Readonly<Record<BadRecordKind, number>>;
   /** Called for each skipped bad record (under `skip`), with the problem and its kind. */
   onSkip?: (error: BoltzflowError, kind: BadRecordKind) => void;
   /** Feed counters added to each step's metrics, e.g. `{ droppedRecords: () => feed.dropped }`. */
@@ -57,15 +59,13 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
     throw new BoltzflowError('config.visibleUnits', config.visibleUnits, '"bernoulli" for online training (feeds carry values in [0, 1]; train Gaussian units with trainRbm)');
   const backend = selectBackend(config.backend);
   return defer(() => {
-    let skipped = 0;
     const byKind = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
     const batches = onlineMinibatches(options.records, {
       batchSize: config.batchSize,
       nVisible: resume?.nVisible,
       firstStep: resume?.counters.step ?? 0,
       onBadRecord: options.onBadRecord,
-      onSkip: (n, error, kind) => {
-        skipped = n;
+      onSkip: (_n, error, kind) => {
         byKind[kind]++;
         options.onSkip?.(error, kind);
       },
@@ -89,8 +89,12 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         return from(all()).pipe(
           rbmSteps(model, config, { resume, nChains: config.method === 'pcd' ? config.batchSize : undefined }),
           map((e) => {
-            const metrics: Record<string, number> = { ...e.metrics, skippedRecords: skipped };
-            for (const kind of BAD_RECORD_KINDS) metrics[skippedMetric(kind)] = byKind[kind];
+            const metrics: Record<string, number> = { ...e.metrics, skippedRecords: 0 };
+            for (const kind of BAD_RECORD_KINDS) {
+              const n = byKind[kind] + (options.feedSkipped?.[kind] ?? 0);
+              metrics[skippedMetric(kind)] = n;
+              metrics.skippedRecords += n;
+            }
             for (const [name, read] of counters) metrics[name] = read();
             return { ...e, metrics };
           }),
