@@ -14,6 +14,12 @@ export * from './kernels/wasmHeap.js';
 export * from './kernels/glauber.js';
 
 export * from './models/rbm.js';
+export { trainingState, kindOf, type TrainingState, type AnyModel } from './models/modelKinds.js';
+export type { ModelKind, SamplerOptions } from './models/ModelKind.js';
+export type { RunCounters } from './models/trainingState.js';
+export { rbmKind, type RbmChains } from './models/rbmKind.js';
+export { bmKind, type BmChains } from './models/bmKind.js';
+export { dbmKind, type DbmChains } from './models/dbmKind.js';
 export * from './models/visibleUnits.js';
 export * from './models/standardize.js';
 export * from './models/exactGaussianRbm.js';

@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type { Backend } from '../kernels/Backend.js';
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
+import type { TrainingState } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
@@ -9,13 +10,12 @@ import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { guardDivergence } from '../operators/guardDivergence.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
-import type { Snapshot } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
 
 /**
  * The training step of `trainRbm` and `trainOnline`: the four operators configured from a training
- * config — continuing a snapshot's persistent chains and velocity when given — then the divergence
- * guard. Minibatches in, one step event per minibatch out.
+ * config — from a model, or continuing a training state (a restored snapshot's: its parameters,
+ * persistent chains, velocity, generator and counters) — then the divergence guard. Minibatches in, one step event per minibatch out.
  *
  * @example
  * ```ts
@@ -28,28 +28,20 @@ import type { TrainConfig } from '../schemas/trainConfig.js';
  * ```
  */
 export function rbmSteps(
-  model: Rbm,
+  from: Rbm | TrainingState<Rbm>,
   config: TrainConfig,
-  options: { resume?: Snapshot; schedule?: (step: number) => number; nChains?: number } = {},
+  options: { schedule?: (step: number) => number; nChains?: number } = {},
 ): OperatorFunction<Minibatch, StepEvent> {
-  const { resume } = options;
   return (source) =>
     source.pipe(
-      clampVisible(model),
-      gibbsStep({
-        k: config.k,
-        chains: config.method === 'pcd' ? 'persistent' : 'data',
-        nChains: options.nChains,
-        initialChains: resume?.chains ? new Matrix(resume.chains.rows, resume.nVisible, resume.chains.states) : null,
-        initialHidden: resume?.chains?.hidden ? new Matrix(resume.chains.rows, resume.nHidden, resume.chains.hidden) : null,
-      }),
+      clampVisible(from),
+      gibbsStep({ k: config.k, chains: config.method === 'pcd' ? 'persistent' : 'data', nChains: options.nChains }),
       collectStats(),
       applyUpdate({
         learningRate: config.learningRate,
         momentum: config.momentum,
         weightDecay: config.weightDecay,
         schedule: options.schedule,
-        initialVelocity: resume?.velocity ? { ...resume.velocity, weights: new Matrix(resume.nVisible, resume.nHidden, resume.velocity.weights) } : null,
       }),
       guardDivergence({ learningRate: config.learningRate }),
     );

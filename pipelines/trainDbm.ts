@@ -2,14 +2,14 @@ import { defer, from, type Observable } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { createDbm } from '../models/dbm.js';
+import { createDbm, type Dbm } from '../models/dbm.js';
 import type { Rbm } from '../models/rbm.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { guardDivergence } from '../operators/guardDivergence.js';
-import type { DbmNegativePhase, DbmPositivePhase, DbmStatistics, DbmStepEvent } from '../operators/phases.js';
+import type { DbmStepEvent } from '../operators/phases.js';
 import { dbmConfigSchema, type DbmConfigInput } from '../schemas/dbmConfig.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { minibatches } from '../sources/minibatches.js';
@@ -52,9 +52,9 @@ export function trainDbm(options: TrainDbmOptions): Observable<DbmStepEvent> {
     const steps = config.epochs * Math.ceil(data.rows / config.batchSize);
     return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed })).pipe(
       clampVisible(dbm, { tolerance: config.tolerance, maxIterations: config.maxIterations }),
-      gibbsStep<DbmPositivePhase>({ k: config.k, chains: 'persistent', nChains: config.nChains }),
-      collectStats<DbmNegativePhase>(),
-      applyUpdate<DbmStatistics>({ learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay, schedule: linearDecay(steps) }),
+      gibbsStep<Dbm>({ k: config.k, chains: 'persistent', nChains: config.nChains }),
+      collectStats<Dbm>(),
+      applyUpdate<Dbm>({ learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay, schedule: linearDecay(steps) }),
       guardDivergence({ learningRate: config.learningRate }),
     );
   });

@@ -68,12 +68,17 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
             visibleMeans: l === 0 ? columnMeans(backend, data) : featureMeans(backend, data, upPass, nVisible),
             visibleUnits: l === 0 ? configVisibleUnits(config) : undefined,
           });
-          const dbn = createDbn([...below, model]);
+          let dbn: Dbn | null = null;
+          let trainedModel: Rbm = model;
           return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed })).pipe(
             map((batch): Minibatch => ({ ...batch, data: upPass(batch.data) })),
             rbmSteps(model, config, { schedule: configSchedule(config, data.rows) }),
-            map((e): DbnStepEvent => ({ ...e, layer: l, dbn })),
-            tap({ complete: () => trained.push(model) }),
+            map((e): DbnStepEvent => {
+              // The run trains its own copy of `model`: the events' model is the one that learns.
+              if (!dbn) (trainedModel = e.model), (dbn = createDbn([...below, e.model]));
+              return { ...e, layer: l, dbn };
+            }),
+            tap({ complete: () => trained.push(trainedModel) }),
           );
         }),
       ),

@@ -95,12 +95,12 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
     collectStats(),
     applyUpdate({ rule: 'sign', stepSize, threshold, weightDecay }),
     map((e: BmStepEvent): EncoderEvent => {
-      const recovered = e.step % checkEvery === 0 ? countRecovered(bm, visible, recallSchedule(anneal, temperature), 50) : null;
+      const recovered = e.step % checkEvery === 0 ? countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50) : null;
       if (recovered !== null) {
         passes = recovered === visible ? passes + 1 : 0;
         solved = passes >= 2; // two tests in a row, so that one lucky test does not count
       }
-      return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, recovered, solved, model: bm };
+      return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, recovered, solved, model: e.model };
     }),
   );
 }

@@ -8,7 +8,7 @@ import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { BAD_RECORD_KINDS, type BadRecordKind, type FeedItem } from '../sources/DataRecord.js';
 import { onlineMinibatches } from '../sources/onlineMinibatches.js';
-import { snapshotModel } from '../sources/readSnapshot.js';
+import { snapshotState } from '../sources/readSnapshot.js';
 import { columnMeans, rbmSteps } from './rbmSteps.js';
 
 export interface TrainOnlineOptions {
@@ -75,7 +75,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         if (first.done) return EMPTY;
         const data = first.value.data;
         const model = resume
-          ? snapshotModel(resume, { backend, copy: true })
+          ? snapshotState(resume, { backend })
           : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
         async function* all(): AsyncGenerator<Minibatch> {
           yield first.value as Minibatch;
@@ -87,7 +87,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         }
         const counters = Object.entries(options.counters ?? {});
         return from(all()).pipe(
-          rbmSteps(model, config, { resume, nChains: config.method === 'pcd' ? config.batchSize : undefined }),
+          rbmSteps(model, config, { nChains: config.method === 'pcd' ? config.batchSize : undefined }),
           map((e) => {
             const metrics: Record<string, number> = { ...e.metrics, skippedRecords: 0 };
             for (const kind of BAD_RECORD_KINDS) {

@@ -9,7 +9,7 @@ import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { minibatches } from '../sources/minibatches.js';
-import { snapshotModel } from '../sources/readSnapshot.js';
+import { snapshotState } from '../sources/readSnapshot.js';
 import { columnMeans, configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
 
 export interface TrainRbmOptions {
@@ -54,8 +54,8 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
     throw new BoltzflowError('visibleUnits', options.visibleUnits.type, `"${config.visibleUnits}" as config.visibleUnits says (set both; the defaults differ)`);
   const backend = selectBackend(config.backend);
   return defer(() => {
-    const model = resume
-      ? snapshotModel(resume, { backend, copy: true })
+    const initial = resume
+      ? snapshotState(resume, { backend })
       : createRbm({
           nVisible: data.cols,
           nHidden: config.nHidden,
@@ -66,6 +66,6 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
         });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
     const schedule = configSchedule(config, data.rows);
-    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start, backend })).pipe(rbmSteps(model, config, { resume, schedule }));
+    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start, backend })).pipe(rbmSteps(initial, config, { schedule }));
   });
 }

@@ -16,3 +16,17 @@ export const clampOptionsSchema = z.strictObject({
 });
 
 export type BmClampOptions = z.input<typeof clampOptionsSchema>;
+
+/** Options of `clampVisible` for a deep BM: mean field over the hidden layers. */
+export const meanFieldOptionsSchema = z.strictObject({
+  /** Stop when no variational parameter moved by more than this in a full pass (default 1e-4). */
+  tolerance: z.number().positive().optional(),
+  /** Give up after this many passes (default 50). */
+  maxIterations: z.int().min(1).max(1_000_000).optional(),
+});
+
+/** `clampVisible`'s options for each model kind (an RBM's positive phase is exact: none). */
+export const clampOptionsSchemas = { rbm: z.strictObject({}), bm: clampOptionsSchema, dbm: meanFieldOptionsSchema } as const;
+
+/** The options `clampVisible` takes for a model whose `kind` is `K`. */
+export type ClampOptionsFor<K extends keyof typeof clampOptionsSchemas> = z.input<(typeof clampOptionsSchemas)[K]>;

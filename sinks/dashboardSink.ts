@@ -126,8 +126,8 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
           return encodePng(g.width, g.height, g.pixels).toString('base64');
         };
         broadcast('filters', png(rbmFilters(e.model.params, Math.min(100, e.params.nHidden)), 'each'));
-        const chains = e.persistentChains
-          ? e.persistentChains.topRows(Math.min(100, e.persistentChains.rows))
+        const chains = e.state.chains
+          ? e.state.chains.visible.topRows(Math.min(100, e.state.chains.visible.rows))
           : sampleRbm(rbmFromParams(e.model.params, sampler, e.model.backend), { n: 50, steps: 50 }).probs;
         broadcast('samples', png(chains, 'unit'));
       };

@@ -2,7 +2,7 @@ import { readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import type { StepEvent } from '../operators/phases.js';
+import type { ParamBuffers, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { encodeSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_LIMITS, SNAPSHOT_VERSION, snapshotSchema, type DataInfo, type Snapshot, type SnapshotLimits } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
@@ -161,8 +161,9 @@ function removeMatching(dir: string, pattern: RegExp): void {
 
 /** The snapshot of the state a step event describes (copies nothing: encode it before the next step). */
 export function toSnapshot(e: StepEvent, config: TrainConfig, data: DataInfo): Snapshot {
-  const { params, rng } = e.model;
-  const endOfEpoch = e.index + 1 >= e.batchesPerEpoch;
+  const { model, velocity, chains, counters } = e.state;
+  const { params, rng } = model;
+  const tensors = (t: ParamBuffers) => ({ weights: t.weights.data, visibleBias: t.visibleBias, hiddenBias: t.hiddenBias, ...(t.logVariance ? { logVariance: t.logVariance } : {}) });
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -172,18 +173,11 @@ export function toSnapshot(e: StepEvent, config: TrainConfig, data: DataInfo): S
     ...(params.visibleUnits ? { visibleUnits: params.visibleUnits } : {}),
     config,
     data,
-    params: { weights: params.weights.data, visibleBias: params.visibleBias, hiddenBias: params.hiddenBias, ...(params.logVariance ? { logVariance: params.logVariance } : {}) },
-    velocity: {
-      weights: e.velocity.weights.data,
-      visibleBias: e.velocity.visibleBias,
-      hiddenBias: e.velocity.hiddenBias,
-      ...(e.velocity.logVariance ? { logVariance: e.velocity.logVariance } : {}),
-    },
-    chains: e.persistentChains
-      ? { rows: e.persistentChains.rows, states: e.persistentChains.data, ...(e.persistentHidden ? { hidden: e.persistentHidden.data } : {}) }
-      : null,
+    params: tensors(params),
+    velocity: velocity && tensors(velocity),
+    chains: chains ? { rows: chains.visible.rows, states: chains.visible.data, ...(chains.hidden ? { hidden: chains.hidden.data } : {}) } : null,
     rng: Array.from(rng.state()),
-    counters: { step: e.step, epoch: endOfEpoch ? e.epoch + 1 : e.epoch, index: endOfEpoch ? 0 : e.index + 1 },
+    counters: { ...counters },
     metrics: { ...e.metrics },
     savedAt: new Date().toISOString(),
   };

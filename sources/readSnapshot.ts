@@ -4,7 +4,9 @@ import { Matrix } from '../kernels/Matrix.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
 import type { Backend } from '../kernels/Backend.js';
+import type { TrainingState } from '../models/modelKinds.js';
 import { rbmFromParams, type Rbm } from '../models/rbm.js';
+import { rbmKind } from '../models/rbmKind.js';
 import { fileError } from './fileError.js';
 import { decodeSnapshot, SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snapshot.js';
 
@@ -59,4 +61,36 @@ export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}
     seed === undefined ? Rng.fromState(snap.rng) : Rng.fromSeed(seed),
     backend,
   );
+}
+
+/**
+ * The training state in a snapshot, to resume its run bit for bit: the model (its own copy of the
+ * parameters, in `backend`'s memory), the velocity, the persistent chains with their hidden states
+ * (absent from old snapshots: the resumed run samples them), the generator and the counters.
+ *
+ * @example
+ * ```ts
+ * import { from, lastValueFrom } from 'rxjs';
+ * import { readSnapshot, snapshotState, rbmSteps, minibatches, loadDataset } from 'boltzflow';
+ * const snap = await readSnapshot('runs/mnist/snapshot.msgpack');
+ * const { data } = await loadDataset('mnist', { limit: snap.data.rows });
+ * const state = snapshotState(snap);
+ * const batches = minibatches(data, { batchSize: snap.config.batchSize, epochs: snap.config.epochs + 1, seed: snap.config.seed, start: snap.counters });
+ * await lastValueFrom(from(batches).pipe(rbmSteps(state, snap.config)));
+ * ```
+ */
+export function snapshotState(snap: Snapshot, options: { backend?: Backend } = {}): TrainingState<Rbm> {
+  const model = snapshotModel(snap, { backend: options.backend, copy: true });
+  const { nVisible: V, nHidden: H } = snap;
+  const velocity = snap.velocity && {
+    weights: allocateMatrix(options.backend, V, H).copyFrom(new Matrix(V, H, snap.velocity.weights)),
+    visibleBias: snap.velocity.visibleBias.slice(),
+    hiddenBias: snap.velocity.hiddenBias.slice(),
+    ...(snap.velocity.logVariance ? { logVariance: snap.velocity.logVariance.slice() } : {}),
+  };
+  const chains = snap.chains && {
+    visible: new Matrix(snap.chains.rows, V, snap.chains.states.slice()),
+    hidden: snap.chains.hidden ? new Matrix(snap.chains.rows, H, snap.chains.hidden.slice()) : null,
+  };
+  return { kind: rbmKind, model, velocity, chains, counters: { ...snap.counters } };
 }

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { trainingState } from '../models/modelKinds.js';
 import { from, last, lastValueFrom, map, of, tap, toArray } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { bmEnergy, createBm } from '../models/bm.js';
@@ -26,12 +27,14 @@ test('a general BM with hidden units, trained through the four operators, lowers
       toArray(),
     ),
   );
-  const end = exactKl(bm.params, p);
+  const trained = events[events.length - 1].model;
+  t.not(trained, bm, 'the run trains its own copy of the model given');
+  const end = exactKl(trained.params, p);
   t.log(`exact KL ${start.toFixed(3)} → ${end.toFixed(3)} nats`);
   t.true(end < start / 2);
   t.is(events.length, 300);
   t.true(events.every((e) => e.metrics.statisticsGap > 0 && e.metrics.statisticsGap <= 1), 'the mean |p⁺ᵢⱼ − p⁻ᵢⱼ| is a difference of probabilities');
-  const w = bm.params.weights.data, n = bm.params.nUnits;
+  const w = trained.params.weights.data, n = trained.params.nUnits;
   for (let i = 0; i < n; i++) {
     t.is(w[i * n + i], 0, 'the diagonal stays zero');
     for (let j = 0; j < n; j++) t.is(w[i * n + j], w[j * n + i], 'weights stay symmetric');
@@ -44,7 +47,8 @@ test('collectStats (general BM) from the phases it is given: p⁺ᵢⱼ − p⁻
   const positive = { cooccurrence: Float64Array.of(0.5, 0.2, 0.4, 0.2, 0.3, 0.1, 0.4, 0.1, 0.6), means: Float64Array.of(0.5, 0.3, 0.6) };
   const negative = { cooccurrence: Float64Array.of(0.4, 0.5, 0.1, 0.5, 0.6, 0.35, 0.1, 0.35, 0.5), means: Float64Array.of(0.4, 0.6, 0.5) };
   const batch = { data: Matrix.zeros(1, 2), epoch: 0, index: 0, batchesPerEpoch: 1, step: 0 };
-  const s = await lastValueFrom(of({ model: bm, batch, positive, clampedStates: Matrix.zeros(1, 3), negative, persistentChains: null }).pipe(collectStats()));
+  const state = trainingState(bm);
+  const s = await lastValueFrom(of({ model: state.model, state, batch, positive, clampedStates: Matrix.zeros(1, 3), negative }).pipe(collectStats()));
   const want = [0, 0, 0.3, 0, 0, -0.25, 0.3, -0.25, 0];
   Array.from(s.gradient.weights.data).forEach((g, k) => t.true(Math.abs(g - want[k]) < 1e-6, `w[${k}]: ${g} vs ${want[k]}`));
   [0.1, -0.3, 0.1].forEach((b, i) => t.true(Math.abs(s.gradient.bias[i] - b) < 1e-6, `bias[${i}]: ${s.gradient.bias[i]} vs ${b}`));
@@ -78,12 +82,13 @@ test('the sign rule: +stepSize where the statistic > threshold, −stepSize wher
   bm.params.bias.set([1, -1, 0.5]);
   const g = [0.5, 0.25, 0.1, 0, -0.1, -0.25, -0.5, 0.2500001, -0.2500001];
   const bg = [0.25, -0.3, 0];
+  const state = trainingState(bm);
   const stats: BmStatistics = {
-    model: bm,
+    model: state.model,
+    state,
     batch: { data: Matrix.zeros(1, 3), epoch: 0, index: 0, batchesPerEpoch: 1, step: 0 },
     gradient: { weights: new Matrix(3, 3, Float32Array.from(g)), bias: Float32Array.from(bg) },
     metrics: { statisticsGap: 0 },
-    persistentChains: null,
   };
   const e = await lastValueFrom(of(stats).pipe(applyUpdate({ rule: 'sign', stepSize: 0.5, threshold: 0.25, weightDecay: 0.1 })));
   const step = (x: number) => (Math.fround(x) > 0.25 ? 0.5 : Math.fround(x) < -0.25 ? -0.5 : 0);
@@ -93,7 +98,7 @@ test('the sign rule: +stepSize where the statistic > threshold, −stepSize wher
   // Threshold 0 (the default): a zero statistic still moves nothing.
   const zero = createBm({ nVisible: 2, nHidden: 0, seed: 1 });
   const z = await lastValueFrom(
-    of({ ...stats, model: zero, gradient: { weights: new Matrix(2, 2, Float32Array.of(0, 1e-6, -1e-6, 0)), bias: Float32Array.of(0, 0) } }).pipe(applyUpdate({ rule: 'sign', stepSize: 2 })),
+    of({ ...stats, model: zero, state: trainingState(zero), gradient: { weights: new Matrix(2, 2, Float32Array.of(0, 1e-6, -1e-6, 0)), bias: Float32Array.of(0, 0) } }).pipe(applyUpdate({ rule: 'sign', stepSize: 2 })),
   );
   t.deepEqual(Array.from(z.params.weights.data), [0, 2, -2, 0]);
   t.deepEqual(Array.from(z.params.bias), [0, 0]);

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { trainingState } from '../models/modelKinds.js';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -142,7 +143,7 @@ test('clampVisible → collectStats (DBM, negative states all zero): the positiv
   const stats = await lastValueFrom(
     from([data]).pipe(
       clampVisible(dbm, MF),
-      map((pos): DbmNegativePhase => ({ ...pos, negativeStates: zeros, persistentChains: null })),
+      map((pos): DbmNegativePhase => ({ ...pos, negativeStates: zeros })),
       collectStats(),
       map((s) => flat(s.gradient)),
     ),
@@ -194,12 +195,13 @@ test('applyUpdate (DBM): every layer\'s weights and biases move by velocity ← 
   for (const a of [...gradient.weights.map((w) => w.data), ...gradient.biases]) for (let k = 0; k < a.length; k++) a[k] = rng.normal();
   const g = flat(gradient);
   const batch = { data: Matrix.zeros(1, 3), epoch: 0, index: 0, batchesPerEpoch: 2, step: 0 };
-  const stats: DbmStatistics = { model: dbm, batch, gradient, metrics: { meanFieldIterations: 1 }, persistentChains: null };
+  const state = trainingState(dbm);
+  const stats: DbmStatistics = { model: state.model, state, batch, gradient, metrics: { meanFieldIterations: 1 } };
   const lr = 0.1, m = 0.5, decay = 0.01;
   const seen = await lastValueFrom(
     from([stats, { ...stats, batch: { ...batch, index: 1, step: 1 } }]).pipe(
       applyUpdate({ learningRate: lr, momentum: m, weightDecay: decay }),
-      map(() => parameters(dbm).map(({ array, k }) => array[k])),
+      map((e) => parameters(e.model).map(({ array, k }) => array[k])),
       toArray(),
     ),
   );

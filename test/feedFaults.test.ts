@@ -123,7 +123,7 @@ test('SIGTERM while the data is still loading ends the run cleanly: exit 0, and 
   writeFileSync(file, stripes(0, 200_000));
   const out = join(dir, 'loading');
   const run = runCli(['train', '--data', file, '--out', out, ...flags()]);
-  for (let i = 0; i < 200 && !existsSync(join(out, 'lock')); i++) await new Promise((r) => setTimeout(r, 10)); // the lock is taken before the data loads
+  for (let i = 0; i < 1000 && !existsSync(join(out, 'lock')); i++) await new Promise((r) => setTimeout(r, 10)); // the lock is taken before the data loads (up to 10 s: a loaded machine starts node slowly)
   t.true(existsSync(join(out, 'lock')));
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { trainingState } from '../models/modelKinds.js';
 import { last, lastValueFrom, of } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -167,8 +168,10 @@ test('collectStats for Gaussian units, fed exact model samples, estimates the ex
   sampleVisible(model, negMeans, negV);
   const posProbs = hiddenProbs(model, data, Matrix.zeros(data.rows, 3));
   const negProbs = hiddenProbs(model, negV, Matrix.zeros(n, 3));
+  const state = trainingState(model);
   const phase: NegativePhase = {
-    model,
+    model: state.model,
+    state,
     batch: { data, epoch: 0, index: 0, batchesPerEpoch: 1, step: 0 },
     visible: data,
     hiddenProbs: posProbs,
@@ -176,7 +179,6 @@ test('collectStats for Gaussian units, fed exact model samples, estimates the ex
     negativeVisible: negV,
     negativeHiddenProbs: negProbs,
     reconstruction: data,
-    persistentChains: null,
   };
   const stats = await lastValueFrom(of(phase).pipe(collectStats()));
   const eps = 1e-3;

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { trainingState } from '../models/modelKinds.js';
 import { from, lastValueFrom, of, toArray, map } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -64,7 +65,7 @@ test('PCD chains persist: each minibatch continues the chains exactly where the 
       from(batches).pipe(
         clampVisible(rbm),
         gibbsStep({ k, chains: 'persistent', nChains }),
-        map((n) => ({ chains: n.persistentChains!, copy: n.negativeVisible.clone(), recon: n.reconstruction.clone() })),
+        map((n) => ({ chains: n.state.chains!.visible, copy: n.negativeVisible.clone(), recon: n.reconstruction.clone() })),
         toArray(),
       ),
     );
@@ -156,7 +157,8 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   const c0 = rbm.params.hiddenBias.slice();
   const gradient = { weights: Matrix.from([[1, 2], [3, 4], [5, 6]]), visibleBias: Float32Array.of(1, 1, 1), hiddenBias: Float32Array.of(2, -1) };
   const batch = { data: Matrix.zeros(1, 3), epoch: 0, index: 0, batchesPerEpoch: 2, step: 0 };
-  const stats = { model: rbm, batch, gradient, metrics: { reconstructionError: 1 }, persistentChains: null };
+  const state = trainingState(rbm);
+  const stats = { model: state.model, state, batch, gradient, metrics: { reconstructionError: 1 } };
   const events = await lastValueFrom(
     from([stats, { ...stats, batch: { ...batch, index: 1, step: 1 } }]).pipe(
       applyUpdate({ learningRate: 0.1, momentum: 0.5, weightDecay: 0.01 }),
@@ -171,20 +173,21 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   t.true(Math.abs(events[0].w - w1) < 1e-6);
   t.true(Math.abs(events[1].w - (w1 + v2)) < 1e-6);
   const vb1 = 0.1, vb2 = 0.5 * 0.1 + 0.1;
-  t.true(Math.abs(rbm.params.visibleBias[0] - (b0[0] + vb1 + vb2)) < 1e-6);
+  t.true(Math.abs(state.model.params.visibleBias[0] - (b0[0] + vb1 + vb2)) < 1e-6);
   // Hidden biases: 0.1·g then 0.5·0.1·g + 0.1·g, undecayed.
-  [2, -1].forEach((g, j) => t.true(Math.abs(rbm.params.hiddenBias[j] - (c0[j] + 0.25 * g)) < 1e-6, `hiddenBias[${j}]`));
+  [2, -1].forEach((g, j) => t.true(Math.abs(state.model.params.hiddenBias[j] - (c0[j] + 0.25 * g)) < 1e-6, `hiddenBias[${j}]`));
 });
 
 test('applyUpdate with a schedule scales the learning rate by schedule(step) and reports it', async (t) => {
   const rbm = randomRbm(2, 1, 1, 0);
   const gradient = { weights: Matrix.from([[1], [1]]), visibleBias: Float32Array.of(0, 0), hiddenBias: Float32Array.of(0) };
+  const state = trainingState(rbm);
   const stats = (step: number) => ({
-    model: rbm,
+    model: state.model,
+    state,
     batch: { data: Matrix.zeros(1, 2), epoch: 0, index: step, batchesPerEpoch: 4, step },
     gradient,
     metrics: { reconstructionError: 0 },
-    persistentChains: null,
   });
   const events = await lastValueFrom(
     from([0, 1, 2, 3].map(stats)).pipe(

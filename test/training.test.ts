@@ -85,7 +85,7 @@ for (const [method, learningRateSchedule] of [['cd', 'constant'], ['pcd', 'const
       t.true(bytesOf(resumed.velocity.weights.data).equals(bytesOf(straight.velocity.weights.data)));
       t.deepEqual(resumed.model.rng.state(), straight.model.rng.state());
       if (method === 'pcd') {
-        t.true(bytesOf(resumed.persistentChains!.data).equals(bytesOf(straight.persistentChains!.data)));
+        t.true(bytesOf(resumed.state.chains!.visible.data).equals(bytesOf(straight.state.chains!.visible.data)));
         t.is(snap.chains!.hidden?.length, snap.chains!.rows * snap.nHidden, "the chains' hidden states are saved with them");
         const { hidden: _, ...older } = snap.chains!;
         const fromOlder = await lastValueFrom(trainRbm({ data, resume: { ...snap, chains: older } }).pipe(last()));

@@ -1,0 +1,124 @@
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { Backend } from '../kernels/Backend.js';
+import { jsBackend } from '../kernels/jsBackend.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import { Rng } from '../kernels/Rng.js';
+import type { AnnealSchedule, Bm, BmParams } from './bm.js';
+import { clampedMoments, freeMoments, type ClampOptions } from './bmPhases.js';
+import type { BmMoments } from './exactBm.js';
+import type { ModelKind } from './ModelKind.js';
+import type { RunState } from './trainingState.js';
+import { BERNOULLI, checkVisibleBatch } from './visibleUnits.js';
+
+/** A general BM's parameter-shaped buffers (gradient, velocity). */
+export interface BmBuffers {
+  readonly weights: Matrix;
+  readonly bias: Float32Array;
+}
+
+/** A general BM's persistent chains: the states of all its units (N×n). */
+export interface BmChains {
+  readonly states: Matrix;
+}
+
+/** What the general BM's positive phase adds: the clamped ("wake") statistics p⁺. */
+export interface BmPositive {
+  /** ⟨sᵢ sⱼ⟩⁺ and ⟨sᵢ⟩⁺, visible units clamped, hidden at equilibrium. */
+  readonly positive: BmMoments;
+  /** The clamped chains' final states (rows × units). */
+  readonly clampedStates: Matrix;
+}
+
+/** What its negative phase adds: the free-running ("dream") statistics p⁻. */
+export interface BmNegative {
+  readonly negative: BmMoments;
+}
+
+/** `clampVisible`'s options for a general BM, parsed: the annealing and statistics of the clamped phase. */
+export interface BmClampSettings {
+  readonly anneal?: AnnealSchedule;
+  readonly temperature: number;
+  readonly k: number;
+  readonly noise?: { on: number; off: number };
+  readonly repeats: number;
+}
+
+export type BmState = RunState<Bm, BmBuffers, BmChains>;
+
+const backendOf = (m: Bm): Backend => (m as { backend?: Backend }).backend ?? jsBackend;
+
+/**
+ * The general Boltzmann machine as a model kind (Ackley, Hinton & Sejnowski 1985): the positive
+ * phase anneals the hidden units with the data clamped and averages ⟨sᵢ sⱼ⟩⁺ over k sweeps at the
+ * final temperature; the negative phase runs all units free (from the clamped states, from
+ * persistent chains or from random states) with the statistics ⟨sᵢ sⱼ⟩⁻ over its last k sweeps;
+ * the statistics are p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs and p⁺ᵢ − p⁻ᵢ, with the metric
+ * `statisticsGap` (mean |p⁺ᵢⱼ − p⁻ᵢⱼ| over connected pairs).
+ */
+export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, BmChains, BmClampSettings> = {
+  name: 'bm',
+  nVisible: (m) => m.params.nVisible,
+  backend: backendOf,
+  checkData: (m, data, where) => checkVisibleBatch(BERNOULLI, data, where, backendOf(m)),
+  copy: (m) => ({
+    ...m,
+    params: { ...m.params, weights: m.params.weights.clone(), bias: m.params.bias.slice() },
+    rng: Rng.fromState(m.rng.state()),
+  }),
+  params: (m) => m.params,
+  zeros: (m) => ({ weights: Matrix.zeros(m.params.nUnits, m.params.nUnits), bias: new Float32Array(m.params.nUnits) }),
+  tensors: (_m, t) => [t.weights.data, t.bias],
+  decays: () => [true, false],
+  copyChains: (c) => ({ states: c.states.clone() }),
+  positive(model, o) {
+    const clamp: ClampOptions = { anneal: [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }], noise: o.noise, repeats: o.repeats };
+    const states = reusableMatrix(model.params.nUnits);
+    return ({ model }, data) => {
+      const buffer = states(data.rows * (clamp.repeats ?? 1));
+      return { positive: clampedMoments(model, data, clamp, buffer), clampedStates: buffer };
+    };
+  },
+  negative(o) {
+    const schedule = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
+    let mine: BmChains | null = null;
+    let fresh: ((rows: number) => Matrix) | null = null;
+    return (state, pos) => {
+      const { model } = state;
+      const n = model.params.nUnits;
+      let states: Matrix;
+      if (o.chains === 'persistent') {
+        if (state.chains && state.chains !== mine) {
+          if (state.chains.states.cols !== n) throw new BoltzflowError('chains', `${state.chains.states.rows}×${state.chains.states.cols}`, `N×${n} unit states`);
+          mine = { states: state.chains.states.clone() };
+        }
+        mine ??= { states: startFrom(pos.clampedStates, o.nChains ?? pos.clampedStates.rows) };
+        state.chains = mine;
+        states = mine.states;
+      } else {
+        fresh ??= reusableMatrix(n);
+        states = fresh(o.chains === 'data' ? pos.clampedStates.rows : (o.nChains ?? pos.clampedStates.rows));
+        if (o.chains === 'data') states.data.set(pos.clampedStates.data);
+      }
+      return { negative: freeMoments(model, states, schedule, o.chains === 'random') };
+    };
+  },
+  statistics: () => (state, { positive, negative }, gradient) => {
+    const { nUnits: n, mask } = state.model.params;
+    let gap = 0, pairs = 0;
+    for (let k = 0; k < n * n; k++) {
+      const d = mask[k] ? positive.cooccurrence[k] - negative.cooccurrence[k] : 0;
+      gradient.weights.data[k] = d;
+      if (mask[k]) (gap += Math.abs(d)), pairs++;
+    }
+    for (let i = 0; i < n; i++) gradient.bias[i] = positive.means[i] - negative.means[i];
+    return { statisticsGap: pairs ? gap / pairs : 0 };
+  },
+};
+
+/** Chains starting from the rows of `from` (cycled). */
+function startFrom(from: Matrix, n: number): Matrix {
+  const chains = Matrix.zeros(n, from.cols);
+  for (let r = 0; r < n; r++) chains.row(r).set(from.row(r % from.rows));
+  return chains;
+}

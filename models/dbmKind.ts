@@ -1,0 +1,101 @@
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
+import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import { Rng } from '../kernels/Rng.js';
+import { dbmGibbsSweeps, dbmLayerBuffers, meanField, zeroDbmParams, type Dbm, type DbmParams, type MeanFieldOptions } from './dbm.js';
+import { accumulateDbmMoments, dbmChainsFromData, zeroDbmMoments, type DbmMoments } from './dbmPhases.js';
+import type { ModelKind } from './ModelKind.js';
+import type { RunState } from './trainingState.js';
+import { BERNOULLI, checkVisibleBatch } from './visibleUnits.js';
+
+/** A DBM's persistent chains: the states of every layer (N×nₗ, binary; layer 0 visible). */
+export interface DbmChains {
+  readonly layers: readonly Matrix[];
+}
+
+/** What the DBM's positive phase adds: the mean-field posterior of the hidden layers. */
+export interface DbmPositive {
+  /** Layer 0 is the data (B×V); layer l ≥ 1 holds qˡ, the mean-field probabilities (B×nₗ). */
+  readonly meanField: readonly Matrix[];
+  /** Mean-field passes this minibatch took to reach the tolerance (or the cap). */
+  readonly iterations: number;
+}
+
+/** What its negative phase adds: the chains' states after block Gibbs over alternate layers. */
+export interface DbmNegative {
+  readonly negativeStates: readonly Matrix[];
+}
+
+export type DbmState = RunState<Dbm, DbmMoments, DbmChains>;
+
+/**
+ * The deep Boltzmann machine as a model kind (Salakhutdinov & Hinton 2009): mean field over the
+ * hidden layers to a tolerance for the positive phase; chains over all layers — started at the data
+ * and its mean-field posterior (kept for PCD, restarted for CD) or random — advanced by block Gibbs
+ * over alternate layers for the negative; statistics ⟨hˡ⁻¹hˡᵀ⟩ and ⟨hˡ⟩ under the posterior less the
+ * same over the chains, with the metric `meanFieldIterations`.
+ */
+export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNegative, DbmChains, MeanFieldOptions> = {
+  name: 'dbm',
+  nVisible: (m) => m.params.sizes[0],
+  backend: (m) => m.backend,
+  checkData: (m, data, where) => checkVisibleBatch(BERNOULLI, data, where, m.backend),
+  copy(m) {
+    const params = zeroDbmParams(m.params.sizes);
+    params.weights.forEach((w, l) => w.data.set(m.params.weights[l].data));
+    params.biases.forEach((b, l) => b.set(m.params.biases[l]));
+    return { ...m, params, rng: Rng.fromState(m.rng.state()) };
+  },
+  params: (m) => m.params,
+  zeros: zeroDbmMoments,
+  tensors: (_m, t) => [...t.weights.map((w) => w.data), ...t.biases],
+  decays: (m) => [...m.params.weights.map(() => true), ...m.params.biases.map(() => false)],
+  copyChains: (c) => ({ layers: c.layers.map((l) => l.clone()) }),
+  positive(model, options) {
+    const hidden = model.params.sizes.slice(1);
+    const layers = hidden.map((n) => reusableMatrix(n));
+    const scratch = reusableMatrix(Math.max(...hidden));
+    return ({ model }, data) => {
+      const q = [data, ...layers.map((buffer) => buffer(data.rows))];
+      const { iterations } = meanField(model, q, options, scratch(data.rows).data);
+      return { meanField: q, iterations };
+    };
+  },
+  negative(o) {
+    const schedule = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
+    let chains: Matrix[] | null = null;
+    let probs: Matrix[] | null = null;
+    let mine: DbmChains | null = null;
+    return (state, pos) => {
+      const { model } = state;
+      if (o.chains === 'persistent' && state.chains && state.chains !== mine) {
+        const given = state.chains.layers;
+        given.forEach((g, l) => {
+          if (g.cols !== model.params.sizes[l] || g.rows !== given[0].rows)
+            throw new BoltzflowError(`chains.layers[${l}]`, `${g.rows}×${g.cols}`, `${given[0].rows}×${model.params.sizes[l]} states`);
+        });
+        if (given.length !== model.params.sizes.length) throw new BoltzflowError('chains.layers', `${given.length} layers`, `${model.params.sizes.length}, one per layer`);
+        chains = given.map((g) => allocateMatrix(model.backend, g.rows, g.cols).copyFrom(g));
+        probs = dbmLayerBuffers(model.params, given[0].rows);
+      }
+      const rows = o.chains === 'data' ? pos.meanField[0].rows : (o.nChains ?? pos.meanField[0].rows);
+      if (!chains || o.chains !== 'persistent') {
+        if (o.chains !== 'random') chains = dbmChainsFromData(model, pos.meanField, rows, chains ?? undefined);
+        else {
+          if (!chains || chains[0].rows !== rows) chains = dbmLayerBuffers(model.params, rows);
+          for (const c of chains) for (let k = 0; k < c.data.length; k++) c.data[k] = model.rng.uniform() < 0.5 ? 1 : 0;
+        }
+        if (!probs || probs[0].rows !== rows) probs = dbmLayerBuffers(model.params, rows);
+      }
+      for (const step of schedule) dbmGibbsSweeps(model, chains, probs!, step.sweeps, 1 / step.temperature);
+      if (o.chains === 'persistent') state.chains = mine = mine?.layers === chains ? mine : { layers: chains };
+      return { negativeStates: chains };
+    };
+  },
+  statistics: () => (state, phase, gradient) => {
+    accumulateDbmMoments(state.model, phase.meanField, 1, gradient, true);
+    accumulateDbmMoments(state.model, phase.negativeStates, -1, gradient, false);
+    return { meanFieldIterations: phase.iterations };
+  },
+};

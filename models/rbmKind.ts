@@ -1,0 +1,131 @@
+import type { Matrix } from '../kernels/Matrix.js';
+import { Rng } from '../kernels/Rng.js';
+import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import type { ModelKind } from './ModelKind.js';
+import { hiddenProbs, rbmFromParams, zeroRbmParams, type Rbm, type RbmParams } from './rbm.js';
+import { rbmSampler } from './rbmSampler.js';
+import type { RunState } from './trainingState.js';
+import { checkVisibleBatch, visibleUnitsOf } from './visibleUnits.js';
+
+/** Parameter-shaped buffers of an RBM: a gradient, or an optimiser's velocity. */
+export interface ParamBuffers {
+  readonly weights: Matrix;
+  readonly visibleBias: Float32Array;
+  readonly hiddenBias: Float32Array;
+  /** Gaussian visible units with a learned variance: the ln σ² part. */
+  readonly logVariance?: Float32Array;
+}
+
+/** An RBM's persistent chains: visible states, and the hidden states where their next step starts (null: sample them). */
+export interface RbmChains {
+  readonly visible: Matrix;
+  readonly hidden: Matrix | null;
+}
+
+/** What the RBM's positive phase adds: the data clamped, P(h | v⁰) and a sample h⁰. */
+export interface RbmPositive {
+  /** v⁰: the clamped data (B×V). */
+  readonly visible: Matrix;
+  /** P(h | v⁰) (B×H). */
+  readonly hiddenProbs: Matrix;
+  /** h⁰ ~ P(h | v⁰) (B×H), binary. */
+  readonly hidden: Matrix;
+}
+
+/** What the RBM's negative phase adds. */
+export interface RbmNegative {
+  /** Visible states of the negative chains after k steps (N×V). */
+  readonly negativeVisible: Matrix;
+  /** P(h | negative visible states) (N×H). */
+  readonly negativeHiddenProbs: Matrix;
+  /** E[v | h⁰]: the one-step reconstruction of the data (B×V). */
+  readonly reconstruction: Matrix;
+}
+
+export type RbmState = RunState<Rbm, ParamBuffers, RbmChains>;
+
+/**
+ * The restricted Boltzmann machine as a model kind: exact P(h | v) for the positive phase, block
+ * Gibbs for the negative ({@link rbmSampler}), and the CD/PCD statistics ΔW = ⟨v hᵀ⟩₊ − ⟨v hᵀ⟩₋,
+ * Δb = ⟨v⟩₊ − ⟨v⟩₋, Δc = ⟨h⟩₊ − ⟨h⟩₋ (positive averages over the minibatch, negative over the
+ * chains) with the metric `reconstructionError`, the mean over the minibatch of Σᵢ (v⁰ᵢ − E[vᵢ | h⁰])².
+ * Gaussian visible units see vᵢ/σᵢ² in ΔW and Δb, and a learned variance gets
+ * Δzᵢ = ⟨e^{−zᵢ}((vᵢ − bᵢ)²/2 − vᵢ(W P(h|v))ᵢ)⟩₊ − ⟨…⟩₋ (the derivatives of −F(v)).
+ */
+export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNegative, RbmChains, Record<string, never>> = {
+  name: 'rbm',
+  nVisible: (m) => m.params.nVisible,
+  backend: (m) => m.backend,
+  checkData: (m, data, where) => checkVisibleBatch(visibleUnitsOf(m.params), data, where, m.backend),
+  copy(m) {
+    const p = m.params;
+    const params = zeroRbmParams(p.nVisible, p.nHidden, p.visibleUnits, m.backend);
+    params.weights.data.set(p.weights.data);
+    params.visibleBias.set(p.visibleBias);
+    params.hiddenBias.set(p.hiddenBias);
+    if (p.logVariance) params.logVariance!.set(p.logVariance);
+    return rbmFromParams(params, Rng.fromState(m.rng.state()), m.backend);
+  },
+  params: (m) => m.params,
+  zeros: (m) => zeroRbmParams(m.params.nVisible, m.params.nHidden, m.params.visibleUnits, m.backend),
+  tensors(m, t) {
+    const learnVariance = m.params.visibleUnits?.type === 'gaussian' && m.params.visibleUnits.learnVariance && t.logVariance;
+    return learnVariance ? [t.weights.data, t.visibleBias, t.hiddenBias, t.logVariance!] : [t.weights.data, t.visibleBias, t.hiddenBias];
+  },
+  decays: () => [true, false, false, false],
+  copyChains: (c) => ({ visible: c.visible.clone(), hidden: c.hidden ? c.hidden.clone() : null }),
+  positive(model) {
+    const hp = reusableMatrix(model.params.nHidden, model.backend);
+    const hs = reusableMatrix(model.params.nHidden, model.backend);
+    return ({ model }, data) => {
+      const probs = hiddenProbs(model, data, hp(data.rows));
+      const hidden = hs(data.rows);
+      model.backend.bernoulli(probs.data, model.rng, hidden.data);
+      return { visible: data, hiddenProbs: probs, hidden };
+    };
+  },
+  negative: rbmSampler,
+  statistics(model) {
+    const backProjection = reusableMatrix(model.params.nVisible);
+    return ({ model }, phase, gradient) => {
+      const { visible, hiddenProbs, negativeVisible, negativeHiddenProbs, reconstruction } = phase;
+      const { backend } = model;
+      const b = visible.rows, n = negativeVisible.rows;
+      backend.gemm(true, false, 1 / b, visible, hiddenProbs, 0, gradient.weights);
+      backend.gemm(true, false, -1 / n, negativeVisible, negativeHiddenProbs, 1, gradient.weights);
+      backend.columnSums(visible, 1 / b, 0, gradient.visibleBias);
+      backend.columnSums(negativeVisible, -1 / n, 1, gradient.visibleBias);
+      backend.columnSums(hiddenProbs, 1 / b, 0, gradient.hiddenBias);
+      backend.columnSums(negativeHiddenProbs, -1 / n, 1, gradient.hiddenBias);
+      if (visibleUnitsOf(model.params).type === 'gaussian') gaussianStatistics(model, phase, gradient, backProjection);
+      return { reconstructionError: backend.squaredDistance(visible.data, reconstruction.data) / b };
+    };
+  },
+};
+
+/**
+ * Gaussian visible units: rescales the Bernoulli-form ΔW and Δb by 1/σᵢ² (row i of ΔW, entry i of
+ * Δb: the bᵢ terms cancel) and, when the variance is learned, fills Δz.
+ */
+function gaussianStatistics(model: Rbm, phase: RbmPositive & RbmNegative, gradient: ParamBuffers, scratch: (rows: number) => Matrix): void {
+  const { params, backend } = model;
+  const z = params.logVariance!, V = params.nVisible, H = params.nHidden;
+  for (let i = 0; i < V; i++) {
+    const s = Math.exp(-z[i]);
+    if (s === 1) continue;
+    gradient.visibleBias[i] *= s;
+    for (let j = 0, k = i * H; j < H; j++, k++) gradient.weights.data[k] *= s;
+  }
+  const g = gradient.logVariance;
+  if (!g || !(params.visibleUnits?.type === 'gaussian' && params.visibleUnits.learnVariance)) return;
+  g.fill(0);
+  const add = (v: Matrix, hp: Matrix, sign: number) => {
+    const wh = scratch(v.rows);
+    backend.gemm(false, true, 1, hp, params.weights, 0, wh);
+    for (let r = 0; r < v.rows; r++)
+      for (let i = 0, k = r * V; i < V; i++, k++) g[i] += (sign / v.rows) * (((v.data[k] - params.visibleBias[i]) ** 2) / 2 - v.data[k] * wh.data[k]);
+  };
+  add(phase.visible, phase.hiddenProbs, 1);
+  add(phase.negativeVisible, phase.negativeHiddenProbs, -1);
+  for (let i = 0; i < V; i++) g[i] *= Math.exp(-z[i]);
+}

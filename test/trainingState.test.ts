@@ -1,0 +1,79 @@
+import test from 'ava';
+import { defer, from, lastValueFrom, take, tap, toArray, type OperatorFunction } from 'rxjs';
+import { Matrix } from '../kernels/Matrix.js';
+import { createBm } from '../models/bm.js';
+import { createDbm } from '../models/dbm.js';
+import { kindOf, trainingState, type AnyModel, type TrainingState } from '../models/modelKinds.js';
+import { createRbm } from '../models/rbm.js';
+import { copyState } from '../models/trainingState.js';
+import { applyUpdate } from '../operators/applyUpdate.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { collectStats } from '../operators/collectStats.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
+import type { Minibatch, StepEvent } from '../operators/phases.js';
+import { minibatches } from '../sources/minibatches.js';
+import { binaryData, bytesOf } from './helpers.js';
+
+const data = binaryData(40, 6, 3);
+const batches = (start = { epoch: 0, index: 0 }) => from(minibatches(data, { batchSize: 10, epochs: 3, seed: 7, start }));
+
+/** The four operators for a model kind, with PCD (chains kept in the state) and momentum (velocity kept in the state). */
+function steps<M extends AnyModel>(from: M | TrainingState<M>, clamp?: object): OperatorFunction<Minibatch, StepEvent<M>> {
+  return (source) =>
+    source.pipe(
+      clampVisible<M>(from, clamp as never),
+      gibbsStep<M>({ k: 2, chains: 'persistent', nChains: 5 }),
+      collectStats<M>(),
+      applyUpdate<M>({ learningRate: 0.05, momentum: 0.5, weightDecay: 1e-3 }),
+    );
+}
+
+/** Every array of a state, as bytes: parameters, velocity, chains, generator. */
+function fingerprint<M extends AnyModel>(state: TrainingState<M>): Buffer[] {
+  const kind = kindOf(state.model);
+  const chains = state.chains as Record<string, Matrix | readonly Matrix[] | null> | null;
+  const chainArrays = chains ? Object.values(chains).flatMap((c) => (c === null ? [] : Array.isArray(c) ? c : [c as Matrix])) : [];
+  return [
+    ...kind.tensors(state.model, kind.params(state.model)).map(bytesOf),
+    ...(state.velocity ? kind.tensors(state.model, state.velocity).map(bytesOf) : []),
+    ...chainArrays.map((m) => bytesOf(m.data)),
+    Buffer.from(Uint32Array.from((state.model as { rng: { state(): Uint32Array } }).rng.state()).buffer),
+  ];
+}
+
+const kinds: [string, () => AnyModel, object | undefined][] = [
+  ['rbm', () => createRbm({ nVisible: 6, nHidden: 4, seed: 1, weightStd: 0.1 }), undefined],
+  ['gaussian rbm with a learned variance', () => createRbm({ nVisible: 6, nHidden: 4, seed: 1, weightStd: 0.1, visibleUnits: { type: 'gaussian', learnVariance: true } }), undefined],
+  ['general bm', () => createBm({ nVisible: 6, nHidden: 2, seed: 1, weightStd: 0.1 }), { k: 2, repeats: 1 }],
+  ['dbm', () => createDbm({ sizes: [6, 4, 3], seed: 1 }), { tolerance: 1e-3 }],
+];
+
+for (const [name, make, clamp] of kinds) {
+  test(`${name}: a run restarted from a copy of its state after 5 steps ends with the same bytes as the run straight through (parameters, velocity, chains, generator)`, async (t) => {
+    const straight = await lastValueFrom(batches().pipe(steps(make(), clamp), toArray()));
+    let saved: TrainingState<AnyModel> | null = null;
+    await lastValueFrom(batches().pipe(steps(make(), clamp), take(5), tap((e) => (saved = copyState(e.state as TrainingState<AnyModel>))), toArray()));
+    const state = saved! as TrainingState<AnyModel>;
+    t.deepEqual(state.counters, { step: 5, epoch: 1, index: 1 }, 'the counters say where the run stands: 4 minibatches an epoch');
+    const resumed = await lastValueFrom(batches(state.counters).pipe(steps(state, clamp), toArray()));
+    t.is(resumed.length, straight.length - 5);
+    const a = fingerprint(straight[straight.length - 1].state as TrainingState<AnyModel>), b = fingerprint(resumed[resumed.length - 1].state as TrainingState<AnyModel>);
+    t.true(a.length >= 5, `${a.length} arrays compared`);
+    a.forEach((bytes, i) => t.true(bytes.equals(b[i]), `array ${i} differs`));
+    t.is(resumed[0].step, 6);
+  });
+
+  test(`${name}: two subscriptions of one pipeline train two models from the same start, and the model given is never written`, async (t) => {
+    const model = make();
+    const before = fingerprint(trainingState(model));
+    const pipeline = defer(() => batches()).pipe(steps(model, clamp));
+    const [one, two] = await Promise.all([lastValueFrom(pipeline.pipe(toArray())), lastValueFrom(pipeline.pipe(toArray()))]);
+    const x = one[one.length - 1], y = two[two.length - 1];
+    t.not(x.state, y.state);
+    t.not(x.model, y.model);
+    t.not(x.model, model);
+    fingerprint(x.state as TrainingState<AnyModel>).forEach((bytes, i) => t.true(bytes.equals(fingerprint(y.state as TrainingState<AnyModel>)[i]), `array ${i}: the runs are the same`));
+    fingerprint(trainingState(model)).forEach((bytes, i) => t.true(bytes.equals(before[i]), `array ${i} of the model given was written`));
+    t.false(fingerprint(x.state as TrainingState<AnyModel>)[0].equals(before[0]), 'training moved the run\'s own weights');
+  });
+}
