@@ -31,6 +31,7 @@ import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
 import { trainOnlineCommand } from './trainOnline.js';
+import { trainDeepCommand, wantsDeepModel } from './trainDeep.js';
 
 const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
 const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.map((f) => [f, z.unknown().optional()])));
@@ -43,6 +44,7 @@ const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.m
 export async function trainCommand(args: readonly string[]): Promise<void> {
   const shutdown = shutdownSignals();
   try {
+    if (await wantsDeepModel(args)) return await trainDeepCommand(args, shutdown);
     await train(args, shutdown);
   } finally {
     shutdown.dispose();

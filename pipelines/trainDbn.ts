@@ -1,4 +1,4 @@
-import { concat, defer, from, map, tap, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, from, map, tap, type Observable } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
@@ -8,7 +8,9 @@ import { createDbn, type Dbn } from '../models/dbn.js';
 import { createRbm, hiddenProbs, type Rbm } from '../models/rbm.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
+import type { DbnSnapshot } from '../schemas/modelSnapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
+import { dbnSnapshotState } from '../sources/restoreState.js';
 import { minibatches } from '../sources/minibatches.js';
 import { columnMeans, configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
 
@@ -17,6 +19,8 @@ export interface TrainDbnOptions {
   data: Matrix;
   /** One training config per layer, bottom first (`nHidden`, `epochs`, …; each its own defaults). */
   layers: readonly TrainConfigInput[];
+  /** Continue this run (its layer configs win): the layers it had trained are kept, the one in training continues bit for bit. */
+  resume?: DbnSnapshot;
 }
 
 /** A step event of one layer of a DBN being trained. */
@@ -25,6 +29,8 @@ export interface DbnStepEvent extends StepEvent {
   readonly layer: number;
   /** The network so far: the layers below, trained, and this one, in training. */
   readonly dbn: Dbn;
+  /** Updates made over all layers, this one included (`step` counts this layer's). */
+  readonly totalStep: number;
 }
 
 /**
@@ -43,24 +49,29 @@ export interface DbnStepEvent extends StepEvent {
  * ```
  */
 export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
-  const { data } = options;
-  if (options.layers.length === 0) throw new BoltzflowError('layers', 'none', 'one training config per layer');
-  const configs = options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
+  const { data, resume } = options;
+  if (!resume && options.layers.length === 0) throw new BoltzflowError('layers', 'none', 'one training config per layer');
+  const configs = resume ? resume.layers : options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
+  if (resume && resume.trained.length === 0 && resume.current.nVisible !== data.cols)
+    throw new BoltzflowError('data', `${data.cols} columns`, `${resume.current.nVisible} columns, as the resumed DBN has`);
   configs.forEach((c, l) => {
     if (c.batchSize > data.rows) throw new BoltzflowError(`layers[${l}].batchSize`, c.batchSize, `at most ${data.rows}, the number of training rows`);
     if (l > 0 && c.visibleUnits !== 'bernoulli') throw new BoltzflowError(`layers[${l}].visibleUnits`, c.visibleUnits, '"bernoulli" (an upper layer sees hidden probabilities)');
   });
   return defer(() => {
-    const trained: Rbm[] = [];
+    const restored = resume ? dbnSnapshotState(resume) : null;
+    const trained: Rbm[] = restored ? restored.trained : [];
     return concat(
       ...configs.map((config, l) =>
         defer(() => {
+          if (restored && l < restored.layer) return EMPTY; // trained before the snapshot
+          const resumed = restored && l === restored.layer ? restored.state : null;
           const backend = selectBackend(config.backend);
           const below = trained.slice();
           const buffers = below.map((r) => reusableMatrix(r.params.nHidden));
           const upPass = (x: Matrix): Matrix => below.reduce((h, r, i) => hiddenProbs(r, h, buffers[i](h.rows)), x);
           const nVisible = l === 0 ? data.cols : below[l - 1].params.nHidden;
-          const model = createRbm({
+          const model = resumed ? resumed.model : createRbm({
             nVisible,
             nHidden: config.nHidden,
             seed: config.seed,
@@ -69,14 +80,16 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
             visibleUnits: l === 0 ? configVisibleUnits(config) : undefined,
           });
           let dbn: Dbn | null = null;
+          const offset = configs.slice(0, l).reduce((n, c) => n + c.epochs * Math.ceil(data.rows / c.batchSize), 0);
           let trainedModel: Rbm = model;
-          return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed })).pipe(
+          const start = resumed ? { epoch: resumed.counters.epoch, index: resumed.counters.index } : { epoch: 0, index: 0 };
+          return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start })).pipe(
             map((batch): Minibatch => ({ ...batch, data: upPass(batch.data) })),
-            rbmSteps(model, config, { schedule: configSchedule(config, data.rows) }),
+            rbmSteps(resumed ?? model, config, { schedule: configSchedule(config, data.rows) }),
             map((e): DbnStepEvent => {
               // The run trains its own copy of `model`: the events' model is the one that learns.
               if (!dbn) (trainedModel = e.model), (dbn = createDbn([...below, e.model]));
-              return { ...e, layer: l, dbn };
+              return { ...e, layer: l, dbn, totalStep: offset + e.step };
             }),
             tap({ complete: () => trained.push(trainedModel) }),
           );

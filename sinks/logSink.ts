@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import { Packr } from 'msgpackr';
 import { defer, finalize, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 import type { DataInfo } from '../schemas/snapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
-import { toSnapshot } from './snapshotSink.js';
+import { stateSnapshot } from './stateSnapshot.js';
 
 export interface LogSinkOptions {
   /** Append a record every this many steps (default 1). */
@@ -14,7 +15,7 @@ export interface LogSinkOptions {
   /** `metrics` (default): `{ kind: 'metrics', step, epoch, seconds, …metrics }`; `snapshots`: whole snapshots (`{ kind: 'snapshot', step, …snapshot }`), for replaying a run's weights. */
   records?: 'metrics' | 'snapshots';
   /** Needed for `snapshots`. */
-  config?: TrainConfig;
+  config?: TrainConfig | Record<string, unknown>;
   data?: DataInfo | (() => DataInfo);
 }
 
@@ -35,7 +36,7 @@ const packr = new Packr({ moreTypes: true, useRecords: false });
  * for await (const r of readLog('runs/example/log.msgpack')) console.log(r.step, r.reconstructionError);
  * ```
  */
-export function logSink(path: string, options: LogSinkOptions = {}): MonoTypeOperatorFunction<StepEvent> {
+export function logSink<E extends StepEvent<AnyModel> = StepEvent>(path: string, options: LogSinkOptions = {}): MonoTypeOperatorFunction<E> {
   const every = options.every ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new BoltzflowError('log every', every, 'an integer ≥ 1 (steps)');
   if (options.records === 'snapshots' && (!options.config || !options.data)) throw new BoltzflowError('log records', 'snapshots', 'config and data given, to write whole snapshots');
@@ -55,7 +56,7 @@ export function logSink(path: string, options: LogSinkOptions = {}): MonoTypeOpe
           if (e.step % every !== 0) return;
           const record =
             options.records === 'snapshots'
-              ? { kind: 'snapshot', step: e.step, ...toSnapshot(e, options.config!, typeof options.data === 'function' ? options.data() : options.data!) }
+              ? { kind: 'snapshot', step: e.step, ...stateSnapshot(e, options.config!, typeof options.data === 'function' ? options.data() : options.data!) }
               : { kind: 'metrics', step: e.step, epoch: e.epoch, seconds: (performance.now() - start) / 1000, ...e.metrics };
           try {
             const bytes = packr.pack(record);

@@ -2,11 +2,12 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { defer, finalize, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 import { writeFully } from './writeFully.js';
 
 /** The JSON object written for one step: counters, metrics and seconds since the subscription. */
-export function stepRecord(e: StepEvent, seconds: number): Record<string, unknown> {
+export function stepRecord(e: StepEvent<AnyModel>, seconds: number): Record<string, unknown> {
   return {
     event: 'step',
     step: e.step,
@@ -31,7 +32,7 @@ export function stepRecord(e: StepEvent, seconds: number): Record<string, unknow
  * trainRbm({ data, config: { nHidden: 64 } }).pipe(metricsSink('runs/example/metrics.ndjson')).subscribe();
  * ```
  */
-export function metricsSink(target: string | number): MonoTypeOperatorFunction<StepEvent> {
+export function metricsSink<E extends StepEvent<AnyModel> = StepEvent>(target: string | number): MonoTypeOperatorFunction<E> {
   return (source) =>
     defer(() => {
       const start = performance.now();

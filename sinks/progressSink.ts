@@ -1,4 +1,5 @@
 import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 
 export interface ProgressSinkOptions {
@@ -26,7 +27,7 @@ export interface ProgressSinkOptions {
  * // epoch 1/3 · batch 120/600 · 1830 samples/s · ETA 2m31s · recon 31.52
  * ```
  */
-export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunction<StepEvent> {
+export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options: ProgressSinkOptions): MonoTypeOperatorFunction<E> {
   const inPlace = options.inPlace ?? Boolean(process.stderr.isTTY);
   const write = options.write ?? ((t: string) => void process.stderr.write(t));
   const interval = options.intervalMs ?? (inPlace ? 1000 : 15000);
@@ -36,12 +37,14 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
       let epochStart = start, lastPrint = start, samples = 0, firstStep = -1;
       let windowSum = 0, windowN = 0, epochSum = 0, epochN = 0;
       let heldOut = '';
+      let label = 'recon';
       return source.pipe(
         tap((e) => {
           const now = performance.now();
           if (firstStep < 0) firstStep = e.step - 1;
           samples += e.batchSize;
-          const recon = e.metrics.reconstructionError ?? NaN;
+          const [name, recon] = mainMetric(e.metrics);
+          label = name;
           windowSum += recon * e.batchSize;
           windowN += e.batchSize;
           epochSum += recon * e.batchSize;
@@ -50,7 +53,7 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
           if ('pseudoLikelihood' in e.metrics || 'freeEnergyGap' in e.metrics) heldOut = heldOutText(e.metrics);
           const endOfEpoch = e.index === e.batchesPerEpoch - 1;
           if (endOfEpoch) {
-            const line = `epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean recon ${(epochSum / epochN).toFixed(3)}${heldOut}`;
+            const line = `epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean ${label} ${(epochSum / epochN).toFixed(3)}${heldOut}`;
             write(inPlace ? `\r\x1b[K${line}\n` : `${line}\n`);
             epochStart = lastPrint = now;
             epochSum = epochN = windowSum = windowN = 0;
@@ -58,7 +61,7 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
             // An online feed: no epochs, no ETA.
             const dropped = e.metrics.droppedRecords ? ` · ${e.metrics.droppedRecords} records dropped` : '';
             const skipped = e.metrics.skippedRecords ? ` · ${e.metrics.skippedRecords} bad records skipped` : '';
-            const line = `step ${e.step} · ${Math.round(rate)} samples/s · recon ${(windowSum / windowN).toFixed(3)}${dropped}${skipped}${heldOut}`;
+            const line = `step ${e.step} · ${Math.round(rate)} samples/s · ${label} ${(windowSum / windowN).toFixed(3)}${dropped}${skipped}${heldOut}`;
             write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
             lastPrint = now;
             windowSum = windowN = 0;
@@ -68,7 +71,7 @@ export function progressSink(options: ProgressSinkOptions): MonoTypeOperatorFunc
             const eta = Number.isFinite(totalSteps) ? ((now - start) / stepsDone) * (totalSteps - e.step) : NaN;
             const line =
               `epoch ${e.epoch + 1}/${options.epochs} · batch ${e.index + 1}/${e.batchesPerEpoch} · ` +
-              `${Math.round(rate)} samples/s · ETA ${Number.isFinite(eta) ? seconds(eta) : '?'} · recon ${(windowSum / windowN).toFixed(3)}`;
+              `${Math.round(rate)} samples/s · ETA ${Number.isFinite(eta) ? seconds(eta) : '?'} · ${label} ${(windowSum / windowN).toFixed(3)}`;
             write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
             lastPrint = now;
             windowSum = windowN = 0;
@@ -87,6 +90,13 @@ function heldOutText(m: Readonly<Record<string, number>>): string {
 }
 
 /** "1h02m", "3m05s", "12.3s". */
+/** The metric a progress line shows: the reconstruction error (`recon`) of an RBM, else the kind's own first metric. */
+function mainMetric(metrics: Readonly<Record<string, number>>): [string, number] {
+  if ('reconstructionError' in metrics) return ['recon', metrics.reconstructionError];
+  const [name, value] = Object.entries(metrics)[0] ?? ['recon', NaN];
+  return [name, value];
+}
+
 export function seconds(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)}s`;

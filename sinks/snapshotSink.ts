@@ -4,15 +4,19 @@ import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { ParamBuffers, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
-import { encodeSnapshot, SNAPSHOT_FORMAT, SNAPSHOT_LIMITS, SNAPSHOT_VERSION, snapshotSchema, type DataInfo, type Snapshot, type SnapshotLimits } from '../schemas/snapshot.js';
+import { SNAPSHOT_FORMAT, SNAPSHOT_LIMITS, SNAPSHOT_VERSION, type DataInfo, type Snapshot, type SnapshotLimits } from '../schemas/snapshot.js';
+import { encodeModelSnapshot, modelSnapshotSchema, type ModelSnapshot } from '../schemas/modelSnapshot.js';
+import type { DbmConfig } from '../schemas/dbmConfig.js';
+import type { AnyModel } from '../models/modelKinds.js';
+import { stateSnapshot } from './stateSnapshot.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
 import { writeAtomic } from './writeAtomic.js';
 
-export interface SnapshotSinkOptions {
+export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> {
   /** Folder of the run: snapshots go to `<dir>/snapshots/`, and `<dir>/snapshot.msgpack` points at the latest. */
   dir: string;
-  /** The run's config, saved with the state. */
-  config: TrainConfig;
+  /** The run's config, saved with the state (a `TrainConfig` for an RBM, a `DbmConfig` for a DBM, a pipeline's options for a general BM). */
+  config: TrainConfig | DbmConfig | Record<string, unknown>;
   /** The data's description, or a function giving it at each write (an online feed's row count grows). */
   data: DataInfo | (() => DataInfo);
   /** Also write every this many steps (0: only at epoch ends and when the stream completes). */
@@ -31,6 +35,10 @@ export interface SnapshotSinkOptions {
   saveOnError?: boolean;
   /** Called after each write with the file's path and the step. */
   onWrite?: (path: string, step: number) => void;
+  /** The snapshot of a step event (default `stateSnapshot`, by the kind of the run's model; `dbnSnapshot` for a DBN's run). */
+  toSnapshot?: (e: E, data: DataInfo) => ModelSnapshot;
+  /** The number in a snapshot's file name (default the event's `step`; a DBN's run numbers its files by `totalStep`, over all layers). */
+  fileStep?: (e: E) => number;
 }
 
 /**
@@ -55,23 +63,25 @@ export interface SnapshotSinkOptions {
  * trainRbm({ data, config }).pipe(snapshotSink({ dir: 'runs/example', config, data: info })).subscribe();
  * ```
  */
-export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunction<StepEvent> {
+export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options: SnapshotSinkOptions<E>): MonoTypeOperatorFunction<E> {
   const pointer = join(options.dir, 'snapshot.msgpack');
   const folder = join(options.dir, 'snapshots');
   const limits = options.limits ?? SNAPSHOT_LIMITS;
+  const at = (e: E) => (options.fileStep ? options.fileStep(e) : e.step);
   const every = options.every ?? 0, everyMs = (options.everySeconds ?? 0) * 1000, keep = options.keep ?? 3;
   if (!Number.isInteger(keep) || keep < 1) throw new BoltzflowError('keep', keep, 'an integer ≥ 1 (snapshot files kept)');
   return (source) =>
-    new Observable<StepEvent>((subscriber) => {
-      let last: StepEvent | null = null;
+    new Observable<E>((subscriber) => {
+      let last: E | null = null;
       let lastWritten = -1, lastTime = performance.now();
       // Partial files and pointer links left by a run that was killed mid-write are never pointed at; remove them.
       removeMatching(folder, /^step-\d+\.msgpack\.\d+\.tmp$/);
       removeMatching(options.dir, /^snapshot\.msgpack\.\d+\.tmp$/);
-      const write = (e: StepEvent) => {
-        const name = `step-${String(e.step).padStart(9, '0')}.msgpack`;
+      const write = (e: E) => {
+        const name = `step-${String(at(e)).padStart(9, '0')}.msgpack`;
         const path = join(folder, name);
-        const bytes = readable(toSnapshot(e, options.config, typeof options.data === 'function' ? options.data() : options.data), limits, path);
+        const data = typeof options.data === 'function' ? options.data() : options.data;
+        const bytes = readable(options.toSnapshot ? options.toSnapshot(e, data) : stateSnapshot(e, options.config, data), limits, path);
         try {
           writeAtomic(path, bytes);
           const link = `${pointer}.${process.pid}.tmp`;
@@ -88,7 +98,7 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
         } catch (cause) {
           throw new BoltzflowError('snapshot', path, `a writable file (${(cause as Error).message})`, { cause });
         }
-        lastWritten = e.step;
+        lastWritten = at(e);
         lastTime = performance.now();
         options.onWrite?.(pointer, e.step);
       };
@@ -100,10 +110,10 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
               if (e.index === e.batchesPerEpoch - 1 || (every > 0 && e.step % every === 0) || (everyMs > 0 && performance.now() - lastTime >= everyMs)) write(e);
             },
             complete: () => {
-              if (last && last.step !== lastWritten) write(last);
+              if (last && at(last) !== lastWritten) write(last);
             },
             error: (error: unknown) => {
-              if (options.saveOnError === false || !last || last.step === lastWritten) return;
+              if (options.saveOnError === false || !last || at(last) === lastWritten) return;
               if (error instanceof BoltzflowError && error.field === 'snapshot') return; // the failed write itself
               try {
                 write(last);
@@ -120,7 +130,7 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
       const timer =
         everyMs > 0
           ? setInterval(() => {
-              if (!last || last.step === lastWritten || performance.now() - lastTime < everyMs) return;
+              if (!last || at(last) === lastWritten || performance.now() - lastTime < everyMs) return;
               try {
                 write(last);
               } catch (e) {
@@ -136,15 +146,16 @@ export function snapshotSink(options: SnapshotSinkOptions): MonoTypeOperatorFunc
     });
 }
 
-/** The encoded snapshot, once it is known that `readSnapshot` will read it back (same schema, same limits). */
-function readable(snapshot: Snapshot, limits: Readonly<SnapshotLimits>, path: string): Uint8Array {
+/** The encoded snapshot, once it is known that the reader will read it back (same schema, same limits). */
+function readable(snapshot: ModelSnapshot, limits: Readonly<SnapshotLimits>, path: string): Uint8Array {
   const unwritten = `(nothing written to ${path}; the earlier snapshots are intact)`;
-  if (snapshot.nVisible > limits.maxVisible || snapshot.nHidden > limits.maxHidden)
-    throw new BoltzflowError('snapshot', `rbm ${snapshot.nVisible}→${snapshot.nHidden}`, `at most ${limits.maxVisible} visible and ${limits.maxHidden} hidden units, the reader's limits ${unwritten}`);
-  parseWith(snapshotSchema, snapshot, { fieldName: (p) => `snapshot ${p.map(String).join('.')}` });
-  const bytes = encodeSnapshot(snapshot);
+  const rbm = snapshot.model === 'rbm' ? snapshot : snapshot.model === 'dbn' ? snapshot.current : null;
+  if (rbm && (rbm.nVisible > limits.maxVisible || rbm.nHidden > limits.maxHidden))
+    throw new BoltzflowError('snapshot', `rbm ${rbm.nVisible}→${rbm.nHidden}`, `at most ${limits.maxVisible} visible and ${limits.maxHidden} hidden units, the reader's limits ${unwritten}`);
+  parseWith(modelSnapshotSchema, snapshot, { fieldName: (p) => `snapshot ${p.map(String).join('.')}` });
+  const bytes = encodeModelSnapshot(snapshot);
   if (bytes.length > limits.maxBytes)
-    throw new BoltzflowError('snapshot', `${bytes.length} bytes at step ${snapshot.counters.step}`, `at most ${limits.maxBytes} bytes, the reader's limit ${unwritten}`);
+    throw new BoltzflowError('snapshot', `${bytes.length} bytes at step ${rbm ? rbm.counters.step : 'counters' in snapshot ? snapshot.counters.step : '?'}`, `at most ${limits.maxBytes} bytes, the reader's limit ${unwritten}`);
   return bytes;
 }
 

@@ -8,7 +8,8 @@ import type { TrainingState } from '../models/modelKinds.js';
 import { rbmFromParams, type Rbm } from '../models/rbm.js';
 import { rbmKind } from '../models/rbmKind.js';
 import { fileError } from './fileError.js';
-import { decodeSnapshot, SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snapshot.js';
+import { decodeModelSnapshot, type ModelSnapshot } from '../schemas/modelSnapshot.js';
+import { SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snapshot.js';
 
 /** Largest snapshot file read (`SNAPSHOT_LIMITS.maxBytes`, 1 GiB, which the writer keeps to too): a bigger one is refused before it is read. */
 export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
@@ -25,6 +26,13 @@ export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
  * ```
  */
 export async function readSnapshot(path: string, options: { field?: string } = {}): Promise<Snapshot> {
+  const snap = await readModelSnapshot(path, options);
+  if (snap.model !== 'rbm') throw new BoltzflowError(`${path} model`, snap.model, `"rbm" (this command reads RBM snapshots; a ${snap.model} run is resumed with boltzflow train --resume)`);
+  return snap;
+}
+
+/** Reads and fully validates a snapshot file of any model kind (rbm, bm, dbm, dbn); `field` names it in errors (default `--model`). */
+export async function readModelSnapshot(path: string, options: { field?: string } = {}): Promise<ModelSnapshot> {
   let bytes: Buffer;
   try {
     const size = (await stat(path)).size;
@@ -33,7 +41,7 @@ export async function readSnapshot(path: string, options: { field?: string } = {
   } catch (e) {
     throw fileError(path, e, options.field ?? '--model', 'a readable snapshot file');
   }
-  return decodeSnapshot(bytes, path);
+  return decodeModelSnapshot(bytes, path);
 }
 
 export interface SnapshotModelOptions {

@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import { lastValueFrom, takeUntil, tap, type Observable } from 'rxjs';
+import { z } from 'zod';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { BACKEND_NAMES, selectBackend } from '../kernels/selectBackend.js';
+import type { AnyModel } from '../models/modelKinds.js';
+import type { StepEvent } from '../operators/phases.js';
+import { trainDbm } from '../pipelines/trainDbm.js';
+import { trainDbn, type DbnStepEvent } from '../pipelines/trainDbn.js';
+import { dbmConfigSchema, type DbmConfig } from '../schemas/dbmConfig.js';
+import type { DbmSnapshot, DbnSnapshot } from '../schemas/modelSnapshot.js';
+import { parseWith } from '../schemas/parseWith.js';
+import type { DataInfo } from '../schemas/snapshot.js';
+import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
+import { metricsSink } from '../sinks/metricsSink.js';
+import { progressSink, seconds } from '../sinks/progressSink.js';
+import { checkRunFolder, runFolderOf } from '../sinks/runFolder.js';
+import { acquireRunLock } from '../sinks/runLock.js';
+import { snapshotSink } from '../sinks/snapshotSink.js';
+import { dbnSnapshot } from '../sinks/stateSnapshot.js';
+import { trimMetrics } from '../sinks/trimMetrics.js';
+import { loadDataset } from '../sources/loadDataset.js';
+import { readModelSnapshot } from '../sources/readSnapshot.js';
+import { emit, say } from './output.js';
+import { flagName, parseFlags } from './parseFlags.js';
+import type { Shutdown } from './shutdownSignals.js';
+
+const count = z.int().min(1).max(10_000_000);
+/** `boltzflow train --model dbn|dbm` flags: the RBM's training flags that apply to every layer, and the layers. */
+export const deepFlagsSchema = z.strictObject({
+  model: z.enum(['dbn', 'dbm']).optional(),
+  /** Hidden layer sizes, bottom first: `500,1000`. */
+  layers: z
+    .preprocess(
+      (v) => (typeof v === 'number' ? String(v) : v), // one size parses as a number
+      z
+        .string()
+        .regex(/^[1-9]\d{0,6}(,[1-9]\d{0,6})*$/, 'comma-separated layer sizes, e.g. 500,1000')
+        .transform((s) => s.split(',').map(Number)),
+    )
+    .optional(),
+  data: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+  resume: z.string().min(1).optional(),
+  overwrite: z.boolean().default(false),
+  binarize: z.enum(['none', 'threshold', 'stochastic']).optional(),
+  limit: count.optional(),
+  epochs: count.optional(),
+  batch: count.optional(),
+  lr: z.number().positive().max(100).optional(),
+  momentum: z.number().min(0).lt(1).optional(),
+  'weight-decay': z.number().min(0).max(1).optional(),
+  k: count.optional(),
+  seed: z.int().min(0).max(0xffffffff).optional(),
+  backend: z.enum(BACKEND_NAMES).optional(),
+  'snapshot-every': z.int().min(0).max(10_000_000).optional(),
+  'snapshot-seconds': z.number().min(0).max(31_536_000).optional(),
+  keep: count.default(3),
+  json: z.boolean().default(false),
+});
+type DeepFlags = z.output<typeof deepFlagsSchema>;
+
+/**
+ * `boltzflow train --model dbn|dbm --layers 500,1000 …`: a deep belief network trained greedily
+ * layer by layer (each layer an RBM with the same flags), or a deep Boltzmann machine (mean field
+ * and persistent chains), with the same snapshots, metrics, signals and `--resume` as an RBM's run
+ * (a DBN's snapshot holds the layers done and the one in training, so it resumes mid-layer).
+ */
+export async function trainDeepCommand(args: readonly string[], shutdown: Shutdown): Promise<void> {
+  const flags = parseFlags(args, deepFlagsSchema, Object.keys(deepFlagsSchema.shape), ['json', 'overwrite']);
+  const resume = flags.resume ? await readModelSnapshot(flags.resume, { field: '--resume' }) : undefined;
+  if (resume && resume.model !== 'dbn' && resume.model !== 'dbm') throw new BoltzflowError('--resume', `a ${resume.model} snapshot`, 'a dbn or dbm snapshot with --model dbn|dbm');
+  const kind = (resume?.model ?? flags.model) as 'dbn' | 'dbm';
+  if (flags.model && flags.model !== kind) throw new BoltzflowError('--model', flags.model, `"${kind}", the resumed run's model (or no --model)`);
+  if (resume) {
+    const clash = (['layers', 'batch', 'lr', 'momentum', 'weight-decay', 'k', 'seed'] as const).find((f) => flags[f] !== undefined);
+    if (clash) throw new BoltzflowError(`--${clash}`, flags[clash], 'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)');
+  } else if (!flags.layers || (kind === 'dbm' && flags.layers.length < 2))
+    throw new BoltzflowError('--layers', flags.layers?.join(',') ?? 'absent', kind === 'dbm' ? 'at least 2 hidden layer sizes for a DBM, e.g. --layers 500,1000' : 'hidden layer sizes, e.g. --layers 500,1000');
+  const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : `runs/${kind}`);
+  acquireRunLock(out, { onTakeover: say });
+  const step = resume ? (resume.model === 'dbn' ? dbnTotalStep(resume) : resume.counters.step) : 0;
+  const clearEarlierRun = checkRunFolder(out, { resume: resume && { path: flags.resume!, step }, overwrite: flags.overwrite });
+  const savedData = resume?.data;
+  const binarize = savedData?.binarize ?? flags.binarize ?? 'none';
+  const seed = flags.seed ?? 1;
+  const dataset = await loadDataset(flags.data ?? savedData?.name ?? 'mnist', { binarize, seed, limit: flags.limit ?? savedData?.rows });
+  if (savedData && dataset.data.rows !== savedData.rows) throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${savedData.rows} rows the resumed run was trained on`);
+  const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
+  clearEarlierRun();
+  if (resume) await trimMetrics(join(out, 'metrics.ndjson'), step);
+
+  let steps$: Observable<StepEvent<AnyModel>>;
+  let sink: ReturnType<typeof snapshotSink<StepEvent<AnyModel>>>;
+  let epochs: number;
+  const sinkOptions = { dir: out, data, everySeconds: flags['snapshot-seconds'] ?? 0, keep: flags.keep, onWrite: (_p: string, s: number) => (savedStep = s) };
+  if (kind === 'dbn') {
+    const layers: TrainConfig[] = resume
+      ? (resume as DbnSnapshot).layers.map((c) => ({ ...c, epochs: flags.epochs ?? c.epochs, backend: flags.backend ?? c.backend }))
+      : flags.layers!.map((nHidden, l) => parseWith(trainConfigSchema, layerInput(flags, nHidden, l), { fieldName: (p) => deepFlag(p, l) }));
+    epochs = layers[0].epochs;
+    steps$ = trainDbn({ data: dataset.data, layers, resume: resume && { ...(resume as DbnSnapshot), layers } });
+    sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config: {}, every: layers[0].snapshotEvery, toSnapshot: (e, d) => dbnSnapshot(e as DbnStepEvent, layers, d), fileStep: (e) => (e as DbnStepEvent).totalStep });
+  } else {
+    const config: DbmConfig = resume
+      ? { ...(resume as DbmSnapshot).config, epochs: flags.epochs ?? (resume as DbmSnapshot).config.epochs, backend: flags.backend ?? (resume as DbmSnapshot).config.backend }
+      : parseWith(dbmConfigSchema, dbmInput(flags), { fieldName: (p) => deepFlag(p, -1) });
+    epochs = config.epochs;
+    steps$ = trainDbm({ data: dataset.data, hidden: flags.layers, config, resume: resume && { ...(resume as DbmSnapshot), config } });
+    sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config, every: flags['snapshot-every'] ?? 0 });
+  }
+  const shape = resume ? describeResumed(resume as DbmSnapshot | DbnSnapshot) : [dataset.data.cols, ...flags.layers!].join('→');
+  const backend = selectBackend(flags.backend ?? 'auto');
+  if (flags.json) emit({ event: 'start', backend: backend.name, model: `${kind} ${shape}`, data, resumedFrom: resume ? { path: flags.resume, step } : null, out });
+  else {
+    say(`boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}`);
+    say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}) · snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);
+  }
+  let savedStep: number | null = null;
+  shutdown.lastWords = () => (savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`);
+  const start = performance.now();
+  let last: StepEvent<AnyModel> | null = null;
+  await lastValueFrom(
+    steps$.pipe(
+      takeUntil(shutdown.requested$),
+      sink,
+      metricsSink(join(out, 'metrics.ndjson')),
+      flags.json ? metricsSink(1) : progressSink({ epochs }),
+      tap((e) => (last = e)),
+    ),
+    { defaultValue: null },
+  );
+  const final = last as StepEvent<AnyModel> | null;
+  const summary = {
+    event: 'summary',
+    interrupted: shutdown.received !== null,
+    signal: shutdown.received,
+    steps: final?.step ?? step,
+    ...(kind === 'dbn' && final ? { layer: (final as DbnStepEvent).layer } : {}),
+    seconds: Math.round(performance.now() - start) / 1000,
+    metrics: final ? { ...final.metrics } : null,
+    snapshot: join(out, 'snapshot.msgpack'),
+  };
+  if (flags.json) emit(summary);
+  else say(`${summary.interrupted ? `interrupted (${summary.signal})` : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot}`);
+}
+
+/** Whether `train` was asked for a deep model: `--model dbn|dbm`, or `--resume` of a DBN's or DBM's snapshot. */
+export async function wantsDeepModel(args: readonly string[]): Promise<boolean> {
+  const value = (flag: string) => {
+    const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+    return i < 0 ? undefined : args[i].includes('=') ? args[i].slice(flag.length + 1) : args[i + 1];
+  };
+  const model = value('--model');
+  if (model === 'dbn' || model === 'dbm') return true;
+  if (model !== undefined && model !== 'rbm') throw new BoltzflowError('--model', model, 'rbm, dbn or dbm');
+  const resume = value('--resume');
+  if (!resume || model === 'rbm') return false;
+  const snap = await readModelSnapshot(resume, { field: '--resume' });
+  return snap.model === 'dbn' || snap.model === 'dbm';
+}
+
+function layerInput(f: DeepFlags, nHidden: number, l: number): Record<string, unknown> {
+  return { nHidden, epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, momentum: f.momentum, weightDecay: f['weight-decay'], k: f.k, seed: (f.seed ?? 1) + l, backend: f.backend, snapshotEvery: f['snapshot-every'] };
+}
+
+function dbmInput(f: DeepFlags): Record<string, unknown> {
+  return { epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, momentum: f.momentum, weightDecay: f['weight-decay'], k: f.k, seed: f.seed, backend: f.backend };
+}
+
+const FLAG_OF: Record<string, string> = { nHidden: 'layers', batchSize: 'batch', learningRate: 'lr', weightDecay: 'weight-decay', snapshotEvery: 'snapshot-every' };
+function deepFlag(path: readonly PropertyKey[], layer: number): string {
+  const key = String(path[0]);
+  return `${flagName([FLAG_OF[key] ?? key])}${layer >= 0 ? ` (layer ${layer + 1})` : ''}`;
+}
+
+/** A DBN snapshot's updates over all layers (its files are numbered so): the layers done, whole, and the current one's steps. */
+function dbnTotalStep(s: DbnSnapshot): number {
+  const rows = s.data.rows;
+  return s.layers.slice(0, s.trained.length).reduce((n, c) => n + c.epochs * Math.ceil(rows / c.batchSize), 0) + s.current.counters.step;
+}
+
+function describeResumed(s: DbmSnapshot | DbnSnapshot): string {
+  return s.model === 'dbm' ? s.sizes.join('→') : [s.trained[0]?.nVisible ?? s.current.nVisible, ...s.layers.map((c) => c.nHidden)].join('→');
+}
