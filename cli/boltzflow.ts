@@ -14,6 +14,7 @@ const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 usage:
   boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd] [--k K] [--lr X]
                    [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
+                   [--visible bernoulli|gaussian] [--learn-variance]
                    [--resume SNAPSHOT] [--overwrite] [--backend auto|native|wasm|js] [--binarize none|threshold|stochastic]
                    [--limit N] [--max-line-bytes N] [--snapshot-every STEPS] [--snapshot-seconds T] [--keep K]
                    [--sample-steps K] [--validation PATH --eval-every STEPS] [--log metrics|snapshots] [--log-every N]
@@ -22,6 +23,7 @@ usage:
                    [--buffer N] [--overflow block|drop-oldest|fail] [--bad-records fail|skip] [--drain-seconds T]
                    [--max-body-bytes N] [--reconnect] (and the flags above but --epochs)
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
+                   (Gaussian models: reconstruction, the default, free-energy or exact)
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
   boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]
@@ -30,7 +32,9 @@ usage:
   boltzflow complete --model SNAPSHOT --data PATH [--n N] [--known top|bottom|left|right]
                    [--samples N] [--steps K] [--out FILE.png] [--json]
 
-PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1].
+PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1];
+any real values with --visible gaussian, standardised per column (the fit is saved with the run and
+applied by eval, sample, complete and --resume; online runs take Bernoulli units only).
 With --json, stdout is NDJSON: one event per line and a final {"event":"summary",…}.
 SIGINT, SIGTERM and SIGHUP stop a run and save it (exit 0); a second signal exits at once (130).
 `;

@@ -6,10 +6,10 @@ import { selectBackend } from '../kernels/selectBackend.js';
 import { completePattern } from '../models/completePattern.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
-import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
+import { imageScale, isGaussian, loadModelData, toDataUnits } from './visibleData.js';
 
 const flagsSchema = z.strictObject({
   model: z.string().min(1),
@@ -36,9 +36,12 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
   const snap = await readSnapshot(f.model);
   if (!snap.data.imageShape) throw new BoltzflowError('--model', f.model, 'a model trained on images (its data have no image shape)');
   const [height, width] = snap.data.imageShape;
-  const { data } = await loadDataset(f.data, { limit: f.n, binarize: snap.data.binarize, seed: f.seed });
+  // A Gaussian model completes standardised values; the cue, completion and errors are in the data's units.
+  const gaussian = isGaussian(snap);
+  const { dataset: { data }, standardization } = await loadModelData(f.data, { limit: f.n, binarize: snap.data.binarize, seed: f.seed, gaussian, standardization: snap.data.standardization });
   if (data.cols !== snap.nVisible) throw new BoltzflowError('--data', `${data.cols} values per record`, `${snap.nVisible}, as the model has`);
   const rbm = snapshotModel(snap, { backend: selectBackend('auto'), seed: f.seed });
+  const originals = toDataUnits(data, standardization);
   const known = Uint8Array.from({ length: data.cols }, (_, k) => {
     const y = Math.floor(k / width), x = k % width;
     return { top: y < height / 2, bottom: y >= height / 2, left: x < width / 2, right: x >= width / 2 }[f.known] ? 1 : 0;
@@ -46,13 +49,15 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
   const grid = Matrix.zeros(3 * data.rows, data.cols);
   let errorSum = 0;
   for (let r = 0; r < data.rows; r++) {
-    const original = data.row(r);
-    const c = completePattern(rbm, original, known, { samples: f.samples, steps: f.steps });
+    const c = completePattern(rbm, data.row(r), known, { samples: f.samples, steps: f.steps });
+    const mean = toDataUnits(new Matrix(1, data.cols, c.mean), standardization).data;
+    const original = originals.row(r);
     let err = 0;
-    for (let k = 0; k < data.cols; k++) if (!known[k]) err += (c.mean[k] - original[k]) ** 2;
+    for (let k = 0; k < data.cols; k++) if (!known[k]) err += (mean[k] - original[k]) ** 2;
     errorSum += err;
-    grid.row(r).set(original.map((x, k) => (known[k] ? x : 0.5)));
-    grid.row(data.rows + r).set(c.mean);
+    // The unknown half of the cue is shown mid-grey: 0.5, or the column's mean for Gaussian units.
+    grid.row(r).set(original.map((x, k) => (known[k] ? x : gaussian ? (standardization?.mean[k] ?? 0) : 0.5)));
+    grid.row(data.rows + r).set(mean);
     grid.row(2 * data.rows + r).set(original);
     const result = { event: 'completion', index: r, probability: c.probability, squaredError: err };
     if (f.json) emit(result);
@@ -61,7 +66,7 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
       say(`record ${r}: ${mode}; squared error of the mean completion ${err.toFixed(2)}`);
     }
   }
-  if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows }, '--out');
+  if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows, scale: imageScale(gaussian) }, '--out');
   const summary = { event: 'summary', n: data.rows, known: f.known, meanSquaredError: errorSum / data.rows, out: f.out ?? null };
   if (f.json) emit(summary);
   else say(`mean squared error over the unknown half: ${summary.meanSquaredError.toFixed(2)}${f.out ? `; cue / completion / original in ${f.out}` : ''}`);

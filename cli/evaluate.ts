@@ -2,6 +2,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { aisBetas, baseRateBias, type AisEstimate } from '../models/ais.js';
+import { exactGaussianLogPartition } from '../models/exactGaussianRbm.js';
 import { exactLogPartition, MAX_ENUMERATED_UNITS } from '../models/exactRbm.js';
 import { freeEnergy } from '../models/freeEnergy.js';
 import { logProbability, mean } from '../models/logProbability.js';
@@ -12,10 +13,13 @@ import { estimateLogPartition } from '../pipelines/estimateLogPartition.js';
 import { evalFlagsSchema } from '../schemas/cliFlags.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { seconds } from '../sinks/progressSink.js';
-import { loadDataset } from '../sources/loadDataset.js';
 import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
+import { isGaussian, loadModelData } from './visibleData.js';
+
+/** `exactGaussianLogPartition` lists every hidden state: at most 2²⁰. */
+const MAX_GAUSSIAN_HIDDEN = 20;
 
 type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
 
@@ -28,7 +32,12 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, evalFlagsSchema, Object.keys(evalFlagsSchema.shape));
   const snap = await readSnapshot(flags.model);
   const binarize = flags.binarize ?? snap.data.binarize;
-  const dataset = await loadDataset(flags.data, { binarize, seed: flags.seed, limit: flags.limit });
+  // A Gaussian model sees its data standardised as its training data were (never checked against [0, 1]).
+  const gaussian = isGaussian(snap);
+  const metric = flags.metric ?? (gaussian ? 'reconstruction' : 'pseudo-likelihood');
+  if (gaussian && (metric === 'pseudo-likelihood' || metric === 'ais'))
+    throw new BoltzflowError('--metric', metric, 'reconstruction, free-energy or exact for a model with Gaussian visible units (pseudo-likelihood and AIS need binary visible units)');
+  const { dataset, standardization } = await loadModelData(flags.data, { binarize, seed: flags.seed, limit: flags.limit, gaussian, standardization: snap.data.standardization });
   if (dataset.data.cols !== snap.nVisible)
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.cols} values per record`, `${snap.nVisible} values per record, as the model has`);
   const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
@@ -36,20 +45,31 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   let exact: number | null = null;
   let ais: AisEstimate | null = null;
   let values: Float64Array;
-  if (flags.metric === 'exact') {
+  if (metric === 'exact' && gaussian) {
+    // The visible units integrate out in closed form: ln Z enumerates the hidden states only.
+    if (snap.nHidden > MAX_GAUSSIAN_HIDDEN)
+      throw new BoltzflowError('--metric', 'exact', `a Gaussian model with at most ${MAX_GAUSSIAN_HIDDEN} hidden units (this one has ${snap.nHidden}); use --metric reconstruction or free-energy`);
+    exact = exactGaussianLogPartition(rbm.params);
+    values = logProbability(rbm, dataset.data, exact);
+    // ln p(x) = ln p(z) − Σᵢ ln stdᵢ for z = (x − mean)/std: the density of the data in its own units.
+    if (standardization) {
+      const logJacobian = standardization.std.reduce((a, s) => a + Math.log(s), 0);
+      for (let i = 0; i < values.length; i++) values[i] -= logJacobian;
+    }
+  } else if (metric === 'exact') {
     const smaller = Math.min(snap.nVisible, snap.nHidden);
     if (smaller > MAX_ENUMERATED_UNITS)
       throw new BoltzflowError('--metric', 'exact', `a model with at most ${MAX_ENUMERATED_UNITS} units in its smaller layer (this one has ${smaller}); use --metric ais`);
     exact = exactLogPartition(rbm.params);
     values = logProbability(rbm, dataset.data, exact);
-  } else if (flags.metric === 'ais') {
+  } else if (metric === 'ais') {
     ais = await runAis(rbm, dataset.data, flags);
     values = logProbability(rbm, dataset.data, ais.logZ);
   } else
     values =
-      flags.metric === 'pseudo-likelihood'
+      metric === 'pseudo-likelihood'
         ? pseudoLikelihood(rbm, dataset.data)
-        : flags.metric === 'reconstruction'
+        : metric === 'reconstruction'
           ? reconstructionError(rbm, dataset.data)
           : freeEnergy(rbm, dataset.data);
   const n = values.length;
@@ -63,7 +83,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
   const summary = {
     event: 'summary',
-    metric: flags.metric,
+    metric,
     value,
     sd,
     standardError: sd / Math.sqrt(n),
@@ -72,11 +92,13 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
     model: flags.model,
     data: dataset.name,
     binarize,
+    // Gaussian models: reconstruction and free energy are of the standardised data; exact log-probability is of the data in its own units.
+    ...(gaussian ? { visibleUnits: 'gaussian', standardized: standardization !== undefined } : {}),
     seconds: Math.round(performance.now() - start) / 1000,
   };
   if (flags.json) emit(summary);
   else {
-    const what = flags.metric === 'exact' || flags.metric === 'ais' ? `log-probability (${flags.metric})` : flags.metric;
+    const what = metric === 'exact' || metric === 'ais' ? `log-${gaussian ? 'density' : 'probability'} (${metric})` : `${metric}${gaussian && standardization ? ' (of the standardised data)' : ''}`;
     say(`${what} of ${flags.model} on ${dataset.name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`);
     if (exact !== null) say(`  ln Z = ${exact.toFixed(4)} (exact, by enumeration)`);
     if (ais)

@@ -11,10 +11,11 @@ import { writeOutput } from '../sinks/writeOutput.js';
 import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
+import { imageScale, isGaussian, toDataUnits } from './visibleData.js';
 
 /**
  * `boltzflow sample`: runs N Gibbs chains from the visible biases and writes P(v | h) of the last
- * step — to a PNG grid (`--out x.png`, for image data), CSV (`.csv`), NDJSON (`.ndjson`), or as
+ * step (Gaussian units: the mean of v | h, in the training data's units) — to a PNG grid (`--out x.png`, for image data), CSV (`.csv`), NDJSON (`.ndjson`), or as
  * NDJSON arrays on stdout.
  */
 export async function sampleCommand(args: readonly string[]): Promise<void> {
@@ -28,26 +29,30 @@ export async function sampleCommand(args: readonly string[]): Promise<void> {
   if (flags.out) checkOutputPath(flags.out, '--out');
   const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
-  const { probs } = sampleRbm(rbm, { n: flags.n, steps: flags.steps });
+  const gaussian = isGaussian(snap);
+  // Gaussian units: the conditional means b + Wh, mapped back to the data's units (mean + std · x).
+  const probs = toDataUnits(sampleRbm(rbm, { n: flags.n, steps: flags.steps }).probs, snap.data.standardization);
   if (flags.out && ext === '.png') {
     const [height, width] = snap.data.imageShape!;
-    writeImageGrid(flags.out, probs, { height, width }, '--out');
-  } else if (flags.out) writeOutput(flags.out, Buffer.from(rowsText(probs, ext === '.csv' ? 'csv' : 'ndjson')), '--out');
-  else if (flags.json) for (let r = 0; r < probs.rows; r++) emit({ event: 'sample', index: r, values: roundRow(probs.row(r)) });
-  else writeSync(1, rowsText(probs, 'ndjson'));
-  const summary = { event: 'summary', n: flags.n, steps: flags.steps, out: flags.out ?? null, seconds: Math.round(performance.now() - start) / 1000 };
+    writeImageGrid(flags.out, probs, { height, width, scale: imageScale(gaussian) }, '--out');
+  } else if (flags.out) writeOutput(flags.out, Buffer.from(rowsText(probs, ext === '.csv' ? 'csv' : 'ndjson', gaussian)), '--out');
+  else if (flags.json) for (let r = 0; r < probs.rows; r++) emit({ event: 'sample', index: r, values: roundRow(probs.row(r), gaussian) });
+  else writeSync(1, rowsText(probs, 'ndjson', gaussian));
+  const units = gaussian ? (snap.data.standardization ? 'data' : 'model') : 'probability';
+  const summary = { event: 'summary', n: flags.n, steps: flags.steps, values: units, out: flags.out ?? null, seconds: Math.round(performance.now() - start) / 1000 };
   if (flags.json) emit(summary);
   else say(`${flags.n} samples after ${flags.steps} Gibbs steps${flags.out ? ` written to ${flags.out}` : ''} in ${summary.seconds}s`);
 }
 
-function roundRow(row: Float32Array): number[] {
-  return Array.from(row, (x) => Math.round(x * 1e4) / 1e4);
+/** Four decimals for probabilities; six significant digits for real values (data of any scale). */
+function roundRow(row: Float32Array, real: boolean): number[] {
+  return Array.from(row, (x) => (real ? Number(x.toPrecision(6)) : Math.round(x * 1e4) / 1e4));
 }
 
-function rowsText(m: Matrix, format: 'csv' | 'ndjson'): string {
+function rowsText(m: Matrix, format: 'csv' | 'ndjson', real: boolean): string {
   const lines: string[] = [];
   for (let r = 0; r < m.rows; r++) {
-    const row = roundRow(m.row(r));
+    const row = roundRow(m.row(r), real);
     lines.push(format === 'csv' ? row.join(',') : JSON.stringify(row));
   }
   return lines.join('\n') + '\n';

@@ -24,6 +24,7 @@ import { acquireRunLock } from '../sinks/runLock.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
+import { checkVisibleFlags, imageScale, loadModelData, toDataUnits } from './visibleData.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { trimMetrics } from '../sinks/trimMetrics.js';
@@ -52,12 +53,13 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
 }
 
 async function train(args: readonly string[], shutdown: Shutdown): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote', 'overwrite']) as z.output<typeof trainFlagsSchema> &
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote', 'overwrite', 'learn-variance']) as z.output<typeof trainFlagsSchema> &
     Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError('--dashboard-host', flags['dashboard-host'], '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)');
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
   const resume = flags.resume ? await readSnapshot(flags.resume, { field: '--resume' }) : undefined;
+  checkVisibleFlags(flags, resume?.config);
   let config: TrainConfig;
   if (resume) {
     // An offline run's snapshot can go on learning online: a linear decay has no meaning on a feed, so
@@ -114,7 +116,11 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   const binarize = resume?.data.binarize ?? flags.binarize ?? 'none';
 
   const loadStart = performance.now();
-  const dataset = await loadDataset(dataName, { binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows, maxLineBytes: flags['max-line-bytes'] });
+  // Gaussian units: standardised with the resumed run's standardisation, or one fitted on these rows.
+  const gaussian = config.visibleUnits === 'gaussian';
+  const { dataset, standardization } = await loadModelData(dataName, {
+    binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows, maxLineBytes: flags['max-line-bytes'], gaussian, standardization: resume ? resume.data.standardization : 'fit',
+  });
   if (resume && dataset.data.rows !== resume.data.rows)
     throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
   if (config.batchSize > dataset.data.rows)
@@ -129,7 +135,7 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   assertSnapshotFits({ nVisible: dataset.data.cols, nHidden: config.nHidden, chains: config.method === 'pcd' ? config.batchSize : 0, gaussian: config.visibleUnits === 'gaussian' });
   clearEarlierRun();
   await trimResumedMetrics(out, resume, flags.json);
-  const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
+  const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize, ...(standardization ? { standardization } : {}) };
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 
   const json = flags.json;
@@ -149,7 +155,7 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   else {
     say(`boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`);
     say(`  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`);
-    say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}), loaded in ${seconds(performance.now() - loadStart)}`);
+    say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (${gaussian ? `Gaussian visible units${config.learnVariance ? ' with learned variances' : ''}, ${standardization ? 'standardised per column' : 'as given'}` : `binarize ${binarize}`}), loaded in ${seconds(performance.now() - loadStart)}`);
     if (resume) say(`  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`);
     say(`  snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);
   }
@@ -194,7 +200,7 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
       const sampler = rbmFromParams(last.model.params, Rng.fromSeed(config.seed), last.model.backend);
       const { probs } = sampleRbm(sampler, { n: 100, steps: flags['sample-steps'] });
       images.samples = join(out, 'samples.png');
-      writeImageGrid(images.samples, probs, { height, width, columns: 10 });
+      writeImageGrid(images.samples, toDataUnits(probs, standardization), { height, width, columns: 10, scale: imageScale(gaussian) });
     }
   }
   const summary = {

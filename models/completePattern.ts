@@ -2,6 +2,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { annealStates, randomizeStates, type AnnealSchedule, type Bm } from './bm.js';
 import { gibbsBuffers, hiddenProbs, visibleProbs, type Rbm } from './rbm.js';
+import { sampleVisible, visibleUnitsOf } from './visibleUnits.js';
 
 export interface CompletionOptions {
   /** Independent samples drawn (default 100). */
@@ -27,7 +28,8 @@ export interface Completion {
 
 /**
  * Pattern completion: clamps the units where `known[i]` is 1 to `partial[i]` and samples the
- * others from the model — block Gibbs for an RBM (e.g. the lower half of an MNIST digit), annealed
+ * others from the model — block Gibbs for an RBM (e.g. the lower half of an MNIST digit; Gaussian
+ * visible units too, whose samples are all distinct, so that `mean` is the completion), annealed
  * Glauber dynamics for a general BM — returning the most frequent completion with its estimated
  * conditional probability, and the mean.
  *
@@ -49,14 +51,20 @@ export function completePattern(model: Rbm | Bm, partial: ArrayLike<number>, kno
   const states = Matrix.zeros(samples, n);
   const mean = new Float32Array(n);
   if (model.kind === 'rbm') {
-    for (let r = 0; r < samples; r++) for (let i = 0; i < n; i++) states.data[r * n + i] = clamped[i] ? partial[i] : model.rng.uniform() < 0.5 ? 1 : 0;
+    // Gaussian units start at their biases and are drawn from N(b + Wh, σ²); Bernoulli ones start as coins.
+    const gaussian = visibleUnitsOf(model.params).type === 'gaussian';
+    const b0 = model.params.visibleBias;
+    for (let r = 0; r < samples; r++)
+      for (let i = 0; i < n; i++) states.data[r * n + i] = clamped[i] ? partial[i] : gaussian ? b0[i] : model.rng.uniform() < 0.5 ? 1 : 0;
     const b = gibbsBuffers(model.params, samples);
+    const drawn = gaussian ? Matrix.zeros(samples, n) : null;
     for (let s = 0; s < steps; s++) {
       hiddenProbs(model, states, b.hiddenProbs);
       model.backend.bernoulli(b.hiddenProbs.data, model.rng, b.hidden.data);
       visibleProbs(model, b.hidden, b.visibleProbs);
+      if (drawn) sampleVisible(model, b.visibleProbs, drawn);
       for (let k = 0; k < states.data.length; k++)
-        if (!clamped[k % n]) states.data[k] = model.rng.uniform() < b.visibleProbs.data[k] ? 1 : 0;
+        if (!clamped[k % n]) states.data[k] = drawn ? drawn.data[k] : model.rng.uniform() < b.visibleProbs.data[k] ? 1 : 0;
     }
     for (let k = 0; k < states.data.length; k++) mean[k % n] += (clamped[k % n] ? partial[k % n] : b.visibleProbs.data[k]) / samples;
   } else {

@@ -16,6 +16,9 @@ export const trainConfigFlags = {
   seed: 'seed',
   backend: 'backend',
   'snapshot-every': 'snapshotEvery',
+  /** `bernoulli` (values in [0, 1]) or `gaussian` (real values, standardised by the run). */
+  visible: 'visibleUnits',
+  'learn-variance': 'learnVariance',
 } as const satisfies Record<string, keyof TrainConfigInput>;
 
 const binarize = z.enum(['none', 'threshold', 'stochastic']);
@@ -70,7 +73,8 @@ export const trainFlagsSchema = z.strictObject({
 export const evalFlagsSchema = z.strictObject({
   model: z.string().min(1),
   data: z.string().min(1),
-  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy', 'exact', 'ais']).default('pseudo-likelihood'),
+  /** Default `pseudo-likelihood`, or `reconstruction` for a model with Gaussian visible units. */
+  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy', 'exact', 'ais']).optional(),
   /** AIS: annealing runs, and steps (Salakhutdinov & Murray's 14,500 by default). */
   'ais-runs': count(2).default(100),
   'ais-steps': count(3).default(14_500),

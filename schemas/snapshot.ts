@@ -36,10 +36,11 @@ export interface SnapshotShape {
 /** Room for the config, data description, counters and metrics besides the tensors. */
 const OVERHEAD_BYTES = 64 * 1024;
 
-/** An upper bound on the encoded size of a snapshot of this shape: parameters and velocity (float32), chains (visible and hidden), and the rest. */
+/** An upper bound on the encoded size of a snapshot of this shape: parameters and velocity (float32), chains (visible and hidden), the standardisation, and the rest. */
 export function snapshotBytesBound(s: SnapshotShape): number {
   const params = s.nVisible * s.nHidden + s.nVisible * (s.gaussian ? 2 : 1) + s.nHidden;
-  const floats = 2 * params + s.chains * (s.nVisible + s.nHidden);
+  // Gaussian runs also keep the data's standardisation (a mean and a std per visible unit).
+  const floats = 2 * params + s.chains * (s.nVisible + s.nHidden) + (s.gaussian ? 2 * s.nVisible : 0);
   return 4 * floats + 16 * 8 + OVERHEAD_BYTES;
 }
 
@@ -71,12 +72,33 @@ export function assertSnapshotFits(s: SnapshotShape, limits: Readonly<SnapshotLi
 const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'a Float32Array' });
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/**
+ * The per-column standardisation fitted on a Gaussian run's training data (see `fitStandardization`):
+ * the model sees (x − mean) / std. Lengths (nVisible), finiteness and std > 0 are checked by
+ * {@link checkStandardization} against the model it belongs to.
+ */
+export const standardizationSchema = z.strictObject({ mean: f32, std: f32 });
+
+/** Issues of a standardisation for `nVisible` columns (empty when fine), as [path within it, expected]. */
+export function checkStandardization(s: z.output<typeof standardizationSchema>, nVisible: number): [string, string][] {
+  const issues: [string, string][] = [];
+  for (const key of ['mean', 'std'] as const) {
+    const a = s[key];
+    if (a.length !== nVisible) issues.push([key, `length ${nVisible} (nVisible)`]);
+    else if (!allFinite(a)) issues.push([key, 'finite values only (found NaN or ±Infinity)']);
+    else if (key === 'std' && a.some((x) => !(x > 0))) issues.push([key, 'values > 0 only']);
+  }
+  return issues;
+}
+
 /** Describes the data a run was trained on (so `eval` and `sample` can match it). */
 export const dataInfoSchema = z.strictObject({
   name: z.string().max(4096),
   rows: z.int().min(1),
   imageShape: z.tuple([z.int().min(1), z.int().min(1)]).nullable(),
   binarize: z.enum(['none', 'threshold', 'stochastic']),
+  /** Gaussian runs of the CLI: the standardisation fitted on the training data, applied to all data given to the model. */
+  standardization: standardizationSchema.optional(),
 });
 export type DataInfo = z.output<typeof dataInfoSchema>;
 
@@ -147,6 +169,11 @@ export const snapshotSchema = z
       if (g.start < end || g.start + g.size > s.nVisible)
         ctx.addIssue({ code: 'custom', path: ['visibleUnits', 'softmaxGroups', k], message: `a block inside 0..${s.nVisible - 1}, starting at ${end} or later` });
       end = g.start + g.size;
+    }
+    if (s.data.standardization) {
+      if (s.visibleUnits?.type !== 'gaussian')
+        ctx.addIssue({ code: 'custom', path: ['data', 'standardization'], message: 'absent (only Gaussian visible units take standardised data)' });
+      for (const [key, message] of checkStandardization(s.data.standardization, s.nVisible)) ctx.addIssue({ code: 'custom', path: ['data', 'standardization', key], message });
     }
     if (s.chains) expect(['chains', 'states'], s.chains.states, s.chains.rows * s.nVisible);
     if (s.chains?.hidden) expect(['chains', 'hidden'], s.chains.hidden, s.chains.rows * s.nHidden);

