@@ -29,7 +29,19 @@ export interface BmPhaseBuffers {
   readonly moments: BmMoments;
 }
 
-/** Buffers for the phases of `bm` (n units), on its backend. */
+/**
+ * Buffers for the phases of `bm` (n units), on its backend.
+ *
+ * @example
+ * ```ts
+ * import { createBm, createBmPhaseBuffers, freeMoments, Matrix } from 'boltzflow';
+ * const bm = createBm({ nVisible: 3, nHidden: 1, seed: 1 });
+ * const buffers = createBmPhaseBuffers(bm), chains = Matrix.zeros(5, 4);
+ * const a = freeMoments(bm, chains, [{ temperature: 1, sweeps: 3 }], true, buffers);
+ * const b = freeMoments(bm, chains, [{ temperature: 1, sweeps: 3 }], true, buffers);
+ * console.log(a === b, a.means.length); // true 4 (the same arrays, overwritten)
+ * ```
+ */
 export function createBmPhaseBuffers(bm: Bm): BmPhaseBuffers {
   const n = bm.params.nUnits;
   return { sweeps: createGlauberBuffers(bm.backend), stats: createUnitStats(n), clamped: new Uint8Array(n), moments: { cooccurrence: new Float64Array(n * n), means: new Float64Array(n) } };
