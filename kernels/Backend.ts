@@ -1,4 +1,5 @@
 import type { Matrix, ReadonlyFloat32Array } from './Matrix.js';
+import type { GlauberNet, GlauberScratch } from './glauber.js';
 import type { Rng } from './Rng.js';
 
 /** Floats per block of `momentumStep`'s Σ w² (see there): the blocks' sums can be taken on separate threads. */
@@ -68,4 +69,19 @@ export interface Backend {
   dot(a: Vec, b: Vec): number;
   /** Σᵢ (a[i] − b[i])², in float64 (the order of the additions is the backend's: the last bits may differ). */
   squaredDistance(a: Vec, b: Vec): number;
+  /**
+   * Sequential (Glauber) sweeps of a general Boltzmann machine on each of `rows` chains (the rows
+   * of `states`, rows×n, updated in place), from uniforms given as 32-bit integers x (u = x·2⁻³²)
+   * and read in order: chain by chain, sweep by sweep, first n − 1 of them for the sweep's order
+   * (Fisher–Yates on 0..n−1, as `Rng.shuffle`: i from n − 1 down to 1 swaps with ⌊u·(i + 1)⌋), then
+   * one per free unit (`clamped[i]` 0) in that order: the unit turns on (1) where u < σ(g·Fᵢ/T),
+   * else off (0, or −1 for spin units), with Fᵢ = θᵢ + Σⱼ wᵢⱼ sⱼ kept in float64 per chain and
+   * updated by row i of W when unit i changes, g = 2 for spin units, else 1. At T = 0, on where
+   * Fᵢ > 0, off where < 0, unchanged at 0 (the uniform is still read). With `samples`, chain r's
+   * state after sweep t is written to row r·sweeps + t of it (rows·sweeps × n). `scratch` holds at
+   * least n fields and n order slots. Returns the number of unit changes. The fields are summed
+   * in float64 in the same order on every backend (the same bits); the decisions differ between backends only where their
+   * e^x differ in the last bit and a uniform falls between the two values.
+   */
+  glauberSweeps(net: GlauberNet, states: Float32Array, rows: number, sweeps: number, temperature: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, scratch: GlauberScratch): number;
 }

@@ -1,3 +1,6 @@
+import type { Backend } from './Backend.js';
+import { jsBackend } from './jsBackend.js';
+import { Matrix } from './Matrix.js';
 import type { Rng } from './Rng.js';
 
 /** The state of a general Boltzmann machine's sampler, shared by its kernels. */
@@ -22,8 +25,54 @@ export function createUnitStats(n: number): UnitStats {
   return { cooccurrence: new Float64Array(n * n), means: new Float64Array(n), samples: 0 };
 }
 
-let order = new Uint32Array(0);
-let fields = new Float64Array(0);
+/** A sweep kernel's own scratch (see `Backend.glauberSweeps`): the chain's local fields and the sweep's order, n each. */
+export interface GlauberScratch {
+  fields: Float64Array;
+  order: Uint32Array;
+}
+
+/**
+ * The buffers of {@link glauberSweeps}, owned by its caller (a model's phase, a subscription) and
+ * grown once per shape, never per call: the uniforms as 32-bit integers, each chain's state after
+ * every sweep (the samples whose Sᵀ·S gives ⟨sᵢ sⱼ⟩), that product and the column sums, and the
+ * kernel's scratch. The uniforms and samples live in the backend's own memory where it has one
+ * (see `Backend.allocate`), so the wasm kernels read and write them in place.
+ */
+export interface GlauberBuffers {
+  readonly backend: Backend | undefined;
+  draws: Uint32Array;
+  /** The array whose memory `draws` views (kept alive with it). */
+  drawsRoot: Float32Array;
+  samples: Float32Array;
+  /** `samples`' first rows as a matrix, remade only when the row count changes. */
+  samplesView: Matrix | null;
+  products: Matrix;
+  sums: Float32Array;
+  scratch: GlauberScratch;
+}
+
+/** Empty buffers for {@link glauberSweeps} on `backend` (they grow to the first shape they are used for). */
+export function createGlauberBuffers(backend?: Backend): GlauberBuffers {
+  const root = new Float32Array(0);
+  return {
+    backend,
+    draws: new Uint32Array(0),
+    drawsRoot: root,
+    samples: root,
+    samplesView: null,
+    products: Matrix.zeros(0, 0),
+    sums: root,
+    scratch: { fields: new Float64Array(0), order: new Uint32Array(0) },
+  };
+}
+
+/** Uniforms that `Backend.glauberSweeps` reads per chain: per sweep, n − 1 for the sweep's order, then one per free unit. */
+export function glauberDrawsPerChain(n: number, free: number, sweeps: number): number {
+  return sweeps * (n - 1 + free);
+}
+
+/** Floats of uniforms or samples that one kernel call handles at most: chains go in chunks of that size. */
+const CHUNK = 1 << 20;
 
 /**
  * Sequential (Glauber) dynamics on each row of `states` (rows×n): `sweeps` sweeps, each updating
@@ -33,6 +82,12 @@ let fields = new Float64Array(0);
  * asynchronous recall; a uniform is still drawn per update, so that the same seed visits units
  * in the same order at every temperature. `clamped[i] = 1` keeps unit i fixed. With `stats`,
  * each chain's state is added after every sweep. Returns the number of units that changed.
+ *
+ * The sweeps run on `backend` (`Backend.glauberSweeps`) from uniforms drawn here, with `rng`, in
+ * the same order on every backend: chain by chain, sweep by sweep, the sweep's Fisher–Yates order
+ * and then one per free unit. The statistics are Sᵀ·S and the column sums of the samples S
+ * (backend GEMM), sums of integers that are exact in float32: on every backend the same chains
+ * give the same bits. `buffers` are reused from call to call (grown once per shape).
  */
 export function glauberSweeps(
   net: GlauberNet,
@@ -43,40 +98,56 @@ export function glauberSweeps(
   rng: Rng,
   clamped: Uint8Array | null = null,
   stats: UnitStats | null = null,
+  backend: Backend = jsBackend,
+  buffers: GlauberBuffers = createGlauberBuffers(backend),
 ): number {
-  const { n, weights: w, bias, spin } = net;
-  if (order.length < n) order = new Uint32Array(n);
-  if (fields.length < n) fields = new Float64Array(n);
-  const off = spin ? -1 : 0;
-  const gain = spin ? 2 : 1;
+  const { n } = net;
+  if (rows === 0 || sweeps === 0 || n === 0) return 0;
+  let free = n;
+  if (clamped) for (let i = 0; i < n; i++) if (clamped[i]) free--;
+  const perChain = glauberDrawsPerChain(n, free, sweeps);
+  const chunk = Math.max(1, Math.min(rows, Math.floor(CHUNK / Math.max(perChain, sweeps * n))));
+  grow(buffers, n, chunk * perChain, stats ? chunk * sweeps * n : 0);
   let changed = 0;
-  for (let r = 0; r < rows; r++) {
-    const s = states.subarray(r * n, (r + 1) * n);
-    for (let i = 0; i < n; i++) {
-      let f = bias[i];
-      const row = i * n;
-      for (let j = 0; j < n; j++) f += w[row + j] * s[j];
-      fields[i] = f;
-    }
-    for (let sweep = 0; sweep < sweeps; sweep++) {
-      for (let i = 0; i < n; i++) order[i] = i;
-      rng.shuffle(order, n);
-      for (let k = 0; k < n; k++) {
-        const i = order[k];
-        if (clamped && clamped[i]) continue;
-        const next = drawUnit(gain * fields[i], temperature, rng.uniform(), s[i], off);
-        const delta = next - s[i];
-        if (delta !== 0) {
-          s[i] = next;
-          changed++;
-          const row = i * n;
-          for (let j = 0; j < n; j++) fields[j] += w[row + j] * delta;
-        }
-      }
-      if (stats) addStats(stats, s, n);
-    }
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const m = Math.min(chunk, rows - r0);
+    const draws = buffers.draws;
+    for (let k = 0, end = m * perChain; k < end; k++) draws[k] = rng.nextUint32();
+    const s = r0 === 0 && m === rows ? states : states.subarray(r0 * n, (r0 + m) * n);
+    changed += backend.glauberSweeps(net, s, m, sweeps, temperature, draws, clamped, stats ? buffers.samples : null, buffers.scratch);
+    if (stats) addSamples(stats, buffers, backend, m * sweeps, n);
   }
   return changed;
+}
+
+/** Grows `b` (never shrinks it) to hold `draws` uniforms, `samples` floats and n-unit scratch. */
+function grow(b: GlauberBuffers, n: number, draws: number, samples: number): void {
+  const fresh = (length: number) => b.backend?.allocate?.(length) ?? new Float32Array(length);
+  if (b.draws.length < draws) {
+    b.drawsRoot = fresh(draws);
+    b.draws = new Uint32Array(b.drawsRoot.buffer, b.drawsRoot.byteOffset, draws);
+  }
+  if (b.samples.length < samples) {
+    b.samples = fresh(samples);
+    b.samplesView = null;
+  }
+  if (samples > 0 && b.products.rows !== n) {
+    b.products = Matrix.zeros(n, n);
+    b.sums = new Float32Array(n);
+  }
+  if (b.scratch.fields.length < n) b.scratch = { fields: new Float64Array(n), order: new Uint32Array(n) };
+}
+
+/** Adds the first `rows` samples (rows×n) to `stats`: Sᵀ·S and Σ S by the backend, in float32 (integer sums below 2²⁴: exact). */
+function addSamples(stats: UnitStats, b: GlauberBuffers, backend: Backend, rows: number, n: number): void {
+  if (b.samplesView?.rows !== rows || b.samplesView.cols !== n) b.samplesView = new Matrix(rows, n, b.samples.subarray(0, rows * n));
+  const s = b.samplesView;
+  backend.gemm(true, false, 1, s, s, 0, b.products);
+  backend.columnSums(s, 1, 0, b.sums);
+  const c = stats.cooccurrence, p = b.products.data, m = stats.means;
+  for (let k = 0; k < n * n; k++) c[k] += p[k];
+  for (let i = 0; i < n; i++) m[i] += b.sums[i];
+  stats.samples += rows;
 }
 
 /**
@@ -86,6 +157,7 @@ export function glauberSweeps(
  * alternate layers of a layered one. Without `colors`, every free unit is redrawn at once from the
  * previous state (Little dynamics): its stationary distribution is in general not the Boltzmann
  * distribution — even on a bipartite graph, where it leaves the two sides independent.
+ * `fields` is scratch of at least n values (the caller's to reuse).
  */
 export function parallelSweeps(
   net: GlauberNet,
@@ -97,9 +169,9 @@ export function parallelSweeps(
   clamped: Uint8Array | null = null,
   stats: UnitStats | null = null,
   colors: Uint8Array | null = null,
+  fields: Float64Array = new Float64Array(net.n),
 ): void {
   const { n, weights: w, bias, spin } = net;
-  if (fields.length < n) fields = new Float64Array(n);
   const off = spin ? -1 : 0;
   const gain = spin ? 2 : 1;
   let nColors = 1;
@@ -117,21 +189,16 @@ export function parallelSweeps(
         }
         for (let i = 0; i < n; i++) {
           if ((colors && colors[i] !== c) || (clamped && clamped[i])) continue;
-          s[i] = drawUnit(gain * fields[i], temperature, rng.uniform(), s[i], off);
+          const gap = gain * fields[i], u = rng.uniform();
+          s[i] = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : s[i]) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
         }
       }
-      if (stats) addStats(stats, s, n);
+      if (stats) addState(stats, s, n);
     }
   }
 }
 
-/** A unit's new value given its energy gap ΔE: on with probability σ(ΔE/T), by the uniform `u`; at T = 0 the sign of ΔE (ties keep `current`). */
-function drawUnit(gap: number, temperature: number, u: number, current: number, off: number): number {
-  if (temperature === 0) return gap > 0 ? 1 : gap < 0 ? off : current;
-  return u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
-}
-
-function addStats(stats: UnitStats, s: Float32Array, n: number): void {
+function addState(stats: UnitStats, s: Float32Array, n: number): void {
   const c = stats.cooccurrence, m = stats.means;
   for (let i = 0; i < n; i++) {
     const si = s[i];

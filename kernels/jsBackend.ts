@@ -1,6 +1,8 @@
 import { SUM_BLOCK, type Backend } from './Backend.js';
+import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
+import type { GlauberNet, GlauberScratch } from './glauber.js';
 import { Matrix } from './Matrix.js';
 
 
@@ -137,6 +139,8 @@ export const jsBackend: Backend = {
     }
     return s;
   },
+
+  glauberSweeps: glauberSweepsJs,
 };
 
 function scale(c: Float32Array, beta: number): void {
@@ -246,4 +250,64 @@ function transposed(b: Matrix): Matrix {
   const t = scratch.subarray(0, r * c);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
   return new Matrix(c, r, t);
+}
+
+// ── The general Boltzmann machine's sequential sweeps (Backend.glauberSweeps), the reference ──
+
+/** Throws unless the sweeps' arrays are long enough; shared by every backend's glauberSweeps. */
+export function checkGlauber(net: GlauberNet, states: Float32Array, rows: number, sweeps: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, scratch: GlauberScratch): number {
+  const n = net.n;
+  checkLength(net.weights, n * n, 'weights');
+  checkLength(net.bias, n, 'bias');
+  if (!Number.isInteger(rows) || rows < 0 || states.length < rows * n) throw new BoltzflowError('states', `length ${states.length}`, `at least ${rows}×${n}`);
+  if (!Number.isInteger(sweeps) || sweeps < 0) throw new BoltzflowError('sweeps', sweeps, 'an integer ≥ 0');
+  if (clamped) checkLength(clamped, n, 'clamped');
+  let free = n;
+  if (clamped) for (let i = 0; i < n; i++) if (clamped[i]) free--;
+  const need = rows * sweeps * (n - 1 + free);
+  if (draws.length < need) throw new BoltzflowError('draws', `length ${draws.length}`, `at least ${need} uniforms`);
+  if (samples && samples.length < rows * sweeps * n) throw new BoltzflowError('samples', `length ${samples.length}`, `at least ${rows * sweeps}×${n}`);
+  if (scratch.fields.length < n || scratch.order.length < n) throw new BoltzflowError('scratch', `length ${Math.min(scratch.fields.length, scratch.order.length)}`, `at least ${n}`);
+  return need;
+}
+
+function glauberSweepsJs(net: GlauberNet, states: Float32Array, rows: number, sweeps: number, temperature: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, scratch: GlauberScratch): number {
+  checkGlauber(net, states, rows, sweeps, draws, clamped, samples, scratch);
+  const { n, weights: w, bias, spin } = net;
+  const { fields, order } = scratch;
+  const off = spin ? -1 : 0, gain = spin ? 2 : 1, U = 2.3283064365386963e-10;
+  let changed = 0, d = 0;
+  for (let r = 0; r < rows; r++) {
+    const so = r * n;
+    for (let i = 0; i < n; i++) {
+      let f = bias[i];
+      const row = i * n;
+      for (let j = 0; j < n; j++) f += w[row + j] * states[so + j];
+      fields[i] = f;
+    }
+    for (let sweep = 0; sweep < sweeps; sweep++) {
+      for (let i = 0; i < n; i++) order[i] = i;
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(draws[d++] * U * (i + 1));
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        if (clamped && clamped[i]) continue;
+        const gap = gain * fields[i], u = draws[d++] * U, current = states[so + i];
+        const next = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : current) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
+        const delta = next - current;
+        if (delta !== 0) {
+          states[so + i] = next;
+          changed++;
+          const row = i * n;
+          for (let j = 0; j < n; j++) fields[j] += w[row + j] * delta;
+        }
+      }
+      if (samples) for (let j = 0, o = (r * sweeps + sweep) * n; j < n; j++) samples[o + j] = states[so + j];
+    }
+  }
+  return changed;
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './Backend.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
-import { jsBackend } from './jsBackend.js';
+import { checkGlauber, jsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 
 interface NativeAddon {
@@ -12,6 +12,7 @@ interface NativeAddon {
   bernoulli(p: Float32Array, out: Float32Array, state: Uint32Array): void;
   momentumStep(g: Float32Array, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
   columnSums(a: Float32Array, rows: number, cols: number, alpha: number, beta: number, out: Float32Array, scratch: Float64Array): void;
+  glauber(w: Float32Array, bias: Float32Array, states: Float32Array, rows: number, n: number, sweeps: number, spin: number, temperature: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, fields: Float64Array, order: Uint32Array): number;
   threads(): number;
 }
 
@@ -24,6 +25,7 @@ interface NativeAddon {
  * come from four xoshiro128+ streams seeded at each call from the run's generator, so a run's
  * generator stays its only random state and the same p and seed give the same samples as on wasm.
  * Column sums and the fused momentum step are C loops in double that give the reference's bits;
+ * a general BM's Glauber sweeps are a C loop with the reference's arithmetic and uniforms;
  * the other kernels are the reference's.
  *
  * @example
@@ -66,6 +68,11 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
       checkLength(out, a.cols, 'columnSums output');
       if (sums.length < a.cols) sums = new Float64Array(a.cols);
       addon.columnSums(a.data, a.rows, a.cols, alpha, beta, out, sums);
+    },
+    glauberSweeps(net, states, rows, sweeps, temperature, draws, clamped, samples, scratch) {
+      checkGlauber(net, states, rows, sweeps, draws, clamped, samples, scratch);
+      if (rows === 0 || net.n === 0) return 0;
+      return addon.glauber(net.weights, net.bias, states, rows, net.n, sweeps, net.spin ? 1 : 0, temperature, draws, clamped, samples, scratch.fields, scratch.order);
     },
     momentumStep(g, v, w, learningRate, momentum, decay) {
       checkLength(v, g.length, 'velocity');

@@ -6,7 +6,7 @@ import { SUM_BLOCK, type Backend, type Vec } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
-import { jsBackend } from './jsBackend.js';
+import { checkGlauber, jsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 import { wasmHeap } from './wasmHeap.js';
 import { CONTROL_BYTES, controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelName, type Kernels } from './wasmKernels.js';
@@ -28,6 +28,7 @@ interface GemmExports extends Kernels {
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
   squaredDistance(a: number, b: number, n: number): number;
   firstOutside(a: number, n: number, lo: number, hi: number): number;
+  glauber(w: number, bias: number, states: number, rows: number, n: number, sweeps: number, spin: number, draws: number, clamped: number, samples: number, fields: number, order: number, temperature: number): number;
 }
 
 /** Below this share of nonzeros in op(A), the GEMM sums rows of B instead of running dense tiles. */
@@ -52,7 +53,9 @@ const SLACK = 16;
  * each call from the run's generator (so the run's generator stays the only random state: same seed,
  * same samples, and snapshots resume exactly); column sums and the momentum step, in float64 like the
  * reference (the values they store are its own to the bit); the squared distance, in float64 as four
- * running sums (the reconstruction error's). The other kernels are the reference's.
+ * running sums (the reconstruction error's); a general BM's Glauber sweeps, the reference's
+ * arithmetic in the same order from the same uniforms (its chains are the reference's). The other
+ * kernels are the reference's.
  *
  * Arrays from its `allocate` live in the module's memory and are used in place; other operands are
  * copied in and results copied back (a 784×500 weight matrix: about 0.1 ms each way). The memory
@@ -81,6 +84,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const { module, x } = loaded;
   const strip = x.sparseStripColumns.value;
   let heap = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer), doubles = new Float64Array(memory.buffer);
+  let uints = new Uint32Array(memory.buffer), bytes = new Uint8Array(memory.buffer);
   /** Every buffer object this memory has had (a new one after each growth): arrays on any of them are resident. */
   const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
   const blocks = wasmHeap(Number(x.heapBase.value), (end) => {
@@ -93,11 +97,13 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     heap = new Float32Array(memory.buffer);
     ints = new Int32Array(memory.buffer);
     doubles = new Float64Array(memory.buffer);
+    uints = new Uint32Array(memory.buffer);
+    bytes = new Uint8Array(memory.buffer);
     buffers.add(memory.buffer);
   });
   const freed = new FinalizationRegistry<number>((offset) => blocks.release(offset));
   /** The byte offset of `a` in this memory where it lives there (from `allocate`), else −1. */
-  const at = (a: Vec | Float32Array): number => (buffers.has(a.buffer) ? a.byteOffset : -1);
+  const at = (a: Vec | Float32Array | Uint32Array): number => (buffers.has(a.buffer) ? a.byteOffset : -1);
   let scratch = -1, scratchBytes = 0;
   const helper = (options.threads ?? Math.min(2, availableParallelism())) > 1 ? startHelper(module, memory) : null;
   /**
@@ -240,6 +246,20 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       // The kernel compares float32s: the smallest float32 ≥ lo and the largest ≤ hi bound the same floats.
       const [sa] = layout(a.length);
       return x.firstOutside(place(a, sa), a.length, float32Toward(lo, 1), float32Toward(hi, -1));
+    },
+    glauberSweeps(net, states, rows, sweeps, temperature, draws, clamped, samples, scratch) {
+      const need = checkGlauber(net, states, rows, sweeps, draws, clamped, samples, scratch);
+      const n = net.n, len = rows * n, out = samples ? rows * sweeps * n : 0;
+      const [sw, sb, ss, sd, sc, so, sf, sr] = layout(at(net.weights) >= 0 ? 0 : n * n, n, len, at(draws) >= 0 ? 0 : need, n, samples && at(samples) < 0 ? out : 0, 2 * n, n);
+      const pw = place(net.weights, sw), pb = place(net.bias, sb);
+      const ps = at(states) >= 0 ? states.byteOffset : (heap.set(len === states.length ? states : states.subarray(0, len), ss >> 2), ss);
+      const pd = at(draws) >= 0 ? draws.byteOffset : (uints.set(need === draws.length ? draws : draws.subarray(0, need), sd >> 2), sd);
+      if (clamped) bytes.set(clamped, sc);
+      const po = samples ? into(samples, so) : 0;
+      const changed = x.glauber(pw, pb, ps, rows, n, sweeps, net.spin ? 1 : 0, pd, clamped ? sc : 0, po, sf, sr, temperature);
+      if (ps === ss) states.set(heap.subarray(ss >> 2, (ss >> 2) + len));
+      if (samples && po === so) samples.set(heap.subarray(so >> 2, (so >> 2) + out));
+      return changed;
     },
     squaredDistance(a, b) {
       checkLength(b, a.length, 'squaredDistance operand');

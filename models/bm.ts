@@ -1,7 +1,11 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { glauberSweeps, type GlauberNet, type UnitStats } from '../kernels/glauber.js';
-import { Matrix } from '../kernels/Matrix.js';
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
+import type { Backend } from '../kernels/Backend.js';
+import { createGlauberBuffers, glauberSweeps, type GlauberBuffers, type GlauberNet, type UnitStats } from '../kernels/glauber.js';
+import { jsBackend } from '../kernels/jsBackend.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 
 /**
  * A general Boltzmann machine: n stochastic binary units, E(s) = −Σ_{i<j} wᵢⱼ sᵢ sⱼ − Σᵢ θᵢ sᵢ,
@@ -24,6 +28,8 @@ export interface Bm {
   readonly kind: 'bm';
   readonly params: BmParams;
   readonly rng: Rng;
+  /** Where its sweeps and statistics run (`Backend.glauberSweeps`, GEMM); the js reference where absent. */
+  readonly backend?: Backend;
 }
 
 /** A step of an annealing schedule: `sweeps` sweeps at `temperature`. */
@@ -43,6 +49,12 @@ export interface CreateBmOptions {
   spin?: boolean;
   /** Standard deviation of the initial weights (default 0: the classic start from zero). */
   weightStd?: number;
+  /**
+   * Where its sweeps and statistics run (default: the fastest available, `selectBackend('auto')`).
+   * Every backend draws the same uniforms from the seed in the same order, so the chains are the
+   * js reference's (see `Backend.glauberSweeps` for the one, rare, exception).
+   */
+  backend?: Backend;
 }
 
 /**
@@ -56,19 +68,19 @@ export interface CreateBmOptions {
  * ```
  */
 export function createBm(options: CreateBmOptions): Bm {
-  const { nVisible, nHidden, seed, spin = false, weightStd = 0 } = options;
+  const { nVisible, nHidden, seed, spin = false, weightStd = 0, backend = selectBackend('auto') } = options;
   if (!Number.isInteger(nVisible) || nVisible < 1) throw new BoltzflowError('nVisible', nVisible, 'an integer ≥ 1');
   if (!Number.isInteger(nHidden) || nHidden < 0) throw new BoltzflowError('nHidden', nHidden, 'an integer ≥ 0');
   const n = nVisible + nHidden;
   const mask = options.mask ?? fullyConnectedMask(n);
   checkMask(mask, n);
   const rng = Rng.fromSeed(seed);
-  const weights = Matrix.zeros(n, n);
+  const weights = allocateMatrix(backend, n, n);
   if (weightStd > 0)
     for (let i = 0; i < n; i++)
       for (let j = i + 1; j < n; j++)
         if (mask[i * n + j]) weights.data[i * n + j] = weights.data[j * n + i] = weightStd * rng.normal();
-  return { kind: 'bm', params: { nUnits: n, nVisible, weights, bias: new Float32Array(n), mask, spin }, rng };
+  return { kind: 'bm', params: { nUnits: n, nVisible, weights, bias: new Float32Array(n), mask, spin }, rng, backend };
 }
 
 /** Every pair connected. */
@@ -127,7 +139,8 @@ export function bmNet(params: BmParams): GlauberNet {
 /**
  * Simulated annealing of each row of `states` (rows×n) through `schedule`, sequential dynamics,
  * units with `clamped[i] = 1` held fixed. With `stats`, statistics are gathered over the sweeps
- * of the last step only (the equilibrium at the final temperature).
+ * of the last step only (the equilibrium at the final temperature). The sweeps run on the model's
+ * backend; `buffers` (the caller's, reused across calls) hold their uniforms and samples.
  *
  * @example
  * ```ts
@@ -138,12 +151,20 @@ export function bmNet(params: BmParams): GlauberNet {
  * console.log(s.toArrays()); // low-energy states
  * ```
  */
-export function annealStates(bm: Bm, states: Matrix, schedule: AnnealSchedule, clamped: Uint8Array | null = null, stats: UnitStats | null = null): void {
+export function annealStates(
+  bm: Bm,
+  states: Matrix,
+  schedule: AnnealSchedule,
+  clamped: Uint8Array | null = null,
+  stats: UnitStats | null = null,
+  buffers: GlauberBuffers = createGlauberBuffers(bm.backend),
+): void {
   if (states.cols !== bm.params.nUnits) throw new BoltzflowError('states', `${states.rows}×${states.cols}`, `rows of ${bm.params.nUnits} units`);
-  const net = bmNet(bm.params);
-  schedule.forEach((step, k) =>
-    glauberSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, k === schedule.length - 1 ? stats : null),
-  );
+  const net = bmNet(bm.params), backend = bm.backend ?? jsBackend;
+  for (let k = 0; k < schedule.length; k++) {
+    const step = schedule[k];
+    glauberSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, k === schedule.length - 1 ? stats : null, backend, buffers);
+  }
 }
 
 /** Random states: each free unit on with probability ½ (clamped units keep their values). */

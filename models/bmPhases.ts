@@ -1,5 +1,5 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { createUnitStats, type UnitStats } from '../kernels/glauber.js';
+import { createGlauberBuffers, createUnitStats, type GlauberBuffers, type UnitStats } from '../kernels/glauber.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { annealStates, randomizeStates, type AnnealSchedule, type Bm } from './bm.js';
 import type { BmMoments } from './exactBm.js';
@@ -17,48 +17,95 @@ export interface ClampOptions {
 }
 
 /**
+ * What one call site of {@link clampedMoments} or {@link freeMoments} reuses from call to call (a
+ * subscription's positive phase, its negative phase): the sweeps' uniforms and samples, the
+ * running sums, the clamp mask and the moments returned, which are these buffers' own arrays and
+ * are overwritten by the next call given the same buffers (so the two phases need one each).
+ */
+export interface BmPhaseBuffers {
+  readonly sweeps: GlauberBuffers;
+  readonly stats: UnitStats;
+  readonly clamped: Uint8Array;
+  readonly moments: BmMoments;
+}
+
+/**
+ * Buffers for the phases of `bm` (n units), on its backend.
+ *
+ * @example
+ * ```ts
+ * import { createBm, createBmPhaseBuffers, freeMoments, Matrix } from 'boltzflow';
+ * const bm = createBm({ nVisible: 3, nHidden: 1, seed: 1 });
+ * const buffers = createBmPhaseBuffers(bm), chains = Matrix.zeros(5, 4);
+ * const a = freeMoments(bm, chains, [{ temperature: 1, sweeps: 3 }], true, buffers);
+ * const b = freeMoments(bm, chains, [{ temperature: 1, sweeps: 3 }], true, buffers);
+ * console.log(a === b, a.means.length); // true 4 (the same arrays, overwritten)
+ * ```
+ */
+export function createBmPhaseBuffers(bm: Bm): BmPhaseBuffers {
+  const n = bm.params.nUnits;
+  return { sweeps: createGlauberBuffers(bm.backend), stats: createUnitStats(n), clamped: new Uint8Array(n), moments: { cooccurrence: new Float64Array(n * n), means: new Float64Array(n) } };
+}
+
+/**
  * The positive phase of a general Boltzmann machine: each row of `data` (0/1 values) is clamped
  * on the first `data.cols` units — all the visible units, or fewer (a cue on some of them) —
  * `repeats` times (with noise, if asked), the hidden units start at random
  * and are annealed, and ⟨sᵢ sⱼ⟩, ⟨sᵢ⟩ are averaged over the last step's sweeps. `states` is a
- * scratch buffer of at least rows·repeats rows; it holds the final states afterwards.
+ * scratch buffer of at least rows·repeats rows; it holds the final states afterwards. With
+ * `buffers`, nothing is allocated (the moments returned are theirs); without, fresh ones.
  */
-export function clampedMoments(bm: Bm, data: Matrix, options: ClampOptions, states: Matrix): BmMoments {
+export function clampedMoments(bm: Bm, data: Matrix, options: ClampOptions, states: Matrix, buffers: BmPhaseBuffers = createBmPhaseBuffers(bm)): BmMoments {
   const { nUnits: n, nVisible, spin } = bm.params;
   const nv = data.cols;
   if (nv < 1 || nv > nVisible) throw new BoltzflowError('data', `${data.rows}×${nv}`, `rows of at most ${nVisible} visible values`);
+  checkBuffers(buffers, n);
   const repeats = options.repeats ?? 1;
   const rows = data.rows * repeats;
-  const clamped = new Uint8Array(n).fill(1, 0, nv);
+  if (states.cols !== n || states.rows < rows) throw new BoltzflowError('states', `${states.rows}×${states.cols}`, `at least ${rows}×${n}`);
+  const clamped = buffers.clamped.fill(0).fill(1, 0, nv);
   const off = spin ? -1 : 0;
-  const noise = options.noise ?? { on: 0, off: 0 };
+  const noiseOn = options.noise?.on ?? 0, noiseOff = options.noise?.off ?? 0;
   for (let r = 0; r < rows; r++) {
     const src = (r % data.rows) * nv;
     for (let i = 0; i < nv; i++) {
       const on = data.data[src + i] > 0.5;
-      const flip = bm.rng.uniform() < (on ? noise.on : noise.off);
+      const flip = bm.rng.uniform() < (on ? noiseOn : noiseOff);
       states.data[r * n + i] = on !== flip ? 1 : off;
     }
   }
   const view = states.topRows(rows);
   randomizeStates(bm, view, clamped);
-  const stats = createUnitStats(n);
-  annealStates(bm, view, options.anneal, clamped, stats);
-  return average(stats);
+  annealStates(bm, view, options.anneal, clamped, resetStats(buffers.stats), buffers.sweeps);
+  return average(buffers);
 }
 
 /**
  * The negative phase: every row of `states` runs free through `anneal` (starting from random
  * states when `randomStart`, else from where they are), statistics over the last step's sweeps.
+ * With `buffers`, nothing is allocated (the moments returned are theirs); without, fresh ones.
  */
-export function freeMoments(bm: Bm, states: Matrix, anneal: AnnealSchedule, randomStart: boolean): BmMoments {
+export function freeMoments(bm: Bm, states: Matrix, anneal: AnnealSchedule, randomStart: boolean, buffers: BmPhaseBuffers = createBmPhaseBuffers(bm)): BmMoments {
+  checkBuffers(buffers, bm.params.nUnits);
   if (randomStart) randomizeStates(bm, states);
-  const stats = createUnitStats(bm.params.nUnits);
-  annealStates(bm, states, anneal, null, stats);
-  return average(stats);
+  annealStates(bm, states, anneal, null, resetStats(buffers.stats), buffers.sweeps);
+  return average(buffers);
 }
 
-function average(stats: UnitStats): BmMoments {
+function checkBuffers(buffers: BmPhaseBuffers, n: number): void {
+  if (buffers.clamped.length !== n) throw new BoltzflowError('buffers', `for ${buffers.clamped.length} units`, `buffers for ${n} units (createBmPhaseBuffers of this model)`);
+}
+
+function resetStats(stats: UnitStats): UnitStats {
+  stats.cooccurrence.fill(0);
+  stats.means.fill(0);
+  stats.samples = 0;
+  return stats;
+}
+
+function average({ stats, moments }: BmPhaseBuffers): BmMoments {
   const k = Math.max(1, stats.samples);
-  return { cooccurrence: stats.cooccurrence.map((x) => x / k), means: stats.means.map((x) => x / k) };
+  for (let i = 0; i < stats.cooccurrence.length; i++) moments.cooccurrence[i] = stats.cooccurrence[i] / k;
+  for (let i = 0; i < stats.means.length; i++) moments.means[i] = stats.means[i] / k;
+  return moments;
 }

@@ -2,3 +2,4 @@
 export * from './gemm';
 export * from './sample';
 export * from './update';
+export * from './glauber';

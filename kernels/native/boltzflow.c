@@ -267,6 +267,96 @@ static napi_value columnSums(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Sequential (Glauber) sweeps of a general Boltzmann machine on `rows` chains (see the TypeScript
+// Backend.glauberSweeps): the js reference's arithmetic in the same order (fields summed in double
+// in index order, a changed unit's row of W added to every field), with libm's exp.
+CLONES static int32_t glauber_sweeps(const float *w, const float *bias, float *states, int32_t rows, int32_t n, int32_t sweeps, int spin,
+                                     double temperature, const uint32_t *draws, const uint8_t *clamped, float *samples, double *fields, uint32_t *order) {
+  const float off = spin ? -1.0f : 0.0f;
+  const double gain = spin ? 2.0 : 1.0, U = 2.3283064365386963e-10;
+  int32_t changed = 0;
+  for (int32_t r = 0; r < rows; r++) {
+    float *s = states + (size_t)r * n;
+    for (int32_t i = 0; i < n; i++) {
+      double f = bias[i];
+      const float *row = w + (size_t)i * n;
+      for (int32_t j = 0; j < n; j++) f += (double)row[j] * (double)s[j];
+      fields[i] = f;
+    }
+    for (int32_t sweep = 0; sweep < sweeps; sweep++) {
+      for (int32_t i = 0; i < n; i++) order[i] = (uint32_t)i;
+      for (int32_t i = n - 1; i > 0; i--) {
+        uint32_t j = (uint32_t)floor((double)*draws++ * U * (double)(i + 1));
+        uint32_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (int32_t k = 0; k < n; k++) {
+        uint32_t i = order[k];
+        if (clamped && clamped[i]) continue;
+        double gap = gain * fields[i], u = (double)*draws++ * U;
+        float current = s[i], next;
+        if (temperature == 0) next = gap > 0 ? 1.0f : gap < 0 ? off : current;
+        else next = u < 1.0 / (1.0 + exp(-gap / temperature)) ? 1.0f : off;
+        if (next != current) {
+          s[i] = next;
+          changed++;
+          double delta = (double)next - (double)current;
+          const float *row = w + (size_t)i * n;
+          for (int32_t j = 0; j < n; j++) fields[j] += (double)row[j] * delta;
+        }
+      }
+      if (samples) memcpy(samples + ((size_t)r * sweeps + sweep) * n, s, (size_t)n * sizeof(float));
+    }
+  }
+  return changed;
+}
+
+// A Uint8Array's data, or NULL where the value is null or undefined.
+static napi_status optional_u8(napi_env env, napi_value v, uint8_t **data, size_t *length) {
+  napi_valuetype t;
+  napi_status s = napi_typeof(env, v, &t);
+  if (s != napi_ok) return s;
+  if (t == napi_null || t == napi_undefined) { *data = NULL; *length = 0; return napi_ok; }
+  return typed(env, v, napi_uint8_array, (void **)data, length);
+}
+static napi_status optional_f32(napi_env env, napi_value v, float **data, size_t *length) {
+  napi_valuetype t;
+  napi_status s = napi_typeof(env, v, &t);
+  if (s != napi_ok) return s;
+  if (t == napi_null || t == napi_undefined) { *data = NULL; *length = 0; return napi_ok; }
+  return f32(env, v, data, length);
+}
+
+// glauber(w, bias, states, rows, n, sweeps, spin, temperature, draws, clamped | null, samples | null, fields, order):
+// the number of unit changes. The caller (nativeBackend.ts) has checked every length; here again.
+static napi_value glauber(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) { napi_throw_error(env, NULL, "glauber: 13 arguments"); return NULL; }
+  float *w, *bias, *states, *samples;
+  uint32_t *draws, *order;
+  uint8_t *clamped;
+  double *fields, temperature;
+  size_t lw, lb, ls, ld, lc, lo, lf, lr;
+  int32_t rows, n, sweeps, spin;
+  CHECK(f32(env, argv[0], &w, &lw)); CHECK(f32(env, argv[1], &bias, &lb)); CHECK(f32(env, argv[2], &states, &ls));
+  CHECK(i32(env, argv[3], &rows)); CHECK(i32(env, argv[4], &n)); CHECK(i32(env, argv[5], &sweeps)); CHECK(i32(env, argv[6], &spin));
+  CHECK(num(env, argv[7], &temperature)); CHECK(u32(env, argv[8], &draws, &ld)); CHECK(optional_u8(env, argv[9], &clamped, &lc));
+  CHECK(optional_f32(env, argv[10], &samples, &lo)); CHECK(f64(env, argv[11], &fields, &lf)); CHECK(u32(env, argv[12], &order, &lr));
+  size_t free_units = (size_t)(n < 0 ? 0 : n);
+  if (clamped) for (int32_t i = 0; i < n && (size_t)i < lc; i++) free_units -= clamped[i] != 0;
+  if (rows < 0 || n < 1 || sweeps < 0 || lw < (size_t)n * n || lb < (size_t)n || ls < (size_t)rows * n || (clamped && lc < (size_t)n) ||
+      ld < (size_t)rows * sweeps * (n - 1 + free_units) || (samples && lo < (size_t)rows * sweeps * n) || lf < (size_t)n || lr < (size_t)n) {
+    napi_throw_range_error(env, NULL, "glauber: operand shorter than its shape");
+    return NULL;
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, glauber_sweeps(w, bias, states, rows, n, sweeps, spin, temperature, draws, clamped, samples, fields, order), &result));
+  return result;
+}
+
 // threads(): the number of threads OpenBLAS runs its GEMM on.
 static napi_value threads(napi_env env, napi_callback_info info) {
   (void)info;
@@ -283,6 +373,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"bernoulli", NULL, bernoulli, NULL, NULL, NULL, napi_default, NULL},
     {"momentumStep", NULL, momentumStep, NULL, NULL, NULL, napi_default, NULL},
     {"columnSums", NULL, columnSums, NULL, NULL, NULL, napi_default, NULL},
+    {"glauber", NULL, glauber, NULL, NULL, NULL, napi_default, NULL},
     {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
