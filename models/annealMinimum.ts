@@ -23,7 +23,10 @@ export function annealMinimum(bm: Bm, schedule: AnnealSchedule, restarts = 10): 
   let best = 0, bestEnergy = Infinity;
   for (let r = 0; r < restarts; r++) {
     const e = bmEnergy(bm.params, states.row(r));
-    if (e < bestEnergy) (bestEnergy = e), (best = r);
+    if (e < bestEnergy) {
+      bestEnergy = e;
+      best = r;
+    }
   }
   return { state: states.row(best).slice(), energy: bestEnergy };
 }

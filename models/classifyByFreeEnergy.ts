@@ -49,7 +49,11 @@ export function classifyByFreeEnergy(rbm: Rbm, x: Matrix, group?: SoftmaxGroup):
   const labels = new Int32Array(x.rows);
   for (let r = 0; r < x.rows; r++) {
     let max = -Infinity;
-    for (let k = 0; k < K; k++) if (logProbs[r * K + k] > max) (max = logProbs[r * K + k]), (labels[r] = k);
+    for (let k = 0; k < K; k++)
+      if (logProbs[r * K + k] > max) {
+        max = logProbs[r * K + k];
+        labels[r] = k;
+      }
     let s = 0;
     for (let k = 0; k < K; k++) s += Math.exp(logProbs[r * K + k] - max);
     const lse = max + Math.log(s);

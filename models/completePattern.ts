@@ -80,7 +80,10 @@ export function completePattern(model: Rbm | Bm, partial: ArrayLike<number>, kno
     const key = Array.from(states.row(r)).join(',');
     const c = (counts.get(key) ?? 0) + 1;
     counts.set(key, c);
-    if (c > bestCount) (best = key), (bestCount = c);
+    if (c > bestCount) {
+      best = key;
+      bestCount = c;
+    }
   }
   return { state: Float32Array.from(best.split(','), Number), probability: bestCount / samples, mean };
 }

@@ -1,4 +1,4 @@
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import { gibbsBuffers, hiddenProbs, visibleProbs } from './rbm.js';
 import type { Rbm } from './rbm.js';
 

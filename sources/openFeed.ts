@@ -106,7 +106,8 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
       else if ((await buffer.push(problem ?? item)) && !problem) received++;
     }
   };
-  const run = (work: Promise<unknown>) => work.then(() => buffer.end(), (e) => buffer.fail(e));
+  // Started, never awaited: the feed's end or its error reaches the consumer through the buffer.
+  const run = (work: Promise<unknown>): void => void work.then(() => buffer.end(), (e) => buffer.fail(e));
   let http: ReturnType<typeof serveHttpFeed> | null = null;
   const sockets = new Set<Socket>();
   if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal), { maxLineBytes, keepUnterminated })));

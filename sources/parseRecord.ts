@@ -58,9 +58,10 @@ export function tryParseRecord(line: string, format: LineFormat, where: string):
     return bad(/(^|[^\w"])(NaN|-?Infinity)\b/.test(line) ? 'nonFinite' : 'unparseable', where, line, 'a JSON array of numbers');
   }
   if (!Array.isArray(parsed)) return bad('unparseable', where, parsed, 'a JSON array of numbers');
-  const values = new Float32Array(parsed.length);
-  for (let i = 0; i < parsed.length; i++) {
-    const x = parsed[i];
+  const items: readonly unknown[] = parsed;
+  const values = new Float32Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
     if (typeof x !== 'number') return bad('unparseable', `${where}, element ${i}`, x, 'a finite number');
     if (!Number.isFinite(Math.fround(x))) return bad('nonFinite', `${where}, element ${i}`, x, 'a finite number');
     values[i] = x;

@@ -192,7 +192,8 @@ test('Ctrl-C (SIGINT) stops training and saves a snapshot; resuming it ends exac
   const child = spawn(process.execPath, [bin, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let sent = false;
-  child.stdout.on('data', (d: Buffer) => {
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
     stdout += d;
     if (!sent && stdout.includes('"event":"step"')) {
       sent = true;

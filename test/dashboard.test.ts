@@ -1,6 +1,6 @@
 import test from 'ava';
 import { request, type IncomingMessage } from 'node:http';
-import { concatMap, map, Subscription, timer } from 'rxjs';
+import { concatMap, map, type Subscription, timer } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { dashboardSink, type DashboardOptions } from '../sinks/dashboardSink.js';

@@ -39,7 +39,7 @@ test.before(() => {
   mkdirSync(out, { recursive: true });
   // Examples that read a trained model find one where `npm start` would have left it.
   const r = spawnSync(process.execPath, [join(root, 'dist/cli/boltzflow.js'), 'train', '--data', 'mnist', '--limit', '500', '--hidden', '16', '--out', join(cwd, 'runs/mnist'), '--sample-steps', '0', '--json']);
-  if (r.status !== 0) throw new Error(`fixture training failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`fixture training failed: ${r.stderr.toString()}`);
 });
 
 test('the doc comments hold at least 30 examples, the README its ts blocks, and each guide runnable code', (t) => {

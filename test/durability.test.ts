@@ -131,7 +131,7 @@ test('a second signal exits at once (130) while the first is draining, and the s
   const out = join(dir, 'second-signal');
   const { run, port } = await httpRun({ batch: '1', buffer: '100000', 'snapshot-seconds': '0.2' }, out);
   t.is((await post(port, stripes(0, 60_000))).status, 202);
-  await run.waitFor((e) => typeof e.step === 'number' && (e.step as number) > 100);
+  await run.waitFor((e) => typeof e.step === 'number' && e.step > 100);
   run.child.kill('SIGTERM');
   await run.waitFor((e) => e.event === 'feed' && /no more records taken/.test(String(e.message)));
   run.child.kill('SIGTERM');

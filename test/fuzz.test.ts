@@ -59,7 +59,7 @@ test('snapshot fuzzing: 4,000 mutated, truncated, hostile and random files are e
       const s = structuredClone(plain);
       const where = pick([s, s.params, s.config, s.counters, s.data]) as Record<string, unknown>;
       if (i % 2) Object.defineProperty(where, pick(hostile), { value: JSON.parse('{"polluted": true}'), enumerable: true, configurable: true, writable: true });
-      else (s as Record<string, unknown>)[pick(Object.keys(s))] = pick<unknown>([null, -1, 1e308, 'x', [], {}, new Float32Array(3), NaN, true]);
+      else s[pick(Object.keys(s))] = pick<unknown>([null, -1, 1e308, 'x', [], {}, new Float32Array(3), NaN, true]);
       yield packr.pack(s);
     }
     yield packr.pack(JSON.parse('{"__proto__": {"polluted": true}, "format": "boltzflow-snapshot", "version": 1}'));

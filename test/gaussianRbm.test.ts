@@ -21,7 +21,10 @@ function gaussianRbm(nVisible: number, nHidden: number, seed: number, learnVaria
   const rng = Rng.fromSeed(seed + 1000);
   const p = rbm.params;
   for (let k = 0; k < p.weights.data.length; k++) p.weights.data[k] = 0.5 * rng.normal();
-  for (let i = 0; i < nVisible; i++) (p.visibleBias[i] = rng.normal()), (p.logVariance![i] = rng.uniform() - 0.5);
+  for (let i = 0; i < nVisible; i++) {
+    p.visibleBias[i] = rng.normal();
+    p.logVariance![i] = rng.uniform() - 0.5;
+  }
   for (let j = 0; j < nHidden; j++) p.hiddenBias[j] = rng.normal();
   return rbm;
 }
@@ -80,7 +83,9 @@ test('p(vᵢ | h): the mean from visibleProbs and the variance e^{zᵢ} equal nu
         const v = [0, 0];
         v[i] = x;
         const w = Math.exp(-energy(rbm.params, v, H.row(h)) + energy(rbm.params, [0, 0], H.row(h)));
-        (w0 += w), (w1 += w * x), (w2 += w * x * x);
+        w0 += w;
+        w1 += w * x;
+        w2 += w * x * x;
       }
       const mean = w1 / w0, variance = w2 / w0 - mean * mean;
       t.true(Math.abs(means.get(h, i) - mean) < 1e-4, `h ${h}, unit ${i}: mean ${means.get(h, i)} vs ${mean}`);
@@ -96,7 +101,10 @@ test('sampleVisible draws N(mean, σᵢ²): 40,000 draws per unit have mean and 
   sampleVisible(rbm, means, out);
   for (let i = 0; i < 2; i++) {
     let s = 0, s2 = 0;
-    for (let r = 0; r < n; r++) (s += out.get(r, i)), (s2 += out.get(r, i) ** 2);
+    for (let r = 0; r < n; r++) {
+      s += out.get(r, i);
+      s2 += out.get(r, i) ** 2;
+    }
     const m = s / n, variance = s2 / n - m * m;
     t.true(Math.abs(m - means.get(0, i)) < 4 * Math.sqrt(sigma2(i) / n), `unit ${i}: mean ${m}`);
     t.true(Math.abs(variance - sigma2(i)) < 4 * sigma2(i) * Math.sqrt(2 / n), `unit ${i}: variance ${variance} vs ${sigma2(i)}`);
@@ -130,7 +138,9 @@ test('block Gibbs v → h → v keeps the exact distribution: 20,000 chains afte
     let s = 0, s2 = 0, s4 = 0;
     for (let r = 0; r < n; r++) {
       const x = v.get(r, i);
-      (s += x), (s2 += x * x), (s4 += x ** 4);
+      s += x;
+      s2 += x * x;
+      s4 += x ** 4;
     }
     const sdMean = Math.sqrt((s2 / n - (s / n) ** 2) / n), sdSecond = Math.sqrt((s4 / n - (s2 / n) ** 2) / n);
     t.true(Math.abs(s / n - exact.mean[i]) < 4 * sdMean, `unit ${i}: E[v] ${s / n} vs ${exact.mean[i]} (se ${sdMean})`);

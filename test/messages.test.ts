@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,7 @@ function cli(args: readonly string[], options: { timeout?: number } = {}) {
 }
 
 /** Exit 2, no stack trace, and a last stderr line `boltzflow: …` matching `message`. */
-function refused(t: import('ava').ExecutionContext, args: readonly string[], message: RegExp, options?: { timeout?: number }) {
+function refused(t: ExecutionContext, args: readonly string[], message: RegExp, options?: { timeout?: number }) {
   const r = cli(args, options);
   t.is(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
   t.notRegex(r.stderr, /internal error|\n\s+at /, 'no stack trace');

@@ -45,14 +45,14 @@ test('splitLines: lines split across chunks and inside a UTF-8 character, CRLF, 
 test('boundedBuffer: drop-oldest keeps the newest and counts drops; fail ends with a clear error; size never exceeds capacity', async (t) => {
   const drop = boundedBuffer<number>({ capacity: 3, policy: 'drop-oldest' });
   for (let i = 0; i < 10; i++) {
-    drop.push(i);
+    void drop.push(i); // drop-oldest never waits
     t.true(drop.size <= 3);
   }
   drop.end();
   t.deepEqual(await collect(drop), [7, 8, 9]);
   t.is(drop.dropped, 7);
   const fail = boundedBuffer<number>({ capacity: 2, policy: 'fail', name: 'stdin' });
-  for (let i = 0; i < 3; i++) fail.push(i);
+  for (let i = 0; i < 3; i++) void fail.push(i); // the third push fails the buffer, seen by collect below
   await t.throwsAsync(collect(fail), { instanceOf: BoltzflowError, message: /^stdin buffer: got "2 records waiting and more arriving", expected a consumer that keeps up/ });
   t.throws(() => boundedBuffer({ capacity: 0, policy: 'block' }), { message: /buffer capacity: got 0, expected an integer ≥ 1/ });
 });

@@ -9,6 +9,7 @@ import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
+import type { Statistics } from '../operators/phases.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { createBm } from '../models/bm.js';
 import { createDbm } from '../models/dbm.js';
@@ -23,9 +24,9 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
       gibbsStep({ k: 2 }),
       map((neg) => ({ neg, copy: { v0: neg.visible.clone(), h0: neg.hiddenProbs.clone(), vk: neg.negativeVisible.clone(), hk: neg.negativeHiddenProbs.clone(), recon: neg.reconstruction.clone() } })),
       map(({ neg, copy }) => {
-        let stats: ReturnType<typeof Object> | undefined;
+        let stats: Statistics | undefined;
         of(neg).pipe(collectStats()).subscribe((s) => (stats = s));
-        return { stats: stats as import('../operators/phases.js').Statistics, copy };
+        return { stats: stats as Statistics, copy };
       }),
       map(({ stats, copy }) => {
         const { v0, h0, vk, hk, recon } = copy;
@@ -38,12 +39,18 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
           }
         for (let j = 0; j < 4; j++) {
           let pos = 0, neg = 0;
-          for (let r = 0; r < 8; r++) (pos += h0.get(r, j)), (neg += hk.get(r, j));
+          for (let r = 0; r < 8; r++) {
+            pos += h0.get(r, j);
+            neg += hk.get(r, j);
+          }
           t.true(Math.abs(stats.gradient.hiddenBias[j] - (pos - neg) / 8) < 1e-6);
         }
         for (let i = 0; i < 6; i++) {
           let pos = 0, neg = 0;
-          for (let r = 0; r < 8; r++) (pos += v0.get(r, i)), (neg += vk.get(r, i));
+          for (let r = 0; r < 8; r++) {
+            pos += v0.get(r, i);
+            neg += vk.get(r, i);
+          }
           t.true(Math.abs(stats.gradient.visibleBias[i] - (pos - neg) / 8) < 1e-6, `visibleBias[${i}]`);
         }
         let squared = 0;

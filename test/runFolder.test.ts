@@ -30,7 +30,8 @@ function cli(...args: string[]) {
 function cliAsync(...args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c));
+  child.stderr.setEncoding('utf8'); // chunks are decoded as a stream: a character split between two chunks stays whole
+  child.stderr.on('data', (c: string) => (stderr += c));
   return new Promise((r) => child.on('close', (code) => r({ code, stderr })));
 }
 /** A finished run of `epochs` epochs (6 steps each) in a fresh folder. */
@@ -42,7 +43,7 @@ function run(name: string, epochs: number, ...more: string[]): string {
 }
 const files = (folder: string) => (existsSync(folder) ? readdirSync(folder).sort() : []);
 const metricSteps = (out: string) => readFileSync(join(out, 'metrics.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
-const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 
 test('two runs on one --out: the second is refused naming the first one\'s pid and touches nothing; the first run\'s files are its own', async (t) => {
   const out = join(dir, 'shared');

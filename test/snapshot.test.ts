@@ -69,7 +69,7 @@ test('snapshotSink every T seconds and keep K: one file per write until K, the p
       snapshotSink({ dir, config, data: info, everySeconds: 0.05, keep: 2, onWrite: (_, step) => seen.push(step) }),
     ),
   );
-  t.true(seen.some((s) => s % 4 !== 0), `a write by time, between epoch ends: steps ${seen}`);
+  t.true(seen.some((s) => s % 4 !== 0), `a write by time, between epoch ends: steps ${seen.join(', ')}`);
   t.deepEqual(seen, [...seen].sort((a, b) => a - b));
   const files = readdirSync(join(dir, 'snapshots'));
   t.is(files.length, 2);
