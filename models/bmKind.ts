@@ -1,3 +1,4 @@
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Backend } from '../kernels/Backend.js';
 import { jsBackend } from '../kernels/jsBackend.js';
@@ -5,7 +6,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { Rng } from '../kernels/Rng.js';
 import type { AnnealSchedule, Bm, BmParams } from './bm.js';
-import { clampedMoments, freeMoments, type ClampOptions } from './bmPhases.js';
+import { clampedMoments, createBmPhaseBuffers, freeMoments, type BmPhaseBuffers, type ClampOptions } from './bmPhases.js';
 import type { BmMoments } from './exactBm.js';
 import type { ModelKind } from './ModelKind.js';
 import type { RunState } from './trainingState.js';
@@ -46,7 +47,7 @@ export interface BmClampSettings {
 
 export type BmState = RunState<Bm, BmBuffers, BmChains>;
 
-const backendOf = (m: Bm): Backend => (m as { backend?: Backend }).backend ?? jsBackend;
+const backendOf = (m: Bm): Backend => m.backend ?? jsBackend;
 
 /**
  * The general Boltzmann machine as a model kind (Ackley, Hinton & Sejnowski 1985): the positive
@@ -63,7 +64,7 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
   checkData: (m, data, where) => checkVisibleBatch(BERNOULLI, data, where, backendOf(m)),
   copy: (m) => ({
     ...m,
-    params: { ...m.params, weights: m.params.weights.clone(), bias: m.params.bias.slice() },
+    params: { ...m.params, weights: allocateMatrix(m.backend, m.params.nUnits, m.params.nUnits).copyFrom(m.params.weights), bias: m.params.bias.slice() },
     rng: Rng.fromState(m.rng.state()),
   }),
   params: (m) => m.params,
@@ -74,15 +75,17 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
   positive(model, o) {
     const clamp: ClampOptions = { anneal: [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }], noise: o.noise, repeats: o.repeats };
     const states = reusableMatrix(model.params.nUnits);
+    const buffers = createBmPhaseBuffers(model);
     return ({ model }, data) => {
       const buffer = states(data.rows * (clamp.repeats ?? 1));
-      return { positive: clampedMoments(model, data, clamp, buffer), clampedStates: buffer };
+      return { positive: clampedMoments(model, data, clamp, buffer, buffers), clampedStates: buffer };
     };
   },
   negative(o) {
     const schedule = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
     let mine: BmChains | null = null;
     let fresh: ((rows: number) => Matrix) | null = null;
+    let buffers: BmPhaseBuffers | null = null;
     return (state, pos) => {
       const { model } = state;
       const n = model.params.nUnits;
@@ -96,11 +99,12 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
         state.chains = mine;
         states = mine.states;
       } else {
-        fresh ??= reusableMatrix(n);
+        fresh ??= reusableMatrix(n, model.backend);
         states = fresh(o.chains === 'data' ? pos.clampedStates.rows : (o.nChains ?? pos.clampedStates.rows));
         if (o.chains === 'data') states.data.set(pos.clampedStates.data);
       }
-      return { negative: freeMoments(model, states, schedule, o.chains === 'random') };
+      buffers ??= createBmPhaseBuffers(model);
+      return { negative: freeMoments(model, states, schedule, o.chains === 'random', buffers) };
     };
   },
   statistics: () => (state, { positive, negative }, gradient) => {
