@@ -5,7 +5,7 @@ import { SUM_BLOCK, type Backend, type Vec } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
-import { jsBackend } from './jsBackend.js';
+import { createJsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 import { wasmHeap } from './wasmHeap.js';
 import { CONTROL_BYTES, controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelName, type Kernels } from './wasmKernels.js';
@@ -153,7 +153,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const transpose = (src: number, dst: number, rows: number, cols: number): void =>
     run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], [], rows, ((rows >> 1) + 3) & ~3, rows * cols >= 1 << 16);
   return {
-    ...jsBackend,
+    ...createJsBackend(), // the reference's other kernels, with scratch buffers of this backend's own
     name: 'wasm',
     detail: file.pathname.endsWith('-fma.wasm') ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (f32x4)',
     threads: helper ? 2 : 1,
