@@ -5,6 +5,7 @@ export * from './kernels/Rng.js';
 export type * from './kernels/Backend.js';
 export * from './kernels/jsBackend.js';
 export * from './kernels/wasmBackend.js';
+export * from './kernels/enableRelaxedSimd.js';
 export * from './kernels/nativeBackend.js';
 export * from './kernels/gemmShape.js';
 export * from './kernels/selectBackend.js';

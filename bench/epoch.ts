@@ -5,11 +5,15 @@
  * Run: `npm run bench` (or `node dist/bench/epoch.js [rows] [repeats]`; repeats > 1 shows what the
  * first epoch pays for warming up).
  */
+import { enableRelaxedSimd } from '../kernels/enableRelaxedSimd.js';
 import { last, lastValueFrom } from 'rxjs';
 import { availableBackends, type BackendName } from '../kernels/selectBackend.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { positiveInteger } from './args.js';
+
+// Like the CLI, a benchmark is a program: it measures the wasm backend's fused build where the engine has it.
+enableRelaxedSimd();
 
 const rows = positiveInteger(0, 'rows', 10_000);
 // Epochs per backend and method, each a fresh model: the first pays for warming up (JIT, memory).

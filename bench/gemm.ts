@@ -5,12 +5,16 @@
  * memory (as training's are: see `Backend.allocate`).
  * Run: `npm run bench`.
  */
+import { enableRelaxedSimd } from '../kernels/enableRelaxedSimd.js';
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import type { Backend } from '../kernels/Backend.js';
 import { availableBackends } from '../kernels/selectBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { loadWasmBackend } from '../kernels/wasmBackend.js';
+
+// Like the CLI, a benchmark is a program: it measures the wasm backend's fused build where the engine has it.
+enableRelaxedSimd();
 
 const rng = Rng.fromSeed(1);
 function random(rows: number, cols: number, density = 1): Matrix {

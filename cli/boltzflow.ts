@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { enableRelaxedSimd } from '../kernels/enableRelaxedSimd.js';
 import { evalCommand } from './evaluate.js';
 import { say } from './output.js';
 import { sampleCommand } from './sample.js';
@@ -61,6 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const run = commands[command];
   if (!run) throw new BoltzflowError('command', command, `one of ${Object.keys(commands).join(', ')}, help`);
+  enableRelaxedSimd(); // the program's decision (a process-wide V8 flag on Node 20): the wasm backend's fused build
   await run(args);
   return 0;
 }

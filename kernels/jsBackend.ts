@@ -5,14 +5,178 @@ import { gemmShape } from './gemmShape.js';
 import type { GlauberNet, GlauberScratch } from './glauber.js';
 import { Matrix } from './Matrix.js';
 
+/** One backend's scratch buffers, each grown to the largest size asked for and then reused: no allocation per call. */
+class Scratch {
+  private f64 = new Float64Array(0);
+  private i32 = new Int32Array(0);
+  private f32 = new Float32Array(0);
 
+  f64s(n: number): Float64Array {
+    if (this.f64.length < n) this.f64 = new Float64Array(n);
+    return this.f64.subarray(0, n);
+  }
+
+  i32s(n: number): Int32Array {
+    if (this.i32.length < n) this.i32 = new Int32Array(n);
+    return this.i32.subarray(0, n);
+  }
+
+  /** Bᵀ in the float32 buffer (grown once per shape, never per call). */
+  transposed(b: Matrix): Matrix {
+    const r = b.rows, c = b.cols, bd = b.data;
+    if (this.f32.length < r * c) this.f32 = new Float32Array(r * c);
+    const t = this.f32.subarray(0, r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
+    return new Matrix(c, r, t);
+  }
+}
 
 /**
- * The pure-TypeScript reference backend. Every faster backend is tested against it.
+ * A pure-TypeScript reference backend of its own: its scratch buffers (the GEMM's nonzero lists
+ * and transposes, the column sums' float64 accumulators) belong to it, grown to the largest size
+ * asked for and then reused (no allocation per call), and freed with it. {@link jsBackend} is one;
+ * two backends from here never share a buffer.
  *
  * The GEMM skips zero entries of the left operand (binary data and binary hidden samples are
  * mostly zeros) and works four rows of B at a time; it accumulates in float64 per group and
  * stores to float32.
+ *
+ * @example
+ * ```ts
+ * import { createJsBackend, jsBackend, Matrix } from 'boltzflow';
+ * const mine = createJsBackend();
+ * const c = Matrix.zeros(1, 1);
+ * mine.gemm(false, false, 1, Matrix.from([[1, 2]]), Matrix.from([[3], [4]]), 0, c);
+ * console.log(mine.name, mine !== jsBackend, c.get(0, 0)); // js true 11
+ * ```
+ */
+export function createJsBackend(): Backend {
+  const scratch = new Scratch();
+  return {
+    name: 'js',
+
+    gemm(transA, transB, alpha, a, b, beta, c) {
+      const [m, k, n] = gemmShape(transA, transB, a, b, c);
+      scale(c.data, beta);
+      if (alpha === 0 || k === 0) return;
+      if (!transB) gemmRowsOfB(scratch, transA, alpha, a, b, c, m, k, n);
+      else if (!transA && density(a.data) < 0.5) gemmRowsOfB(scratch, false, alpha, a, scratch.transposed(b), c, m, k, n);
+      else if (!transA) gemmDots(alpha, a.data, b.data, c.data, m, k, n);
+      else gemmNaive(transA, transB, alpha, a, b, c, m, k, n);
+    },
+
+    sigmoid(x, bias, beta, out) {
+      checkSameShape(x, out, 'sigmoid output');
+      checkLength(bias, x.cols, 'bias');
+      const xd = x.data, od = out.data, cols = x.cols;
+      for (let i = 0; i < x.rows; i++) {
+        const o = i * cols;
+        for (let j = 0; j < cols; j++) od[o + j] = 1 / (1 + Math.exp(-beta * (xd[o + j] + bias[j])));
+      }
+    },
+
+    bernoulli(p, rng, out) {
+      checkLength(out, p.length, 'bernoulli output');
+      for (let i = 0; i < p.length; i++) out[i] = rng.uniform() < p[i] ? 1 : 0;
+    },
+
+    columnSums(a, alpha, beta, out) {
+      checkLength(out, a.cols, 'columnSums output');
+      const cols = a.cols, d = a.data;
+      const acc = scratch.f64s(cols).fill(0);
+      for (let i = 0; i < a.rows; i++) {
+        const o = i * cols;
+        for (let j = 0; j < cols; j++) acc[j] += d[o + j];
+      }
+      for (let j = 0; j < cols; j++) out[j] = alpha * acc[j] + (beta === 0 ? 0 : beta * out[j]);
+    },
+
+    rowDots(a, v, out) {
+      checkLength(v, a.cols, 'rowDots vector');
+      checkLength(out, a.rows, 'rowDots output');
+      const cols = a.cols, d = a.data;
+      for (let i = 0; i < a.rows; i++) {
+        const o = i * cols;
+        let s = 0;
+        for (let j = 0; j < cols; j++) s += d[o + j] * v[j];
+        out[i] = s;
+      }
+    },
+
+    softplusRowSums(x, bias, beta, out) {
+      checkLength(bias, x.cols, 'bias');
+      checkLength(out, x.rows, 'softplusRowSums output');
+      const cols = x.cols, d = x.data;
+      for (let i = 0; i < x.rows; i++) {
+        const o = i * cols;
+        let s = 0;
+        for (let j = 0; j < cols; j++) {
+          const z = beta * (d[o + j] + bias[j]);
+          s += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+        }
+        out[i] = s;
+      }
+    },
+
+    momentumStep(g, v, w, learningRate, momentum, decay) {
+      checkLength(v, g.length, 'velocity');
+      checkLength(w, g.length, 'parameters');
+      // Σ w² per block of SUM_BLOCK floats in four running sums, over i ≡ 0, 1, 2, 3 (mod 4), added
+      // pairwise, and the blocks' sums added in order: the order that SIMD backends can follow without
+      // a serial chain of additions, and two threads each over their own blocks.
+      let total = 0;
+      for (let b = 0; b < g.length; b += SUM_BLOCK) {
+        const sums = [0, 0, 0, 0];
+        for (let i = b, end = Math.min(g.length, b + SUM_BLOCK); i < end; i++) {
+          const step = momentum * v[i] + learningRate * (g[i] - decay * w[i]);
+          v[i] = step;
+          const next = w[i] + step;
+          w[i] = next;
+          sums[i & 3] += next * next;
+        }
+        total += sums[0] + sums[1] + (sums[2] + sums[3]);
+      }
+      return total;
+    },
+
+    axpby(alpha, x, beta, y) {
+      checkLength(y, x.length, 'axpby output');
+      if (beta === 1) for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
+      else for (let i = 0; i < x.length; i++) y[i] = alpha * x[i] + beta * y[i];
+    },
+
+    firstOutside(a, lo, hi) {
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        if (!(x >= lo && x <= hi)) return i;
+      }
+      return -1;
+    },
+
+    dot(a, b) {
+      checkLength(b, a.length, 'dot operand');
+      let s = 0;
+      for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+      return s;
+    },
+
+    squaredDistance(a, b) {
+      checkLength(b, a.length, 'squaredDistance operand');
+      let s = 0;
+      for (let i = 0; i < a.length; i++) {
+        const d = a[i] - b[i];
+        s += d * d;
+      }
+      return s;
+    },
+
+    glauberSweeps: glauberSweepsJs,
+  };
+}
+
+/**
+ * The pure-TypeScript reference backend. Every faster backend is tested against it.
+ * (A backend of {@link createJsBackend}'s: `createJsBackend()` gives another, with scratch buffers of its own.)
  *
  * @example
  * ```ts
@@ -22,126 +186,7 @@ import { Matrix } from './Matrix.js';
  * console.log(c.get(0, 0)); // 11
  * ```
  */
-export const jsBackend: Backend = {
-  name: 'js',
-
-  gemm(transA, transB, alpha, a, b, beta, c) {
-    const [m, k, n] = gemmShape(transA, transB, a, b, c);
-    scale(c.data, beta);
-    if (alpha === 0 || k === 0) return;
-    if (!transB) gemmRowsOfB(transA, alpha, a, b, c, m, k, n);
-    else if (!transA && density(a.data) < 0.5) gemmRowsOfB(false, alpha, a, transposed(b), c, m, k, n);
-    else if (!transA) gemmDots(alpha, a.data, b.data, c.data, m, k, n);
-    else gemmNaive(transA, transB, alpha, a, b, c, m, k, n);
-  },
-
-  sigmoid(x, bias, beta, out) {
-    checkSameShape(x, out, 'sigmoid output');
-    checkLength(bias, x.cols, 'bias');
-    const xd = x.data, od = out.data, cols = x.cols;
-    for (let i = 0; i < x.rows; i++) {
-      const o = i * cols;
-      for (let j = 0; j < cols; j++) od[o + j] = 1 / (1 + Math.exp(-beta * (xd[o + j] + bias[j])));
-    }
-  },
-
-  bernoulli(p, rng, out) {
-    checkLength(out, p.length, 'bernoulli output');
-    for (let i = 0; i < p.length; i++) out[i] = rng.uniform() < p[i] ? 1 : 0;
-  },
-
-  columnSums(a, alpha, beta, out) {
-    checkLength(out, a.cols, 'columnSums output');
-    const cols = a.cols, d = a.data;
-    const acc = scratchF64(cols).fill(0);
-    for (let i = 0; i < a.rows; i++) {
-      const o = i * cols;
-      for (let j = 0; j < cols; j++) acc[j] += d[o + j];
-    }
-    for (let j = 0; j < cols; j++) out[j] = alpha * acc[j] + (beta === 0 ? 0 : beta * out[j]);
-  },
-
-  rowDots(a, v, out) {
-    checkLength(v, a.cols, 'rowDots vector');
-    checkLength(out, a.rows, 'rowDots output');
-    const cols = a.cols, d = a.data;
-    for (let i = 0; i < a.rows; i++) {
-      const o = i * cols;
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += d[o + j] * v[j];
-      out[i] = s;
-    }
-  },
-
-  softplusRowSums(x, bias, beta, out) {
-    checkLength(bias, x.cols, 'bias');
-    checkLength(out, x.rows, 'softplusRowSums output');
-    const cols = x.cols, d = x.data;
-    for (let i = 0; i < x.rows; i++) {
-      const o = i * cols;
-      let s = 0;
-      for (let j = 0; j < cols; j++) {
-        const z = beta * (d[o + j] + bias[j]);
-        s += z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-      }
-      out[i] = s;
-    }
-  },
-
-  momentumStep(g, v, w, learningRate, momentum, decay) {
-    checkLength(v, g.length, 'velocity');
-    checkLength(w, g.length, 'parameters');
-    // Σ w² per block of SUM_BLOCK floats in four running sums, over i ≡ 0, 1, 2, 3 (mod 4), added
-    // pairwise, and the blocks' sums added in order: the order that SIMD backends can follow without
-    // a serial chain of additions, and two threads each over their own blocks.
-    let total = 0;
-    for (let b = 0; b < g.length; b += SUM_BLOCK) {
-      const sums = [0, 0, 0, 0];
-      for (let i = b, end = Math.min(g.length, b + SUM_BLOCK); i < end; i++) {
-        const step = momentum * v[i] + learningRate * (g[i] - decay * w[i]);
-        v[i] = step;
-        const next = w[i] + step;
-        w[i] = next;
-        sums[i & 3] += next * next;
-      }
-      total += sums[0] + sums[1] + (sums[2] + sums[3]);
-    }
-    return total;
-  },
-
-  axpby(alpha, x, beta, y) {
-    checkLength(y, x.length, 'axpby output');
-    if (beta === 1) for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
-    else for (let i = 0; i < x.length; i++) y[i] = alpha * x[i] + beta * y[i];
-  },
-
-  firstOutside(a, lo, hi) {
-    for (let i = 0; i < a.length; i++) {
-      const x = a[i];
-      if (!(x >= lo && x <= hi)) return i;
-    }
-    return -1;
-  },
-
-  dot(a, b) {
-    checkLength(b, a.length, 'dot operand');
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-    return s;
-  },
-
-  squaredDistance(a, b) {
-    checkLength(b, a.length, 'squaredDistance operand');
-    let s = 0;
-    for (let i = 0; i < a.length; i++) {
-      const d = a[i] - b[i];
-      s += d * d;
-    }
-    return s;
-  },
-
-  glauberSweeps: glauberSweepsJs,
-};
+export const jsBackend: Backend = createJsBackend();
 
 function scale(c: Float32Array, beta: number): void {
   if (beta === 0) c.fill(0);
@@ -149,10 +194,10 @@ function scale(c: Float32Array, beta: number): void {
 }
 
 /** op(B) = B: each row of C is a combination of rows of B, weighted by the nonzeros of row i of op(A). */
-function gemmRowsOfB(transA: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
+function gemmRowsOfB(scratch: Scratch, transA: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
   const ad = a.data, bd = b.data, cd = c.data;
-  const idx = scratchI32(k);
-  const val = scratchF64(k);
+  const idx = scratch.i32s(k);
+  const val = scratch.f64s(k);
   const lda = a.cols;
   for (let i = 0; i < m; i++) {
     let nnz = 0;
@@ -229,29 +274,6 @@ function density(d: Float32Array): number {
   for (let i = 0; i < d.length; i += stride, seen++) if (d[i] !== 0) nz++;
   return nz / seen;
 }
-
-// Scratch buffers, grown to the largest size asked for and then reused: no allocation per call.
-let f64 = new Float64Array(0);
-let i32 = new Int32Array(0);
-function scratchF64(n: number): Float64Array {
-  if (f64.length < n) f64 = new Float64Array(n);
-  return f64.subarray(0, n);
-}
-function scratchI32(n: number): Int32Array {
-  if (i32.length < n) i32 = new Int32Array(n);
-  return i32.subarray(0, n);
-}
-
-let scratch = new Float32Array(0);
-/** Bᵀ in a reused scratch buffer (grown once per shape, never per call). */
-function transposed(b: Matrix): Matrix {
-  const r = b.rows, c = b.cols, bd = b.data;
-  if (scratch.length < r * c) scratch = new Float32Array(r * c);
-  const t = scratch.subarray(0, r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
-  return new Matrix(c, r, t);
-}
-
 // ── The general Boltzmann machine's sequential sweeps (Backend.glauberSweeps), the reference ──
 
 /** Throws unless the sweeps' arrays are long enough; shared by every backend's glauberSweeps. */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend } from './Backend.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
-import { checkGlauber, jsBackend } from './jsBackend.js';
+import { checkGlauber, createJsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 
 interface NativeAddon {
@@ -47,7 +47,7 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
   const state = new Uint32Array(16);
   let sums = new Float64Array(0);
   return {
-    ...jsBackend,
+    ...createJsBackend(), // the reference's other kernels, with scratch buffers of this backend's own
     name: 'native',
     threads: addon.threads(),
     gemm(transA, transB, alpha, a, b, beta, c) {

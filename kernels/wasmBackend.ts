@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { SUM_BLOCK, type Backend, type Vec } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
-import { checkGlauber, jsBackend } from './jsBackend.js';
+import { checkGlauber, createJsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 import { wasmHeap } from './wasmHeap.js';
 import { CONTROL_BYTES, controlBlock, KERNELS, SPIN_MS, spinWhile, type KernelName, type Kernels } from './wasmKernels.js';
@@ -44,7 +43,8 @@ const SLACK = 16;
  * `dist/kernels/kernels-fma.wasm` (relaxed SIMD: fused multiply-adds) where the engine runs it, else
  * `dist/kernels/kernels.wasm` (`fma: false` asks for the latter, whose results are the same on every
  * x86 and ARM machine; fused or not, a machine always gives the same results for the same seed).
- * On Node 20 it turns on V8's relaxed-SIMD flag to do so (Node 22 has the feature by default).
+ * It changes no process-wide state: Node 22 runs relaxed SIMD by default, Node 20 only after
+ * {@link enableRelaxedSimd} (which the CLI calls; a program calls it before loading this backend).
  *
  * In wasm with f32x4 SIMD: the GEMM, split by columns between two threads: register tiles of 4×8
  * for dense operands, and sums of the rows of op(B) that op(A)'s nonzeros pick where op(A) is mostly
@@ -159,7 +159,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const transpose = (src: number, dst: number, rows: number, cols: number): void =>
     run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], [], rows, ((rows >> 1) + 3) & ~3, rows * cols >= 1 << 16);
   return {
-    ...jsBackend,
+    ...createJsBackend(), // the reference's other kernels, with scratch buffers of this backend's own
     name: 'wasm',
     detail: file.pathname.endsWith('-fma.wasm') ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (f32x4)',
     threads: helper ? 2 : 1,
@@ -287,8 +287,8 @@ function float32Toward(x: number, dir: 1 | -1): number {
 function instantiate(file: URL, memory: object): { module: object; x: GemmExports } | null {
   try {
     const bytes = readFileSync(file);
-    // Relaxed SIMD ships in V8 11.4 (Node 22); Node 20 has it behind this flag, which only adds the feature.
-    if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    // An engine without relaxed SIMD (Node 20 unless enableRelaxedSimd was called) refuses the fused build.
+    if (!WebAssembly.validate(bytes)) return null;
     const module = new WebAssembly.Module(bytes);
     const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
     return { module, x: instance.exports as unknown as GemmExports };

@@ -1,8 +1,8 @@
 import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 import type { Rbm } from './rbm.js';
 
 /**
@@ -40,7 +40,9 @@ export function zeroDbmParams(sizes: readonly number[]): DbmParams {
  * A DBM with small random weights (N(0, weightStd²)), or — given `rbms`, a greedily trained stack
  * such as a DBN's layers — initialised from them: the same weights, the visible biases of the
  * bottom RBM, and for each hidden layer the mean of the biases its two RBMs gave it (one as hidden
- * units, one as visible units), its own hidden bias for the top layer.
+ * units, one as visible units), its own hidden bias for the top layer. Its arithmetic runs on
+ * `backend`: by default the RBMs' backend where they are given, else the fastest available
+ * (`selectBackend('auto')`: native, wasm, then js; pass `jsBackend` for the reference's bits).
  *
  * @example
  * ```ts
@@ -50,7 +52,7 @@ export function zeroDbmParams(sizes: readonly number[]): DbmParams {
  * ```
  */
 export function createDbm(options: { sizes?: readonly number[]; rbms?: readonly Rbm[]; seed: number; backend?: Backend; weightStd?: number }): Dbm {
-  const { rbms, seed, backend = jsBackend, weightStd = 0.01 } = options;
+  const { rbms, seed, backend = rbms?.[0]?.backend ?? selectBackend('auto'), weightStd = 0.01 } = options;
   const rng = Rng.fromSeed(seed);
   if (rbms) {
     const sizes = [rbms[0].params.nVisible, ...rbms.map((r) => r.params.nHidden)];

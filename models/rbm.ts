@@ -3,7 +3,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
-import { jsBackend } from '../kernels/jsBackend.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 import { checkVisibleUnits, sampleVisible, scaledVisible, visibleMeans, visibleUnitsOf, type VisibleUnits } from './visibleUnits.js';
 
 /**
@@ -37,39 +37,46 @@ export interface CreateRbmOptions {
   nHidden: number;
   /** Seed of the run's generator (initial weights, then every sample). */
   seed: number;
+  /** The backend of its arithmetic: by default the fastest available (`selectBackend('auto')`: native, wasm, then js); `jsBackend` gives the reference's bits. */
   backend?: Backend;
   /** Standard deviation of the initial Gaussian weights (Hinton's practical guide: 0.01). */
   weightStd?: number;
   /**
    * Mean of each visible unit over the training data. Visible biases start at the log-odds
    * ln(p/(1−p)) of these (clipped to [1e-3, 1 − 1e-3]), as the practical guide recommends; without
-   * them they start at 0. Hidden biases start at 0.
+   * them (or `data`) they start at 0. Hidden biases start at 0.
    */
   visibleMeans?: ArrayLike<number>;
+  /** The training data (rows × nVisible), from which the visible means are taken (instead of `visibleMeans`): what `trainRbm` does. */
+  data?: Matrix;
   /**
    * Bernoulli (default), Bernoulli with softmax groups, or Gaussian visible units. Gaussian units
-   * start at unit variance (z = 0) with visible biases at `visibleMeans` (or 0): standardise the
-   * data first (`standardize`).
+   * start at unit variance (z = 0) with visible biases at the means (of `data` or `visibleMeans`;
+   * else 0): standardise the data first (`standardize`).
    */
   visibleUnits?: VisibleUnits;
 }
 
 /**
  * Creates an RBM initialised as practitioners do it: small Gaussian weights, visible biases at
- * the data's log-odds, hidden biases at zero.
+ * the data's log-odds (given `data` or `visibleMeans`), hidden biases at zero, on the fastest
+ * backend available unless `backend` says otherwise.
  *
  * @example
  * ```ts
- * import { createRbm } from 'boltzflow';
- * const rbm = createRbm({ nVisible: 784, nHidden: 500, seed: 1 });
- * console.log(rbm.params.weights.rows, rbm.params.weights.cols); // 784 500
+ * import { createRbm, Matrix } from 'boltzflow';
+ * const data = Matrix.from([[1, 0], [1, 1], [1, 0], [0, 0]]);
+ * const rbm = createRbm({ nVisible: 2, nHidden: 3, seed: 1, data });
+ * console.log(rbm.params.weights.rows, rbm.params.weights.cols); // 2 3
+ * console.log(Array.from(rbm.params.visibleBias, (b) => b.toFixed(2))); // ['1.10', '-1.10'] (ln 3, ln 1/3)
  * ```
  */
 export function createRbm(options: CreateRbmOptions): Rbm {
-  const { nVisible, nHidden, seed, backend = jsBackend, weightStd = 0.01, visibleMeans, visibleUnits } = options;
+  const { nVisible, nHidden, seed, backend = selectBackend('auto'), weightStd = 0.01, data, visibleUnits } = options;
   checkUnits('nVisible', nVisible);
   checkUnits('nHidden', nHidden);
   if (visibleUnits) checkVisibleUnits(visibleUnits, nVisible);
+  const visibleMeans = data ? dataMeans(data, nVisible, options.visibleMeans, backend) : options.visibleMeans;
   const rng = Rng.fromSeed(seed);
   const params = zeroRbmParams(nVisible, nHidden, visibleUnits, backend);
   const w = params.weights.data;
@@ -82,6 +89,16 @@ export function createRbm(options: CreateRbmOptions): Rbm {
   return { kind: 'rbm', params, backend, rng };
 }
 
+/** Each column's mean of `data` (checked: nVisible columns, at least one row, not given with `visibleMeans`). */
+function dataMeans(data: Matrix, nVisible: number, visibleMeans: unknown, backend: Backend): Float32Array {
+  if (visibleMeans !== undefined) throw new BoltzflowError('visibleMeans', 'given with data', 'one of data or visibleMeans (data gives the means)');
+  if (!(data instanceof Matrix)) throw new BoltzflowError('data', typeof data, 'a Matrix (rows × nVisible)');
+  if (data.cols !== nVisible || data.rows < 1) throw new BoltzflowError('data', `${data.rows}×${data.cols}`, `at least one row of ${nVisible} columns (nVisible)`);
+  const means = new Float32Array(nVisible);
+  backend.columnSums(data, 1 / data.rows, 0, means);
+  return means;
+}
+
 /** ln(p/(1−p)) of each mean, clipped to [1e-3, 1 − 1e-3]: visible biases that fit the data's unit means. */
 export function logOdds(means: ArrayLike<number>): Float32Array {
   return Float32Array.from(means, (m) => {
@@ -90,8 +107,8 @@ export function logOdds(means: ArrayLike<number>): Float32Array {
   });
 }
 
-/** An RBM from existing parameters (a loaded snapshot, say) and a generator. */
-export function rbmFromParams(params: RbmParams, rng: Rng, backend: Backend = jsBackend): Rbm {
+/** An RBM from existing parameters (a loaded snapshot, say) and a generator, on `backend` (by default the fastest available). */
+export function rbmFromParams(params: RbmParams, rng: Rng, backend: Backend = selectBackend('auto')): Rbm {
   return { kind: 'rbm', params, backend, rng };
 }
 

@@ -4,6 +4,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
 import type { Backend } from '../kernels/Backend.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 import type { TrainingState } from '../models/modelKinds.js';
 import { rbmFromParams, type Rbm } from '../models/rbm.js';
 import { rbmKind } from '../models/rbmKind.js';
@@ -45,6 +46,7 @@ export async function readModelSnapshot(path: string, options: { field?: string 
 }
 
 export interface SnapshotModelOptions {
+  /** By default the fastest available (`selectBackend('auto')`: native, wasm, then js); `jsBackend` gives the reference's bits. */
   backend?: Backend;
   /** Seed a fresh generator; by default the model continues the snapshot's generator state. */
   seed?: number;
@@ -52,9 +54,9 @@ export interface SnapshotModelOptions {
   copy?: boolean;
 }
 
-/** The RBM in a snapshot: its parameters, a generator and a backend. */
+/** The RBM in a snapshot: its parameters, a generator and a backend (the fastest available unless `backend` is given). */
 export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}): Rbm {
-  const { backend, seed, copy = false } = options;
+  const { backend = selectBackend('auto'), seed, copy = false } = options;
   const own = (a: Float32Array) => (copy ? a.slice() : a);
   return rbmFromParams(
     {
@@ -73,8 +75,9 @@ export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}
 
 /**
  * The training state in a snapshot, to resume its run bit for bit: the model (its own copy of the
- * parameters, in `backend`'s memory), the velocity, the persistent chains with their hidden states
- * (absent from old snapshots: the resumed run samples them), the generator and the counters.
+ * parameters, in `backend`'s memory; the fastest available by default), the velocity, the persistent
+ * chains with their hidden states (absent from old snapshots: the resumed run samples them), the
+ * generator and the counters.
  *
  * @example
  * ```ts
@@ -91,7 +94,7 @@ export function snapshotState(snap: Snapshot, options: { backend?: Backend } = {
   const model = snapshotModel(snap, { backend: options.backend, copy: true });
   const { nVisible: V, nHidden: H } = snap;
   const velocity = snap.velocity && {
-    weights: allocateMatrix(options.backend, V, H).copyFrom(new Matrix(V, H, snap.velocity.weights)),
+    weights: allocateMatrix(model.backend, V, H).copyFrom(new Matrix(V, H, snap.velocity.weights)),
     visibleBias: snap.velocity.visibleBias.slice(),
     hiddenBias: snap.velocity.hiddenBias.slice(),
     ...(snap.velocity.logVariance ? { logVariance: snap.velocity.logVariance.slice() } : {}),
