@@ -9,10 +9,12 @@ export function positiveIntegers(index: number, name: string, fallback: string):
   const raw = process.argv[2 + index] ?? fallback;
   return raw.split(',').map((part) => {
     const value = Number(part);
-    if (!Number.isInteger(value) || value <= 0) throw new BoltzflowError(`argument ${index + 1} (${name})`, raw, 'a positive integer, or a comma-separated list of them');
+    if (!Number.isInteger(value) || value <= 0)
+      throw new BoltzflowError(`argument ${index + 1} (${name})`, raw, 'a positive integer, or a comma-separated list of them');
     return value;
   });
 }
 
 /** The bench's positional argument `index` as one positive integer (see {@link positiveIntegers}). */
-export const positiveInteger = (index: number, name: string, fallback: number): number => positiveIntegers(index, name, String(fallback))[0];
+export const positiveInteger = (index: number, name: string, fallback: number): number =>
+  positiveIntegers(index, name, String(fallback))[0];

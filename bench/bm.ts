@@ -18,7 +18,12 @@ import { clampedMoments, createBmPhaseBuffers, freeMoments, type ClampOptions } 
 import { ENCODER_ANNEAL, encoderPatterns } from '../pipelines/trainEncoder.js';
 import { positiveInteger } from './args.js';
 
-const [steps, bigVisible, bigHidden, chains] = [positiveInteger(0, 'steps', 20), positiveInteger(1, 'visible units', 64), positiveInteger(2, 'hidden units', 32), positiveInteger(3, 'chains', 100)];
+const [steps, bigVisible, bigHidden, chains] = [
+  positiveInteger(0, 'steps', 20),
+  positiveInteger(1, 'visible units', 64),
+  positiveInteger(2, 'hidden units', 32),
+  positiveInteger(3, 'chains', 100),
+];
 
 interface Case {
   readonly name: string;
@@ -36,10 +41,32 @@ interface Case {
 const encoderSchedule = [...ENCODER_ANNEAL, { temperature: 10, sweeps: 10 }];
 const bigData = Matrix.zeros(chains, bigVisible);
 randomizeStates(createBm({ nVisible: bigVisible, nHidden: 0, seed: 7, backend: availableBackends().js }), bigData);
-const bigSchedule = [{ temperature: 2, sweeps: 5 }, { temperature: 1, sweeps: 10 }];
+const bigSchedule = [
+  { temperature: 2, sweeps: 5 },
+  { temperature: 1, sweeps: 10 },
+];
 const cases: Case[] = [
-  { name: '4-2-4 encoder', nVisible: 8, nHidden: 2, mask: encoderMask(4, 2, 4), data: encoderPatterns(4), clamp: { anneal: encoderSchedule, noise: { on: 0.15, off: 0.05 }, repeats: 5 }, free: encoderSchedule, chains: 20, randomStart: true },
-  { name: `${bigVisible} + ${bigHidden} fully connected`, nVisible: bigVisible, nHidden: bigHidden, data: bigData, clamp: { anneal: bigSchedule }, free: bigSchedule, chains, randomStart: false },
+  {
+    name: '4-2-4 encoder',
+    nVisible: 8,
+    nHidden: 2,
+    mask: encoderMask(4, 2, 4),
+    data: encoderPatterns(4),
+    clamp: { anneal: encoderSchedule, noise: { on: 0.15, off: 0.05 }, repeats: 5 },
+    free: encoderSchedule,
+    chains: 20,
+    randomStart: true,
+  },
+  {
+    name: `${bigVisible} + ${bigHidden} fully connected`,
+    nVisible: bigVisible,
+    nHidden: bigHidden,
+    data: bigData,
+    clamp: { anneal: bigSchedule },
+    free: bigSchedule,
+    chains,
+    randomStart: false,
+  },
 ];
 
 /**
@@ -49,17 +76,24 @@ const cases: Case[] = [
 function time(c: Case, backend: Backend): { ms: number; cpuMs: number; result: string } {
   const bm = createBm({ nVisible: c.nVisible, nHidden: c.nHidden, seed: 1, mask: c.mask, weightStd: 0.1, backend });
   const n = bm.params.nUnits;
-  const states = Matrix.zeros(c.data.rows * (c.clamp.repeats ?? 1), n), free = Matrix.zeros(c.chains, n);
+  const states = Matrix.zeros(c.data.rows * (c.clamp.repeats ?? 1), n),
+    free = Matrix.zeros(c.chains, n);
   randomizeStates(bm, free);
-  const pb = createBmPhaseBuffers(bm), nb = createBmPhaseBuffers(bm);
-  const times: number[] = [], cpu: number[] = [];
+  const pb = createBmPhaseBuffers(bm),
+    nb = createBmPhaseBuffers(bm);
+  const times: number[] = [],
+    cpu: number[] = [];
   let result = '';
   for (let s = 0; s <= steps; s++) {
-    const t0 = performance.now(), c0 = process.cpuUsage();
+    const t0 = performance.now(),
+      c0 = process.cpuUsage();
     const pos = clampedMoments(bm, c.data, c.clamp, states, pb);
     const neg = freeMoments(bm, free, c.free, c.randomStart, nb);
     const used = process.cpuUsage(c0);
-    if (s > 0) times.push(performance.now() - t0), cpu.push((used.user + used.system) / 1000);
+    if (s > 0) {
+      times.push(performance.now() - t0);
+      cpu.push((used.user + used.system) / 1000);
+    }
     if (s === steps) result = `${pos.cooccurrence.join()}|${neg.cooccurrence.join()}|${free.data.join()}`;
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
@@ -74,7 +108,15 @@ for (const c of cases) {
   for (const backend of backends) {
     const { ms, cpuMs, result } = backend === backends[0] ? ref : time(c, backend);
     const round = (x: number) => Number(x.toFixed(3));
-    rows.push({ case: c.name, backend: backend.name, msPerStep: round(ms), cpuMsPerStep: round(cpuMs), speedupOverJs: round(ref.ms / ms), cpuSpeedupOverJs: round(ref.cpuMs / cpuMs), sameAsJs: result === ref.result });
+    rows.push({
+      case: c.name,
+      backend: backend.name,
+      msPerStep: round(ms),
+      cpuMsPerStep: round(cpuMs),
+      speedupOverJs: round(ref.ms / ms),
+      cpuSpeedupOverJs: round(ref.cpuMs / cpuMs),
+      sameAsJs: result === ref.result,
+    });
   }
 }
 console.table(rows);

@@ -33,15 +33,19 @@ import { positiveInteger } from './args.js';
 const epochs = positiveInteger(0, 'epochs', 20);
 const backend = selectBackend('auto');
 console.error(`backend: ${backend.name}; ${epochs} epochs per model`);
-const train = (await loadDataset('mnist')).data, trainLabels = await loadLabels('mnist');
-const test = (await loadDataset('mnist:test')).data, testLabels = await loadLabels('mnist:test');
+const train = (await loadDataset('mnist')).data,
+  trainLabels = await loadLabels('mnist');
+const test = (await loadDataset('mnist:test')).data,
+  testLabels = await loadLabels('mnist:test');
 const rbmConfig = { nHidden: 500, epochs, method: 'pcd', learningRate: 0.05, batchSize: 100, seed: 1 } as const;
 const readout = { classes: 10, epochs: 30, batchSize: 100, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, backend };
 const rows: string[] = [];
 const report = (name: string, result: Record<string, unknown>) => {
   console.log(JSON.stringify({ name, ...result }));
   const f = (x: unknown) => (typeof x === 'number' ? x.toFixed(1) : String(x));
-  rows.push(`| ${name} | ${'testError' in result ? `${(100 * (result.testError as number)).toFixed(2)}%` : '—'} | ${f(result.trainSeconds)} | ${f(result.readoutSeconds ?? '—')} |`);
+  rows.push(
+    `| ${name} | ${'testError' in result ? `${(100 * (result.testError as number)).toFixed(2)}%` : '—'} | ${f(result.trainSeconds)} | ${f(result.readoutSeconds ?? '—')} |`,
+  );
 };
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
@@ -57,17 +61,33 @@ let t0 = performance.now();
 const dbnRun = await lastValueFrom(trainDbn({ data: train, layers: [rbmConfig, { ...rbmConfig, seed: 2 }] }).pipe(last()));
 const dbnSeconds = seconds(t0);
 const dbn = dbnRun.dbn;
-report('RBM (500 hidden) features + softmax regression', { config: rbmConfig, trainSeconds: dbnSeconds / 2, ...readoutError(dbnFeatures(dbn, train, 1), dbnFeatures(dbn, test, 1)) });
-report('DBN (500-500) top features + softmax regression', { config: rbmConfig, trainSeconds: dbnSeconds, ...readoutError(dbnFeatures(dbn, train, 2), dbnFeatures(dbn, test, 2)) });
+report('RBM (500 hidden) features + softmax regression', {
+  config: rbmConfig,
+  trainSeconds: dbnSeconds / 2,
+  ...readoutError(dbnFeatures(dbn, train, 1), dbnFeatures(dbn, test, 1)),
+});
+report('DBN (500-500) top features + softmax regression', {
+  config: rbmConfig,
+  trainSeconds: dbnSeconds,
+  ...readoutError(dbnFeatures(dbn, train, 2), dbnFeatures(dbn, test, 2)),
+});
 
 t0 = performance.now();
 const labelGroup = { start: 784, size: 10 };
 const joint = await lastValueFrom(
-  trainRbm({ data: oneHot(trainLabels, 10, train), visibleUnits: { type: 'bernoulli', softmaxGroups: [labelGroup] }, config: rbmConfig }).pipe(last()),
+  trainRbm({
+    data: oneHot(trainLabels, 10, train),
+    visibleUnits: { type: 'bernoulli', softmaxGroups: [labelGroup] },
+    config: rbmConfig,
+  }).pipe(last()),
 );
 const jointSeconds = seconds(t0);
 const { labels } = classifyByFreeEnergy(joint.model, oneHot(testLabels, 10, test));
-report('classification RBM (784+10 visible, 500 hidden), free-energy prediction', { config: rbmConfig, trainSeconds: jointSeconds, testError: errorRate(labels, testLabels) });
+report('classification RBM (784+10 visible, 500 hidden), free-energy prediction', {
+  config: rbmConfig,
+  trainSeconds: jointSeconds,
+  testError: errorRate(labels, testLabels),
+});
 
 // Gaussian RBM. Pixels that are almost always 0 would become huge outliers once divided by a tiny
 // standard deviation; the floor of 0.1 (MNIST's pixel deviations reach 0.45) keeps them tame.

@@ -31,20 +31,35 @@ enableRelaxedSimd();
 
 const sizes = positiveIntegers(0, 'sizes', '10000,60000');
 const repeats = positiveInteger(1, 'repeats', 3);
-const V = 784, H = 500, B = 100;
+const V = 784,
+  H = 500,
+  B = 100;
 const python = '/usr/bin/python3';
 const script = (name: string) => fileURLToPath(new URL(`../../bench/python/${name}`, import.meta.url));
 const gflop = (rows: number, products: number) => ((rows / B) * products * 2 * B * V * H) / 1e9;
 
-interface Row { rows: number; system: string; method: string; seconds: number; products: number; rss: number }
+interface Row {
+  rows: number;
+  system: string;
+  method: string;
+  seconds: number;
+  products: number;
+  rss: number;
+}
 const runs: Row[] = [];
 
 const has = (module: string) => existsSync(python) && spawnSync(python, ['-c', `import ${module}`]).status === 0;
-const wanted = [['sklearn', 'python3-sklearn'], ['torch', 'python3-torch']] as const;
+const wanted = [
+  ['sklearn', 'python3-sklearn'],
+  ['torch', 'python3-torch'],
+] as const;
 const absent = () => wanted.filter(([module]) => !has(module)).map(([, pkg]) => pkg);
 if (absent().length && process.getuid?.() === 0 && process.env.BOLTZFLOW_BENCH_INSTALL !== '0' && existsSync('/usr/bin/apt-get')) {
   console.log(`installing from Debian: ${absent().join(' ')} (BOLTZFLOW_BENCH_INSTALL=0 skips this)`);
-  spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...absent()], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...absent()], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 const missing = absent();
 
@@ -57,19 +72,38 @@ for (const rows of sizes) {
         const t0 = performance.now();
         await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, batchSize: B, epochs: 1, backend } }).pipe(last()));
         // Products per minibatch: CD-1 5; PCD-1 6 (scikit-learn's 5, and the reconstruction for the step's metric).
-        runs.push({ rows, system: `boltzflow ${backend}`, method, seconds: (performance.now() - t0) / 1000, products: method === 'cd' ? 5 : 6, rss: process.memoryUsage().rss / 2 ** 20 });
+        runs.push({
+          rows,
+          system: `boltzflow ${backend}`,
+          method,
+          seconds: (performance.now() - t0) / 1000,
+          products: method === 'cd' ? 5 : 6,
+          rss: process.memoryUsage().rss / 2 ** 20,
+        });
       }
     }
-    for (const [system, module, methods] of [['sklearn', 'sklearn', ['pcd']], ['torch', 'torch', ['cd', 'pcd']]] as const) {
+    for (const [system, module, methods] of [
+      ['sklearn', 'sklearn', ['pcd']],
+      ['torch', 'torch', ['cd', 'pcd']],
+    ] as const) {
       if (!has(module)) continue;
       for (const method of methods) {
-        const r = spawnSync(python, [script('rbm_epoch.py'), system, method, mnistPath('train'), String(rows), String(H), String(B)], { encoding: 'utf8' });
+        const r = spawnSync(python, [script('rbm_epoch.py'), system, method, mnistPath('train'), String(rows), String(H), String(B)], {
+          encoding: 'utf8',
+        });
         if (r.status !== 0) {
           console.log(`${system} ${method}: failed: ${r.stderr.trim().split('\n').at(-1)}`);
           continue;
         }
         const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakRssMiB: number };
-        runs.push({ rows, system: system === 'sklearn' ? 'scikit-learn BernoulliRBM' : 'PyTorch loop', method, seconds: out.seconds, products: 5, rss: out.peakRssMiB });
+        runs.push({
+          rows,
+          system: system === 'sklearn' ? 'scikit-learn BernoulliRBM' : 'PyTorch loop',
+          method,
+          seconds: out.seconds,
+          products: 5,
+          rss: out.peakRssMiB,
+        });
       }
     }
   }
@@ -84,30 +118,49 @@ const results = [...new Set(runs.map((r) => `${r.rows}|${r.system}|${r.method}`)
   return { ...same[0], seconds: median, all: same.map((r) => r.seconds), rss: Math.max(...same.map((r) => r.rss)) };
 });
 
-const seconds = (rows: number, system: string, method: string) => results.find((x) => x.rows === rows && x.system === system && x.method === method)?.seconds;
+const seconds = (rows: number, system: string, method: string) =>
+  results.find((x) => x.rows === rows && x.system === system && x.method === method)?.seconds;
 const base = `boltzflow ${Object.keys(availableBackends())[0]}`;
 console.log(`one epoch, RBM ${V}→${H}, batch ${B}, float32; node ${process.version}; boltzflow's peak RSS is the whole bench process's`);
-for (const backend of Object.values(availableBackends())) console.log(`boltzflow ${backend.name}: ${backend.detail ? `${backend.detail}, ` : ''}${backend.threads ?? 1} thread(s)`);
+for (const backend of Object.values(availableBackends()))
+  console.log(`boltzflow ${backend.name}: ${backend.detail ? `${backend.detail}, ` : ''}${backend.threads ?? 1} thread(s)`);
 console.log(`median of ${repeats} epochs per system (fresh models, the systems taking turns); js: one epoch`);
 console.log(`digits  system                        method  s/epoch  samples/s  GFLOP/s  peak RSS  time vs ${base}  every epoch (s)`);
 for (const r of results) {
   const ref = seconds(r.rows, base, r.method);
   console.log(
-    `${String(r.rows).padStart(6)}  ${r.system.padEnd(29)} ${`${r.method}-1`.padEnd(7)} ${r.seconds.toFixed(2).padStart(7)}  ${Math.round(r.rows / r.seconds).toString().padStart(9)}  ` +
+    `${String(r.rows).padStart(6)}  ${r.system.padEnd(29)} ${`${r.method}-1`.padEnd(7)} ${r.seconds.toFixed(2).padStart(7)}  ${Math.round(
+      r.rows / r.seconds,
+    )
+      .toString()
+      .padStart(9)}  ` +
       `${(gflop(r.rows, r.products) / r.seconds).toFixed(1).padStart(7)}  ${r.rss.toFixed(0).padStart(5)} MiB  ${(ref ? (r.seconds / ref).toFixed(2) + '×' : '').padStart(6)}  ${r.all.map((s) => s.toFixed(2)).join(' ')}`,
   );
 }
 console.log('targets (ratios of median times in this run; ≤ the target is met):');
 for (const rows of sizes) {
   const target = (label: string, ours: number | undefined, theirs: number | undefined, limit: number) =>
-    ours !== undefined && theirs !== undefined &&
-    console.log(`  ${String(rows).padStart(6)} digits  ${label.padEnd(40)} ${(ours / theirs).toFixed(2)} (target ≤ ${limit}) ${ours / theirs <= limit ? 'met' : 'NOT met'}`);
+    ours !== undefined &&
+    theirs !== undefined &&
+    console.log(
+      `  ${String(rows).padStart(6)} digits  ${label.padEnd(40)} ${(ours / theirs).toFixed(2)} (target ≤ ${limit}) ${ours / theirs <= limit ? 'met' : 'NOT met'}`,
+    );
   target('wasm PCD-1 / scikit-learn PCD-1', seconds(rows, 'boltzflow wasm', 'pcd'), seconds(rows, 'scikit-learn BernoulliRBM', 'pcd'), 1);
-  for (const m of ['cd', 'pcd']) target(`native ${m.toUpperCase()}-1 / PyTorch ${m.toUpperCase()}-1`, seconds(rows, 'boltzflow native', m), seconds(rows, 'PyTorch loop', m), 0.8);
+  for (const m of ['cd', 'pcd'])
+    target(
+      `native ${m.toUpperCase()}-1 / PyTorch ${m.toUpperCase()}-1`,
+      seconds(rows, 'boltzflow native', m),
+      seconds(rows, 'PyTorch loop', m),
+      0.8,
+    );
 }
 if (has('numpy')) {
   const peak = spawnSync(python, [script('sgemm_peak.py')], { encoding: 'utf8' });
-  if (peak.status === 0) console.log(`NumPy/OpenBLAS SGEMM 2048², a measured proxy for the FMA peak: ${(JSON.parse(peak.stdout) as { gflops: number }).gflops.toFixed(1)} GFLOP/s`);
+  if (peak.status === 0)
+    console.log(
+      `NumPy/OpenBLAS SGEMM 2048², a measured proxy for the FMA peak: ${(JSON.parse(peak.stdout) as { gflops: number }).gflops.toFixed(1)} GFLOP/s`,
+    );
 }
-if (!availableBackends().native) console.log('boltzflow native not measured: enable it with  sudo apt-get install libopenblas-dev && npm run build:native');
+if (!availableBackends().native)
+  console.log('boltzflow native not measured: enable it with  sudo apt-get install libopenblas-dev && npm run build:native');
 if (missing.length) console.log(`not measured: install them with  sudo apt-get install ${missing.join(' ')}`);

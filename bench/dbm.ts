@@ -17,20 +17,36 @@ import { trainDbn } from '../pipelines/trainDbn.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { positiveInteger } from './args.js';
 
-const [pretrainEpochs, dbmEpochs, aisSteps] = [positiveInteger(0, 'pretraining epochs', 10), positiveInteger(1, 'DBM epochs', 10), positiveInteger(2, 'AIS temperatures', 14_500)];
+const [pretrainEpochs, dbmEpochs, aisSteps] = [
+  positiveInteger(0, 'pretraining epochs', 10),
+  positiveInteger(1, 'DBM epochs', 10),
+  positiveInteger(2, 'AIS temperatures', 14_500),
+];
 const backend = selectBackend('auto');
 console.error(`backend: ${backend.name}; pretraining ${pretrainEpochs} epochs per layer, DBM ${dbmEpochs} epochs, AIS ${aisSteps} steps`);
 const train = (await loadDataset('mnist', { binarize: 'stochastic', seed: 1 })).data;
 const test = (await loadDataset('mnist:test', { binarize: 'stochastic', seed: 2 })).data;
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
-const progress = <E extends { batchesPerEpoch: number; index: number; epoch: number; metrics: Readonly<Record<string, number>> }>(what: string) =>
+const progress = <E extends { batchesPerEpoch: number; index: number; epoch: number; metrics: Readonly<Record<string, number>> }>(
+  what: string,
+) =>
   tap<E>((e) => {
     if (e.index + 1 === e.batchesPerEpoch) console.error(`${what} epoch ${e.epoch + 1}: ${JSON.stringify(e.metrics)}`);
   });
 
 let t0 = performance.now();
 const layer = { epochs: pretrainEpochs, method: 'pcd', learningRate: 0.05, batchSize: 100 } as const;
-const dbn = (await lastValueFrom(trainDbn({ data: train, layers: [{ ...layer, nHidden: 500 }, { ...layer, nHidden: 1000, seed: 2 }] }).pipe(progress('pretraining'), last()))).dbn;
+const dbn = (
+  await lastValueFrom(
+    trainDbn({
+      data: train,
+      layers: [
+        { ...layer, nHidden: 500 },
+        { ...layer, nHidden: 1000, seed: 2 },
+      ],
+    }).pipe(progress('pretraining'), last()),
+  )
+).dbn;
 const pretrainSeconds = seconds(t0);
 
 t0 = performance.now();

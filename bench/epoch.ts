@@ -19,7 +19,9 @@ const rows = positiveInteger(0, 'rows', 10_000);
 // Epochs per backend and method, each a fresh model: the first pays for warming up (JIT, memory).
 const repeats = positiveInteger(1, 'repeats', 1);
 const { data } = await loadDataset('mnist', { limit: rows });
-const V = 784, H = 500, B = 100;
+const V = 784,
+  H = 500,
+  B = 100;
 // Matrix products per minibatch, each 2·B·V·H flops: CD-1 = P(h|v⁰), P(v|h⁰), P(h|v¹), and the
 // two gradient products; PCD-1 adds the reconstruction P(v|h⁰) for its metric (the chains start at
 // their saved hidden states, as scikit-learn's do, so their P(h|v) is not recomputed).
@@ -31,16 +33,21 @@ console.log(`one epoch, ${rows} MNIST digits, RBM ${V}→${H}, batch ${B}, node 
 console.log('backend  method  run  s/epoch  samples/s  GFLOP/s  peak RSS  vs js');
 const jsSeconds: Record<string, number> = {};
 for (const backend of Object.keys(availableBackends()).reverse() as BackendName[]) {
-  for (const method of ['cd', 'pcd'] as const) for (let run = 1; run <= repeats; run++) {
-    const t0 = performance.now();
-    await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, k: 1, batchSize: B, epochs: 1, backend } }).pipe(last()));
-    const s = (performance.now() - t0) / 1000;
-    if (backend === 'js' && run === 1) jsSeconds[method] = s;
-    const flop = (rows / B) * products[method] * 2 * B * V * H;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    console.log(
-      `${backend.padEnd(8)} ${`${method}-1`.padEnd(7)} ${String(run).padStart(3)}  ${s.toFixed(2).padStart(7)}  ${Math.round(rows / s).toString().padStart(9)}  ${(flop / s / 1e9).toFixed(2).padStart(7)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB  ${(jsSeconds[method] / s).toFixed(2)}×`,
-    );
-  }
+  for (const method of ['cd', 'pcd'] as const)
+    for (let run = 1; run <= repeats; run++) {
+      const t0 = performance.now();
+      await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, k: 1, batchSize: B, epochs: 1, backend } }).pipe(last()));
+      const s = (performance.now() - t0) / 1000;
+      if (backend === 'js' && run === 1) jsSeconds[method] = s;
+      const flop = (rows / B) * products[method] * 2 * B * V * H;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      console.log(
+        `${backend.padEnd(8)} ${`${method}-1`.padEnd(7)} ${String(run).padStart(3)}  ${s.toFixed(2).padStart(7)}  ${Math.round(rows / s)
+          .toString()
+          .padStart(
+            9,
+          )}  ${(flop / s / 1e9).toFixed(2).padStart(7)}  ${(peakRss / 2 ** 20).toFixed(0).padStart(5)} MiB  ${(jsSeconds[method] / s).toFixed(2)}×`,
+      );
+    }
 }
 clearInterval(sampler);

@@ -22,7 +22,9 @@ function random(rows: number, cols: number, density = 1): Matrix {
   for (let i = 0; i < m.data.length; i++) m.data[i] = rng.uniform() < density ? rng.uniform() : 0;
   return m;
 }
-const B = 100, V = 784, H = 500;
+const B = 100,
+  V = 784,
+  H = 500;
 const W = random(V, H);
 // js first, so that the other backends can report their speed-up over it.
 const cases: Array<[string, boolean, boolean, Matrix, Matrix, Matrix]> = [
@@ -53,7 +55,9 @@ for (const backend of backends) {
   // A backend with memory of its own (wasm) runs the cases twice: on ordinary arrays, which each
   // call copies in and out, and on arrays in its memory, as training's parameters and buffers are.
   for (const resident of backend.allocate ? [false, true] : [false]) {
-    console.log(`backend ${backend.name}${backend.detail ? `, ${backend.detail}` : ''}, ${backend.threads ?? 1} thread(s)${resident ? ', operands in its own memory (as in training)' : ''}`);
+    console.log(
+      `backend ${backend.name}${backend.detail ? `, ${backend.detail}` : ''}, ${backend.threads ?? 1} thread(s)${resident ? ', operands in its own memory (as in training)' : ''}`,
+    );
     const key = `${backend.name}${resident ? ' resident' : ''}`;
     seconds[key] = [];
     const own = (m: Matrix) => (resident ? allocateMatrix(backend, m.rows, m.cols).copyFrom(m) : m);
@@ -63,7 +67,9 @@ for (const backend of backends) {
       seconds[key].push(s);
       const js = seconds.js?.[seconds[key].length - 1];
       const ratio = backend.name === 'js' || js === undefined ? '' : `  ${(js / s).toFixed(1)}× js`;
-      console.log(`  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)${ratio}`);
+      console.log(
+        `  ${label.padEnd(48)} ${(s * 1000).toFixed(2).padStart(8)} ms  ${(flop / s / 1e9).toFixed(2).padStart(6)} GFLOP/s (dense-equivalent)${ratio}`,
+      );
     }
   }
 }

@@ -31,7 +31,9 @@ function report(name: string, rbm: Rbm, steps: number, recon: number, ms: number
   const testRecon = mean(reconstructionError(rbm, test));
   // Pseudo-likelihood flips one random unit per row: its own generator, the same for every model.
   const pl = mean(pseudoLikelihood(rbmFromParams(rbm.params, Rng.fromSeed(7), rbm.backend), test));
-  console.log(`${name.padEnd(44)} ${rbm.backend.name.padEnd(7)} ${String(steps).padStart(5)} ${recon.toFixed(2).padStart(11)} ${testRecon.toFixed(2).padStart(11)} ${pl.toFixed(2).padStart(9)} ${String(Math.round(ms)).padStart(7)}`);
+  console.log(
+    `${name.padEnd(44)} ${rbm.backend.name.padEnd(7)} ${String(steps).padStart(5)} ${recon.toFixed(2).padStart(11)} ${testRecon.toFixed(2).padStart(11)} ${pl.toFixed(2).padStart(9)} ${String(Math.round(ms)).padStart(7)}`,
+  );
 }
 
 console.log(`${'run'.padEnd(44)} backend steps batch recon  test recon  test PL      ms`);
@@ -43,13 +45,19 @@ for (const [name, extra] of [
   const t0 = performance.now();
   const rbm = createRbm({ nVisible: 784, nHidden: 64, seed: 1, ...extra });
   const e = await lastValueFrom(
-    from(minibatches(data, { batchSize: 100, epochs: 2, seed: 1 })).pipe(clampVisible(rbm), gibbsStep({ k: 1, chains: 'persistent' }), collectStats(), applyUpdate(settings), last()),
+    from(minibatches(data, { batchSize: 100, epochs: 2, seed: 1 })).pipe(
+      clampVisible(rbm),
+      gibbsStep({ k: 1, chains: 'persistent' }),
+      collectStats(),
+      applyUpdate(settings),
+      last(),
+    ),
   );
   report(name, e.model, e.step, e.metrics.reconstructionError, performance.now() - t0); // the trained model (the state's, not `rbm`)
 }
 for (const [name, config] of [
-  ['trainRbm, the loop\'s settings', { nHidden: 64, method: 'pcd', epochs: 2, learningRateSchedule: 'constant', ...settings }],
-  ['trainRbm, the README\'s (defaults)', { nHidden: 64, method: 'pcd', epochs: 2 }],
+  ["trainRbm, the loop's settings", { nHidden: 64, method: 'pcd', epochs: 2, learningRateSchedule: 'constant', ...settings }],
+  ["trainRbm, the README's (defaults)", { nHidden: 64, method: 'pcd', epochs: 2 }],
 ] as const) {
   const t0 = performance.now();
   const e = await lastValueFrom(trainRbm({ data, config }).pipe(last()));

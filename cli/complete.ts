@@ -38,12 +38,23 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
   const [height, width] = snap.data.imageShape;
   // A Gaussian model completes standardised values; the cue, completion and errors are in the data's units.
   const gaussian = isGaussian(snap);
-  const { dataset: { data }, standardization } = await loadModelData(f.data, { limit: f.n, binarize: snap.data.binarize, seed: f.seed, gaussian, standardization: snap.data.standardization });
-  if (data.cols !== snap.nVisible) throw new BoltzflowError('--data', `${data.cols} values per record`, `${snap.nVisible}, as the model has`);
+  const {
+    dataset: { data },
+    standardization,
+  } = await loadModelData(f.data, {
+    limit: f.n,
+    binarize: snap.data.binarize,
+    seed: f.seed,
+    gaussian,
+    standardization: snap.data.standardization,
+  });
+  if (data.cols !== snap.nVisible)
+    throw new BoltzflowError('--data', `${data.cols} values per record`, `${snap.nVisible}, as the model has`);
   const rbm = snapshotModel(snap, { backend: selectBackend('auto'), seed: f.seed });
   const originals = toDataUnits(data, standardization);
   const known = Uint8Array.from({ length: data.cols }, (_, k) => {
-    const y = Math.floor(k / width), x = k % width;
+    const y = Math.floor(k / width),
+      x = k % width;
     return { top: y < height / 2, bottom: y >= height / 2, left: x < width / 2, right: x >= width / 2 }[f.known] ? 1 : 0;
   });
   const grid = Matrix.zeros(3 * data.rows, data.cols);
@@ -62,12 +73,18 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
     const result = { event: 'completion', index: r, probability: c.probability, squaredError: err };
     if (f.json) emit(result);
     else {
-      const mode = c.probability * f.samples > 1 ? `most frequent completion in ${(100 * c.probability).toFixed(1)}% of ${f.samples} samples` : `all ${f.samples} samples distinct (no mode)`;
+      const mode =
+        c.probability * f.samples > 1
+          ? `most frequent completion in ${(100 * c.probability).toFixed(1)}% of ${f.samples} samples`
+          : `all ${f.samples} samples distinct (no mode)`;
       say(`record ${r}: ${mode}; squared error of the mean completion ${err.toFixed(2)}`);
     }
   }
   if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows, scale: imageScale(gaussian) }, '--out');
   const summary = { event: 'summary', n: data.rows, known: f.known, meanSquaredError: errorSum / data.rows, out: f.out ?? null };
   if (f.json) emit(summary);
-  else say(`mean squared error over the unknown half: ${summary.meanSquaredError.toFixed(2)}${f.out ? `; cue / completion / original in ${f.out}` : ''}`);
+  else
+    say(
+      `mean squared error over the unknown half: ${summary.meanSquaredError.toFixed(2)}${f.out ? `; cue / completion / original in ${f.out}` : ''}`,
+    );
 }

@@ -25,7 +25,8 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
   const m = /^(\d+)-(\d+)-(\d+)$/.exec(shape ?? '');
   if (!m || m[1] !== m[3] || Number(m[1]) < 2 || Number(m[2]) < 1 || Number(m[1]) * 2 + Number(m[2]) > 64)
     throw new BoltzflowError('encoder shape', shape, 'V-H-V with equal visible groups, V ≥ 2, H ≥ 1 (e.g. 4-2-4, 4-3-4, 8-3-8)');
-  const visible = Number(m[1]), hidden = Number(m[2]);
+  const visible = Number(m[1]),
+    hidden = Number(m[2]);
   const flags = parseFlags(rest, flagsSchema, Object.keys(flagsSchema.shape));
   if (!flags.json)
     say(
@@ -62,9 +63,19 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
         `  seed ${seed}: ${r.solved ? `every pattern recovered after ${r.cycles} cycles` : `not solved in ${r.cycles} cycles (${recovered}/${visible} patterns at the last test)`} (${seconds(performance.now() - start)})`,
       );
   }
-  const solved = results.filter((r) => r.solved).map((r) => r.cycles).sort((a, b) => a - b);
+  const solved = results
+    .filter((r) => r.solved)
+    .map((r) => r.cycles)
+    .sort((a, b) => a - b);
   const median = solved.length ? solved[Math.floor((solved.length - 1) / 2)] : null;
-  const summary = { event: 'summary', shape, seeds: flags.seeds, solved: solved.length, medianCycles: median, cycles: results.map((r) => r.cycles) };
+  const summary = {
+    event: 'summary',
+    shape,
+    seeds: flags.seeds,
+    solved: solved.length,
+    medianCycles: median,
+    cycles: results.map((r) => r.cycles),
+  };
   if (flags.json) emit(summary);
   else say(`${solved.length}/${flags.seeds} seeds solved${median !== null ? `; median ${median} cycles (of the solved)` : ''}`);
 }

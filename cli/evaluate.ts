@@ -36,10 +36,24 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const gaussian = isGaussian(snap);
   const metric = flags.metric ?? (gaussian ? 'reconstruction' : 'pseudo-likelihood');
   if (gaussian && (metric === 'pseudo-likelihood' || metric === 'ais'))
-    throw new BoltzflowError('--metric', metric, 'reconstruction, free-energy or exact for a model with Gaussian visible units (pseudo-likelihood and AIS need binary visible units)');
-  const { dataset, standardization } = await loadModelData(flags.data, { binarize, seed: flags.seed, limit: flags.limit, gaussian, standardization: snap.data.standardization });
+    throw new BoltzflowError(
+      '--metric',
+      metric,
+      'reconstruction, free-energy or exact for a model with Gaussian visible units (pseudo-likelihood and AIS need binary visible units)',
+    );
+  const { dataset, standardization } = await loadModelData(flags.data, {
+    binarize,
+    seed: flags.seed,
+    limit: flags.limit,
+    gaussian,
+    standardization: snap.data.standardization,
+  });
   if (dataset.data.cols !== snap.nVisible)
-    throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.cols} values per record`, `${snap.nVisible} values per record, as the model has`);
+    throw new BoltzflowError(
+      '--data',
+      `${dataset.name} with ${dataset.data.cols} values per record`,
+      `${snap.nVisible} values per record, as the model has`,
+    );
   const rbm = snapshotModel(snap, { backend: selectBackend(flags.backend), seed: flags.seed });
   const start = performance.now();
   let exact: number | null = null;
@@ -48,7 +62,11 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   if (metric === 'exact' && gaussian) {
     // The visible units integrate out in closed form: ln Z enumerates the hidden states only.
     if (snap.nHidden > MAX_GAUSSIAN_HIDDEN)
-      throw new BoltzflowError('--metric', 'exact', `a Gaussian model with at most ${MAX_GAUSSIAN_HIDDEN} hidden units (this one has ${snap.nHidden}); use --metric reconstruction or free-energy`);
+      throw new BoltzflowError(
+        '--metric',
+        'exact',
+        `a Gaussian model with at most ${MAX_GAUSSIAN_HIDDEN} hidden units (this one has ${snap.nHidden}); use --metric reconstruction or free-energy`,
+      );
     exact = exactGaussianLogPartition(rbm.params);
     values = logProbability(rbm, dataset.data, exact);
     // ln p(x) = ln p(z) − Σᵢ ln stdᵢ for z = (x − mean)/std: the density of the data in its own units.
@@ -59,7 +77,11 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   } else if (metric === 'exact') {
     const smaller = Math.min(snap.nVisible, snap.nHidden);
     if (smaller > MAX_ENUMERATED_UNITS)
-      throw new BoltzflowError('--metric', 'exact', `a model with at most ${MAX_ENUMERATED_UNITS} units in its smaller layer (this one has ${smaller}); use --metric ais`);
+      throw new BoltzflowError(
+        '--metric',
+        'exact',
+        `a model with at most ${MAX_ENUMERATED_UNITS} units in its smaller layer (this one has ${smaller}); use --metric ais`,
+      );
     exact = exactLogPartition(rbm.params);
     values = logProbability(rbm, dataset.data, exact);
   } else if (metric === 'ais') {
@@ -75,11 +97,20 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const n = values.length;
   const value = mean(values);
   // ln P(v) = −F(v) − ln Z, so the ±3σ range of ln Z maps to a range of the mean log-probability.
-  const extra = exact !== null
-    ? { logZ: exact }
-    : ais
-      ? { logZ: ais.logZ, logZLow: ais.logZLow, logZHigh: ais.logZHigh, valueLow: value + ais.logZ - ais.logZHigh, valueHigh: value + ais.logZ - ais.logZLow, runs: ais.runs, steps: ais.steps }
-      : {};
+  const extra =
+    exact !== null
+      ? { logZ: exact }
+      : ais
+        ? {
+            logZ: ais.logZ,
+            logZLow: ais.logZLow,
+            logZHigh: ais.logZHigh,
+            valueLow: value + ais.logZ - ais.logZHigh,
+            valueHigh: value + ais.logZ - ais.logZLow,
+            runs: ais.runs,
+            steps: ais.steps,
+          }
+        : {};
   const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
   const summary = {
     event: 'summary',
@@ -98,8 +129,13 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   };
   if (flags.json) emit(summary);
   else {
-    const what = metric === 'exact' || metric === 'ais' ? `log-${gaussian ? 'density' : 'probability'} (${metric})` : `${metric}${gaussian && standardization ? ' (of the standardised data)' : ''}`;
-    say(`${what} of ${flags.model} on ${dataset.name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`);
+    const what =
+      metric === 'exact' || metric === 'ais'
+        ? `log-${gaussian ? 'density' : 'probability'} (${metric})`
+        : `${metric}${gaussian && standardization ? ' (of the standardised data)' : ''}`;
+    say(
+      `${what} of ${flags.model} on ${dataset.name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`,
+    );
     if (exact !== null) say(`  ln Z = ${exact.toFixed(4)} (exact, by enumeration)`);
     if (ais)
       say(
@@ -113,7 +149,12 @@ async function runAis(rbm: Rbm, data: Matrix, flags: EvalFlags): Promise<AisEsti
   const start = performance.now();
   let lastPrint = start;
   const end = await lastValueFrom(
-    estimateLogPartition(rbm, { baseVisibleBias: baseRateBias(data), betas: aisBetas(flags['ais-steps']), runs: flags['ais-runs'], seed: flags.seed }).pipe(
+    estimateLogPartition(rbm, {
+      baseVisibleBias: baseRateBias(data),
+      betas: aisBetas(flags['ais-steps']),
+      runs: flags['ais-runs'],
+      seed: flags.seed,
+    }).pipe(
       tap((e) => {
         if (e.event === 'result') return;
         if (flags.json) emit({ event: 'progress', done: e.done, steps: e.steps });

@@ -19,12 +19,16 @@ export async function hopfieldCommand(args: readonly string[]): Promise<void> {
   const counts: number[] = [];
   for (let p = f.step; p <= f['max-patterns']; p += f.step) counts.push(p);
   if (!f.json)
-    say(`Hopfield network, ${f.units} units, Hebbian storage; cues with ${f.noise * 100}% of bits flipped, recall at T = 0; ${f.trials} networks per row`);
+    say(
+      `Hopfield network, ${f.units} units, Hebbian storage; cues with ${f.noise * 100}% of bits flipped, recall at T = 0; ${f.trials} networks per row`,
+    );
   if (!f.json) say('patterns  P/n    recalled exactly  mean overlap');
   for (const point of hopfieldCapacity(f.units, counts, { trials: f.trials, noise: f.noise, seed: f.seed })) {
     if (f.json) emit({ event: 'capacity', ...point });
     else
-      say(`${String(point.patterns).padStart(8)}  ${point.loadRatio.toFixed(3)}  ${`${(100 * point.recalled).toFixed(1)}%`.padStart(16)}  ${point.meanOverlap.toFixed(3).padStart(12)}`);
+      say(
+        `${String(point.patterns).padStart(8)}  ${point.loadRatio.toFixed(3)}  ${`${(100 * point.recalled).toFixed(1)}%`.padStart(16)}  ${point.meanOverlap.toFixed(3).padStart(12)}`,
+      );
   }
   if (!f.json) say('(theory: recall breaks down near P/n ≈ 0.14 for large n)');
 }

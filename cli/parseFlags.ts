@@ -38,9 +38,15 @@ function flagError(e: unknown, args: readonly string[], known: readonly string[]
   const cause = { cause: e };
   if (/does not take an argument/.test(message)) {
     const given = args.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
-    return new BoltzflowError(flag, given, `no value (${flag} takes no value: give it alone to turn it on, leave it out to keep it off)`, cause);
+    return new BoltzflowError(
+      flag,
+      given,
+      `no value (${flag} takes no value: give it alone to turn it on, leave it out to keep it off)`,
+      cause,
+    );
   }
-  if (/argument missing/.test(message)) return new BoltzflowError(flag, undefined, `a value (${flag} needs a value)`, { ...cause, got: 'no value' });
+  if (/argument missing/.test(message))
+    return new BoltzflowError(flag, undefined, `a value (${flag} needs a value)`, { ...cause, got: 'no value' });
   if (/argument is ambiguous/.test(message)) {
     const next = args[args.indexOf(flag) + 1];
     return new BoltzflowError(flag, next, `a value (${flag} needs a value; write ${flag}=-x for one that begins with "-")`, {
@@ -48,7 +54,9 @@ function flagError(e: unknown, args: readonly string[], known: readonly string[]
       got: `no value (the next argument, ${describeValue(next)}, is a flag)`,
     });
   }
-  const expected = /Unexpected argument/.test(message) ? 'flags of the form --name value' : `one of ${known.map((k) => `--${k}`).join(', ')}`;
+  const expected = /Unexpected argument/.test(message)
+    ? 'flags of the form --name value'
+    : `one of ${known.map((k) => `--${k}`).join(', ')}`;
   return new BoltzflowError('flag', flag, expected, cause);
 }
 
@@ -66,7 +74,9 @@ function refuseRepeats(tokens: readonly Token[]): void {
   for (const { rawName, values } of seen.values()) {
     if (values.length < 2) continue;
     const times = values.length === 2 ? 'twice' : `${values.length} times`;
-    const shown = values.every((v) => v === undefined) ? '' : ` (${values.map((v) => (v === undefined ? 'no value' : shownText(v))).join(' and ')})`;
+    const shown = values.every((v) => v === undefined)
+      ? ''
+      : ` (${values.map((v) => (v === undefined ? 'no value' : shownText(v))).join(' and ')})`;
     throw new BoltzflowError(rawName, values, `it once`, { got: `it ${times}${shown}` });
   }
 }
@@ -104,7 +114,9 @@ export function numeric(text: string, field = 'value'): string | number {
   const n = Number(t);
   const underflow = n === 0 && /[1-9]/.test(t.split(/e/i)[0]);
   if (underflow || !Number.isFinite(n))
-    throw new BoltzflowError(field, t, `a number a 64-bit float can hold (${t} ${underflow ? 'rounds to 0' : 'overflows to Infinity'})`, { got: t });
+    throw new BoltzflowError(field, t, `a number a 64-bit float can hold (${t} ${underflow ? 'rounds to 0' : 'overflows to Infinity'})`, {
+      got: t,
+    });
   return n;
 }
 

@@ -39,7 +39,14 @@ export async function sampleCommand(args: readonly string[]): Promise<void> {
   else if (flags.json) for (let r = 0; r < probs.rows; r++) emit({ event: 'sample', index: r, values: roundRow(probs.row(r), gaussian) });
   else writeSync(1, rowsText(probs, 'ndjson', gaussian));
   const units = gaussian ? (snap.data.standardization ? 'data' : 'model') : 'probability';
-  const summary = { event: 'summary', n: flags.n, steps: flags.steps, values: units, out: flags.out ?? null, seconds: Math.round(performance.now() - start) / 1000 };
+  const summary = {
+    event: 'summary',
+    n: flags.n,
+    steps: flags.steps,
+    values: units,
+    out: flags.out ?? null,
+    seconds: Math.round(performance.now() - start) / 1000,
+  };
   if (flags.json) emit(summary);
   else say(`${flags.n} samples after ${flags.steps} Gibbs steps${flags.out ? ` written to ${flags.out}` : ''} in ${summary.seconds}s`);
 }

@@ -53,10 +53,22 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
 }
 
 async function train(args: readonly string[], shutdown: Shutdown): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), ['json', 'online', 'follow', 'reconnect', 'dashboard', 'dashboard-remote', 'overwrite', 'learn-variance']) as z.output<typeof trainFlagsSchema> &
-    Record<string, unknown>;
+  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), [
+    'json',
+    'online',
+    'follow',
+    'reconnect',
+    'dashboard',
+    'dashboard-remote',
+    'overwrite',
+    'learn-variance',
+  ]) as z.output<typeof trainFlagsSchema> & Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
-    throw new BoltzflowError('--dashboard-host', flags['dashboard-host'], '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)');
+    throw new BoltzflowError(
+      '--dashboard-host',
+      flags['dashboard-host'],
+      '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)',
+    );
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
   const resume = flags.resume ? await readSnapshot(flags.resume, { field: '--resume' }) : undefined;
   checkVisibleFlags(flags, resume?.config);
@@ -66,10 +78,18 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
     // it continues at the run's base rate (`--lr-schedule constant` says so explicitly).
     const toOnline = flags.online && resume.config.learningRateSchedule === 'linear';
     if (toOnline && flags['lr-schedule'] !== undefined && flags['lr-schedule'] !== 'constant')
-      throw new BoltzflowError('--lr-schedule', flags['lr-schedule'], '"constant" with --online (a feed has no known length to decay over)');
+      throw new BoltzflowError(
+        '--lr-schedule',
+        flags['lr-schedule'],
+        '"constant" with --online (a feed has no known length to decay over)',
+      );
     const clash = given.find((f) => f !== 'epochs' && f !== 'backend' && !(toOnline && f === 'lr-schedule'));
     if (clash)
-      throw new BoltzflowError(`--${clash}`, flags[clash], 'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)');
+      throw new BoltzflowError(
+        `--${clash}`,
+        flags[clash],
+        'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)',
+      );
     config = parseWith(
       trainConfigSchema,
       {
@@ -80,11 +100,13 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
       },
       { fieldName: configFieldToFlag },
     );
-    if (toOnline && !flags.json) say(`  the resumed run decayed its learning rate linearly; online it continues at the constant rate ${config.learningRate}`);
+    if (toOnline && !flags.json)
+      say(`  the resumed run decayed its learning rate linearly; online it continues at the constant rate ${config.learningRate}`);
   } else {
     const input: Record<string, unknown> = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
     if (flags.online) {
-      if (flags.epochs !== undefined) throw new BoltzflowError('--epochs', flags.epochs, 'no --epochs with --online (a feed is read until it ends or Ctrl-C)');
+      if (flags.epochs !== undefined)
+        throw new BoltzflowError('--epochs', flags.epochs, 'no --epochs with --online (a feed is read until it ends or Ctrl-C)');
       if (input.learningRateSchedule === 'linear')
         throw new BoltzflowError('--lr-schedule', 'linear', '"constant" with --online (a feed has no known length to decay over)');
       input.learningRateSchedule = 'constant';
@@ -97,19 +119,24 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
     throw new BoltzflowError(
       '--epochs',
       config.epochs,
-      `more than ${resume.counters.epoch}${flags.epochs === undefined ? ' (no --epochs given: the resumed run\'s own count)' : ''}: ${flags.resume} already has ${resume.counters.epoch} epoch(s) done${config.epochs === resume.counters.epoch && resume.counters.index === 0 ? ', so there is nothing left to train' : ''}; pass --epochs ${resume.counters.epoch + 1} or more to train on`,
+      `more than ${resume.counters.epoch}${flags.epochs === undefined ? " (no --epochs given: the resumed run's own count)" : ''}: ${flags.resume} already has ${resume.counters.epoch} epoch(s) done${config.epochs === resume.counters.epoch && resume.counters.index === 0 ? ', so there is nothing left to train' : ''}; pass --epochs ${resume.counters.epoch + 1} or more to train on`,
     );
   // One run per folder: a live run's folder is refused here, before anything is written into it.
   acquireRunLock(out, { onTakeover: say });
-  const clearEarlierRun = checkRunFolder(out, { resume: resume && { path: flags.resume!, step: resume.counters.step }, overwrite: flags.overwrite });
+  const clearEarlierRun = checkRunFolder(out, {
+    resume: resume && { path: flags.resume!, step: resume.counters.step },
+    overwrite: flags.overwrite,
+  });
   if (flags.online) {
-    if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
+    if (!flags.data && !resume)
+      throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
     clearEarlierRun();
     await trimResumedMetrics(out, resume, flags.json);
     return trainOnlineCommand(flags, config, resume, out, shutdown);
   }
   for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records', 'drain-seconds', 'max-body-bytes', 'reconnect'] as const)
-    if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))) throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
+    if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)))
+      throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
   const dataName = flags.data ?? resume?.data.name ?? 'mnist';
   if (resume && flags.binarize && flags.binarize !== resume.data.binarize)
     throw new BoltzflowError('--binarize', flags.binarize, `"${resume.data.binarize}", as the resumed run's data (or no --binarize)`);
@@ -119,10 +146,19 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   // Gaussian units: standardised with the resumed run's standardisation, or one fitted on these rows.
   const gaussian = config.visibleUnits === 'gaussian';
   const { dataset, standardization } = await loadModelData(dataName, {
-    binarize, seed: config.seed, limit: flags.limit ?? resume?.data.rows, maxLineBytes: flags['max-line-bytes'], gaussian, standardization: resume ? resume.data.standardization : 'fit',
+    binarize,
+    seed: config.seed,
+    limit: flags.limit ?? resume?.data.rows,
+    maxLineBytes: flags['max-line-bytes'],
+    gaussian,
+    standardization: resume ? resume.data.standardization : 'fit',
   });
   if (resume && dataset.data.rows !== resume.data.rows)
-    throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${resume.data.rows} rows the resumed run was trained on`);
+    throw new BoltzflowError(
+      '--data',
+      `${dataset.name} with ${dataset.data.rows} rows`,
+      `the ${resume.data.rows} rows the resumed run was trained on`,
+    );
   if (config.batchSize > dataset.data.rows)
     throw new BoltzflowError('--batch', config.batchSize, `at most ${dataset.data.rows}, the number of training rows in ${dataset.name}`);
   // The images are written after training: a path that cannot take them is refused before it.
@@ -132,10 +168,21 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   }
   const taps = await metricTaps(flags, dataset.data, binarize, config.seed);
   // Write only what can be read: a model whose snapshot the reader would refuse never starts.
-  assertSnapshotFits({ nVisible: dataset.data.cols, nHidden: config.nHidden, chains: config.method === 'pcd' ? config.batchSize : 0, gaussian: config.visibleUnits === 'gaussian' });
+  assertSnapshotFits({
+    nVisible: dataset.data.cols,
+    nHidden: config.nHidden,
+    chains: config.method === 'pcd' ? config.batchSize : 0,
+    gaussian: config.visibleUnits === 'gaussian',
+  });
   clearEarlierRun();
   await trimResumedMetrics(out, resume, flags.json);
-  const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize, ...(standardization ? { standardization } : {}) };
+  const data: DataInfo = {
+    name: dataset.name,
+    rows: dataset.data.rows,
+    imageShape: dataset.imageShape ? [...dataset.imageShape] : null,
+    binarize,
+    ...(standardization ? { standardization } : {}),
+  };
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 
   const json = flags.json;
@@ -153,24 +200,45 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   };
   if (json) emit(header);
   else {
-    say(`boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`);
-    say(`  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`);
-    say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (${gaussian ? `Gaussian visible units${config.learnVariance ? ' with learned variances' : ''}, ${standardization ? 'standardised per column' : 'as given'}` : `binarize ${binarize}`}), loaded in ${seconds(performance.now() - loadStart)}`);
-    if (resume) say(`  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`);
+    say(
+      `boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`,
+    );
+    say(
+      `  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`,
+    );
+    say(
+      `  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (${gaussian ? `Gaussian visible units${config.learnVariance ? ' with learned variances' : ''}, ${standardization ? 'standardised per column' : 'as given'}` : `binarize ${binarize}`}), loaded in ${seconds(performance.now() - loadStart)}`,
+    );
+    if (resume)
+      say(
+        `  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`,
+      );
     say(`  snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);
   }
 
   const start = performance.now();
   let final: StepEvent | null = null;
-  let epochErr = 0, epochRows = 0, lastEpochErr = NaN, samples = 0;
+  let epochErr = 0,
+    epochRows = 0,
+    lastEpochErr = NaN,
+    samples = 0;
   // SIGINT, SIGTERM or SIGHUP: the step in progress ends, the last one is saved (a second signal exits at once).
   let savedStep: number | null = null;
-  shutdown.lastWords = () => (savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`);
+  shutdown.lastWords = () =>
+    savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   await lastValueFrom(
     steps$.pipe(
       takeUntil(shutdown.requested$),
       taps,
-      snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: flags['snapshot-seconds'] ?? 0, keep: flags.keep, onWrite: (_p, step) => (savedStep = step) }),
+      snapshotSink({
+        dir: out,
+        config,
+        data,
+        every: config.snapshotEvery,
+        everySeconds: flags['snapshot-seconds'] ?? 0,
+        keep: flags.keep,
+        onWrite: (_p, step) => (savedStep = step),
+      }),
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
@@ -218,7 +286,9 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
   };
   if (json) emit(summary);
   else {
-    say(`${interrupted ? `interrupted (${shutdown.received})` : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); reconstruction error ${summary.reconstructionError?.toFixed(3)} (mean over the last epoch)`);
+    say(
+      `${interrupted ? `interrupted (${shutdown.received})` : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); reconstruction error ${summary.reconstructionError?.toFixed(3)} (mean over the last epoch)`,
+    );
     say(`  snapshot ${summary.snapshot}${interrupted ? `  (continue with: boltzflow train --resume ${summary.snapshot})` : ''}`);
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
@@ -229,7 +299,10 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
 async function trimResumedMetrics(out: string, resume: Snapshot | undefined, json: boolean): Promise<void> {
   if (!resume) return;
   const dropped = await trimMetrics(join(out, 'metrics.ndjson'), resume.counters.step);
-  if (dropped > 0 && !json) say(`  metrics.ndjson: ${dropped} line(s) of steps after ${resume.counters.step} removed (logged after that snapshot, they are learned again)`);
+  if (dropped > 0 && !json)
+    say(
+      `  metrics.ndjson: ${dropped} line(s) of steps after ${resume.counters.step} removed (logged after that snapshot, they are learned again)`,
+    );
 }
 
 /** `--validation PATH --eval-every N`: held-out pseudo-likelihood and the free-energy gap (1,000 rows of each set). */
@@ -242,7 +315,15 @@ async function metricTaps(
   if (!flags.validation && !flags['eval-every']) return identity;
   if (!flags.validation) throw new BoltzflowError('--validation', undefined, 'a data set to evaluate on, with --eval-every');
   const every = flags['eval-every'] ?? Math.ceil(train.rows / 100);
-  const validation = (await loadDataset(flags.validation, { binarize, seed: seed + 1, limit: 1000, field: '--validation', maxLineBytes: flags['max-line-bytes'] })).data;
+  const validation = (
+    await loadDataset(flags.validation, {
+      binarize,
+      seed: seed + 1,
+      limit: 1000,
+      field: '--validation',
+      maxLineBytes: flags['max-line-bytes'],
+    })
+  ).data;
   if (validation.cols !== train.cols)
     throw new BoltzflowError('--validation', `${validation.cols} values per record`, `${train.cols}, as the training data`);
   return (source) =>

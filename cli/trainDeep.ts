@@ -69,14 +69,25 @@ type DeepFlags = z.output<typeof deepFlagsSchema>;
 export async function trainDeepCommand(args: readonly string[], shutdown: Shutdown): Promise<void> {
   const flags = parseFlags(args, deepFlagsSchema, Object.keys(deepFlagsSchema.shape), ['json', 'overwrite']);
   const resume = flags.resume ? await readModelSnapshot(flags.resume, { field: '--resume' }) : undefined;
-  if (resume && resume.model !== 'dbn' && resume.model !== 'dbm') throw new BoltzflowError('--resume', `a ${resume.model} snapshot`, 'a dbn or dbm snapshot with --model dbn|dbm');
+  if (resume && resume.model !== 'dbn' && resume.model !== 'dbm')
+    throw new BoltzflowError('--resume', `a ${resume.model} snapshot`, 'a dbn or dbm snapshot with --model dbn|dbm');
   const kind = (resume?.model ?? flags.model) as 'dbn' | 'dbm';
-  if (flags.model && flags.model !== kind) throw new BoltzflowError('--model', flags.model, `"${kind}", the resumed run's model (or no --model)`);
+  if (flags.model && flags.model !== kind)
+    throw new BoltzflowError('--model', flags.model, `"${kind}", the resumed run's model (or no --model)`);
   if (resume) {
     const clash = (['layers', 'batch', 'lr', 'momentum', 'weight-decay', 'k', 'seed'] as const).find((f) => flags[f] !== undefined);
-    if (clash) throw new BoltzflowError(`--${clash}`, flags[clash], 'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)');
+    if (clash)
+      throw new BoltzflowError(
+        `--${clash}`,
+        flags[clash],
+        'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)',
+      );
   } else if (!flags.layers || (kind === 'dbm' && flags.layers.length < 2))
-    throw new BoltzflowError('--layers', flags.layers?.join(',') ?? 'absent', kind === 'dbm' ? 'at least 2 hidden layer sizes for a DBM, e.g. --layers 500,1000' : 'hidden layer sizes, e.g. --layers 500,1000');
+    throw new BoltzflowError(
+      '--layers',
+      flags.layers?.join(',') ?? 'absent',
+      kind === 'dbm' ? 'at least 2 hidden layer sizes for a DBM, e.g. --layers 500,1000' : 'hidden layer sizes, e.g. --layers 500,1000',
+    );
   const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : `runs/${kind}`);
   acquireRunLock(out, { onTakeover: say });
   const step = resume ? (resume.model === 'dbn' ? dbnTotalStep(resume) : resume.counters.step) : 0;
@@ -85,39 +96,80 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   const binarize = savedData?.binarize ?? flags.binarize ?? 'none';
   const seed = flags.seed ?? 1;
   const dataset = await loadDataset(flags.data ?? savedData?.name ?? 'mnist', { binarize, seed, limit: flags.limit ?? savedData?.rows });
-  if (savedData && dataset.data.rows !== savedData.rows) throw new BoltzflowError('--data', `${dataset.name} with ${dataset.data.rows} rows`, `the ${savedData.rows} rows the resumed run was trained on`);
-  const data: DataInfo = { name: dataset.name, rows: dataset.data.rows, imageShape: dataset.imageShape ? [...dataset.imageShape] : null, binarize };
+  if (savedData && dataset.data.rows !== savedData.rows)
+    throw new BoltzflowError(
+      '--data',
+      `${dataset.name} with ${dataset.data.rows} rows`,
+      `the ${savedData.rows} rows the resumed run was trained on`,
+    );
+  const data: DataInfo = {
+    name: dataset.name,
+    rows: dataset.data.rows,
+    imageShape: dataset.imageShape ? [...dataset.imageShape] : null,
+    binarize,
+  };
   clearEarlierRun();
   if (resume) await trimMetrics(join(out, 'metrics.ndjson'), step);
 
   let steps$: Observable<StepEvent<AnyModel>>;
   let sink: ReturnType<typeof snapshotSink<StepEvent<AnyModel>>>;
   let epochs: number;
-  const sinkOptions = { dir: out, data, everySeconds: flags['snapshot-seconds'] ?? 0, keep: flags.keep, onWrite: (_p: string, s: number) => (savedStep = s) };
+  const sinkOptions = {
+    dir: out,
+    data,
+    everySeconds: flags['snapshot-seconds'] ?? 0,
+    keep: flags.keep,
+    onWrite: (_p: string, s: number) => (savedStep = s),
+  };
   if (kind === 'dbn') {
     const layers: TrainConfig[] = resume
       ? (resume as DbnSnapshot).layers.map((c) => ({ ...c, epochs: flags.epochs ?? c.epochs, backend: flags.backend ?? c.backend }))
-      : flags.layers!.map((nHidden, l) => parseWith(trainConfigSchema, layerInput(flags, nHidden, l), { fieldName: (p) => deepFlag(p, l) }));
+      : flags.layers!.map((nHidden, l) =>
+          parseWith(trainConfigSchema, layerInput(flags, nHidden, l), { fieldName: (p) => deepFlag(p, l) }),
+        );
     epochs = layers[0].epochs;
     steps$ = trainDbn({ data: dataset.data, layers, resume: resume && { ...(resume as DbnSnapshot), layers } });
-    sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config: {}, every: layers[0].snapshotEvery, toSnapshot: (e, d) => dbnSnapshot(e as DbnStepEvent, layers, d), fileStep: (e) => (e as DbnStepEvent).totalStep });
+    sink = snapshotSink<StepEvent<AnyModel>>({
+      ...sinkOptions,
+      config: {},
+      every: layers[0].snapshotEvery,
+      toSnapshot: (e, d) => dbnSnapshot(e as DbnStepEvent, layers, d),
+      fileStep: (e) => (e as DbnStepEvent).totalStep,
+    });
   } else {
     const config: DbmConfig = resume
-      ? { ...(resume as DbmSnapshot).config, epochs: flags.epochs ?? (resume as DbmSnapshot).config.epochs, backend: flags.backend ?? (resume as DbmSnapshot).config.backend }
+      ? {
+          ...(resume as DbmSnapshot).config,
+          epochs: flags.epochs ?? (resume as DbmSnapshot).config.epochs,
+          backend: flags.backend ?? (resume as DbmSnapshot).config.backend,
+        }
       : parseWith(dbmConfigSchema, dbmInput(flags), { fieldName: (p) => deepFlag(p, -1) });
     epochs = config.epochs;
     steps$ = trainDbm({ data: dataset.data, hidden: flags.layers, config, resume: resume && { ...(resume as DbmSnapshot), config } });
     sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config, every: flags['snapshot-every'] ?? 0 });
   }
-  const shape = resume ? describeResumed(resume as DbmSnapshot | DbnSnapshot) : [dataset.data.cols, ...flags.layers!].join('→');
+  const shape = resume ? describeResumed(resume) : [dataset.data.cols, ...flags.layers!].join('→');
   const backend = selectBackend(flags.backend ?? 'auto');
-  if (flags.json) emit({ event: 'start', backend: backend.name, model: `${kind} ${shape}`, data, resumedFrom: resume ? { path: flags.resume, step } : null, out });
+  if (flags.json)
+    emit({
+      event: 'start',
+      backend: backend.name,
+      model: `${kind} ${shape}`,
+      data,
+      resumedFrom: resume ? { path: flags.resume, step } : null,
+      out,
+    });
   else {
-    say(`boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}`);
-    say(`  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}) · snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);
+    say(
+      `boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}`,
+    );
+    say(
+      `  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}) · snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`,
+    );
   }
   let savedStep: number | null = null;
-  shutdown.lastWords = () => (savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`);
+  shutdown.lastWords = () =>
+    savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   const start = performance.now();
   let last: StepEvent<AnyModel> | null = null;
   await lastValueFrom(
@@ -142,7 +194,10 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     snapshot: join(out, 'snapshot.msgpack'),
   };
   if (flags.json) emit(summary);
-  else say(`${summary.interrupted ? `interrupted (${summary.signal})` : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot}`);
+  else
+    say(
+      `${summary.interrupted ? `interrupted (${summary.signal})` : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot}`,
+    );
 }
 
 /** Whether `train` was asked for a deep model: `--model dbn|dbm`, or `--resume` of a DBN's or DBM's snapshot. */
@@ -161,14 +216,40 @@ export async function wantsDeepModel(args: readonly string[]): Promise<boolean> 
 }
 
 function layerInput(f: DeepFlags, nHidden: number, l: number): Record<string, unknown> {
-  return { nHidden, epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, momentum: f.momentum, weightDecay: f['weight-decay'], k: f.k, seed: (f.seed ?? 1) + l, backend: f.backend, snapshotEvery: f['snapshot-every'] };
+  return {
+    nHidden,
+    epochs: f.epochs,
+    batchSize: f.batch,
+    learningRate: f.lr,
+    momentum: f.momentum,
+    weightDecay: f['weight-decay'],
+    k: f.k,
+    seed: (f.seed ?? 1) + l,
+    backend: f.backend,
+    snapshotEvery: f['snapshot-every'],
+  };
 }
 
 function dbmInput(f: DeepFlags): Record<string, unknown> {
-  return { epochs: f.epochs, batchSize: f.batch, learningRate: f.lr, momentum: f.momentum, weightDecay: f['weight-decay'], k: f.k, seed: f.seed, backend: f.backend };
+  return {
+    epochs: f.epochs,
+    batchSize: f.batch,
+    learningRate: f.lr,
+    momentum: f.momentum,
+    weightDecay: f['weight-decay'],
+    k: f.k,
+    seed: f.seed,
+    backend: f.backend,
+  };
 }
 
-const FLAG_OF: Record<string, string> = { nHidden: 'layers', batchSize: 'batch', learningRate: 'lr', weightDecay: 'weight-decay', snapshotEvery: 'snapshot-every' };
+const FLAG_OF: Record<string, string> = {
+  nHidden: 'layers',
+  batchSize: 'batch',
+  learningRate: 'lr',
+  weightDecay: 'weight-decay',
+  snapshotEvery: 'snapshot-every',
+};
 function deepFlag(path: readonly PropertyKey[], layer: number): string {
   const key = String(path[0]);
   return `${flagName([FLAG_OF[key] ?? key])}${layer >= 0 ? ` (layer ${layer + 1})` : ''}`;
@@ -181,5 +262,7 @@ function dbnTotalStep(s: DbnSnapshot): number {
 }
 
 function describeResumed(s: DbmSnapshot | DbnSnapshot): string {
-  return s.model === 'dbm' ? s.sizes.join('→') : [s.trained[0]?.nVisible ?? s.current.nVisible, ...s.layers.map((c) => c.nHidden)].join('→');
+  return s.model === 'dbm'
+    ? s.sizes.join('→')
+    : [s.trained[0]?.nVisible ?? s.current.nVisible, ...s.layers.map((c) => c.nHidden)].join('→');
 }

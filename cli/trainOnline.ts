@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { identity, lastValueFrom, switchMap, takeUntil, tap, timer } from 'rxjs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { rbmFilters } from '../models/rbm.js';
@@ -38,8 +38,15 @@ export const ONLINE_SNAPSHOT_SECONDS = 60;
  * Snapshots are also written every `--snapshot-seconds` (60 by default) and, on a fatal feed error,
  * before the run exits naming the source and the record.
  */
-export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig, resume: Snapshot | undefined, out: string, shutdown: Shutdown): Promise<void> {
-  if (!flags.data && !resume) throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
+export async function trainOnlineCommand(
+  flags: TrainFlags,
+  config: TrainConfig,
+  resume: Snapshot | undefined,
+  out: string,
+  shutdown: Shutdown,
+): Promise<void> {
+  if (!flags.data && !resume)
+    throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
   const spec = flags.data ?? resume!.data.name;
   const reading = new AbortController();
   // A file can seek: a resumed online run skips the records it has already learned from, so that
@@ -62,7 +69,8 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     reconnect: flags.reconnect,
     onStatus: status,
     maxLineBytes: flags['max-line-bytes'],
-    onListening: ({ host, port }) => (flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`)),
+    onListening: ({ host, port }) =>
+      flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`),
   });
   // Skipped bad records: those the feed skipped itself, and those of the trainer's own checks.
   const trainerSkipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
@@ -85,23 +93,44 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   let width = resume?.nVisible ?? 0;
   const data = (): DataInfo => ({ name: spec, rows: Math.max(1, rows), imageShape: squareImageShape(width), binarize: 'none' });
   const snapshotSeconds = flags['snapshot-seconds'] ?? ONLINE_SNAPSHOT_SECONDS;
-  const header = { event: 'start', online: true, backend: backend.name, threads: backend.threads ?? 1, feed: feed.name, config, snapshotSeconds, drainSeconds: flags['drain-seconds'], out, resumedFrom: resume ? resume.counters.step : null };
+  const header = {
+    event: 'start',
+    online: true,
+    backend: backend.name,
+    threads: backend.threads ?? 1,
+    feed: feed.name,
+    config,
+    snapshotSeconds,
+    drainSeconds: flags['drain-seconds'],
+    out,
+    resumedFrom: resume ? resume.counters.step : null,
+  };
   if (flags.json) emit(header);
   else {
-    say(`boltzflow train --online · backend ${backend.name} · feed ${feed.name} · buffer ${flags.buffer} (${flags.overflow} when full) · bad records: ${flags['bad-records']}`);
-    if (resume) say(`  resuming at step ${resume.counters.step} with the saved chains and optimiser state${skip ? `, after the first ${skip} records of ${spec}` : ''}`);
-    say(`  snapshots in ${out}/ (every ${snapshotSeconds || '—'} s, ${config.snapshotEvery || '—'} steps, and at the end; keeping ${flags.keep})  (Ctrl-C or SIGTERM stops and saves)`);
+    say(
+      `boltzflow train --online · backend ${backend.name} · feed ${feed.name} · buffer ${flags.buffer} (${flags.overflow} when full) · bad records: ${flags['bad-records']}`,
+    );
+    if (resume)
+      say(
+        `  resuming at step ${resume.counters.step} with the saved chains and optimiser state${skip ? `, after the first ${skip} records of ${spec}` : ''}`,
+      );
+    say(
+      `  snapshots in ${out}/ (every ${snapshotSeconds || '—'} s, ${config.snapshotEvery || '—'} steps, and at the end; keeping ${flags.keep})  (Ctrl-C or SIGTERM stops and saves)`,
+    );
   }
   // The first signal stops the reading; a file feed is then cut at once, a live feed once what it
   // had received is learned (it ends by itself) or the drain time is up.
   let drainCut = false;
   const stopReading = () => {
     reading.abort();
-    if (!seekable) status(`${shutdown.received}: no more records taken; learning what was received (at most ${flags['drain-seconds']} s), then saving`);
+    if (!seekable)
+      status(`${shutdown.received}: no more records taken; learning what was received (at most ${flags['drain-seconds']} s), then saving`);
   };
   if (shutdown.signal.aborted) stopReading();
   else shutdown.signal.addEventListener('abort', stopReading, { once: true });
-  const cut$ = seekable ? shutdown.requested$ : shutdown.requested$.pipe(switchMap(() => timer(flags['drain-seconds'] * 1000).pipe(tap(() => (drainCut = true)))));
+  const cut$ = seekable
+    ? shutdown.requested$
+    : shutdown.requested$.pipe(switchMap(() => timer(flags['drain-seconds'] * 1000).pipe(tap(() => (drainCut = true)))));
   const start = performance.now();
   let final: StepEvent | null = null;
   let samples = 0;
@@ -121,7 +150,15 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
           rows += e.batchSize;
           width = e.params.nVisible;
         }),
-        snapshotSink({ dir: out, config, data, every: config.snapshotEvery, everySeconds: snapshotSeconds, keep: flags.keep, onWrite: (_path, step) => Object.assign(saved, { step, rows }) }),
+        snapshotSink({
+          dir: out,
+          config,
+          data,
+          every: config.snapshotEvery,
+          everySeconds: snapshotSeconds,
+          keep: flags.keep,
+          onWrite: (_path, step) => Object.assign(saved, { step, rows }),
+        }),
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
@@ -160,7 +197,9 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
     received: feed.received,
     learned,
     unlearned,
-    ...(feed.http ? { acknowledged: feed.http.acknowledged, rejectedRequests: feed.http.rejectedRequests, abortedRequests: feed.http.abortedRequests } : {}),
+    ...(feed.http
+      ? { acknowledged: feed.http.acknowledged, rejectedRequests: feed.http.rejectedRequests, abortedRequests: feed.http.abortedRequests }
+      : {}),
     droppedRecords: feed.dropped,
     skippedRecords: totalSkipped(),
     skipped: Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, skippedOf(k)])),
@@ -176,17 +215,26 @@ export async function trainOnlineCommand(flags: TrainFlags, config: TrainConfig,
   if (flags.json) emit(summary);
   else {
     const how = failure ? 'feed failed' : summary.interrupted ? `interrupted (${summary.signal})` : 'feed ended';
-    say(`${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`);
-    if (feed.http) say(`  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${plural(feed.http.rejectedRequests, 'request')} refused, ${feed.http.abortedRequests} aborted by their clients`);
-    else if (unlearned > 0) say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
+    say(
+      `${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`,
+    );
+    if (feed.http)
+      say(
+        `  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${plural(feed.http.rejectedRequests, 'request')} refused, ${feed.http.abortedRequests} aborted by their clients`,
+      );
+    else if (unlearned > 0)
+      say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
     if (feed.torn > 0) say(`  the last line was cut in half by the signal: not taken for a record`);
-    if (savedStep !== null) say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
+    if (savedStep !== null)
+      say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
     else say(`  nothing was learned, so no snapshot was written${resume ? ' (the resumed one is as it was)' : ''}`);
   }
-  if (drainCut && !flags.json) say(`  the drain time (--drain-seconds ${flags['drain-seconds']}) ran out before everything received was learned`);
+  if (drainCut && !flags.json)
+    say(`  the drain time (--drain-seconds ${flags['drain-seconds']}) ran out before everything received was learned`);
   if (failure) {
     if (failure instanceof BoltzflowError && savedStep !== null)
       failure.message += `\nwhat was learned up to step ${savedStep} is saved in ${summary.snapshot}; continue with --resume ${summary.snapshot}`;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the stream errored with, as it came
     throw failure;
   }
 }

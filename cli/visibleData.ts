@@ -29,7 +29,11 @@ export function checkVisibleFlags(
   resumed: Pick<TrainConfig, 'visibleUnits'> | undefined,
 ): void {
   if (flags['learn-variance'] && flags.visible !== 'gaussian' && !resumed)
-    throw new BoltzflowError('--learn-variance', true, 'to be used with --visible gaussian (only Gaussian visible units have a variance to learn)');
+    throw new BoltzflowError(
+      '--learn-variance',
+      true,
+      'to be used with --visible gaussian (only Gaussian visible units have a variance to learn)',
+    );
   if ((resumed?.visibleUnits ?? flags.visible) !== 'gaussian') return;
   if (flags.online && flags.resume)
     throw new BoltzflowError(
@@ -38,9 +42,17 @@ export function checkVisibleFlags(
       `a Bernoulli run with --online (a feed's records are checked for values in [0, 1]); continue a Gaussian run offline: boltzflow train --resume ${flags.resume} --epochs N`,
     );
   if (flags.online)
-    throw new BoltzflowError('--visible', 'gaussian', 'bernoulli with --online (a feed cannot be standardised before it is seen); train a Gaussian model offline: boltzflow train --visible gaussian --data FILE');
+    throw new BoltzflowError(
+      '--visible',
+      'gaussian',
+      'bernoulli with --online (a feed cannot be standardised before it is seen); train a Gaussian model offline: boltzflow train --visible gaussian --data FILE',
+    );
   if (flags.validation)
-    throw new BoltzflowError('--validation', flags.validation, 'no --validation with Gaussian visible units (its pseudo-likelihood needs binary units); evaluate with boltzflow eval --metric reconstruction|free-energy|exact');
+    throw new BoltzflowError(
+      '--validation',
+      flags.validation,
+      'no --validation with Gaussian visible units (its pseudo-likelihood needs binary units); evaluate with boltzflow eval --metric reconstruction|free-energy|exact',
+    );
 }
 
 /** Data for a model, as the model sees it, and the standardisation applied (Gaussian models only). */
@@ -61,12 +73,20 @@ export async function loadModelData(
 ): Promise<ModelData> {
   const { gaussian, standardization, ...load } = options;
   if (gaussian && load.binarize && load.binarize !== 'none')
-    throw new BoltzflowError('--binarize', load.binarize, '"none" with Gaussian visible units (real values are standardised, not binarised)');
+    throw new BoltzflowError(
+      '--binarize',
+      load.binarize,
+      '"none" with Gaussian visible units (real values are standardised, not binarised)',
+    );
   const dataset = await loadDataset(spec, { ...load, visibleUnits: gaussian ? 'gaussian' : 'bernoulli' });
   if (!gaussian || !standardization) return { dataset };
   const s = standardization === 'fit' ? fitStandardization(dataset.data, CLI_STD_FLOOR) : standardization;
   if (s.mean.length !== dataset.data.cols)
-    throw new BoltzflowError(load.field ?? '--data', `${dataset.name} with ${dataset.data.cols} values per record`, `${s.mean.length} values per record, as the model has`);
+    throw new BoltzflowError(
+      load.field ?? '--data',
+      `${dataset.name} with ${dataset.data.cols} values per record`,
+      `${s.mean.length} values per record, as the model has`,
+    );
   standardize(dataset.data, s, dataset.data);
   return { dataset, standardization: s };
 }

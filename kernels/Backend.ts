@@ -83,5 +83,15 @@ export interface Backend {
    * in float64 in the same order on every backend (the same bits); the decisions differ between backends only where their
    * e^x differ in the last bit and a uniform falls between the two values.
    */
-  glauberSweeps(net: GlauberNet, states: Float32Array, rows: number, sweeps: number, temperature: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, scratch: GlauberScratch): number;
+  glauberSweeps(
+    net: GlauberNet,
+    states: Float32Array,
+    rows: number,
+    sweeps: number,
+    temperature: number,
+    draws: Uint32Array,
+    clamped: Uint8Array | null,
+    samples: Float32Array | null,
+    scratch: GlauberScratch,
+  ): number;
 }

@@ -70,7 +70,9 @@ function describeString(text: string): string {
  * quoting an OS error about a file named `\ufeffx.csv` stays one visible line.
  */
 function printable(text: string): string {
-  return text.replace(UNPRINTABLE_ALL, (c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
+  return text.replace(UNPRINTABLE_ALL, (c) =>
+    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+  );
 }
 
 /** JSON quoting (which escapes C0 controls, quotes and backslashes), then `\uXXXX` for the rest. */

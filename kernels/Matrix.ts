@@ -1,10 +1,10 @@
 import { BoltzflowError } from './BoltzflowError.js';
 
 /** A Float32Array that the type system will not let you write to (no index writes, no `set`/`fill`). */
-export type ReadonlyFloat32Array = Omit<
-  Float32Array,
-  'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort' | 'subarray'
-> & { readonly [index: number]: number; subarray(begin?: number, end?: number): ReadonlyFloat32Array };
+export type ReadonlyFloat32Array = Omit<Float32Array, 'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort' | 'subarray'> & {
+  readonly [index: number]: number;
+  subarray(begin?: number, end?: number): ReadonlyFloat32Array;
+};
 
 /**
  * A dense row-major Float32 matrix: element (i, j) lives at `data[i * cols + j]`.
@@ -21,7 +21,11 @@ export type ReadonlyFloat32Array = Omit<
 export class Matrix {
   readonly data: Float32Array;
 
-  constructor(readonly rows: number, readonly cols: number, data?: Float32Array) {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    data?: Float32Array,
+  ) {
     if (!Number.isInteger(rows) || rows < 0) throw new BoltzflowError('rows', rows, 'an integer ≥ 0');
     if (!Number.isInteger(cols) || cols < 0) throw new BoltzflowError('cols', cols, 'an integer ≥ 0');
     if (data === undefined) data = new Float32Array(rows * cols);
@@ -62,8 +66,7 @@ export class Matrix {
   /** The first n rows as a view sharing this matrix's storage (no copy). */
   topRows(n: number): Matrix {
     if (n === this.rows) return this;
-    if (!Number.isInteger(n) || n < 0 || n > this.rows)
-      throw new BoltzflowError('rows', n, `an integer in [0, ${this.rows}]`);
+    if (!Number.isInteger(n) || n < 0 || n > this.rows) throw new BoltzflowError('rows', n, `an integer in [0, ${this.rows}]`);
     return new Matrix(n, this.cols, viewOf(this.data, 0, n * this.cols));
   }
 

@@ -57,7 +57,10 @@ export class Rng {
 
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2 ^ s0, s3 = this.s3 ^ s1;
+    const s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2 ^ s0,
+      s3 = this.s3 ^ s1;
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
     const t = s1 << 9;
     this.s1 = s1 ^ s2;

@@ -16,7 +16,10 @@ import { Matrix } from './Matrix.js';
  */
 export function allocateMatrix(backend: Backend | undefined, rows: number, cols: number): Matrix {
   if (!backend?.allocate) return Matrix.zeros(rows, cols);
-  for (const [field, n] of [['rows', rows], ['cols', cols]] as const)
+  for (const [field, n] of [
+    ['rows', rows],
+    ['cols', cols],
+  ] as const)
     if (!Number.isInteger(n) || n < 0) throw new BoltzflowError(field, n, 'an integer ≥ 0');
   return new Matrix(rows, cols, backend.allocate(rows * cols));
 }

@@ -10,6 +10,5 @@ export function checkLength(v: { length: number }, n: number, field: string): vo
 
 /** `y` of `x`'s shape, or an error naming `field`. */
 export function checkSameShape(x: Matrix, y: Matrix, field: string): void {
-  if (x.rows !== y.rows || x.cols !== y.cols)
-    throw new BoltzflowError(field, `${y.rows}×${y.cols}`, `shape ${x.rows}×${x.cols}`);
+  if (x.rows !== y.rows || x.cols !== y.cols) throw new BoltzflowError(field, `${y.rows}×${y.cols}`, `shape ${x.rows}×${x.cols}`);
 }

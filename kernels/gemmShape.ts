@@ -16,6 +16,9 @@ export function gemmShape(transA: boolean, transB: boolean, a: Matrix, b: Matrix
 
 function overlaps(x: Float32Array, y: Float32Array): boolean {
   if (x.buffer !== y.buffer) return false;
-  const x0 = x.byteOffset, x1 = x0 + x.byteLength, y0 = y.byteOffset, y1 = y0 + y.byteLength;
+  const x0 = x.byteOffset,
+    x1 = x0 + x.byteLength,
+    y0 = y.byteOffset,
+    y1 = y0 + y.byteLength;
   return x0 < y1 && y0 < x1;
 }

@@ -144,7 +144,9 @@ function addSamples(stats: UnitStats, b: GlauberBuffers, backend: Backend, rows:
   const s = b.samplesView;
   backend.gemm(true, false, 1, s, s, 0, b.products);
   backend.columnSums(s, 1, 0, b.sums);
-  const c = stats.cooccurrence, p = b.products.data, m = stats.means;
+  const c = stats.cooccurrence,
+    p = b.products.data,
+    m = stats.means;
   for (let k = 0; k < n * n; k++) c[k] += p[k];
   for (let i = 0; i < n; i++) m[i] += b.sums[i];
   stats.samples += rows;
@@ -189,7 +191,8 @@ export function parallelSweeps(
         }
         for (let i = 0; i < n; i++) {
           if ((colors && colors[i] !== c) || (clamped && clamped[i])) continue;
-          const gap = gain * fields[i], u = rng.uniform();
+          const gap = gain * fields[i],
+            u = rng.uniform();
           s[i] = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : s[i]) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
         }
       }
@@ -199,7 +202,8 @@ export function parallelSweeps(
 }
 
 function addState(stats: UnitStats, s: Float32Array, n: number): void {
-  const c = stats.cooccurrence, m = stats.means;
+  const c = stats.cooccurrence,
+    m = stats.means;
   for (let i = 0; i < n; i++) {
     const si = s[i];
     m[i] += si;

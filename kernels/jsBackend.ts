@@ -23,7 +23,9 @@ class Scratch {
 
   /** Bᵀ in the float32 buffer (grown once per shape, never per call). */
   transposed(b: Matrix): Matrix {
-    const r = b.rows, c = b.cols, bd = b.data;
+    const r = b.rows,
+      c = b.cols,
+      bd = b.data;
     if (this.f32.length < r * c) this.f32 = new Float32Array(r * c);
     const t = this.f32.subarray(0, r * c);
     for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = bd[i * c + j];
@@ -68,7 +70,9 @@ export function createJsBackend(): Backend {
     sigmoid(x, bias, beta, out) {
       checkSameShape(x, out, 'sigmoid output');
       checkLength(bias, x.cols, 'bias');
-      const xd = x.data, od = out.data, cols = x.cols;
+      const xd = x.data,
+        od = out.data,
+        cols = x.cols;
       for (let i = 0; i < x.rows; i++) {
         const o = i * cols;
         for (let j = 0; j < cols; j++) od[o + j] = 1 / (1 + Math.exp(-beta * (xd[o + j] + bias[j])));
@@ -82,7 +86,8 @@ export function createJsBackend(): Backend {
 
     columnSums(a, alpha, beta, out) {
       checkLength(out, a.cols, 'columnSums output');
-      const cols = a.cols, d = a.data;
+      const cols = a.cols,
+        d = a.data;
       const acc = scratch.f64s(cols).fill(0);
       for (let i = 0; i < a.rows; i++) {
         const o = i * cols;
@@ -94,7 +99,8 @@ export function createJsBackend(): Backend {
     rowDots(a, v, out) {
       checkLength(v, a.cols, 'rowDots vector');
       checkLength(out, a.rows, 'rowDots output');
-      const cols = a.cols, d = a.data;
+      const cols = a.cols,
+        d = a.data;
       for (let i = 0; i < a.rows; i++) {
         const o = i * cols;
         let s = 0;
@@ -106,7 +112,8 @@ export function createJsBackend(): Backend {
     softplusRowSums(x, bias, beta, out) {
       checkLength(bias, x.cols, 'bias');
       checkLength(out, x.rows, 'softplusRowSums output');
-      const cols = x.cols, d = x.data;
+      const cols = x.cols,
+        d = x.data;
       for (let i = 0; i < x.rows; i++) {
         const o = i * cols;
         let s = 0;
@@ -194,8 +201,20 @@ function scale(c: Float32Array, beta: number): void {
 }
 
 /** op(B) = B: each row of C is a combination of rows of B, weighted by the nonzeros of row i of op(A). */
-function gemmRowsOfB(scratch: Scratch, transA: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
-  const ad = a.data, bd = b.data, cd = c.data;
+function gemmRowsOfB(
+  scratch: Scratch,
+  transA: boolean,
+  alpha: number,
+  a: Matrix,
+  b: Matrix,
+  c: Matrix,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const ad = a.data,
+    bd = b.data,
+    cd = c.data;
   const idx = scratch.i32s(k);
   const val = scratch.f64s(k);
   const lda = a.cols;
@@ -211,13 +230,19 @@ function gemmRowsOfB(scratch: Scratch, transA: boolean, alpha: number, a: Matrix
     const co = i * n;
     let t = 0;
     for (; t + 3 < nnz; t += 4) {
-      const a0 = val[t], a1 = val[t + 1], a2 = val[t + 2], a3 = val[t + 3];
-      const b0 = idx[t], b1 = idx[t + 1], b2 = idx[t + 2], b3 = idx[t + 3];
-      for (let j = 0; j < n; j++)
-        cd[co + j] += a0 * bd[b0 + j] + a1 * bd[b1 + j] + a2 * bd[b2 + j] + a3 * bd[b3 + j];
+      const a0 = val[t],
+        a1 = val[t + 1],
+        a2 = val[t + 2],
+        a3 = val[t + 3];
+      const b0 = idx[t],
+        b1 = idx[t + 1],
+        b2 = idx[t + 2],
+        b3 = idx[t + 3];
+      for (let j = 0; j < n; j++) cd[co + j] += a0 * bd[b0 + j] + a1 * bd[b1 + j] + a2 * bd[b2 + j] + a3 * bd[b3 + j];
     }
     for (; t < nnz; t++) {
-      const a0 = val[t], b0 = idx[t];
+      const a0 = val[t],
+        b0 = idx[t];
       for (let j = 0; j < n; j++) cd[co + j] += a0 * bd[b0 + j];
     }
   }
@@ -227,10 +252,16 @@ function gemmRowsOfB(scratch: Scratch, transA: boolean, alpha: number, a: Matrix
 function gemmDots(alpha: number, ad: Float32Array, bd: Float32Array, cd: Float32Array, m: number, k: number, n: number): void {
   let i = 0;
   for (; i + 3 < m; i += 4) {
-    const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    const a0 = i * k,
+      a1 = a0 + k,
+      a2 = a1 + k,
+      a3 = a2 + k;
     for (let j = 0; j < n; j++) {
       const bo = j * k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let p = 0; p < k; p++) {
         const bv = bd[bo + p];
         s0 += ad[a0 + p] * bv;
@@ -255,13 +286,26 @@ function gemmDots(alpha: number, ad: Float32Array, bd: Float32Array, cd: Float32
   }
 }
 
-function gemmNaive(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
-  const ad = a.data, bd = b.data, cd = c.data, lda = a.cols, ldb = b.cols;
+function gemmNaive(
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  a: Matrix,
+  b: Matrix,
+  c: Matrix,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const ad = a.data,
+    bd = b.data,
+    cd = c.data,
+    lda = a.cols,
+    ldb = b.cols;
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let p = 0; p < k; p++)
-        s += (transA ? ad[p * lda + i] : ad[i * lda + p]) * (transB ? bd[j * ldb + p] : bd[p * ldb + j]);
+      for (let p = 0; p < k; p++) s += (transA ? ad[p * lda + i] : ad[i * lda + p]) * (transB ? bd[j * ldb + p] : bd[p * ldb + j]);
       cd[i * n + j] += alpha * s;
     }
 }
@@ -270,35 +314,61 @@ function gemmNaive(transA: boolean, transB: boolean, alpha: number, a: Matrix, b
 function density(d: Float32Array): number {
   if (d.length === 0) return 1;
   const stride = Math.max(1, Math.floor(d.length / 1000));
-  let nz = 0, seen = 0;
+  let nz = 0,
+    seen = 0;
   for (let i = 0; i < d.length; i += stride, seen++) if (d[i] !== 0) nz++;
   return nz / seen;
 }
 // ── The general Boltzmann machine's sequential sweeps (Backend.glauberSweeps), the reference ──
 
 /** Throws unless the sweeps' arrays are long enough; shared by every backend's glauberSweeps. */
-export function checkGlauber(net: GlauberNet, states: Float32Array, rows: number, sweeps: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, scratch: GlauberScratch): number {
+export function checkGlauber(
+  net: GlauberNet,
+  states: Float32Array,
+  rows: number,
+  sweeps: number,
+  draws: Uint32Array,
+  clamped: Uint8Array | null,
+  samples: Float32Array | null,
+  scratch: GlauberScratch,
+): number {
   const n = net.n;
   checkLength(net.weights, n * n, 'weights');
   checkLength(net.bias, n, 'bias');
-  if (!Number.isInteger(rows) || rows < 0 || states.length < rows * n) throw new BoltzflowError('states', `length ${states.length}`, `at least ${rows}×${n}`);
+  if (!Number.isInteger(rows) || rows < 0 || states.length < rows * n)
+    throw new BoltzflowError('states', `length ${states.length}`, `at least ${rows}×${n}`);
   if (!Number.isInteger(sweeps) || sweeps < 0) throw new BoltzflowError('sweeps', sweeps, 'an integer ≥ 0');
   if (clamped) checkLength(clamped, n, 'clamped');
   let free = n;
   if (clamped) for (let i = 0; i < n; i++) if (clamped[i]) free--;
   const need = rows * sweeps * (n - 1 + free);
   if (draws.length < need) throw new BoltzflowError('draws', `length ${draws.length}`, `at least ${need} uniforms`);
-  if (samples && samples.length < rows * sweeps * n) throw new BoltzflowError('samples', `length ${samples.length}`, `at least ${rows * sweeps}×${n}`);
-  if (scratch.fields.length < n || scratch.order.length < n) throw new BoltzflowError('scratch', `length ${Math.min(scratch.fields.length, scratch.order.length)}`, `at least ${n}`);
+  if (samples && samples.length < rows * sweeps * n)
+    throw new BoltzflowError('samples', `length ${samples.length}`, `at least ${rows * sweeps}×${n}`);
+  if (scratch.fields.length < n || scratch.order.length < n)
+    throw new BoltzflowError('scratch', `length ${Math.min(scratch.fields.length, scratch.order.length)}`, `at least ${n}`);
   return need;
 }
 
-function glauberSweepsJs(net: GlauberNet, states: Float32Array, rows: number, sweeps: number, temperature: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, scratch: GlauberScratch): number {
+function glauberSweepsJs(
+  net: GlauberNet,
+  states: Float32Array,
+  rows: number,
+  sweeps: number,
+  temperature: number,
+  draws: Uint32Array,
+  clamped: Uint8Array | null,
+  samples: Float32Array | null,
+  scratch: GlauberScratch,
+): number {
   checkGlauber(net, states, rows, sweeps, draws, clamped, samples, scratch);
   const { n, weights: w, bias, spin } = net;
   const { fields, order } = scratch;
-  const off = spin ? -1 : 0, gain = spin ? 2 : 1, U = 2.3283064365386963e-10;
-  let changed = 0, d = 0;
+  const off = spin ? -1 : 0,
+    gain = spin ? 2 : 1,
+    U = 2.3283064365386963e-10;
+  let changed = 0,
+    d = 0;
   for (let r = 0; r < rows; r++) {
     const so = r * n;
     for (let i = 0; i < n; i++) {
@@ -318,7 +388,9 @@ function glauberSweepsJs(net: GlauberNet, states: Float32Array, rows: number, sw
       for (let k = 0; k < n; k++) {
         const i = order[k];
         if (clamped && clamped[i]) continue;
-        const gap = gain * fields[i], u = draws[d++] * U, current = states[so + i];
+        const gap = gain * fields[i],
+          u = draws[d++] * U,
+          current = states[so + i];
         const next = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : current) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
         const delta = next - current;
         if (delta !== 0) {

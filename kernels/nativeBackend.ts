@@ -7,12 +7,40 @@ import { checkGlauber, createJsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
 
 interface NativeAddon {
-  sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  sgemm(
+    ta: number,
+    tb: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
   sigmoid(x: Float32Array, bias: Float32Array, beta: number, out: Float32Array, rows: number, cols: number): void;
   bernoulli(p: Float32Array, out: Float32Array, state: Uint32Array): void;
   momentumStep(g: Float32Array, v: Float32Array, w: Float32Array, learningRate: number, momentum: number, decay: number): number;
   columnSums(a: Float32Array, rows: number, cols: number, alpha: number, beta: number, out: Float32Array, scratch: Float64Array): void;
-  glauber(w: Float32Array, bias: Float32Array, states: Float32Array, rows: number, n: number, sweeps: number, spin: number, temperature: number, draws: Uint32Array, clamped: Uint8Array | null, samples: Float32Array | null, fields: Float64Array, order: Uint32Array): number;
+  glauber(
+    w: Float32Array,
+    bias: Float32Array,
+    states: Float32Array,
+    rows: number,
+    n: number,
+    sweeps: number,
+    spin: number,
+    temperature: number,
+    draws: Uint32Array,
+    clamped: Uint8Array | null,
+    samples: Float32Array | null,
+    fields: Float64Array,
+    order: Uint32Array,
+  ): number;
   threads(): number;
 }
 
@@ -72,7 +100,21 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
     glauberSweeps(net, states, rows, sweeps, temperature, draws, clamped, samples, scratch) {
       checkGlauber(net, states, rows, sweeps, draws, clamped, samples, scratch);
       if (rows === 0 || net.n === 0) return 0;
-      return addon.glauber(net.weights, net.bias, states, rows, net.n, sweeps, net.spin ? 1 : 0, temperature, draws, clamped, samples, scratch.fields, scratch.order);
+      return addon.glauber(
+        net.weights,
+        net.bias,
+        states,
+        rows,
+        net.n,
+        sweeps,
+        net.spin ? 1 : 0,
+        temperature,
+        draws,
+        clamped,
+        samples,
+        scratch.fields,
+        scratch.order,
+      );
     },
     momentumStep(g, v, w, learningRate, momentum, decay) {
       checkLength(v, g.length, 'velocity');

@@ -14,7 +14,8 @@ let loaded: Record<string, Backend> | undefined;
 export function availableBackends(): Record<string, Backend> {
   if (!loaded) {
     loaded = {};
-    const native = loadNativeBackend(), wasm = loadWasmBackend();
+    const native = loadNativeBackend(),
+      wasm = loadWasmBackend();
     if (native) loaded.native = native;
     if (wasm) loaded.wasm = wasm;
     loaded.js = jsBackend;
@@ -39,8 +40,15 @@ export function selectBackend(name: string = 'auto'): Backend {
   const wanted = name === 'auto' ? (process.env.BOLTZFLOW_BACKEND ?? Object.keys(all)[0]) : name;
   const backend = all[wanted];
   if (!backend) {
-    const more = wanted === 'native' ? ['The native backend is built where OpenBLAS is installed: npm run setup:native (apt-get install libopenblas-dev, then builds it)'] : [];
-    throw new BoltzflowError(name === 'auto' ? 'BOLTZFLOW_BACKEND' : 'backend', wanted, `one of auto, ${Object.keys(all).join(', ')}`, { more });
+    const more =
+      wanted === 'native'
+        ? [
+            'The native backend is built where OpenBLAS is installed: npm run setup:native (apt-get install libopenblas-dev, then builds it)',
+          ]
+        : [];
+    throw new BoltzflowError(name === 'auto' ? 'BOLTZFLOW_BACKEND' : 'backend', wanted, `one of auto, ${Object.keys(all).join(', ')}`, {
+      more,
+    });
   }
   return backend;
 }

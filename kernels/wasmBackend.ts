@@ -27,7 +27,21 @@ interface GemmExports extends Kernels {
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
   squaredDistance(a: number, b: number, n: number): number;
   firstOutside(a: number, n: number, lo: number, hi: number): number;
-  glauber(w: number, bias: number, states: number, rows: number, n: number, sweeps: number, spin: number, draws: number, clamped: number, samples: number, fields: number, order: number, temperature: number): number;
+  glauber(
+    w: number,
+    bias: number,
+    states: number,
+    rows: number,
+    n: number,
+    sweeps: number,
+    spin: number,
+    draws: number,
+    clamped: number,
+    samples: number,
+    fields: number,
+    order: number,
+    temperature: number,
+  ): number;
 }
 
 /** Below this share of nonzeros in op(A), the GEMM sums rows of B instead of running dense tiles. */
@@ -73,18 +87,24 @@ const SLACK = 16;
  */
 export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: boolean; maxMemory?: number } = {}): Backend | null {
   const { maxMemory = MAX_MEMORY } = options;
-  if (!(Number.isInteger(maxMemory) && maxMemory >= 1 << 22 && maxMemory <= MAX_MEMORY)) throw new BoltzflowError('maxMemory', maxMemory, 'an integer number of bytes in [4 MiB, 1 GiB]');
+  if (!(Number.isInteger(maxMemory) && maxMemory >= 1 << 22 && maxMemory <= MAX_MEMORY))
+    throw new BoltzflowError('maxMemory', maxMemory, 'an integer number of bytes in [4 MiB, 1 GiB]');
   const maxPages = Math.floor(maxMemory / 65536);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: maxPages, shared: true });
-  const candidates = path ? [path] : [...(options.fma === false ? [] : [new URL('./kernels-fma.wasm', import.meta.url)]), new URL('./kernels.wasm', import.meta.url)];
+  const candidates = path
+    ? [path]
+    : [...(options.fma === false ? [] : [new URL('./kernels-fma.wasm', import.meta.url)]), new URL('./kernels.wasm', import.meta.url)];
   let loaded: { module: object; x: GemmExports } | null = null;
   let file: URL | undefined;
   for (file of candidates) if ((loaded = instantiate(file, memory))) break;
   if (!loaded || !file) return null;
   const { module, x } = loaded;
   const strip = x.sparseStripColumns.value;
-  let heap = new Float32Array(memory.buffer), ints = new Int32Array(memory.buffer), doubles = new Float64Array(memory.buffer);
-  let uints = new Uint32Array(memory.buffer), bytes = new Uint8Array(memory.buffer);
+  let heap = new Float32Array(memory.buffer),
+    ints = new Int32Array(memory.buffer),
+    doubles = new Float64Array(memory.buffer);
+  let uints = new Uint32Array(memory.buffer),
+    bytes = new Uint8Array(memory.buffer);
   /** Every buffer object this memory has had (a new one after each growth): arrays on any of them are resident. */
   const buffers = new WeakSet<ArrayBufferLike>([memory.buffer]);
   const blocks = wasmHeap(Number(x.heapBase.value), (end) => {
@@ -92,7 +112,11 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     try {
       memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
     } catch {
-      throw new BoltzflowError('wasm backend memory (bytes)', end, `at most ${maxPages * 65536} bytes (the wasm backend's maxMemory: use the native or js backend for larger models or batches)`);
+      throw new BoltzflowError(
+        'wasm backend memory (bytes)',
+        end,
+        `at most ${maxPages * 65536} bytes (the wasm backend's maxMemory: use the native or js backend for larger models or batches)`,
+      );
     }
     heap = new Float32Array(memory.buffer);
     ints = new Int32Array(memory.buffer);
@@ -104,7 +128,8 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const freed = new FinalizationRegistry<number>((offset) => blocks.release(offset));
   /** The byte offset of `a` in this memory where it lives there (from `allocate`), else −1. */
   const at = (a: Vec | Float32Array | Uint32Array): number => (buffers.has(a.buffer) ? a.byteOffset : -1);
-  let scratch = -1, scratchBytes = 0;
+  let scratch = -1,
+    scratchBytes = 0;
   const helper = (options.threads ?? Math.min(2, availableParallelism())) > 1 ? startHelper(module, memory) : null;
   /**
    * Byte offsets of consecutive 64-byte-aligned regions of the given float counts (each with SLACK
@@ -129,7 +154,7 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   const place = (a: Vec | Float32Array, scratchAt: number): number => {
     const p = at(a);
     if (p >= 0) return p;
-    heap.set(a as ArrayLike<number>, scratchAt >> 2);
+    heap.set(a, scratchAt >> 2);
     return scratchAt;
   };
   /** Where a kernel writes `out`: at its own offset where it is resident, else at `scratchAt` (then {@link back}). */
@@ -148,7 +173,14 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
    * the kernel's float arguments. The callers give the helper the smaller share: it starts later
    * (it has to see the post), and the main thread otherwise waits for it.
    */
-  const run = (name: KernelName, args: (start: number, count: number) => number[], floats: number[], n: number, split: number, big: boolean): void => {
+  const run = (
+    name: KernelName,
+    args: (start: number, count: number) => number[],
+    floats: number[],
+    n: number,
+    split: number,
+    big: boolean,
+  ): void => {
     if (helper && big && split > 0 && split < n) {
       helper.post(name, args(split, n - split), floats);
       x[name](...args(0, split), ...floats);
@@ -157,7 +189,14 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   };
   /** dst ← srcᵀ for src rows×cols, on both threads for big ones (split on a multiple of 4 rows). */
   const transpose = (src: number, dst: number, rows: number, cols: number): void =>
-    run('transpose', (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows], [], rows, ((rows >> 1) + 3) & ~3, rows * cols >= 1 << 16);
+    run(
+      'transpose',
+      (i0, count) => [src + 4 * i0 * cols, dst + 4 * i0, count, cols, rows],
+      [],
+      rows,
+      ((rows >> 1) + 3) & ~3,
+      rows * cols >= 1 << 16,
+    );
   return {
     ...createJsBackend(), // the reference's other kernels, with scratch buffers of this backend's own
     name: 'wasm',
@@ -182,8 +221,18 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       const [m, k, n] = gemmShape(transA, transB, a, b, c);
       const mk = m * k;
       const size = (d: Float32Array) => (at(d) >= 0 ? 0 : d.length);
-      const [sa, sb, sc, pat, pbt, rowStart, offset, value] = layout(size(a.data), size(b.data), size(c.data), transA ? mk : 0, transB ? b.data.length : 0, m + 2, mk, mk);
-      const pa = place(a.data, sa), pb = place(b.data, sb);
+      const [sa, sb, sc, pat, pbt, rowStart, offset, value] = layout(
+        size(a.data),
+        size(b.data),
+        size(c.data),
+        transA ? mk : 0,
+        transB ? b.data.length : 0,
+        m + 2,
+        mk,
+        mk,
+      );
+      const pa = place(a.data, sa),
+        pb = place(b.data, sb);
       const pc = into(c.data, sc);
       if (pc === sc && beta !== 0) heap.set(c.data, sc >> 2);
       if (beta !== 1) x.scale(pc, c.data.length, beta); // (β = 1 leaves C as it is)
@@ -191,12 +240,22 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
         // op(A) and op(B) row-major: Aᵀ is formed in pat, Bᵀ in pbt.
         if (transA) transpose(pa, pat, a.rows, a.cols);
         if (transB) transpose(pb, pbt, b.rows, b.cols);
-        const pA = transA ? pat : pa, pB = transB ? pbt : pb, cs = 4 * n;
+        const pA = transA ? pat : pa,
+          pB = transB ? pbt : pb,
+          cs = 4 * n;
         const nnz = x.gatherNonzeros(pA, m, k, cs, rowStart, offset, value);
         const ones = ints[(rowStart >> 2) + m + 1]; // every nonzero is 1
         // Splits fall on whole strips of the kernel: 24 columns sparse, 8 dense.
         const big = m * k * n >= 500_000;
-        if (nnz < SPARSE_BELOW * mk) run('gemmSparse', (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w], [alpha], n, Math.ceil(n / 2 / strip) * strip, big);
+        if (nnz < SPARSE_BELOW * mk)
+          run(
+            'gemmSparse',
+            (j0, w) => [rowStart, offset, value, ones, pB + 4 * j0, pc + 4 * j0, cs, m, w],
+            [alpha],
+            n,
+            Math.ceil(n / 2 / strip) * strip,
+            big,
+          );
         else run('gemmDense', (j0, w) => [pA, 4 * k, pB + 4 * j0, cs, pc + 4 * j0, cs, m, k, w], [alpha], n, ((n >> 1) + 7) & ~7, big);
       }
       back(c.data, pc);
@@ -205,10 +264,18 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       checkSameShape(xm, out, 'sigmoid output');
       checkLength(bias, xm.cols, 'bias');
       const [sx, sb] = layout(xm.data.length, bias.length);
-      const px = place(xm.data, sx), pb = place(bias, sb);
+      const px = place(xm.data, sx),
+        pb = place(bias, sb);
       const po = into(out.data, sx); // in place in the scratch where neither is resident
       const cols = xm.cols;
-      run('sigmoid', (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols], [beta], xm.rows, (xm.rows + 1) >> 1, xm.data.length >= 1 << 14);
+      run(
+        'sigmoid',
+        (i0, rows) => [px + 4 * i0 * cols, pb, po + 4 * i0 * cols, rows, cols],
+        [beta],
+        xm.rows,
+        (xm.rows + 1) >> 1,
+        xm.data.length >= 1 << 14,
+      );
       back(out.data, po);
     },
     bernoulli(p, rng, out) {
@@ -231,11 +298,27 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     momentumStep(g, v, w, learningRate, momentum, decay) {
       checkLength(v, g.length, 'velocity');
       checkLength(w, g.length, 'parameters');
-      const n = g.length, blocks = Math.ceil(n / SUM_BLOCK);
+      const n = g.length,
+        blocks = Math.ceil(n / SUM_BLOCK);
       const [sg, sv, sw, ps] = layout(n, n, n, 2 * blocks);
-      const pg = place(g, sg), pv = place(v, sv), pw = place(w, sw);
+      const pg = place(g, sg),
+        pv = place(v, sv),
+        pw = place(w, sw);
       // Each thread takes whole blocks and leaves each block's Σ w² at ps; they are added here, in order.
-      run('momentumStep', (b0, count) => [pg + 4 * b0 * SUM_BLOCK, pv + 4 * b0 * SUM_BLOCK, pw + 4 * b0 * SUM_BLOCK, Math.min(n - b0 * SUM_BLOCK, count * SUM_BLOCK), ps + 8 * b0], [learningRate, momentum, decay], blocks, (blocks + 1) >> 1, blocks > 1);
+      run(
+        'momentumStep',
+        (b0, count) => [
+          pg + 4 * b0 * SUM_BLOCK,
+          pv + 4 * b0 * SUM_BLOCK,
+          pw + 4 * b0 * SUM_BLOCK,
+          Math.min(n - b0 * SUM_BLOCK, count * SUM_BLOCK),
+          ps + 8 * b0,
+        ],
+        [learningRate, momentum, decay],
+        blocks,
+        (blocks + 1) >> 1,
+        blocks > 1,
+      );
       let sum = 0;
       for (let b = 0; b < blocks; b++) sum += doubles[(ps >> 3) + b];
       back(v, pv);
@@ -249,9 +332,21 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
     },
     glauberSweeps(net, states, rows, sweeps, temperature, draws, clamped, samples, scratch) {
       const need = checkGlauber(net, states, rows, sweeps, draws, clamped, samples, scratch);
-      const n = net.n, len = rows * n, out = samples ? rows * sweeps * n : 0;
-      const [sw, sb, ss, sd, sc, so, sf, sr] = layout(at(net.weights) >= 0 ? 0 : n * n, n, len, at(draws) >= 0 ? 0 : need, n, samples && at(samples) < 0 ? out : 0, 2 * n, n);
-      const pw = place(net.weights, sw), pb = place(net.bias, sb);
+      const n = net.n,
+        len = rows * n,
+        out = samples ? rows * sweeps * n : 0;
+      const [sw, sb, ss, sd, sc, so, sf, sr] = layout(
+        at(net.weights) >= 0 ? 0 : n * n,
+        n,
+        len,
+        at(draws) >= 0 ? 0 : need,
+        n,
+        samples && at(samples) < 0 ? out : 0,
+        2 * n,
+        n,
+      );
+      const pw = place(net.weights, sw),
+        pb = place(net.bias, sb);
       const ps = at(states) >= 0 ? states.byteOffset : (heap.set(len === states.length ? states : states.subarray(0, len), ss >> 2), ss);
       const pd = at(draws) >= 0 ? draws.byteOffset : (uints.set(need === draws.length ? draws : draws.subarray(0, need), sd >> 2), sd);
       if (clamped) bytes.set(clamped, sc);
@@ -269,13 +364,15 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
   };
 }
 
-const bits = new Float32Array(1), bitsInt = new Int32Array(bits.buffer);
+const bits = new Float32Array(1),
+  bitsInt = new Int32Array(bits.buffer);
 /** The float32 nearest `x` on the side `dir` (+1: the smallest float32 ≥ x; −1: the largest ≤ x). */
 function float32Toward(x: number, dir: 1 | -1): number {
   const f = Math.fround(x);
   if (Number.isNaN(x) || (dir > 0 ? f >= x : f <= x)) return f;
   // f rounded past x, by less than one step: take the next float32 toward x.
-  if (f === 0) bitsInt[0] = dir > 0 ? 1 : 0x80000001 | 0; // the smallest subnormal of that sign
+  if (f === 0)
+    bitsInt[0] = dir > 0 ? 1 : 0x80000001 | 0; // the smallest subnormal of that sign
   else {
     bits[0] = f;
     bitsInt[0] += f > 0 === dir > 0 ? 1 : -1;
@@ -290,7 +387,14 @@ function instantiate(file: URL, memory: object): { module: object; x: GemmExport
     // An engine without relaxed SIMD (Node 20 unless enableRelaxedSimd was called) refuses the fused build.
     if (!WebAssembly.validate(bytes)) return null;
     const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } });
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory,
+        abort: () => {
+          throw new Error('wasm abort');
+        },
+      },
+    });
     return { module, x: instance.exports as unknown as GemmExports };
   } catch {
     return null;
@@ -298,7 +402,10 @@ function instantiate(file: URL, memory: object): { module: object; x: GemmExport
 }
 
 /** The second thread: posts a kernel's share through a shared control block and waits for it synchronously. */
-function startHelper(module: object, memory: object): { post(name: KernelName, args: number[], floats: number[]): void; wait(): void } | null {
+function startHelper(
+  module: object,
+  memory: object,
+): { post(name: KernelName, args: number[], floats: number[]): void; wait(): void } | null {
   const control = new SharedArrayBuffer(CONTROL_BYTES);
   const { state, kernel, args, floats: floatCells } = controlBlock(control);
   let failure: Error | null = null;

@@ -26,7 +26,12 @@ export const CONTROL_BYTES = 88;
  * Views of a control block. `state` is 0 (idle), 1 (a share posted) or 2 (done; the main thread
  * sets it back to 0 once it has seen it).
  */
-export function controlBlock(control: SharedArrayBuffer): { state: Int32Array; kernel: Int32Array /* [index, integer count, float count] */; args: Int32Array; floats: Float64Array } {
+export function controlBlock(control: SharedArrayBuffer): {
+  state: Int32Array;
+  kernel: Int32Array /* [index, integer count, float count] */;
+  args: Int32Array;
+  floats: Float64Array;
+} {
   return {
     state: new Int32Array(control, 0, 1),
     kernel: new Int32Array(control, 4, 3),

@@ -7,7 +7,14 @@ import { controlBlock, HELPER_SPIN_MS, KERNELS, SPIN_MS, spinWhile, type KernelA
 declare const WebAssembly: { Instance: new (module: object, imports: object) => { exports: object } };
 
 const { module, memory, control } = workerData as { module: object; memory: object; control: SharedArrayBuffer };
-const x = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm abort'); } } }).exports as Kernels;
+const x = new WebAssembly.Instance(module, {
+  env: {
+    memory,
+    abort: () => {
+      throw new Error('wasm abort');
+    },
+  },
+}).exports as Kernels;
 const { state, kernel, args, floats } = controlBlock(control);
 parentPort?.postMessage('ready');
 for (;;) {

@@ -92,11 +92,16 @@ export function createAis(rbm: Rbm, options: AisOptions) {
   const { backend, params } = rbm;
   requireBinaryVisible(params, 'AIS');
   const { baseVisibleBias: bA, betas = aisBetas(), runs = 100, seed = 1 } = options;
-  const nv = params.nVisible, nh = params.nHidden;
+  const nv = params.nVisible,
+    nh = params.nHidden;
   if (bA.length !== nv) throw new BoltzflowError('baseVisibleBias', `length ${bA.length}`, `length ${nv}`);
   if (!Number.isInteger(runs) || runs < 2) throw new BoltzflowError('AIS runs', runs, 'an integer ≥ 2');
   if (betas[0] !== 0 || betas[betas.length - 1] !== 1 || betas.some((b, i) => i > 0 && !(b > betas[i - 1])))
-    throw new BoltzflowError('AIS betas', `${betas.length} values from ${betas[0]} to ${betas[betas.length - 1]}`, 'increasing values from 0 to 1');
+    throw new BoltzflowError(
+      'AIS betas',
+      `${betas.length} values from ${betas[0]} to ${betas[betas.length - 1]}`,
+      'increasing values from 0 to 1',
+    );
   const rng = Rng.fromSeed(seed);
   const steps = betas.length - 1;
   const logZBase = nh * Math.LN2 + bA.reduce((s, b) => s + softplus(b), 0);
@@ -105,9 +110,13 @@ export function createAis(rbm: Rbm, options: AisOptions) {
   for (let r = 0; r < runs; r++) v.row(r).set(bA);
   backend.sigmoid(v, new Float32Array(nv), 1, v);
   backend.bernoulli(v.data, rng, v.data); // exact samples of p_0
-  const z = Matrix.zeros(runs, nh), h = Matrix.zeros(runs, nh), vp = Matrix.zeros(runs, nv);
-  const dotB = new Float64Array(runs), dotA = new Float64Array(runs);
-  const spNew = new Float64Array(runs), spOld = new Float64Array(runs);
+  const z = Matrix.zeros(runs, nh),
+    h = Matrix.zeros(runs, nh),
+    vp = Matrix.zeros(runs, nv);
+  const dotB = new Float64Array(runs),
+    dotA = new Float64Array(runs);
+  const spNew = new Float64Array(runs),
+    spOld = new Float64Array(runs);
   const mixedBias = new Float32Array(nv);
   const logWeights = new Float64Array(runs);
   let done = 0;
@@ -122,7 +131,8 @@ export function createAis(rbm: Rbm, options: AisOptions) {
     advance(n: number): void {
       const end = Math.min(steps, done + n);
       for (let k = done + 1; k <= end; k++) {
-        const bOld = betas[k - 1], bNew = betas[k];
+        const bOld = betas[k - 1],
+          bNew = betas[k];
         // ln p*_k(v) − ln p*_{k−1}(v) for the current states, then one transition at β_k.
         backend.gemm(false, false, 1, v, params.weights, 0, z);
         backend.rowDots(v, params.visibleBias, dotB);

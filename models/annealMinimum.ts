@@ -20,7 +20,8 @@ export function annealMinimum(bm: Bm, schedule: AnnealSchedule, restarts = 10): 
   const states = Matrix.zeros(restarts, n);
   randomizeStates(bm, states);
   annealStates(bm, states, schedule);
-  let best = 0, bestEnergy = Infinity;
+  let best = 0,
+    bestEnergy = Infinity;
   for (let r = 0; r < restarts; r++) {
     const e = bmEnergy(bm.params, states.row(r));
     if (e < bestEnergy) {
@@ -52,4 +53,3 @@ export function cutValue(edges: ReadonlyArray<readonly [number, number, number]>
   for (const [i, j, w] of edges) if (state[i] > 0 !== state[j] > 0) cut += w;
   return cut;
 }
-

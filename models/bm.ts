@@ -78,8 +78,7 @@ export function createBm(options: CreateBmOptions): Bm {
   const weights = allocateMatrix(backend, n, n);
   if (weightStd > 0)
     for (let i = 0; i < n; i++)
-      for (let j = i + 1; j < n; j++)
-        if (mask[i * n + j]) weights.data[i * n + j] = weights.data[j * n + i] = weightStd * rng.normal();
+      for (let j = i + 1; j < n; j++) if (mask[i * n + j]) weights.data[i * n + j] = weights.data[j * n + i] = weightStd * rng.normal();
   return { kind: 'bm', params: { nUnits: n, nVisible, weights, bias: new Float32Array(n), mask, spin }, rng, backend };
 }
 
@@ -96,8 +95,7 @@ export function layeredMask(sizes: readonly number[], adjacentOnly = true): Uint
   const layer = sizes.flatMap((s, l) => Array<number>(s).fill(l));
   const m = new Uint8Array(n * n);
   for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++)
-      if (layer[i] !== layer[j] && (!adjacentOnly || Math.abs(layer[i] - layer[j]) === 1)) m[i * n + j] = 1;
+    for (let j = 0; j < n; j++) if (layer[i] !== layer[j] && (!adjacentOnly || Math.abs(layer[i] - layer[j]) === 1)) m[i * n + j] = 1;
   return m;
 }
 
@@ -113,7 +111,8 @@ export function encoderMask(v1: number, h: number, v2: number): Uint8Array {
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++) {
       if (i === j) continue;
-      const a = group(i), b = group(j);
+      const a = group(i),
+        b = group(j);
       if ((a === b && a !== 'H') || (a === 'H') !== (b === 'H')) m[i * n + j] = 1;
     }
   return m;
@@ -159,17 +158,31 @@ export function annealStates(
   stats: UnitStats | null = null,
   buffers: GlauberBuffers = createGlauberBuffers(bm.backend),
 ): void {
-  if (states.cols !== bm.params.nUnits) throw new BoltzflowError('states', `${states.rows}×${states.cols}`, `rows of ${bm.params.nUnits} units`);
-  const net = bmNet(bm.params), backend = bm.backend ?? jsBackend;
+  if (states.cols !== bm.params.nUnits)
+    throw new BoltzflowError('states', `${states.rows}×${states.cols}`, `rows of ${bm.params.nUnits} units`);
+  const net = bmNet(bm.params),
+    backend = bm.backend ?? jsBackend;
   for (let k = 0; k < schedule.length; k++) {
     const step = schedule[k];
-    glauberSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, k === schedule.length - 1 ? stats : null, backend, buffers);
+    glauberSweeps(
+      net,
+      states.data,
+      states.rows,
+      step.sweeps,
+      step.temperature,
+      bm.rng,
+      clamped,
+      k === schedule.length - 1 ? stats : null,
+      backend,
+      buffers,
+    );
   }
 }
 
 /** Random states: each free unit on with probability ½ (clamped units keep their values). */
 export function randomizeStates(bm: Bm, states: Matrix, clamped: Uint8Array | null = null): void {
-  const n = bm.params.nUnits, off = bm.params.spin ? -1 : 0;
+  const n = bm.params.nUnits,
+    off = bm.params.spin ? -1 : 0;
   for (let r = 0; r < states.rows; r++)
     for (let i = 0; i < n; i++) if (!clamped || !clamped[i]) states.data[r * n + i] = bm.rng.uniform() < 0.5 ? 1 : off;
 }
@@ -179,6 +192,7 @@ function checkMask(mask: Uint8Array, n: number): void {
   for (let i = 0; i < n; i++) {
     if (mask[i * n + i]) throw new BoltzflowError(`mask[${i}][${i}]`, 1, '0 (no self-connections)');
     for (let j = i + 1; j < n; j++)
-      if (mask[i * n + j] !== mask[j * n + i]) throw new BoltzflowError(`mask[${i}][${j}]`, mask[i * n + j], `${mask[j * n + i]}, as mask[${j}][${i}] (symmetric)`);
+      if (mask[i * n + j] !== mask[j * n + i])
+        throw new BoltzflowError(`mask[${i}][${j}]`, mask[i * n + j], `${mask[j * n + i]}, as mask[${j}][${i}] (symmetric)`);
   }
 }

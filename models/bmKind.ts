@@ -64,7 +64,11 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
   checkData: (m, data, where) => checkVisibleBatch(BERNOULLI, data, where, backendOf(m)),
   copy: (m) => ({
     ...m,
-    params: { ...m.params, weights: allocateMatrix(m.backend, m.params.nUnits, m.params.nUnits).copyFrom(m.params.weights), bias: m.params.bias.slice() },
+    params: {
+      ...m.params,
+      weights: allocateMatrix(m.backend, m.params.nUnits, m.params.nUnits).copyFrom(m.params.weights),
+      bias: m.params.bias.slice(),
+    },
     rng: Rng.fromState(m.rng.state()),
   }),
   params: (m) => m.params,
@@ -73,7 +77,11 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
   decays: () => [true, false],
   copyChains: (c) => ({ states: c.states.clone() }),
   positive(model, o) {
-    const clamp: ClampOptions = { anneal: [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }], noise: o.noise, repeats: o.repeats };
+    const clamp: ClampOptions = {
+      anneal: [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }],
+      noise: o.noise,
+      repeats: o.repeats,
+    };
     const states = reusableMatrix(model.params.nUnits);
     const buffers = createBmPhaseBuffers(model);
     return ({ model }, data) => {
@@ -92,7 +100,8 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
       let states: Matrix;
       if (o.chains === 'persistent') {
         if (state.chains && state.chains !== mine) {
-          if (state.chains.states.cols !== n) throw new BoltzflowError('chains', `${state.chains.states.rows}×${state.chains.states.cols}`, `N×${n} unit states`);
+          if (state.chains.states.cols !== n)
+            throw new BoltzflowError('chains', `${state.chains.states.rows}×${state.chains.states.cols}`, `N×${n} unit states`);
           mine = { states: state.chains.states.clone() };
         }
         mine ??= { states: startFrom(pos.clampedStates, o.nChains ?? pos.clampedStates.rows) };
@@ -107,17 +116,23 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
       return { negative: freeMoments(model, states, schedule, o.chains === 'random', buffers) };
     };
   },
-  statistics: () => (state, { positive, negative }, gradient) => {
-    const { nUnits: n, mask } = state.model.params;
-    let gap = 0, pairs = 0;
-    for (let k = 0; k < n * n; k++) {
-      const d = mask[k] ? positive.cooccurrence[k] - negative.cooccurrence[k] : 0;
-      gradient.weights.data[k] = d;
-      if (mask[k]) (gap += Math.abs(d)), pairs++;
-    }
-    for (let i = 0; i < n; i++) gradient.bias[i] = positive.means[i] - negative.means[i];
-    return { statisticsGap: pairs ? gap / pairs : 0 };
-  },
+  statistics:
+    () =>
+    (state, { positive, negative }, gradient) => {
+      const { nUnits: n, mask } = state.model.params;
+      let gap = 0,
+        pairs = 0;
+      for (let k = 0; k < n * n; k++) {
+        const d = mask[k] ? positive.cooccurrence[k] - negative.cooccurrence[k] : 0;
+        gradient.weights.data[k] = d;
+        if (mask[k]) {
+          gap += Math.abs(d);
+          pairs++;
+        }
+      }
+      for (let i = 0; i < n; i++) gradient.bias[i] = positive.means[i] - negative.means[i];
+      return { statisticsGap: pairs ? gap / pairs : 0 };
+    },
 };
 
 /** Chains starting from the rows of `from` (cycled). */

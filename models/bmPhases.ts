@@ -44,7 +44,12 @@ export interface BmPhaseBuffers {
  */
 export function createBmPhaseBuffers(bm: Bm): BmPhaseBuffers {
   const n = bm.params.nUnits;
-  return { sweeps: createGlauberBuffers(bm.backend), stats: createUnitStats(n), clamped: new Uint8Array(n), moments: { cooccurrence: new Float64Array(n * n), means: new Float64Array(n) } };
+  return {
+    sweeps: createGlauberBuffers(bm.backend),
+    stats: createUnitStats(n),
+    clamped: new Uint8Array(n),
+    moments: { cooccurrence: new Float64Array(n * n), means: new Float64Array(n) },
+  };
 }
 
 /**
@@ -55,7 +60,13 @@ export function createBmPhaseBuffers(bm: Bm): BmPhaseBuffers {
  * scratch buffer of at least rows·repeats rows; it holds the final states afterwards. With
  * `buffers`, nothing is allocated (the moments returned are theirs); without, fresh ones.
  */
-export function clampedMoments(bm: Bm, data: Matrix, options: ClampOptions, states: Matrix, buffers: BmPhaseBuffers = createBmPhaseBuffers(bm)): BmMoments {
+export function clampedMoments(
+  bm: Bm,
+  data: Matrix,
+  options: ClampOptions,
+  states: Matrix,
+  buffers: BmPhaseBuffers = createBmPhaseBuffers(bm),
+): BmMoments {
   const { nUnits: n, nVisible, spin } = bm.params;
   const nv = data.cols;
   if (nv < 1 || nv > nVisible) throw new BoltzflowError('data', `${data.rows}×${nv}`, `rows of at most ${nVisible} visible values`);
@@ -65,7 +76,8 @@ export function clampedMoments(bm: Bm, data: Matrix, options: ClampOptions, stat
   if (states.cols !== n || states.rows < rows) throw new BoltzflowError('states', `${states.rows}×${states.cols}`, `at least ${rows}×${n}`);
   const clamped = buffers.clamped.fill(0).fill(1, 0, nv);
   const off = spin ? -1 : 0;
-  const noiseOn = options.noise?.on ?? 0, noiseOff = options.noise?.off ?? 0;
+  const noiseOn = options.noise?.on ?? 0,
+    noiseOff = options.noise?.off ?? 0;
   for (let r = 0; r < rows; r++) {
     const src = (r % data.rows) * nv;
     for (let i = 0; i < nv; i++) {
@@ -85,7 +97,13 @@ export function clampedMoments(bm: Bm, data: Matrix, options: ClampOptions, stat
  * states when `randomStart`, else from where they are), statistics over the last step's sweeps.
  * With `buffers`, nothing is allocated (the moments returned are theirs); without, fresh ones.
  */
-export function freeMoments(bm: Bm, states: Matrix, anneal: AnnealSchedule, randomStart: boolean, buffers: BmPhaseBuffers = createBmPhaseBuffers(bm)): BmMoments {
+export function freeMoments(
+  bm: Bm,
+  states: Matrix,
+  anneal: AnnealSchedule,
+  randomStart: boolean,
+  buffers: BmPhaseBuffers = createBmPhaseBuffers(bm),
+): BmMoments {
   checkBuffers(buffers, bm.params.nUnits);
   if (randomStart) randomizeStates(bm, states);
   annealStates(bm, states, anneal, null, resetStats(buffers.stats), buffers.sweeps);
@@ -93,7 +111,12 @@ export function freeMoments(bm: Bm, states: Matrix, anneal: AnnealSchedule, rand
 }
 
 function checkBuffers(buffers: BmPhaseBuffers, n: number): void {
-  if (buffers.clamped.length !== n) throw new BoltzflowError('buffers', `for ${buffers.clamped.length} units`, `buffers for ${n} units (createBmPhaseBuffers of this model)`);
+  if (buffers.clamped.length !== n)
+    throw new BoltzflowError(
+      'buffers',
+      `for ${buffers.clamped.length} units`,
+      `buffers for ${n} units (createBmPhaseBuffers of this model)`,
+    );
 }
 
 function resetStats(stats: UnitStats): UnitStats {

@@ -30,8 +30,10 @@ export function classifyByFreeEnergy(rbm: Rbm, x: Matrix, group?: SoftmaxGroup):
   const units = visibleUnitsOf(params);
   const g = group ?? (units.type === 'bernoulli' ? units.softmaxGroups?.at(-1) : undefined);
   if (!g) throw new BoltzflowError('classifyByFreeEnergy: visible units', units.type, 'a model with a softmax (label) group');
-  if (x.cols !== params.nVisible) throw new BoltzflowError('classifyByFreeEnergy input', `${x.rows}×${x.cols}`, `B×${params.nVisible}, label columns included (ignored)`);
-  const H = params.nHidden, K = g.size;
+  if (x.cols !== params.nVisible)
+    throw new BoltzflowError('classifyByFreeEnergy input', `${x.rows}×${x.cols}`, `B×${params.nVisible}, label columns included (ignored)`);
+  const H = params.nHidden,
+    K = g.size;
   const inputs = x.clone();
   for (let r = 0; r < x.rows; r++) inputs.data.fill(0, r * x.cols + g.start, r * x.cols + g.start + K);
   const activation = Matrix.zeros(x.rows, H);

@@ -42,7 +42,12 @@ export interface Completion {
  * console.log(c.state, c.probability); // [1, 1, 1, -1, -1, -1] 1
  * ```
  */
-export function completePattern(model: Rbm | Bm, partial: ArrayLike<number>, known: ArrayLike<number>, options: CompletionOptions = {}): Completion {
+export function completePattern(
+  model: Rbm | Bm,
+  partial: ArrayLike<number>,
+  known: ArrayLike<number>,
+  options: CompletionOptions = {},
+): Completion {
   const { samples = 100, steps = 200 } = options;
   const n = model.kind === 'rbm' ? model.params.nVisible : model.params.nUnits;
   if (partial.length !== n || known.length !== n)
@@ -75,7 +80,8 @@ export function completePattern(model: Rbm | Bm, partial: ArrayLike<number>, kno
     for (let k = 0; k < states.data.length; k++) mean[k % n] += states.data[k] / samples;
   }
   const counts = new Map<string, number>();
-  let best = '', bestCount = 0;
+  let best = '',
+    bestCount = 0;
   for (let r = 0; r < samples; r++) {
     const key = Array.from(states.row(r)).join(',');
     const c = (counts.get(key) ?? 0) + 1;

@@ -51,19 +51,27 @@ export function zeroDbmParams(sizes: readonly number[]): DbmParams {
  * console.log(dbm.params.weights.map((w) => `${w.rows}×${w.cols}`)); // ['784×500', '500×1000']
  * ```
  */
-export function createDbm(options: { sizes?: readonly number[]; rbms?: readonly Rbm[]; seed: number; backend?: Backend; weightStd?: number }): Dbm {
+export function createDbm(options: {
+  sizes?: readonly number[];
+  rbms?: readonly Rbm[];
+  seed: number;
+  backend?: Backend;
+  weightStd?: number;
+}): Dbm {
   const { rbms, seed, backend = rbms?.[0]?.backend ?? selectBackend('auto'), weightStd = 0.01 } = options;
   const rng = Rng.fromSeed(seed);
   if (rbms) {
     const sizes = [rbms[0].params.nVisible, ...rbms.map((r) => r.params.nHidden)];
     rbms.forEach((r, l) => {
-      if (r.params.nVisible !== sizes[l]) throw new BoltzflowError(`rbms[${l}].nVisible`, r.params.nVisible, `${sizes[l]}, rbms[${l - 1}]'s hidden units`);
+      if (r.params.nVisible !== sizes[l])
+        throw new BoltzflowError(`rbms[${l}].nVisible`, r.params.nVisible, `${sizes[l]}, rbms[${l - 1}]'s hidden units`);
     });
     const params = zeroDbmParams(sizes);
     rbms.forEach((r, l) => params.weights[l].data.set(r.params.weights.data));
     params.biases[0].set(rbms[0].params.visibleBias);
     for (let l = 1; l < sizes.length; l++) {
-      const own = rbms[l - 1].params.hiddenBias, above = rbms[l]?.params.visibleBias;
+      const own = rbms[l - 1].params.hiddenBias,
+        above = rbms[l]?.params.visibleBias;
       for (let j = 0; j < sizes[l]; j++) params.biases[l][j] = above ? (own[j] + above[j]) / 2 : own[j];
     }
     return { kind: 'dbm', params, backend, rng };
@@ -108,7 +116,12 @@ export interface MeanFieldOptions {
  * the passes made and the last largest change. `scratch` (at least as long as the largest q[l])
  * spares an allocation per call.
  */
-export function meanField(dbm: Dbm, q: readonly Matrix[], options: MeanFieldOptions = {}, scratch?: Float32Array): { iterations: number; change: number } {
+export function meanField(
+  dbm: Dbm,
+  q: readonly Matrix[],
+  options: MeanFieldOptions = {},
+  scratch?: Float32Array,
+): { iterations: number; change: number } {
   const { tolerance = 1e-4, maxIterations = 50 } = options;
   const { backend, params } = dbm;
   const L = params.sizes.length - 1;
@@ -116,7 +129,8 @@ export function meanField(dbm: Dbm, q: readonly Matrix[], options: MeanFieldOpti
     backend.gemm(false, false, l < L ? 2 : 1, q[l - 1], params.weights[l - 1], 0, q[l]);
     backend.sigmoid(q[l], params.biases[l], 1, q[l]);
   }
-  let change = Infinity, iterations = 0;
+  let change = Infinity,
+    iterations = 0;
   let longest = 0;
   for (let l = 1; l <= L; l++) longest = Math.max(longest, q[l].data.length);
   const previous = scratch && scratch.length >= longest ? scratch : new Float32Array(longest);
@@ -154,7 +168,8 @@ export function dbmEnergy(params: DbmParams, layers: readonly ArrayLike<number>[
   params.sizes.forEach((n, l) => {
     for (let j = 0; j < n; j++) e -= params.biases[l][j] * layers[l][j];
     if (l === 0) return;
-    const w = params.weights[l - 1], m = params.sizes[l - 1];
+    const w = params.weights[l - 1],
+      m = params.sizes[l - 1];
     for (let i = 0; i < m; i++) {
       if (layers[l - 1][i] === 0) continue;
       for (let j = 0; j < n; j++) e -= layers[l - 1][i] * w.data[i * n + j] * layers[l][j];

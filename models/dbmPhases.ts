@@ -1,4 +1,4 @@
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import { dbmLayerBuffers, zeroDbmParams, type Dbm, type DbmParams } from './dbm.js';
 
 /** Per-layer statistics of a DBM: ⟨hˡ⁻¹ hˡᵀ⟩ for each weight matrix, ⟨hˡ⟩ for each layer. */

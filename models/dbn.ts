@@ -18,7 +18,11 @@ export function createDbn(layers: readonly Rbm[]): Dbn {
   if (layers.length === 0) throw new BoltzflowError('layers', 'none', 'at least one RBM');
   layers.forEach((l, i) => {
     if (i > 0 && l.params.nVisible !== layers[i - 1].params.nHidden)
-      throw new BoltzflowError(`layers[${i}].nVisible`, l.params.nVisible, `${layers[i - 1].params.nHidden}, layer ${i - 1}'s hidden units`);
+      throw new BoltzflowError(
+        `layers[${i}].nVisible`,
+        l.params.nVisible,
+        `${layers[i - 1].params.nHidden}, layer ${i - 1}'s hidden units`,
+      );
   });
   return { kind: 'dbn', layers };
 }
@@ -36,8 +40,10 @@ export function createDbn(layers: readonly Rbm[]): Dbn {
  * ```
  */
 export function dbnFeatures(dbn: Dbn, x: Matrix, depth = dbn.layers.length, chunk = 1000): Matrix {
-  if (!Number.isInteger(depth) || depth < 0 || depth > dbn.layers.length) throw new BoltzflowError('depth', depth, `an integer in 0..${dbn.layers.length}`);
-  if (x.cols !== dbn.layers[0].params.nVisible) throw new BoltzflowError('dbnFeatures input', `${x.rows}×${x.cols}`, `B×${dbn.layers[0].params.nVisible}`);
+  if (!Number.isInteger(depth) || depth < 0 || depth > dbn.layers.length)
+    throw new BoltzflowError('depth', depth, `an integer in 0..${dbn.layers.length}`);
+  if (x.cols !== dbn.layers[0].params.nVisible)
+    throw new BoltzflowError('dbnFeatures input', `${x.rows}×${x.cols}`, `B×${dbn.layers[0].params.nVisible}`);
   if (depth === 0) return x.clone();
   const out = Matrix.zeros(x.rows, dbn.layers[depth - 1].params.nHidden);
   const buffers = dbn.layers.slice(0, depth).map((l) => Matrix.zeros(Math.min(chunk, x.rows), l.params.nHidden));

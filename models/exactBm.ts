@@ -106,8 +106,14 @@ export function exactKl(params: BmParams, dataDistribution: Float64Array, temper
  * at equilibrium) and p⁻ (all units free). The gradient of G is ∂G/∂wᵢⱼ = −(p⁺ᵢⱼ − p⁻ᵢⱼ)/T and
  * ∂G/∂θᵢ = −(p⁺ᵢ − p⁻ᵢ)/T.
  */
-export function exactBmMoments(params: BmParams, dataDistribution: Float64Array, temperature = 1): { positive: BmMoments; negative: BmMoments } {
-  const n = params.nUnits, nv = params.nVisible, off = params.spin ? -1 : 0;
+export function exactBmMoments(
+  params: BmParams,
+  dataDistribution: Float64Array,
+  temperature = 1,
+): { positive: BmMoments; negative: BmMoments } {
+  const n = params.nUnits,
+    nv = params.nVisible,
+    off = params.spin ? -1 : 0;
   const lp = exactBmLogProbs(params, temperature);
   const lv = exactBmVisibleLogProbs(params, temperature, lp);
   const vmask = (1 << nv) - 1;

@@ -8,7 +8,8 @@ import type { RbmParams } from './rbm.js';
  */
 export function gaussianHiddenLogWeights(params: RbmParams): Float64Array {
   const { nVisible: V, nHidden: H, weights, visibleBias: b, hiddenBias: c, logVariance: z } = params;
-  if (params.visibleUnits?.type !== 'gaussian' || !z) throw new BoltzflowError('visibleUnits', params.visibleUnits?.type ?? 'bernoulli', 'gaussian');
+  if (params.visibleUnits?.type !== 'gaussian' || !z)
+    throw new BoltzflowError('visibleUnits', params.visibleUnits?.type ?? 'bernoulli', 'gaussian');
   if (H > 20) throw new BoltzflowError('nHidden', H, 'at most 20 units to list all 2^H hidden states');
   const out = new Float64Array(1 << H);
   let constant = 0;

@@ -24,7 +24,9 @@ export function freeEnergy(
   backend.gemm(false, false, 1, scaledVisible(params, v), params.weights, 0, scratch);
   backend.softplusRowSums(scratch, params.hiddenBias, 1, out);
   if (visibleUnitsOf(params).type === 'gaussian') {
-    const z = params.logVariance!, b = params.visibleBias, V = v.cols;
+    const z = params.logVariance!,
+      b = params.visibleBias,
+      V = v.cols;
     for (let r = 0; r < v.rows; r++) {
       let q = 0;
       for (let i = 0, k = r * V; i < V; i++, k++) q += ((v.data[k] - b[i]) ** 2 / 2) * Math.exp(-z[i]);

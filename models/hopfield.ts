@@ -25,7 +25,11 @@ export function hopfieldStore(patterns: Matrix, seed: number): Bm {
       const xi = patterns.data[p * n + i] > 0 ? 1 : -1;
       for (let j = 0; j < n; j++) if (i !== j) weights.data[i * n + j] += (xi * (patterns.data[p * n + j] > 0 ? 1 : -1)) / n;
     }
-  return { kind: 'bm', params: { nUnits: n, nVisible: n, weights, bias: new Float32Array(n), mask: fullyConnectedMask(n), spin: true }, rng: Rng.fromSeed(seed) };
+  return {
+    kind: 'bm',
+    params: { nUnits: n, nVisible: n, weights, bias: new Float32Array(n), mask: fullyConnectedMask(n), spin: true },
+    rng: Rng.fromSeed(seed),
+  };
 }
 
 /**
@@ -33,7 +37,11 @@ export function hopfieldStore(patterns: Matrix, seed: number): Bm {
  * sign of its field, until a whole sweep changes nothing (a fixed point) or `maxSweeps` pass.
  * The energy never increases; `energies` holds it after every sweep.
  */
-export function hopfieldRecall(net: Bm, cue: ArrayLike<number>, maxSweeps = 100): { state: number[]; sweeps: number; converged: boolean; energies: number[] } {
+export function hopfieldRecall(
+  net: Bm,
+  cue: ArrayLike<number>,
+  maxSweeps = 100,
+): { state: number[]; sweeps: number; converged: boolean; energies: number[] } {
   const n = net.params.nUnits;
   if (cue.length !== n) throw new BoltzflowError('cue', `length ${cue.length}`, `length ${n}`);
   const s = Float32Array.from(cue, (x) => (x > 0 ? 1 : -1));
@@ -61,11 +69,17 @@ export interface CapacityPoint {
  * fraction recalled exactly and the mean overlap (1/n) Σ ξᵢ sᵢ, over `trials` networks. Recall
  * breaks down as P/n passes ≈ 0.14 (Amit, Gutfreund & Sompolinsky 1985).
  */
-export function hopfieldCapacity(n: number, counts: readonly number[], options: { trials?: number; noise?: number; seed?: number } = {}): CapacityPoint[] {
+export function hopfieldCapacity(
+  n: number,
+  counts: readonly number[],
+  options: { trials?: number; noise?: number; seed?: number } = {},
+): CapacityPoint[] {
   const { trials = 5, noise = 0.1, seed = 1 } = options;
   const rng = Rng.fromSeed(seed);
   return counts.map((count) => {
-    let exact = 0, overlap = 0, total = 0;
+    let exact = 0,
+      overlap = 0,
+      total = 0;
     for (let t = 0; t < trials; t++) {
       const patterns = Matrix.zeros(count, n);
       for (let i = 0; i < patterns.data.length; i++) patterns.data[i] = rng.uniform() < 0.5 ? 1 : -1;

@@ -10,9 +10,33 @@ import { copyState, startState, type RunState } from './trainingState.js';
 
 /** The types of each model kind, by its `kind` name. */
 export interface KindTypes {
-  rbm: { model: Rbm; params: RbmParams; buffers: ParamBuffers; positive: RbmPositive; negative: RbmNegative; chains: RbmChains; clamp: Record<string, never> };
-  bm: { model: Bm; params: BmParams; buffers: BmBuffers; positive: BmPositive; negative: BmNegative; chains: BmChains; clamp: BmClampSettings };
-  dbm: { model: Dbm; params: DbmParams; buffers: DbmMoments; positive: DbmPositive; negative: DbmNegative; chains: DbmChains; clamp: MeanFieldOptions };
+  rbm: {
+    model: Rbm;
+    params: RbmParams;
+    buffers: ParamBuffers;
+    positive: RbmPositive;
+    negative: RbmNegative;
+    chains: RbmChains;
+    clamp: Record<string, never>;
+  };
+  bm: {
+    model: Bm;
+    params: BmParams;
+    buffers: BmBuffers;
+    positive: BmPositive;
+    negative: BmNegative;
+    chains: BmChains;
+    clamp: BmClampSettings;
+  };
+  dbm: {
+    model: Dbm;
+    params: DbmParams;
+    buffers: DbmMoments;
+    positive: DbmPositive;
+    negative: DbmNegative;
+    chains: DbmChains;
+    clamp: MeanFieldOptions;
+  };
 }
 
 /** Any model the four operators train. */
@@ -20,7 +44,15 @@ export type AnyModel = KindTypes[keyof KindTypes]['model'];
 /** The types of the kind of model `M`. */
 export type TypesOf<M extends AnyModel> = KindTypes[M['kind']];
 /** The model kind of `M`. */
-export type KindOf<M extends AnyModel> = ModelKind<M, TypesOf<M>['params'], TypesOf<M>['buffers'], TypesOf<M>['positive'], TypesOf<M>['negative'], TypesOf<M>['chains'], TypesOf<M>['clamp']>;
+export type KindOf<M extends AnyModel> = ModelKind<
+  M,
+  TypesOf<M>['params'],
+  TypesOf<M>['buffers'],
+  TypesOf<M>['positive'],
+  TypesOf<M>['negative'],
+  TypesOf<M>['chains'],
+  TypesOf<M>['clamp']
+>;
 
 /**
  * One training run's state for a model of kind `M` (see {@link RunState}): the model with its
@@ -32,7 +64,7 @@ const KINDS: { readonly [K in keyof KindTypes]: KindOf<KindTypes[K]['model']> } 
 
 /** The model kind that knows how `model` is trained. */
 export function kindOf<M extends AnyModel>(model: M): KindOf<M> {
-  return KINDS[model.kind as keyof KindTypes] as unknown as KindOf<M>;
+  return KINDS[model.kind] as unknown as KindOf<M>;
 }
 
 /**

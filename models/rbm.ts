@@ -82,8 +82,7 @@ export function createRbm(options: CreateRbmOptions): Rbm {
   const w = params.weights.data;
   for (let i = 0; i < w.length; i++) w[i] = weightStd * rng.normal();
   if (visibleMeans) {
-    if (visibleMeans.length !== nVisible)
-      throw new BoltzflowError('visibleMeans', `length ${visibleMeans.length}`, `length ${nVisible}`);
+    if (visibleMeans.length !== nVisible) throw new BoltzflowError('visibleMeans', `length ${visibleMeans.length}`, `length ${nVisible}`);
     params.visibleBias.set(visibleUnits?.type === 'gaussian' ? Float32Array.from(visibleMeans) : logOdds(visibleMeans));
   }
   return { kind: 'rbm', params, backend, rng };
@@ -91,9 +90,11 @@ export function createRbm(options: CreateRbmOptions): Rbm {
 
 /** Each column's mean of `data` (checked: nVisible columns, at least one row, not given with `visibleMeans`). */
 function dataMeans(data: Matrix, nVisible: number, visibleMeans: unknown, backend: Backend): Float32Array {
-  if (visibleMeans !== undefined) throw new BoltzflowError('visibleMeans', 'given with data', 'one of data or visibleMeans (data gives the means)');
+  if (visibleMeans !== undefined)
+    throw new BoltzflowError('visibleMeans', 'given with data', 'one of data or visibleMeans (data gives the means)');
   if (!(data instanceof Matrix)) throw new BoltzflowError('data', typeof data, 'a Matrix (rows × nVisible)');
-  if (data.cols !== nVisible || data.rows < 1) throw new BoltzflowError('data', `${data.rows}×${data.cols}`, `at least one row of ${nVisible} columns (nVisible)`);
+  if (data.cols !== nVisible || data.rows < 1)
+    throw new BoltzflowError('data', `${data.rows}×${data.cols}`, `at least one row of ${nVisible} columns (nVisible)`);
   const means = new Float32Array(nVisible);
   backend.columnSums(data, 1 / data.rows, 0, means);
   return means;
@@ -123,7 +124,11 @@ export function zeroRbmParams(nVisible: number, nHidden: number, visibleUnits?: 
     weights: allocateMatrix(backend, nVisible, nHidden),
     visibleBias: new Float32Array(nVisible),
     hiddenBias: new Float32Array(nHidden),
-    ...(visibleUnits && visibleUnits.type !== 'bernoulli' ? { visibleUnits, logVariance: new Float32Array(nVisible) } : visibleUnits ? { visibleUnits } : {}),
+    ...(visibleUnits && visibleUnits.type !== 'bernoulli'
+      ? { visibleUnits, logVariance: new Float32Array(nVisible) }
+      : visibleUnits
+        ? { visibleUnits }
+        : {}),
   };
 }
 

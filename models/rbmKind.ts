@@ -70,7 +70,7 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
   zeros: (m) => zeroRbmParams(m.params.nVisible, m.params.nHidden, m.params.visibleUnits, m.backend),
   tensors(m, t) {
     const learnVariance = m.params.visibleUnits?.type === 'gaussian' && m.params.visibleUnits.learnVariance && t.logVariance;
-    return learnVariance ? [t.weights.data, t.visibleBias, t.hiddenBias, t.logVariance!] : [t.weights.data, t.visibleBias, t.hiddenBias];
+    return learnVariance ? [t.weights.data, t.visibleBias, t.hiddenBias, t.logVariance] : [t.weights.data, t.visibleBias, t.hiddenBias];
   },
   decays: () => [true, false, false, false],
   copyChains: (c) => ({ visible: c.visible.clone(), hidden: c.hidden ? c.hidden.clone() : null }),
@@ -90,7 +90,8 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
     return ({ model }, phase, gradient) => {
       const { visible, hiddenProbs, negativeVisible, negativeHiddenProbs, reconstruction } = phase;
       const { backend } = model;
-      const b = visible.rows, n = negativeVisible.rows;
+      const b = visible.rows,
+        n = negativeVisible.rows;
       backend.gemm(true, false, 1 / b, visible, hiddenProbs, 0, gradient.weights);
       backend.gemm(true, false, -1 / n, negativeVisible, negativeHiddenProbs, 1, gradient.weights);
       backend.columnSums(visible, 1 / b, 0, gradient.visibleBias);
@@ -109,7 +110,9 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
  */
 function gaussianStatistics(model: Rbm, phase: RbmPositive & RbmNegative, gradient: ParamBuffers, scratch: (rows: number) => Matrix): void {
   const { params, backend } = model;
-  const z = params.logVariance!, V = params.nVisible, H = params.nHidden;
+  const z = params.logVariance!,
+    V = params.nVisible,
+    H = params.nHidden;
   for (let i = 0; i < V; i++) {
     const s = Math.exp(-z[i]);
     if (s === 1) continue;
@@ -123,7 +126,8 @@ function gaussianStatistics(model: Rbm, phase: RbmPositive & RbmNegative, gradie
     const wh = scratch(v.rows);
     backend.gemm(false, true, 1, hp, params.weights, 0, wh);
     for (let r = 0; r < v.rows; r++)
-      for (let i = 0, k = r * V; i < V; i++, k++) g[i] += (sign / v.rows) * (((v.data[k] - params.visibleBias[i]) ** 2) / 2 - v.data[k] * wh.data[k]);
+      for (let i = 0, k = r * V; i < V; i++, k++)
+        g[i] += (sign / v.rows) * ((v.data[k] - params.visibleBias[i]) ** 2 / 2 - v.data[k] * wh.data[k]);
   };
   add(phase.visible, phase.hiddenProbs, 1);
   add(phase.negativeVisible, phase.negativeHiddenProbs, -1);

@@ -41,9 +41,14 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
     let restoredHidden: Matrix | null = null;
     if (o.chains === 'persistent' && state.chains && state.chains !== mine) {
       const given = state.chains;
-      if (given.visible.cols !== nVisible) throw new BoltzflowError('chains', `${given.visible.rows}×${given.visible.cols}`, `N×${nVisible} chain states`);
+      if (given.visible.cols !== nVisible)
+        throw new BoltzflowError('chains', `${given.visible.rows}×${given.visible.cols}`, `N×${nVisible} chain states`);
       if (given.hidden && (given.hidden.rows !== given.visible.rows || given.hidden.cols !== nHidden))
-        throw new BoltzflowError('chains.hidden', `${given.hidden.rows}×${given.hidden.cols}`, `${given.visible.rows}×${nHidden} hidden states (one row per chain)`);
+        throw new BoltzflowError(
+          'chains.hidden',
+          `${given.hidden.rows}×${given.hidden.cols}`,
+          `${given.visible.rows}×${nHidden} hidden states (one row per chain)`,
+        );
       chains = allocateMatrix(model.backend, given.visible.rows, nVisible).copyFrom(given.visible);
       restoredHidden = given.hidden;
       hiddenReady = false;
@@ -58,7 +63,10 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
       stack = null;
     }
     if (fusable && (!stack || stack.hidden.rows < v.rows + rows)) {
-      const next = { hidden: allocateMatrix(model.backend, v.rows + rows, nHidden), visible: allocateMatrix(model.backend, v.rows + rows, nVisible) };
+      const next = {
+        hidden: allocateMatrix(model.backend, v.rows + rows, nHidden),
+        visible: allocateMatrix(model.backend, v.rows + rows, nVisible),
+      };
       next.hidden.topRows(v.rows).copyFrom(buffers.hidden.topRows(v.rows));
       buffers = { ...buffers, hidden: next.hidden.topRows(v.rows) };
       stack = next;
@@ -69,7 +77,8 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
       hiddenReady = true;
     }
     if (fusable && hiddenReady && schedule[0].sweeps > 0 && stack) {
-      const n = v.rows, beta = 1 / schedule[0].temperature;
+      const n = v.rows,
+        beta = 1 / schedule[0].temperature;
       stack.hidden.rowRange(n, n + rows).copyFrom(pos.hidden);
       model.backend.gemm(false, true, 1, stack.hidden.topRows(n + rows), model.params.weights, 0, stack.visible.topRows(n + rows));
       reconstruction = visibleMeans(model, stack.visible.rowRange(n, n + rows), 1);

@@ -35,7 +35,7 @@ export function sampleRbm(rbm: Rbm, options: SampleRbmOptions): { states: Matrix
   }
   const buffers = gibbsBuffers(rbm.params, states.rows);
   const chunk = 50;
-  for (let done = 0; done < steps; ) {
+  for (let done = 0; done < steps;) {
     const k = Math.min(chunk, steps - done);
     gibbsChain(rbm, states, k, buffers);
     done += k;

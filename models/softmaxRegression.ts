@@ -42,27 +42,44 @@ export interface FitSoftmaxRegressionOptions {
  * ```
  */
 export function fitSoftmaxRegression(x: Matrix, labels: ArrayLike<number>, options: FitSoftmaxRegressionOptions): SoftmaxRegression {
-  const { classes: K, epochs = 30, batchSize = 100, learningRate = 0.1, momentum = 0.9, weightDecay = 1e-4, seed = 1, backend = jsBackend, onEpoch } = options;
+  const {
+    classes: K,
+    epochs = 30,
+    batchSize = 100,
+    learningRate = 0.1,
+    momentum = 0.9,
+    weightDecay = 1e-4,
+    seed = 1,
+    backend = jsBackend,
+    onEpoch,
+  } = options;
   if (!Number.isInteger(K) || K < 2) throw new BoltzflowError('classes', K, 'an integer ≥ 2');
   if (labels.length !== x.rows) throw new BoltzflowError('labels', `${labels.length} labels`, `${x.rows}, one per row`);
   for (let r = 0; r < labels.length; r++)
-    if (!Number.isInteger(labels[r]) || labels[r] < 0 || labels[r] >= K) throw new BoltzflowError(`labels[${r}]`, labels[r], `an integer in 0..${K - 1}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > x.rows) throw new BoltzflowError('batchSize', batchSize, `an integer in [1, ${x.rows}]`);
+    if (!Number.isInteger(labels[r]) || labels[r] < 0 || labels[r] >= K)
+      throw new BoltzflowError(`labels[${r}]`, labels[r], `an integer in 0..${K - 1}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > x.rows)
+    throw new BoltzflowError('batchSize', batchSize, `an integer in [1, ${x.rows}]`);
   if (!Number.isInteger(epochs) || epochs < 1) throw new BoltzflowError('epochs', epochs, 'an integer ≥ 1');
   const D = x.cols;
   const model: SoftmaxRegression = { weights: Matrix.zeros(D, K), bias: new Float32Array(K) };
-  const vw = new Float32Array(D * K), vb = new Float32Array(K);
-  const gw = Matrix.zeros(D, K), gb = new Float32Array(K);
-  const batch = Matrix.zeros(batchSize, D), probs = Matrix.zeros(batchSize, K);
+  const vw = new Float32Array(D * K),
+    vb = new Float32Array(K);
+  const gw = Matrix.zeros(D, K),
+    gb = new Float32Array(K);
+  const batch = Matrix.zeros(batchSize, D),
+    probs = Matrix.zeros(batchSize, K);
   const ys = new Int32Array(batchSize);
-  const perEpoch = Math.ceil(x.rows / batchSize), total = epochs * perEpoch;
+  const perEpoch = Math.ceil(x.rows / batchSize),
+    total = epochs * perEpoch;
   let step = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const order = Rng.fromSeed(seed + epoch).permutation(x.rows);
     let loss = 0;
     for (let from = 0; from < x.rows; from += batchSize) {
       const n = Math.min(batchSize, x.rows - from);
-      const xb = batch.topRows(n), pb = probs.topRows(n);
+      const xb = batch.topRows(n),
+        pb = probs.topRows(n);
       for (let r = 0; r < n; r++) {
         xb.data.set(x.row(order[from + r]), r * D);
         ys[r] = labels[order[from + r]];
@@ -81,7 +98,12 @@ export function fitSoftmaxRegression(x: Matrix, labels: ArrayLike<number>, optio
       step++;
     }
     const meanLoss = loss / x.rows;
-    if (!Number.isFinite(meanLoss)) throw new BoltzflowError(`softmax regression epoch ${epoch + 1} loss`, meanLoss, `a finite value (lower the learning rate, now ${learningRate})`);
+    if (!Number.isFinite(meanLoss))
+      throw new BoltzflowError(
+        `softmax regression epoch ${epoch + 1} loss`,
+        meanLoss,
+        `a finite value (lower the learning rate, now ${learningRate})`,
+      );
     onEpoch?.(epoch + 1, meanLoss);
   }
   return model;
@@ -100,7 +122,8 @@ export function predictSoftmax(model: SoftmaxRegression, x: Matrix, backend: Bac
 
 /** The fraction of predictions that differ from the labels. */
 export function errorRate(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
-  if (predicted.length !== labels.length) throw new BoltzflowError('predicted', `${predicted.length} values`, `${labels.length}, one per label`);
+  if (predicted.length !== labels.length)
+    throw new BoltzflowError('predicted', `${predicted.length} values`, `${labels.length}, one per label`);
   let wrong = 0;
   for (let r = 0; r < labels.length; r++) if (predicted[r] !== labels[r]) wrong++;
   return wrong / labels.length;

@@ -29,10 +29,13 @@ export interface StdFloor {
  */
 export function fitStandardization(data: Matrix, minStd: number | StdFloor = 1e-2): Standardization {
   if (data.rows === 0) throw new BoltzflowError('data', '0 rows', 'at least one row to standardise');
-  const V = data.cols, n = data.rows;
+  const V = data.cols,
+    n = data.rows;
   const floor = typeof minStd === 'number' ? { absolute: minStd, relative: 0 } : minStd;
-  if (!(floor.absolute > 0) || !(floor.relative >= 0)) throw new BoltzflowError('minStd', JSON.stringify(floor), 'an absolute floor > 0 and a relative one ≥ 0');
-  const sum = new Float64Array(V), sq = new Float64Array(V);
+  if (!(floor.absolute > 0) || !(floor.relative >= 0))
+    throw new BoltzflowError('minStd', JSON.stringify(floor), 'an absolute floor > 0 and a relative one ≥ 0');
+  const sum = new Float64Array(V),
+    sq = new Float64Array(V);
   for (let r = 0; r < n; r++)
     for (let i = 0, k = r * V; i < V; i++, k++) {
       const x = data.data[k];
@@ -42,7 +45,8 @@ export function fitStandardization(data: Matrix, minStd: number | StdFloor = 1e-
   for (let i = 0; i < V; i++) sum[i] /= n;
   // Deviations from the mean (a second pass): no cancellation when the mean is large against the spread.
   for (let r = 0; r < n; r++) for (let i = 0, k = r * V; i < V; i++, k++) sq[i] += (data.data[k] - sum[i]) ** 2;
-  const mean = new Float32Array(V), std = new Float32Array(V);
+  const mean = new Float32Array(V),
+    std = new Float32Array(V);
   for (let i = 0; i < V; i++) {
     mean[i] = sum[i];
     std[i] = Math.max(floor.absolute, floor.relative * Math.abs(sum[i]), Math.sqrt(sq[i] / n));

@@ -39,7 +39,8 @@ export function copyState<M, G, C>(state: RunState<M, G, C>): RunState<M, G, C> 
   let velocity: G | null = null;
   if (state.velocity) {
     velocity = kind.zeros(model) as G;
-    const to = kind.tensors(model, velocity), from = kind.tensors(state.model, state.velocity);
+    const to = kind.tensors(model, velocity),
+      from = kind.tensors(state.model, state.velocity);
     to.forEach((t, i) => t.set(from[i]));
   }
   return { kind, model, velocity, chains: state.chains ? (kind.copyChains(state.chains) as C) : null, counters: { ...state.counters } };

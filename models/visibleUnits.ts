@@ -51,7 +51,11 @@ export function checkVisibleUnits(units: VisibleUnits, nVisible: number, field =
 export function requireBinaryVisible(params: Pick<RbmParams, 'visibleUnits'>, what: string): void {
   const units = visibleUnitsOf(params);
   if (units.type !== 'bernoulli' || units.softmaxGroups?.length)
-    throw new BoltzflowError(`${what}: visible units`, units.type === 'gaussian' ? 'gaussian' : 'bernoulli with softmax groups', 'plain Bernoulli visible units');
+    throw new BoltzflowError(
+      `${what}: visible units`,
+      units.type === 'gaussian' ? 'gaussian' : 'bernoulli with softmax groups',
+      'plain Bernoulli visible units',
+    );
 }
 
 // Scratch buffers, keyed by the parameter arrays they serve. Each call overwrites its buffer
@@ -88,7 +92,8 @@ export function visibleMeans(rbm: Rbm, x: Matrix, beta: number): Matrix {
   const { params, backend } = rbm;
   const units = visibleUnitsOf(params);
   if (units.type === 'gaussian') {
-    const b = params.visibleBias, V = x.cols;
+    const b = params.visibleBias,
+      V = x.cols;
     for (let r = 0; r < x.rows; r++) for (let i = 0, k = r * V; i < V; i++, k++) x.data[k] += b[i];
     return x;
   }
@@ -107,7 +112,8 @@ export function visibleMeans(rbm: Rbm, x: Matrix, beta: number): Matrix {
       let max = -Infinity;
       for (let k = 0; k < g.size; k++) max = Math.max(max, beta * (x.data[base + k] + params.visibleBias[g.start + k]));
       let sum = 0;
-      for (let k = 0; k < g.size; k++) sum += kept.data[o + k] = Math.exp(beta * (x.data[base + k] + params.visibleBias[g.start + k]) - max);
+      for (let k = 0; k < g.size; k++)
+        sum += kept.data[o + k] = Math.exp(beta * (x.data[base + k] + params.visibleBias[g.start + k]) - max);
       for (let k = 0; k < g.size; k++) kept.data[o + k] /= sum;
       o += g.size;
     }
@@ -132,9 +138,10 @@ export function sampleVisible(rbm: Rbm, means: Matrix, out: Matrix, beta = 1): v
   const { params, backend, rng } = rbm;
   const units = visibleUnitsOf(params);
   if (units.type === 'gaussian') {
-    const z = params.logVariance!, V = means.cols;
+    const z = params.logVariance!,
+      V = means.cols;
     for (let r = 0; r < means.rows; r++)
-      for (let i = 0, k = r * V; i < V; i++, k++) out.data[k] = means.data[k] + Math.exp(0.5 * z[i]) / Math.sqrt(beta) * rng.normal();
+      for (let i = 0, k = r * V; i < V; i++, k++) out.data[k] = means.data[k] + (Math.exp(0.5 * z[i]) / Math.sqrt(beta)) * rng.normal();
     return;
   }
   const groups = units.softmaxGroups;
@@ -147,15 +154,23 @@ export function sampleVisible(rbm: Rbm, means: Matrix, out: Matrix, beta = 1): v
   const kept = scratchFor(groups, means.rows, width);
   for (let r = 0; r < means.rows; r++) {
     let o = r * width;
-    for (const g of groups) kept.data.set(means.data.subarray(r * means.cols + g.start, r * means.cols + g.start + g.size), o), (o += g.size);
+    for (const g of groups) {
+      kept.data.set(means.data.subarray(r * means.cols + g.start, r * means.cols + g.start + g.size), o);
+      o += g.size;
+    }
   }
   backend.bernoulli(means.data, rng, out.data);
   for (let r = 0; r < means.rows; r++) {
     let o = r * width;
     for (const g of groups) {
       const u = rng.uniform();
-      let acc = 0, pick = g.size - 1;
-      for (let k = 0; k < g.size; k++) if (u < (acc += kept.data[o + k])) { pick = k; break; }
+      let acc = 0,
+        pick = g.size - 1;
+      for (let k = 0; k < g.size; k++)
+        if (u < (acc += kept.data[o + k])) {
+          pick = k;
+          break;
+        }
       for (let k = 0; k < g.size; k++) out.data[r * out.cols + g.start + k] = k === pick ? 1 : 0;
       o += g.size;
     }
@@ -167,7 +182,8 @@ export function randomVisible(rbm: Rbm, v: Matrix): void {
   const { params, rng } = rbm;
   const units = visibleUnitsOf(params);
   if (units.type === 'gaussian') {
-    const z = params.logVariance!, V = v.cols;
+    const z = params.logVariance!,
+      V = v.cols;
     for (let k = 0; k < v.data.length; k++) v.data[k] = params.visibleBias[k % V] + Math.exp(0.5 * z[k % V]) * rng.normal();
     return;
   }
@@ -185,19 +201,26 @@ export function randomVisible(rbm: Rbm, v: Matrix): void {
  * The scan for values out of range runs on `backend` (`firstOutside`).
  */
 export function checkVisibleBatch(units: VisibleUnits, data: Matrix, where: string, backend: Backend = jsBackend): void {
-  const d = data.data, V = data.cols;
+  const d = data.data,
+    V = data.cols;
   if (units.type === 'gaussian') {
     const i = backend.firstOutside(d, -F32_MAX, F32_MAX);
-    if (i >= 0) throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a finite number (Gaussian visible units)');
+    if (i >= 0)
+      throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a finite number (Gaussian visible units)');
     return;
   }
   const i = backend.firstOutside(d, 0, 1);
-  if (i >= 0) throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a value in [0, 1] (Bernoulli visible units)');
+  if (i >= 0)
+    throw new BoltzflowError(`${where}, row ${Math.floor(i / V)}, column ${i % V}`, d[i], 'a value in [0, 1] (Bernoulli visible units)');
   for (const g of units.softmaxGroups ?? [])
     for (let r = 0; r < data.rows; r++) {
       let s = 0;
       for (let k = 0; k < g.size; k++) s += d[r * V + g.start + k];
       if (Math.abs(s - 1) > 1e-3)
-        throw new BoltzflowError(`${where}, row ${r}, columns ${g.start}..${g.start + g.size - 1}`, `values summing to ${s}`, 'a one-of-K group summing to 1 (softmax visible units)');
+        throw new BoltzflowError(
+          `${where}, row ${r}, columns ${g.start}..${g.start + g.size - 1}`,
+          `values summing to ${s}`,
+          'a one-of-K group summing to 1 (softmax visible units)',
+        );
     }
 }

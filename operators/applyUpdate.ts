@@ -1,7 +1,7 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Backend } from '../kernels/Backend.js';
-import type { AnyModel } from '../models/modelKinds.js';
+import { kindOf, type AnyModel } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { updateOptionsSchema, type UpdateOptions } from '../schemas/updateOptions.js';
@@ -49,11 +49,14 @@ export function applyUpdate<M extends AnyModel = Rbm>(options: ApplyUpdateOption
       source.pipe(
         map((stats): StepEvent<M> => {
           const { state, batch } = stats;
-          const { kind, model } = state;
+          const { model } = state;
+          const kind = kindOf(model);
           const learningRate = schedule ? o.learningRate * schedule(batch.step) : o.learningRate;
           const backend: Backend = kind.backend(model);
           const velocity = (state.velocity ??= kind.zeros(model));
-          const params = kind.tensors(model, kind.params(model)), gradient = kind.tensors(model, stats.gradient), v = kind.tensors(model, velocity);
+          const params = kind.tensors(model, kind.params(model)),
+            gradient = kind.tensors(model, stats.gradient),
+            v = kind.tensors(model, velocity);
           const decays = kind.decays(model);
           let sumSq = 0;
           params.forEach((w, i) => {
@@ -61,14 +64,23 @@ export function applyUpdate<M extends AnyModel = Rbm>(options: ApplyUpdateOption
             if (decays[i]) sumSq += norm;
           });
           const endOfEpoch = batch.index + 1 >= batch.batchesPerEpoch;
-          state.counters = { step: batch.step + 1, epoch: endOfEpoch ? batch.epoch + 1 : batch.epoch, index: endOfEpoch ? 0 : batch.index + 1 };
+          state.counters = {
+            step: batch.step + 1,
+            epoch: endOfEpoch ? batch.epoch + 1 : batch.epoch,
+            index: endOfEpoch ? 0 : batch.index + 1,
+          };
           const metrics = { ...stats.metrics, weightNorm: Math.sqrt(sumSq), learningRate };
           if (!Number.isFinite(metrics.weightNorm) || !Object.values(stats.metrics).every(Number.isFinite))
             throw new BoltzflowError(
               `step ${batch.step + 1} weights`,
               metrics.weightNorm,
               `finite values (training diverged; lower the learning rate, now ${learningRate})`,
-              { more: ['Likely cause: the learning rate is too high for this model — try 10× smaller, or less momentum.', 'The diverged state was not saved: the last snapshot on disk is the last good one.'] },
+              {
+                more: [
+                  'Likely cause: the learning rate is too high for this model — try 10× smaller, or less momentum.',
+                  'The diverged state was not saved: the last snapshot on disk is the last good one.',
+                ],
+              },
             );
           return {
             step: batch.step + 1,

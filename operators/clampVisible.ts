@@ -42,7 +42,7 @@ export function clampVisible<M extends AnyModel = Rbm>(
   return (source) =>
     defer(() => {
       const state = trainingState(from);
-      const positive = kind.positive(state.model, settings as never);
+      const positive = kind.positive(state.model, settings);
       const nVisible = kind.nVisible(state.model);
       let step = state.counters.step;
       return source.pipe(
@@ -50,9 +50,13 @@ export function clampVisible<M extends AnyModel = Rbm>(
           const batch = input instanceof Matrix ? { data: input, epoch: 0, index: step, batchesPerEpoch: Infinity, step } : input;
           step = batch.step + 1;
           if (batch.data.cols !== nVisible || batch.data.rows === 0)
-            throw new BoltzflowError(`minibatch ${batch.step}`, `${batch.data.rows}×${batch.data.cols}`, `at least one row of ${nVisible} visible values`);
+            throw new BoltzflowError(
+              `minibatch ${batch.step}`,
+              `${batch.data.rows}×${batch.data.cols}`,
+              `at least one row of ${nVisible} visible values`,
+            );
           kind.checkData(state.model, batch.data, `minibatch ${batch.step}`);
-          return { model: state.model, state, batch, ...positive(state, batch.data) } as PositivePhase<M>;
+          return { model: state.model, state, batch, ...positive(state, batch.data) };
         }),
       );
     });

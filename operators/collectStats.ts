@@ -1,6 +1,5 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
-import type { AnyKind } from '../models/ModelKind.js';
-import type { AnyModel } from '../models/modelKinds.js';
+import { kindOf, type AnyModel, type KindOf } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import type { NegativePhase, Statistics } from './phases.js';
 
@@ -30,12 +29,17 @@ export function collectStats<M extends AnyModel = Rbm>(): OperatorFunction<Negat
     defer(() => {
       let run: unknown = null;
       let gradient: Statistics<M>['gradient'] | null = null;
-      let statistics: ReturnType<AnyKind['statistics']> | null = null;
+      let statistics: ReturnType<KindOf<M>['statistics']> | null = null;
       return source.pipe(
-        map((neg) => {
+        map((neg): Statistics<M> => {
           const { state, batch } = neg;
-          if (state !== run) (run = state), (gradient = state.kind.zeros(state.model)), (statistics = state.kind.statistics(state.model));
-          const metrics = statistics!(state, neg, gradient);
+          if (state !== run) {
+            const kind = kindOf(state.model);
+            run = state;
+            gradient = kind.zeros(state.model);
+            statistics = kind.statistics(state.model);
+          }
+          const metrics = statistics!(state, neg, gradient!);
           return { model: state.model, state, batch, gradient: gradient!, metrics };
         }),
       );

@@ -1,6 +1,5 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
-import type { AnyKind } from '../models/ModelKind.js';
-import type { AnyModel } from '../models/modelKinds.js';
+import { kindOf, type AnyModel, type KindOf } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import { gibbsOptionsSchema, type GibbsOptions } from '../schemas/gibbsOptions.js';
 import { parseWith } from '../schemas/parseWith.js';
@@ -33,10 +32,13 @@ export function gibbsStep<M extends AnyModel = Rbm>(options: GibbsStepOptions = 
   return (source) =>
     defer(() => {
       let run: unknown = null;
-      let sample: ReturnType<AnyKind['negative']> | null = null;
+      let sample: ReturnType<KindOf<M>['negative']> | null = null;
       return source.pipe(
-        map((pos) => {
-          if (pos.state !== run) (run = pos.state), (sample = pos.state.kind.negative(o));
+        map((pos): NegativePhase<M> => {
+          if (pos.state !== run) {
+            run = pos.state;
+            sample = kindOf(pos.model).negative(o);
+          }
           return { ...pos, ...sample!(pos.state, pos) };
         }),
       );

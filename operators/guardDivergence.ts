@@ -25,19 +25,26 @@ export interface GuardDivergenceOptions {
  * catch (e) { console.log((e as Error).message.split('\n')[0]); } // training: got "weight norm … at step …", expected …
  * ```
  */
-export function guardDivergence<E extends Pick<StepEvent, 'step' | 'metrics'> = StepEvent>(options: GuardDivergenceOptions = {}): MonoTypeOperatorFunction<E> {
+export function guardDivergence<E extends Pick<StepEvent, 'step' | 'metrics'> = StepEvent>(
+  options: GuardDivergenceOptions = {},
+): MonoTypeOperatorFunction<E> {
   const limit = options.maxWeightNorm ?? 1e5;
   const lr = options.learningRate === undefined ? 'the learning rate' : `the learning rate (${options.learningRate})`;
   return map((e) => {
     const bad = Object.entries(e.metrics).find(([, v]) => !Number.isFinite(v));
     const norm = e.metrics.weightNorm ?? 0;
     if (bad || norm > limit)
-      throw new BoltzflowError('training', bad ? `${bad[0]} = ${bad[1]} at step ${e.step}` : `weight norm ${norm.toExponential(2)} at step ${e.step}`, `finite metrics and a weight norm ≤ ${limit.toExponential(0)} (training diverged)`, {
-        more: [
-          `Likely cause: ${lr} is too high for this model — try 10× smaller, or less momentum; real-valued (Gaussian) visible units need rates around 1e-3.`,
-          'The diverged state was not saved: the last snapshot on disk is the last good one.',
-        ],
-      });
+      throw new BoltzflowError(
+        'training',
+        bad ? `${bad[0]} = ${bad[1]} at step ${e.step}` : `weight norm ${norm.toExponential(2)} at step ${e.step}`,
+        `finite metrics and a weight norm ≤ ${limit.toExponential(0)} (training diverged)`,
+        {
+          more: [
+            `Likely cause: ${lr} is too high for this model — try 10× smaller, or less momentum; real-valued (Gaussian) visible units need rates around 1e-3.`,
+            'The diverged state was not saved: the last snapshot on disk is the last good one.',
+          ],
+        },
+      );
     return e;
   });
 }

@@ -49,10 +49,14 @@ export function trainDbm(options: TrainDbmOptions): Observable<DbmStepEvent> {
   const config = resume
     ? { ...resume.config, epochs: Math.max(resume.config.epochs, options.config?.epochs ?? 0) }
     : parseWith(dbmConfigSchema, options.config ?? {}, { fieldName: (p) => `config.${p.join('.')}` });
-  if (resume && resume.sizes[0] !== data.cols) throw new BoltzflowError('data', `${data.cols} columns`, `${resume.sizes[0]} columns, as the resumed DBM has`);
-  if (!resume && !pretrained && (!hidden || hidden.length < 2)) throw new BoltzflowError('hidden', hidden ? `[${hidden.join(', ')}]` : 'absent', 'at least 2 hidden layer sizes (or pretrained RBMs)');
-  if (pretrained && pretrained[0].params.nVisible !== data.cols) throw new BoltzflowError('pretrained[0].nVisible', pretrained[0].params.nVisible, `${data.cols}, the data's columns`);
-  if (config.batchSize > data.rows) throw new BoltzflowError('config.batchSize', config.batchSize, `at most ${data.rows}, the number of training rows`);
+  if (resume && resume.sizes[0] !== data.cols)
+    throw new BoltzflowError('data', `${data.cols} columns`, `${resume.sizes[0]} columns, as the resumed DBM has`);
+  if (!resume && !pretrained && (!hidden || hidden.length < 2))
+    throw new BoltzflowError('hidden', hidden ? `[${hidden.join(', ')}]` : 'absent', 'at least 2 hidden layer sizes (or pretrained RBMs)');
+  if (pretrained && pretrained[0].params.nVisible !== data.cols)
+    throw new BoltzflowError('pretrained[0].nVisible', pretrained[0].params.nVisible, `${data.cols}, the data's columns`);
+  if (config.batchSize > data.rows)
+    throw new BoltzflowError('config.batchSize', config.batchSize, `at most ${data.rows}, the number of training rows`);
   const backend = selectBackend(config.backend);
   return defer(() => {
     const start = resume
@@ -66,7 +70,12 @@ export function trainDbm(options: TrainDbmOptions): Observable<DbmStepEvent> {
       clampVisible<Dbm>(start, { tolerance: config.tolerance, maxIterations: config.maxIterations }),
       gibbsStep<Dbm>({ k: config.k, chains: 'persistent', nChains: config.nChains }),
       collectStats<Dbm>(),
-      applyUpdate<Dbm>({ learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay, schedule: linearDecay(steps) }),
+      applyUpdate<Dbm>({
+        learningRate: config.learningRate,
+        momentum: config.momentum,
+        weightDecay: config.weightDecay,
+        schedule: linearDecay(steps),
+      }),
       guardDivergence({ learningRate: config.learningRate }),
     );
   });

@@ -51,12 +51,16 @@ export interface DbnStepEvent extends StepEvent {
 export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
   const { data, resume } = options;
   if (!resume && options.layers.length === 0) throw new BoltzflowError('layers', 'none', 'one training config per layer');
-  const configs = resume ? resume.layers : options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
+  const configs = resume
+    ? resume.layers
+    : options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
   if (resume && resume.trained.length === 0 && resume.current.nVisible !== data.cols)
     throw new BoltzflowError('data', `${data.cols} columns`, `${resume.current.nVisible} columns, as the resumed DBN has`);
   configs.forEach((c, l) => {
-    if (c.batchSize > data.rows) throw new BoltzflowError(`layers[${l}].batchSize`, c.batchSize, `at most ${data.rows}, the number of training rows`);
-    if (l > 0 && c.visibleUnits !== 'bernoulli') throw new BoltzflowError(`layers[${l}].visibleUnits`, c.visibleUnits, '"bernoulli" (an upper layer sees hidden probabilities)');
+    if (c.batchSize > data.rows)
+      throw new BoltzflowError(`layers[${l}].batchSize`, c.batchSize, `at most ${data.rows}, the number of training rows`);
+    if (l > 0 && c.visibleUnits !== 'bernoulli')
+      throw new BoltzflowError(`layers[${l}].visibleUnits`, c.visibleUnits, '"bernoulli" (an upper layer sees hidden probabilities)');
   });
   return defer(() => {
     const restored = resume ? dbnSnapshotState(resume) : null;
@@ -71,14 +75,16 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
           const buffers = below.map((r) => reusableMatrix(r.params.nHidden));
           const upPass = (x: Matrix): Matrix => below.reduce((h, r, i) => hiddenProbs(r, h, buffers[i](h.rows)), x);
           const nVisible = l === 0 ? data.cols : below[l - 1].params.nHidden;
-          const model = resumed ? resumed.model : createRbm({
-            nVisible,
-            nHidden: config.nHidden,
-            seed: config.seed,
-            backend,
-            visibleMeans: l === 0 ? columnMeans(backend, data) : featureMeans(backend, data, upPass, nVisible),
-            visibleUnits: l === 0 ? configVisibleUnits(config) : undefined,
-          });
+          const model = resumed
+            ? resumed.model
+            : createRbm({
+                nVisible,
+                nHidden: config.nHidden,
+                seed: config.seed,
+                backend,
+                visibleMeans: l === 0 ? columnMeans(backend, data) : featureMeans(backend, data, upPass, nVisible),
+                visibleUnits: l === 0 ? configVisibleUnits(config) : undefined,
+              });
           let dbn: Dbn | null = null;
           const offset = configs.slice(0, l).reduce((n, c) => n + c.epochs * Math.ceil(data.rows / c.batchSize), 0);
           let trainedModel: Rbm = model;
@@ -88,7 +94,10 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
             rbmSteps(resumed ?? model, config, { schedule: configSchedule(config, data.rows) }),
             map((e): DbnStepEvent => {
               // The run trains its own copy of `model`: the events' model is the one that learns.
-              if (!dbn) (trainedModel = e.model), (dbn = createDbn([...below, e.model]));
+              if (!dbn) {
+                trainedModel = e.model;
+                dbn = createDbn([...below, e.model]);
+              }
               return { ...e, layer: l, dbn, totalStep: offset + e.step };
             }),
             tap({ complete: () => trained.push(trainedModel) }),

@@ -78,9 +78,20 @@ export function encoderPatterns(visible: number): Matrix {
  * ```
  */
 export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> {
-  const { visible, hidden, seed, maxCycles = 2000, checkEvery = 10, repeats = 5, stepSize = 2, threshold = 0.05, weightDecay = 0 } = options;
+  const {
+    visible,
+    hidden,
+    seed,
+    maxCycles = 2000,
+    checkEvery = 10,
+    repeats = 5,
+    stepSize = 2,
+    threshold = 0.05,
+    weightDecay = 0,
+  } = options;
   const anneal = options.anneal ?? ENCODER_ANNEAL;
-  const temperature = options.temperature ?? 10, k = options.statsSweeps ?? 10;
+  const temperature = options.temperature ?? 10,
+    k = options.statsSweeps ?? 10;
   const noise = options.noise ?? { on: 0.15, off: 0.05 };
   const patterns = encoderPatterns(visible);
   const bm = createBm({ nVisible: 2 * visible, nHidden: hidden, seed, mask: encoderMask(visible, hidden, visible) });

@@ -53,10 +53,20 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
   const { resume } = options;
   const given = options.config ?? {};
   if (given.learningRateSchedule === 'linear')
-    throw new BoltzflowError('config.learningRateSchedule', 'linear', '"constant" for online training (a feed has no known length to decay over)');
-  const config = resume ? resume.config : parseWith(trainConfigSchema, { ...given, learningRateSchedule: 'constant' }, { fieldName: (p) => `config.${p.join('.')}` });
+    throw new BoltzflowError(
+      'config.learningRateSchedule',
+      'linear',
+      '"constant" for online training (a feed has no known length to decay over)',
+    );
+  const config = resume
+    ? resume.config
+    : parseWith(trainConfigSchema, { ...given, learningRateSchedule: 'constant' }, { fieldName: (p) => `config.${p.join('.')}` });
   if (config.visibleUnits !== 'bernoulli')
-    throw new BoltzflowError('config.visibleUnits', config.visibleUnits, '"bernoulli" for online training (feeds carry values in [0, 1]; train Gaussian units with trainRbm)');
+    throw new BoltzflowError(
+      'config.visibleUnits',
+      config.visibleUnits,
+      '"bernoulli" for online training (feeds carry values in [0, 1]; train Gaussian units with trainRbm)',
+    );
   const backend = selectBackend(config.backend);
   return defer(() => {
     const byKind = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
@@ -76,7 +86,13 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         const data = first.value.data;
         const model = resume
           ? snapshotState(resume, { backend })
-          : createRbm({ nVisible: data.cols, nHidden: config.nHidden, seed: config.seed, backend, visibleMeans: columnMeans(backend, data) });
+          : createRbm({
+              nVisible: data.cols,
+              nHidden: config.nHidden,
+              seed: config.seed,
+              backend,
+              visibleMeans: columnMeans(backend, data),
+            });
         async function* all(): AsyncGenerator<Minibatch> {
           yield first.value as Minibatch;
           for (;;) {

@@ -51,7 +51,11 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
   if (resume && resume.nVisible !== data.cols)
     throw new BoltzflowError('data', `${data.cols} columns`, `${resume.nVisible} columns, as the resumed model has`);
   if (options.visibleUnits && options.visibleUnits.type !== config.visibleUnits)
-    throw new BoltzflowError('visibleUnits', options.visibleUnits.type, `"${config.visibleUnits}" as config.visibleUnits says (set both; the defaults differ)`);
+    throw new BoltzflowError(
+      'visibleUnits',
+      options.visibleUnits.type,
+      `"${config.visibleUnits}" as config.visibleUnits says (set both; the defaults differ)`,
+    );
   const backend = selectBackend(config.backend);
   return defer(() => {
     const initial = resume
@@ -66,6 +70,8 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
         });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
     const schedule = configSchedule(config, data.rows);
-    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start, backend })).pipe(rbmSteps(initial, config, { schedule }));
+    return from(minibatches(data, { batchSize: config.batchSize, epochs: config.epochs, seed: config.seed, start, backend })).pipe(
+      rbmSteps(initial, config, { schedule }),
+    );
   });
 }

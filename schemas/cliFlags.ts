@@ -53,11 +53,19 @@ export const trainFlagsSchema = z.strictObject({
   /** Online: after a signal, how long to go on learning what was already received before the final snapshot. */
   'drain-seconds': z.number().min(0).max(86_400).default(30),
   /** HTTP feeds: the largest body taken (413 past it). */
-  'max-body-bytes': z.int().min(1).max(2 ** 31 - 1).default(64 << 20),
+  'max-body-bytes': z
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1)
+    .default(64 << 20),
   /** TCP feeds: connect again, with backoff, when the producer goes away. */
   reconnect: z.boolean().default(false),
   /** The longest line of a CSV/NDJSON file or feed, in bytes (default 16 MiB); a longer one is a bad record. At most 256 MiB (a JavaScript string's reach). */
-  'max-line-bytes': z.int().min(1).max(256 * 1024 * 1024).optional(),
+  'max-line-bytes': z
+    .int()
+    .min(1)
+    .max(256 * 1024 * 1024)
+    .optional(),
   /** A msgpack log of metrics or whole snapshots, `<out>/log.msgpack`, every N steps. */
   log: z.enum(['metrics', 'snapshots']).optional(),
   'log-every': count(1).default(1),

@@ -9,7 +9,10 @@ import { trainConfigSchema } from './trainConfig.js';
 const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'a Float32Array' });
 const u8 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'a Uint8Array' });
 const count = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
-const units = z.int().min(1).max(SNAPSHOT_LIMITS.maxHidden * 10);
+const units = z
+  .int()
+  .min(1)
+  .max(SNAPSHOT_LIMITS.maxHidden * 10);
 const common = {
   format: z.literal(SNAPSHOT_FORMAT),
   version: z.literal(SNAPSHOT_VERSION),
@@ -23,7 +26,8 @@ type Check = (path: (string | number)[], got: Float32Array | Uint8Array | undefi
 function checker(ctx: z.RefinementCtx): Check {
   return (path, got, n) => {
     if (!got || got.length !== n) ctx.addIssue({ code: 'custom', path, message: `length ${n}` });
-    else if (got instanceof Float32Array && !got.every(Number.isFinite)) ctx.addIssue({ code: 'custom', path, message: 'finite values only (found NaN or ±Infinity)' });
+    else if (got instanceof Float32Array && !got.every(Number.isFinite))
+      ctx.addIssue({ code: 'custom', path, message: 'finite values only (found NaN or ±Infinity)' });
   };
 }
 
@@ -46,10 +50,14 @@ export const bmSnapshotSchema = z
     config: z.record(z.string(), z.unknown()),
   })
   .superRefine((s, ctx) => {
-    const expect = checker(ctx), n = s.nUnits;
+    const expect = checker(ctx),
+      n = s.nUnits;
     if (s.nVisible > n) ctx.addIssue({ code: 'custom', path: ['nVisible'], message: `at most nUnits (${n})` });
     expect(['mask'], s.mask, n * n);
-    for (const [name, p] of [['params', s.params], ['velocity', s.velocity]] as const) {
+    for (const [name, p] of [
+      ['params', s.params],
+      ['velocity', s.velocity],
+    ] as const) {
       if (!p) continue;
       expect([name, 'weights'], p.weights, n * n);
       expect([name, 'bias'], p.bias, n);
@@ -72,8 +80,12 @@ export const dbmSnapshotSchema = z
     data: dataInfoSchema,
   })
   .superRefine((s, ctx) => {
-    const expect = checker(ctx), L = s.sizes.length;
-    for (const [name, p] of [['params', s.params], ['velocity', s.velocity]] as const) {
+    const expect = checker(ctx),
+      L = s.sizes.length;
+    for (const [name, p] of [
+      ['params', s.params],
+      ['velocity', s.velocity],
+    ] as const) {
       if (!p) continue;
       if (p.weights.length !== L - 1) ctx.addIssue({ code: 'custom', path: [name, 'weights'], message: `${L - 1} weight matrices` });
       if (p.biases.length !== L) ctx.addIssue({ code: 'custom', path: [name, 'biases'], message: `${L} bias vectors` });
@@ -87,7 +99,14 @@ export const dbmSnapshotSchema = z
   });
 
 /** A trained layer of a DBN: an RBM's parameters. */
-const dbnLayerSchema = z.strictObject({ nVisible: units, nHidden: units, weights: f32, visibleBias: f32, hiddenBias: f32, logVariance: f32.optional() });
+const dbnLayerSchema = z.strictObject({
+  nVisible: units,
+  nHidden: units,
+  weights: f32,
+  visibleBias: f32,
+  hiddenBias: f32,
+  logVariance: f32.optional(),
+});
 
 /**
  * A DBN trained greedily, mid-way: the layers done (parameters only), and the layer in training as
@@ -109,15 +128,22 @@ export const dbnSnapshotSchema = z
   })
   .superRefine((s, ctx) => {
     const expect = checker(ctx);
-    if (s.trained.length >= s.layers.length) ctx.addIssue({ code: 'custom', path: ['trained'], message: `fewer than ${s.layers.length} layers (one is in training)` });
+    if (s.trained.length >= s.layers.length)
+      ctx.addIssue({ code: 'custom', path: ['trained'], message: `fewer than ${s.layers.length} layers (one is in training)` });
     s.trained.forEach((l, i) => {
       expect(['trained', i, 'weights'], l.weights, l.nVisible * l.nHidden);
       expect(['trained', i, 'visibleBias'], l.visibleBias, l.nVisible);
       expect(['trained', i, 'hiddenBias'], l.hiddenBias, l.nHidden);
-      if (i > 0 && l.nVisible !== s.trained[i - 1].nHidden) ctx.addIssue({ code: 'custom', path: ['trained', i, 'nVisible'], message: `${s.trained[i - 1].nHidden}, the layer below's hidden units` });
+      if (i > 0 && l.nVisible !== s.trained[i - 1].nHidden)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trained', i, 'nVisible'],
+          message: `${s.trained[i - 1].nHidden}, the layer below's hidden units`,
+        });
     });
     const below = s.trained[s.trained.length - 1];
-    if (below && s.current.nVisible !== below.nHidden) ctx.addIssue({ code: 'custom', path: ['current', 'nVisible'], message: `${below.nHidden}, the layer below's hidden units` });
+    if (below && s.current.nVisible !== below.nHidden)
+      ctx.addIssue({ code: 'custom', path: ['current', 'nVisible'], message: `${below.nHidden}, the layer below's hidden units` });
   });
 
 /** The snapshot of any model kind's training state, told apart by `model`. */
@@ -155,7 +181,8 @@ export function decodeModelSnapshot(bytes: Uint8Array, where: string): ModelSnap
     throw new BoltzflowError(where, `${bytes.length} bytes that are not valid msgpack`, 'a boltzflow snapshot', { cause: e });
   }
   const r = (raw ?? {}) as { format?: unknown; version?: unknown };
-  if (typeof raw !== 'object' || r.format !== SNAPSHOT_FORMAT) throw new BoltzflowError(`${where} format`, r.format, `"${SNAPSHOT_FORMAT}"`);
+  if (typeof raw !== 'object' || r.format !== SNAPSHOT_FORMAT)
+    throw new BoltzflowError(`${where} format`, r.format, `"${SNAPSHOT_FORMAT}"`);
   if (r.version !== SNAPSHOT_VERSION) throw new BoltzflowError(`${where} version`, r.version, `${SNAPSHOT_VERSION}`);
   return parseWith(modelSnapshotSchema, raw, { fieldName: (path) => `${where} ${path.map(String).join('.')}` });
 }

@@ -31,7 +31,11 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, option
   const safeBound = all.filter((i) => isSafeIntegerBound(i) && all.some((o) => o !== i && o.code === i.code && samePath(o.path, i.path)));
   const issues = all
     .filter((i) => !safeBound.includes(i))
-    .map((i) => (i.code === 'too_big' || i.code === 'too_small') && safeBound.some((s) => samePath(s.path, i.path)) ? { ...i, origin: 'int' as const } : i);
+    .map((i) =>
+      (i.code === 'too_big' || i.code === 'too_small') && safeBound.some((s) => samePath(s.path, i.path))
+        ? { ...i, origin: 'int' as const }
+        : i,
+    );
   const lines = issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0];

@@ -58,7 +58,8 @@ export function snapshotBytesBound(s: SnapshotShape): number {
  */
 export function assertSnapshotFits(s: SnapshotShape, limits: Readonly<SnapshotLimits> = SNAPSHOT_LIMITS): void {
   const why = 'so that its snapshots can be read back';
-  if (s.nVisible > limits.maxVisible) throw new BoltzflowError('nVisible', s.nVisible, `at most ${limits.maxVisible} visible units (values per record), ${why}`);
+  if (s.nVisible > limits.maxVisible)
+    throw new BoltzflowError('nVisible', s.nVisible, `at most ${limits.maxVisible} visible units (values per record), ${why}`);
   if (s.nHidden > limits.maxHidden) throw new BoltzflowError('nHidden', s.nHidden, `at most ${limits.maxHidden}, ${why}`);
   const bytes = snapshotBytesBound(s);
   if (bytes > limits.maxBytes)
@@ -114,7 +115,11 @@ const paramsShape = z.strictObject({
 export const visibleUnitsSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('bernoulli'),
-    softmaxGroups: z.array(z.strictObject({ start: z.int().min(0), size: z.int().min(2) }).readonly()).max(100_000).readonly().optional(),
+    softmaxGroups: z
+      .array(z.strictObject({ start: z.int().min(0), size: z.int().min(2) }).readonly())
+      .max(100_000)
+      .readonly()
+      .optional(),
   }),
   z.strictObject({ type: z.literal('gaussian'), learnVariance: z.boolean() }),
 ]);
@@ -154,26 +159,40 @@ export const snapshotSchema = z
       if (got.length !== n) ctx.addIssue({ code: 'custom', path, message: `length ${n}` });
       else if (!allFinite(got)) ctx.addIssue({ code: 'custom', path, message: 'finite values only (found NaN or ±Infinity)' });
     };
-    for (const [name, p] of [['params', s.params], ['velocity', s.velocity]] as const) {
+    for (const [name, p] of [
+      ['params', s.params],
+      ['velocity', s.velocity],
+    ] as const) {
       if (!p) continue;
       expect([name, 'weights'], p.weights, s.nVisible * s.nHidden);
       expect([name, 'visibleBias'], p.visibleBias, s.nVisible);
       expect([name, 'hiddenBias'], p.hiddenBias, s.nHidden);
       if (s.visibleUnits?.type === 'gaussian') {
-        if (!p.logVariance) ctx.addIssue({ code: 'custom', path: [name, 'logVariance'], message: `length ${s.nVisible} (Gaussian visible units)` });
+        if (!p.logVariance)
+          ctx.addIssue({ code: 'custom', path: [name, 'logVariance'], message: `length ${s.nVisible} (Gaussian visible units)` });
         else expect([name, 'logVariance'], p.logVariance, s.nVisible);
-      } else if (p.logVariance) ctx.addIssue({ code: 'custom', path: [name, 'logVariance'], message: 'absent (only Gaussian visible units have one)' });
+      } else if (p.logVariance)
+        ctx.addIssue({ code: 'custom', path: [name, 'logVariance'], message: 'absent (only Gaussian visible units have one)' });
     }
     let end = 0;
     for (const [k, g] of (s.visibleUnits?.type === 'bernoulli' ? (s.visibleUnits.softmaxGroups ?? []) : []).entries()) {
       if (g.start < end || g.start + g.size > s.nVisible)
-        ctx.addIssue({ code: 'custom', path: ['visibleUnits', 'softmaxGroups', k], message: `a block inside 0..${s.nVisible - 1}, starting at ${end} or later` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['visibleUnits', 'softmaxGroups', k],
+          message: `a block inside 0..${s.nVisible - 1}, starting at ${end} or later`,
+        });
       end = g.start + g.size;
     }
     if (s.data.standardization) {
       if (s.visibleUnits?.type !== 'gaussian')
-        ctx.addIssue({ code: 'custom', path: ['data', 'standardization'], message: 'absent (only Gaussian visible units take standardised data)' });
-      for (const [key, message] of checkStandardization(s.data.standardization, s.nVisible)) ctx.addIssue({ code: 'custom', path: ['data', 'standardization', key], message });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['data', 'standardization'],
+          message: 'absent (only Gaussian visible units take standardised data)',
+        });
+      for (const [key, message] of checkStandardization(s.data.standardization, s.nVisible))
+        ctx.addIssue({ code: 'custom', path: ['data', 'standardization', key], message });
     }
     if (s.chains) expect(['chains', 'states'], s.chains.states, s.chains.rows * s.nVisible);
     if (s.chains?.hidden) expect(['chains', 'hidden'], s.chains.hidden, s.chains.rows * s.nHidden);

@@ -9,34 +9,39 @@ export const DEFAULT_LEARNING_RATE = { bernoulli: 0.1, gaussian: 0.001 } as cons
  * the defaults train a 500-hidden RBM on MNIST stably with PCD-1. The learning rate's default
  * depends on the visible units: 0.1 for Bernoulli, 0.001 for Gaussian.
  */
-export const trainConfigSchema = z.strictObject({
-  /** Hidden units. */
-  nHidden: z.int().min(1).max(100_000).default(500),
-  /** `cd`: contrastive divergence (chains restart at the data); `pcd`: persistent chains. */
-  method: z.enum(['cd', 'pcd']).default('pcd'),
-  /** Gibbs steps per minibatch. */
-  k: z.int().min(1).max(100_000).default(1),
-  /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
-  visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
-  /** Gaussian visible units: learn each unit's log-variance too. */
-  learnVariance: z.boolean().default(false),
-  learningRate: z.number().positive().max(100).optional(),
-  /** `constant`, or `linear`: falling to zero at the end of the last epoch (Tieleman 2008's PCD schedule). */
-  learningRateSchedule: z.enum(['constant', 'linear']).default('linear'),
-  momentum: z.number().min(0).lt(1).default(0.5),
-  weightDecay: z.number().min(0).max(1).default(1e-4),
-  batchSize: z.int().min(1).max(1_000_000).default(100),
-  epochs: z.int().min(1).max(1_000_000).default(1),
-  /** Seed of the run's generator (initial weights, sampling) and of the shuffling. */
-  seed: z.int().min(0).max(0xffffffff).default(1),
-  /** Compute backend. `auto` picks the fastest one available. */
-  backend: z.enum(BACKEND_NAMES).default('auto'),
-  /** Write a snapshot every this many steps (0: only at the end of each epoch). */
-  snapshotEvery: z.int().min(0).default(0),
-})
+export const trainConfigSchema = z
+  .strictObject({
+    /** Hidden units. */
+    nHidden: z.int().min(1).max(100_000).default(500),
+    /** `cd`: contrastive divergence (chains restart at the data); `pcd`: persistent chains. */
+    method: z.enum(['cd', 'pcd']).default('pcd'),
+    /** Gibbs steps per minibatch. */
+    k: z.int().min(1).max(100_000).default(1),
+    /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
+    visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
+    /** Gaussian visible units: learn each unit's log-variance too. */
+    learnVariance: z.boolean().default(false),
+    learningRate: z.number().positive().max(100).optional(),
+    /** `constant`, or `linear`: falling to zero at the end of the last epoch (Tieleman 2008's PCD schedule). */
+    learningRateSchedule: z.enum(['constant', 'linear']).default('linear'),
+    momentum: z.number().min(0).lt(1).default(0.5),
+    weightDecay: z.number().min(0).max(1).default(1e-4),
+    batchSize: z.int().min(1).max(1_000_000).default(100),
+    epochs: z.int().min(1).max(1_000_000).default(1),
+    /** Seed of the run's generator (initial weights, sampling) and of the shuffling. */
+    seed: z.int().min(0).max(0xffffffff).default(1),
+    /** Compute backend. `auto` picks the fastest one available. */
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+    /** Write a snapshot every this many steps (0: only at the end of each epoch). */
+    snapshotEvery: z.int().min(0).default(0),
+  })
   .superRefine((c, ctx) => {
     if (c.learnVariance && c.visibleUnits !== 'gaussian')
-      ctx.addIssue({ code: 'custom', path: ['learnVariance'], message: 'false unless visibleUnits is "gaussian" (only Gaussian units have a variance)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['learnVariance'],
+        message: 'false unless visibleUnits is "gaussian" (only Gaussian units have a variance)',
+      });
   })
   .transform((c) => ({ ...c, learningRate: c.learningRate ?? DEFAULT_LEARNING_RATE[c.visibleUnits] }));
 

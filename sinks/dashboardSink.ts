@@ -43,7 +43,8 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'none'",
 };
 
 /**
@@ -71,8 +72,10 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   if (!loopback && !options.allowRemote)
     throw new BoltzflowError('dashboard host', host, '127.0.0.1 (serving on another interface needs allowRemote / --dashboard-remote)');
-  const maxClients = options.maxClients ?? 8, maxQueued = options.maxQueuedBytes ?? 1 << 20;
-  const metricGap = 1000 / (options.metricsPerSecond ?? 10), imageGap = options.imageEveryMs ?? 2000;
+  const maxClients = options.maxClients ?? 8,
+    maxQueued = options.maxQueuedBytes ?? 1 << 20;
+  const metricGap = 1000 / (options.metricsPerSecond ?? 10),
+    imageGap = options.imageEveryMs ?? 2000;
   return (source) =>
     defer(() => {
       const clients = new Set<Client>();
@@ -92,9 +95,11 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
       };
       const server = createServer((req, res) => handle(req, res));
       const handle = (req: IncomingMessage, res: ServerResponse) => {
-        const reply = (status: number, type: string, body: string) => res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type }).end(body);
+        const reply = (status: number, type: string, body: string) =>
+          res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type }).end(body);
         const hostHeader = req.headers.host ?? '';
-        if (loopback && !new RegExp(`^(127\\.0\\.0\\.1|localhost|\\[::1\\]):${port}$`).test(hostHeader)) return reply(403, 'text/plain', 'forbidden host\n');
+        if (loopback && !new RegExp(`^(127\\.0\\.0\\.1|localhost|\\[::1\\]):${port}$`).test(hostHeader))
+          return reply(403, 'text/plain', 'forbidden host\n');
         if (req.method !== 'GET') return reply(405, 'text/plain', 'GET only\n');
         const path = (req.url ?? '/').split('?')[0];
         if (path === '/' || path === '/index.html') return reply(200, 'text/html; charset=utf-8', DASHBOARD_HTML);
@@ -115,7 +120,9 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
         options.onListening?.(`http://${host.includes(':') ? `[${host}]` : host}:${port}/`);
       });
       const start = performance.now();
-      let lastMetrics = -Infinity, lastImages = -Infinity, samples = 0;
+      let lastMetrics = -Infinity,
+        lastImages = -Infinity,
+        samples = 0;
       const sampler = Rng.fromSeed(options.seed ?? 1);
       const images = (e: StepEvent) => {
         const shape = options.imageShape === undefined ? squareImageShape(e.params.nVisible) : options.imageShape;

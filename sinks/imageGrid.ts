@@ -28,16 +28,17 @@ export interface ImageGridOptions {
  */
 export function imageGrid(images: Matrix, options: ImageGridOptions): { width: number; height: number; pixels: Uint8Array } {
   const { height: h, width: w, scale = 'unit' } = options;
-  if (h * w !== images.cols)
-    throw new BoltzflowError('image shape', `${h}×${w}`, `a shape with ${images.cols} pixels`);
+  if (h * w !== images.cols) throw new BoltzflowError('image shape', `${h}×${w}`, `a shape with ${images.cols} pixels`);
   const n = images.rows;
   const cols = options.columns ?? Math.max(1, Math.ceil(Math.sqrt(n)));
   const rows = Math.max(1, Math.ceil(n / cols));
-  const width = cols * (w + 1) + 1, height = rows * (h + 1) + 1;
+  const width = cols * (w + 1) + 1,
+    height = rows * (h + 1) + 1;
   const pixels = new Uint8Array(width * height).fill(128);
   for (let k = 0; k < n; k++) {
     const img = images.row(k);
-    let lo = 0, hi = 1;
+    let lo = 0,
+      hi = 1;
     if (scale === 'each') {
       lo = Infinity;
       hi = -Infinity;
@@ -47,7 +48,8 @@ export function imageGrid(images: Matrix, options: ImageGridOptions): { width: n
       }
       if (hi - lo < 1e-12) hi = lo + 1;
     }
-    const x0 = (k % cols) * (w + 1) + 1, y0 = Math.floor(k / cols) * (h + 1) + 1;
+    const x0 = (k % cols) * (w + 1) + 1,
+      y0 = Math.floor(k / cols) * (h + 1) + 1;
     for (let y = 0; y < h; y++)
       for (let x = 0; x < w; x++) {
         const v = (img[y * w + x] - lo) / (hi - lo);

@@ -36,10 +36,14 @@ const packr = new Packr({ moreTypes: true, useRecords: false });
  * for await (const r of readLog('runs/example/log.msgpack')) console.log(r.step, r.reconstructionError);
  * ```
  */
-export function logSink<E extends StepEvent<AnyModel> = StepEvent>(path: string, options: LogSinkOptions = {}): MonoTypeOperatorFunction<E> {
+export function logSink<E extends StepEvent<AnyModel> = StepEvent>(
+  path: string,
+  options: LogSinkOptions = {},
+): MonoTypeOperatorFunction<E> {
   const every = options.every ?? 1;
   if (!Number.isInteger(every) || every < 1) throw new BoltzflowError('log every', every, 'an integer ≥ 1 (steps)');
-  if (options.records === 'snapshots' && (!options.config || !options.data)) throw new BoltzflowError('log records', 'snapshots', 'config and data given, to write whole snapshots');
+  if (options.records === 'snapshots' && (!options.config || !options.data))
+    throw new BoltzflowError('log records', 'snapshots', 'config and data given, to write whole snapshots');
   const fail = (cause: unknown) => new BoltzflowError('log', path, `a writable file (${(cause as Error).message})`, { cause });
   return (source) =>
     defer(() => {
@@ -56,7 +60,11 @@ export function logSink<E extends StepEvent<AnyModel> = StepEvent>(path: string,
           if (e.step % every !== 0) return;
           const record =
             options.records === 'snapshots'
-              ? { kind: 'snapshot', step: e.step, ...stateSnapshot(e, options.config!, typeof options.data === 'function' ? options.data() : options.data!) }
+              ? {
+                  kind: 'snapshot',
+                  step: e.step,
+                  ...stateSnapshot(e, options.config!, typeof options.data === 'function' ? options.data() : options.data!),
+                }
               : { kind: 'metrics', step: e.step, epoch: e.epoch, seconds: (performance.now() - start) / 1000, ...e.metrics };
           try {
             const bytes = packr.pack(record);

@@ -34,8 +34,14 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
   return (source) =>
     defer(() => {
       const start = performance.now();
-      let epochStart = start, lastPrint = start, samples = 0, firstStep = -1;
-      let windowSum = 0, windowN = 0, epochSum = 0, epochN = 0;
+      let epochStart = start,
+        lastPrint = start,
+        samples = 0,
+        firstStep = -1;
+      let windowSum = 0,
+        windowN = 0,
+        epochSum = 0,
+        epochN = 0;
       let heldOut = '';
       let label = 'recon';
       return source.pipe(

@@ -47,15 +47,25 @@ export function checkRunFolder(dir: string, options: RunFolderOptions = {}): () 
   const held = RUN_FILES.filter((f) => exists(join(dir, f)));
   const { resume, overwrite = false } = options;
   const clear = () => {
-    for (const f of readdirSync(dir)) if (OLD_RUN.includes(f) || /^snapshot\.msgpack\.\d+\.tmp$/.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
+    for (const f of readdirSync(dir))
+      if (OLD_RUN.includes(f) || /^snapshot\.msgpack\.\d+\.tmp$/.test(f)) rmSync(join(dir, f), { recursive: true, force: true });
   };
   if (held.length === 0 || overwrite) return overwrite && held.length > 0 ? clear : () => {};
   const pointer = join(dir, 'snapshot.msgpack');
   const holds = `it holds ${held.join(', ')} of an earlier run`;
-  if (!resume) throw new BoltzflowError('--out', dir, `a folder without a run (${holds}): pass --resume ${pointer} to continue it, or --overwrite to delete it and start afresh`);
+  if (!resume)
+    throw new BoltzflowError(
+      '--out',
+      dir,
+      `a folder without a run (${holds}): pass --resume ${pointer} to continue it, or --overwrite to delete it and start afresh`,
+    );
   const own = runFolderOf(resume.path);
   if (real(own) !== real(dir))
-    throw new BoltzflowError('--out', dir, `a folder without a run, or the resumed run's own folder ${own} (${holds}): pass another --out, or --overwrite to delete that run`);
+    throw new BoltzflowError(
+      '--out',
+      dir,
+      `a folder without a run, or the resumed run's own folder ${own} (${holds}): pass another --out, or --overwrite to delete that run`,
+    );
   if (resolve(resume.path) === resolve(pointer)) return () => {};
   // An older snapshot of this run: continuing it here would overwrite the newer ones.
   const newer = snapshotFiles(join(dir, 'snapshots')).filter((s) => s.step > resume.step);
@@ -77,7 +87,9 @@ function snapshotFiles(folder: string): { name: string; step: number }[] {
   } catch {
     return [];
   }
-  return names.flatMap((name) => (/^step-(\d+)\.msgpack$/.exec(name) ? [{ name, step: Number(name.slice(5, -8)) }] : [])).sort((a, b) => a.step - b.step);
+  return names
+    .flatMap((name) => (/^step-(\d+)\.msgpack$/.exec(name) ? [{ name, step: Number(name.slice(5, -8)) }] : []))
+    .sort((a, b) => a.step - b.step);
 }
 
 function exists(path: string): boolean {

@@ -57,9 +57,14 @@ export function acquireRunLock(dir: string, options: RunLockOptions = {}): RunLo
     const who = holder
       ? `pid ${holder.pid}${holder.host !== mine.host ? ` on host ${holder.host}` : ''} holds ${path} since ${holder.startedAt}`
       : `${path} exists but is not a boltzflow lock`;
-    return new BoltzflowError('--out', dir, `a folder no other run is using (${who}; wait for that run to end, or use another --out${holder?.host === mine.host ? '' : `, or remove ${path} if no run uses the folder`})`);
+    return new BoltzflowError(
+      '--out',
+      dir,
+      `a folder no other run is using (${who}; wait for that run to end, or use another --out${holder?.host === mine.host ? '' : `, or remove ${path} if no run uses the folder`})`,
+    );
   };
-  const live = (holder: LockInfo | null) => !holder || holder.host !== mine.host || (holder.pid === process.pid ? held.has(resolve(path)) : isAlive(holder.pid));
+  const live = (holder: LockInfo | null) =>
+    !holder || holder.host !== mine.host || (holder.pid === process.pid ? held.has(resolve(path)) : isAlive(holder.pid));
   // Refused before anything is written into the folder of a live run.
   const before = readLock(path);
   if (before && live(before.info)) throw refuse(before.info);

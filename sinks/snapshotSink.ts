@@ -4,7 +4,14 @@ import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { ParamBuffers, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
-import { SNAPSHOT_FORMAT, SNAPSHOT_LIMITS, SNAPSHOT_VERSION, type DataInfo, type Snapshot, type SnapshotLimits } from '../schemas/snapshot.js';
+import {
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_LIMITS,
+  SNAPSHOT_VERSION,
+  type DataInfo,
+  type Snapshot,
+  type SnapshotLimits,
+} from '../schemas/snapshot.js';
 import { encodeModelSnapshot, modelSnapshotSchema, type ModelSnapshot } from '../schemas/modelSnapshot.js';
 import type { DbmConfig } from '../schemas/dbmConfig.js';
 import type { AnyModel } from '../models/modelKinds.js';
@@ -68,12 +75,15 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
   const folder = join(options.dir, 'snapshots');
   const limits = options.limits ?? SNAPSHOT_LIMITS;
   const at = (e: E) => (options.fileStep ? options.fileStep(e) : e.step);
-  const every = options.every ?? 0, everyMs = (options.everySeconds ?? 0) * 1000, keep = options.keep ?? 3;
+  const every = options.every ?? 0,
+    everyMs = (options.everySeconds ?? 0) * 1000,
+    keep = options.keep ?? 3;
   if (!Number.isInteger(keep) || keep < 1) throw new BoltzflowError('keep', keep, 'an integer ≥ 1 (snapshot files kept)');
   return (source) =>
     new Observable<E>((subscriber) => {
       let last: E | null = null;
-      let lastWritten = -1, lastTime = performance.now();
+      let lastWritten = -1,
+        lastTime = performance.now();
       // Partial files and pointer links left by a run that was killed mid-write are never pointed at; remove them.
       removeMatching(folder, /^step-\d+\.msgpack\.\d+\.tmp$/);
       removeMatching(options.dir, /^snapshot\.msgpack\.\d+\.tmp$/);
@@ -93,7 +103,9 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
             rmSync(link, { force: true });
             throw e;
           }
-          const files = readdirSync(folder).filter((f) => /^step-\d+\.msgpack$/.test(f)).sort();
+          const files = readdirSync(folder)
+            .filter((f) => /^step-\d+\.msgpack$/.test(f))
+            .sort();
           for (const old of files.slice(0, Math.max(0, files.length - keep))) if (old !== name) rmSync(join(folder, old), { force: true });
         } catch (cause) {
           throw new BoltzflowError('snapshot', path, `a writable file (${(cause as Error).message})`, { cause });
@@ -107,7 +119,12 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
           tap({
             next: (e) => {
               last = e;
-              if (e.index === e.batchesPerEpoch - 1 || (every > 0 && e.step % every === 0) || (everyMs > 0 && performance.now() - lastTime >= everyMs)) write(e);
+              if (
+                e.index === e.batchesPerEpoch - 1 ||
+                (every > 0 && e.step % every === 0) ||
+                (everyMs > 0 && performance.now() - lastTime >= everyMs)
+              )
+                write(e);
             },
             complete: () => {
               if (last && at(last) !== lastWritten) write(last);
@@ -129,14 +146,17 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
       // whole (steps are synchronous), so the last event describes it.
       const timer =
         everyMs > 0
-          ? setInterval(() => {
-              if (!last || at(last) === lastWritten || performance.now() - lastTime < everyMs) return;
-              try {
-                write(last);
-              } catch (e) {
-                subscriber.error(e);
-              }
-            }, Math.min(everyMs, 1000))
+          ? setInterval(
+              () => {
+                if (!last || at(last) === lastWritten || performance.now() - lastTime < everyMs) return;
+                try {
+                  write(last);
+                } catch (e) {
+                  subscriber.error(e);
+                }
+              },
+              Math.min(everyMs, 1000),
+            )
           : null;
       timer?.unref();
       return () => {
@@ -151,11 +171,19 @@ function readable(snapshot: ModelSnapshot, limits: Readonly<SnapshotLimits>, pat
   const unwritten = `(nothing written to ${path}; the earlier snapshots are intact)`;
   const rbm = snapshot.model === 'rbm' ? snapshot : snapshot.model === 'dbn' ? snapshot.current : null;
   if (rbm && (rbm.nVisible > limits.maxVisible || rbm.nHidden > limits.maxHidden))
-    throw new BoltzflowError('snapshot', `rbm ${rbm.nVisible}→${rbm.nHidden}`, `at most ${limits.maxVisible} visible and ${limits.maxHidden} hidden units, the reader's limits ${unwritten}`);
+    throw new BoltzflowError(
+      'snapshot',
+      `rbm ${rbm.nVisible}→${rbm.nHidden}`,
+      `at most ${limits.maxVisible} visible and ${limits.maxHidden} hidden units, the reader's limits ${unwritten}`,
+    );
   parseWith(modelSnapshotSchema, snapshot, { fieldName: (p) => `snapshot ${p.map(String).join('.')}` });
   const bytes = encodeModelSnapshot(snapshot);
   if (bytes.length > limits.maxBytes)
-    throw new BoltzflowError('snapshot', `${bytes.length} bytes at step ${rbm ? rbm.counters.step : 'counters' in snapshot ? snapshot.counters.step : '?'}`, `at most ${limits.maxBytes} bytes, the reader's limit ${unwritten}`);
+    throw new BoltzflowError(
+      'snapshot',
+      `${bytes.length} bytes at step ${rbm ? rbm.counters.step : 'counters' in snapshot ? snapshot.counters.step : '?'}`,
+      `at most ${limits.maxBytes} bytes, the reader's limit ${unwritten}`,
+    );
   return bytes;
 }
 
@@ -174,7 +202,12 @@ function removeMatching(dir: string, pattern: RegExp): void {
 export function toSnapshot(e: StepEvent, config: TrainConfig, data: DataInfo): Snapshot {
   const { model, velocity, chains, counters } = e.state;
   const { params, rng } = model;
-  const tensors = (t: ParamBuffers) => ({ weights: t.weights.data, visibleBias: t.visibleBias, hiddenBias: t.hiddenBias, ...(t.logVariance ? { logVariance: t.logVariance } : {}) });
+  const tensors = (t: ParamBuffers) => ({
+    weights: t.weights.data,
+    visibleBias: t.visibleBias,
+    hiddenBias: t.hiddenBias,
+    ...(t.logVariance ? { logVariance: t.logVariance } : {}),
+  });
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -186,7 +219,9 @@ export function toSnapshot(e: StepEvent, config: TrainConfig, data: DataInfo): S
     data,
     params: tensors(params),
     velocity: velocity && tensors(velocity),
-    chains: chains ? { rows: chains.visible.rows, states: chains.visible.data, ...(chains.hidden ? { hidden: chains.hidden.data } : {}) } : null,
+    chains: chains
+      ? { rows: chains.visible.rows, states: chains.visible.data, ...(chains.hidden ? { hidden: chains.hidden.data } : {}) }
+      : null,
     rng: Array.from(rng.state()),
     counters: { ...counters },
     metrics: { ...e.metrics },

@@ -36,7 +36,7 @@ export function bmSnapshot(e: StepEvent<Bm>, config: Record<string, unknown>): B
     velocity: velocity && tensors(velocity),
     chains: chains && { rows: chains.states.rows, states: chains.states.data },
     config,
-    ...tail(e.state as TrainingState<AnyModel>, e),
+    ...tail(e.state, e),
   };
 }
 
@@ -53,7 +53,7 @@ export function dbmSnapshot(e: StepEvent<Dbm>, config: DbmConfig, data: DataInfo
     chains: chains && { rows: chains.layers[0].rows, layers: chains.layers.map((l) => l.data) },
     config,
     data,
-    ...tail(e.state as TrainingState<AnyModel>, e),
+    ...tail(e.state, e),
   };
 }
 
@@ -67,7 +67,15 @@ export function dbnSnapshot(e: DbnStepEvent, layers: readonly TrainConfig[], dat
     hiddenBias: p.hiddenBias,
     ...(p.logVariance ? { logVariance: p.logVariance } : {}),
   }));
-  return { ...header, model: 'dbn', layers: [...layers], trained, current: toSnapshot(e, layers[e.layer], data), data, savedAt: new Date().toISOString() };
+  return {
+    ...header,
+    model: 'dbn',
+    layers: [...layers],
+    trained,
+    current: toSnapshot(e, layers[e.layer], data),
+    data,
+    savedAt: new Date().toISOString(),
+  };
 }
 
 /**

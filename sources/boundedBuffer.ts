@@ -53,7 +53,9 @@ export function boundedBuffer<T>(options: { capacity: number; policy: OverflowPo
   if (!Number.isInteger(capacity) || capacity < 1) throw new BoltzflowError('buffer capacity', capacity, 'an integer ≥ 1');
   const items: T[] = [];
   let head = 0; // items[head…] are waiting; compacted now and then
-  let dropped = 0, ended = false, failure: { error: unknown } | null = null;
+  let dropped = 0,
+    ended = false,
+    failure: { error: unknown } | null = null;
   let wakeConsumer: (() => void) | null = null;
   /** Producers waiting for room, in arrival order, each with the items it will add at once. */
   const waiting: Array<{ items: readonly T[]; resolve: (taken: boolean) => void }> = [];
@@ -83,9 +85,16 @@ export function boundedBuffer<T>(options: { capacity: number; policy: OverflowPo
   };
   const overflow = () => {
     failure = {
-      error: new BoltzflowError(`${name} buffer`, `${capacity} records waiting and more arriving`, 'a consumer that keeps up with the feed', {
-        more: ['Training is slower than the feed. Use --overflow block (make the producer wait) or drop-oldest (keep the newest), or a larger --buffer.'],
-      }),
+      error: new BoltzflowError(
+        `${name} buffer`,
+        `${capacity} records waiting and more arriving`,
+        'a consumer that keeps up with the feed',
+        {
+          more: [
+            'Training is slower than the feed. Use --overflow block (make the producer wait) or drop-oldest (keep the newest), or a larger --buffer.',
+          ],
+        },
+      ),
     };
     wake();
   };

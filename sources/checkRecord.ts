@@ -15,8 +15,10 @@ import type { BadRecord, DataRecord } from './DataRecord.js';
 export function checkRecord(record: DataRecord, nVisible: number): BadRecord | null {
   const v = record.values;
   const bad = (kind: BadRecord['kind'], error: BoltzflowError): BadRecord => ({ values: null, where: record.where, kind, error });
-  if (v.length !== nVisible) return bad('width', new BoltzflowError(record.where, `${v.length} values`, `${nVisible} values, as the model's visible units`));
+  if (v.length !== nVisible)
+    return bad('width', new BoltzflowError(record.where, `${v.length} values`, `${nVisible} values, as the model's visible units`));
   for (let i = 0; i < v.length; i++)
-    if (!(v[i] >= 0 && v[i] <= 1)) return bad('range', new BoltzflowError(`${record.where}, value ${i + 1}`, v[i], 'a value in [0, 1] (Bernoulli visible units)'));
+    if (!(v[i] >= 0 && v[i] <= 1))
+      return bad('range', new BoltzflowError(`${record.where}, value ${i + 1}`, v[i], 'a value in [0, 1] (Bernoulli visible units)'));
   return null;
 }

@@ -24,14 +24,19 @@ export function feedFromObservable(
   options: { capacity?: number; policy?: Exclude<OverflowPolicy, 'block'> } = {},
 ): AsyncIterable<DataRecord> & { readonly dropped: number } {
   const policy = options.policy ?? 'drop-oldest';
-  if ((policy as OverflowPolicy) === 'block') throw new BoltzflowError('policy', 'block', 'drop-oldest or fail (an Observable cannot be paused)');
+  if ((policy as OverflowPolicy) === 'block')
+    throw new BoltzflowError('policy', 'block', 'drop-oldest or fail (an Observable cannot be paused)');
   const buffer = boundedBuffer<DataRecord>({ capacity: options.capacity ?? 1000, policy, name: 'observable' });
   return {
     get dropped() {
       return buffer.dropped;
     },
     async *[Symbol.asyncIterator]() {
-      const subscription = source.subscribe({ next: (r) => void buffer.push(r), error: (e) => buffer.fail(e), complete: () => buffer.end() });
+      const subscription = source.subscribe({
+        next: (r) => void buffer.push(r),
+        error: (e) => buffer.fail(e),
+        complete: () => buffer.end(),
+      });
       try {
         yield* buffer;
       } finally {

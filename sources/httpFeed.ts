@@ -48,15 +48,22 @@ export interface HttpFeedCounters {
  * these ends the feed. `stop()` ends the buffer (what it holds is still read); `close()` drops the
  * connections that remain.
  */
-export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeedOptions): { counters: HttpFeedCounters; stop(): void; close(): void } {
+export function serveHttpFeed(
+  buffer: BoundedBuffer<FeedItem>,
+  options: HttpFeedOptions,
+): { counters: HttpFeedCounters; stop(): void; close(): void } {
   const { format, onBadRecord, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
   let name = options.name; // then the bound address, once listening (port 0 → the port chosen)
   const counters: HttpFeedCounters = { acknowledged: 0, rejectedRequests: 0, abortedRequests: 0 };
-  let width = options.nVisible ?? 0, requests = 0, stopping = false;
+  let width = options.nVisible ?? 0,
+    requests = 0,
+    stopping = false;
   const answer = (res: ServerResponse, status: number, body: Record<string, unknown>, close = false) => {
     if (status !== 202) counters.rejectedRequests++;
     if (!res.headersSent && !res.destroyed)
-      res.writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) }).end(JSON.stringify(body) + '\n');
+      res
+        .writeHead(status, { 'content-type': 'application/json', ...(close ? { connection: 'close' } : {}) })
+        .end(JSON.stringify(body) + '\n');
   };
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') {
@@ -66,14 +73,19 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
     const label = `${name} request ${++requests}`;
     if (stopping) return answer(res, 503, { error: `${label}: the run is shutting down; nothing of this request was taken` }, true);
     const chunks: Buffer[] = [];
-    let bytes = 0, over = false;
+    let bytes = 0,
+      over = false;
     req.on('data', (chunk: Buffer) => {
       if (over) return;
       bytes += chunk.length;
       if (bytes > maxBodyBytes) {
         over = true;
         chunks.length = 0;
-        const error = new BoltzflowError(`${label} body`, `more than ${maxBodyBytes} bytes`, `at most ${maxBodyBytes} bytes (--max-body-bytes); nothing of this request was taken`);
+        const error = new BoltzflowError(
+          `${label} body`,
+          `more than ${maxBodyBytes} bytes`,
+          `at most ${maxBodyBytes} bytes (--max-body-bytes); nothing of this request was taken`,
+        );
         answer(res, 413, { error: error.message }, true);
         res.on('finish', () => req.destroy());
       } else chunks.push(chunk);
@@ -93,7 +105,9 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
   const take = async (chunks: Buffer[], label: string): Promise<{ status: number; body: Record<string, unknown> }> => {
     const items: FeedItem[] = [];
     const badKinds: BadRecordKind[] = [];
-    let good = 0, firstBad: BadRecord | null = null, requestWidth = width;
+    let good = 0,
+      firstBad: BadRecord | null = null,
+      requestWidth = width;
     for await (const item of recordsFromLines(splitLines(chunks, { maxLineBytes: options.maxLineBytes }), label, format)) {
       let problem = item.values ? null : item;
       if (item.values) {
@@ -103,7 +117,8 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
       if (problem) {
         badKinds.push(problem.kind);
         firstBad ??= problem;
-        if (problem.kind === 'tooLong') return { status: 413, body: { error: `${problem.error.message}; nothing of this request was taken` } };
+        if (problem.kind === 'tooLong')
+          return { status: 413, body: { error: `${problem.error.message}; nothing of this request was taken` } };
       } else {
         good++;
         items.push(item);
@@ -111,14 +126,27 @@ export function serveHttpFeed(buffer: BoundedBuffer<FeedItem>, options: HttpFeed
     }
     const bad = badKinds.length;
     if (firstBad && onBadRecord === 'fail')
-      return { status: 400, body: { error: `${firstBad.error.message}${bad > 1 ? ` (and ${bad - 1} more bad line${bad > 2 ? 's' : ''})` : ''}; nothing of this request was taken` } };
-    if (width && requestWidth && requestWidth !== width) // another request set the width meanwhile
-      return { status: 400, body: { error: `${label}: records of ${requestWidth} values, expected ${width} values, as the model's visible units; nothing of this request was taken` } };
+      return {
+        status: 400,
+        body: {
+          error: `${firstBad.error.message}${bad > 1 ? ` (and ${bad - 1} more bad line${bad > 2 ? 's' : ''})` : ''}; nothing of this request was taken`,
+        },
+      };
+    if (width && requestWidth && requestWidth !== width)
+      // another request set the width meanwhile
+      return {
+        status: 400,
+        body: {
+          error: `${label}: records of ${requestWidth} values, expected ${width} values, as the model's visible units; nothing of this request was taken`,
+        },
+      };
     width ||= requestWidth;
     if (stopping || !(await buffer.pushAll(items)))
       return {
         status: 503,
-        body: { error: `${label}: ${!stopping && buffer.policy === 'fail' ? 'the buffer is full (--overflow fail ends the run)' : 'the run is shutting down'}; nothing of this request was taken` },
+        body: {
+          error: `${label}: ${!stopping && buffer.policy === 'fail' ? 'the buffer is full (--overflow fail ends the run)' : 'the run is shutting down'}; nothing of this request was taken`,
+        },
       };
     counters.acknowledged += good;
     if (options.skipped) for (const kind of badKinds) options.skipped[kind]++;

@@ -61,9 +61,10 @@ export interface LoadDatasetOptions {
 export async function loadDataset(spec: string, options: LoadDatasetOptions = {}): Promise<Dataset> {
   const { binarize = 'none', seed = 1, limit = Infinity } = options;
   // Gaussian units take any finite value: the bounds are float32's, as for `checkVisibleBatch`.
-  const [lo, hi, range] = options.visibleUnits === 'gaussian'
-    ? [-F32_MAX, F32_MAX, 'a finite number (Gaussian visible units)']
-    : [0, 1, 'a value in [0, 1] (Bernoulli visible units; real-valued data needs Gaussian ones: --visible gaussian)'];
+  const [lo, hi, range] =
+    options.visibleUnits === 'gaussian'
+      ? [-F32_MAX, F32_MAX, 'a finite number (Gaussian visible units)']
+      : [0, 1, 'a value in [0, 1] (Bernoulli visible units; real-valued data needs Gaussian ones: --visible gaussian)'];
   const path = resolveSpec(spec);
   const { format, bytes } = await openData(path, options.field ?? '--data');
   let records: AsyncIterable<DataRecord>;
@@ -87,8 +88,7 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
       cols = r.values.length;
       buffer = new Float32Array(Math.min(limit, expectedRows ?? 1024) * cols);
     }
-    if (r.values.length !== cols)
-      throw new BoltzflowError(r.where, `${r.values.length} values`, `${cols} values, as in the first record`);
+    if (r.values.length !== cols) throw new BoltzflowError(r.where, `${r.values.length} values`, `${cols} values, as in the first record`);
     for (let i = 0; i < cols; i++) {
       const x = r.values[i];
       if (!(x >= lo && x <= hi)) throw new BoltzflowError(`${r.where}, value ${i}`, x, range);
@@ -158,6 +158,14 @@ async function openData(path: string, field: string): Promise<{ format: 'idx' | 
   }
   const ext = extname(path).toLowerCase();
   const format =
-    ext === '.csv' ? 'csv' : ext === '.ndjson' || ext === '.jsonl' ? 'ndjson' : first[0] === 0 && first[1] === 0 ? 'idx' : first[0] === 0x5b /* [ */ ? 'ndjson' : 'csv';
+    ext === '.csv'
+      ? 'csv'
+      : ext === '.ndjson' || ext === '.jsonl'
+        ? 'ndjson'
+        : first[0] === 0 && first[1] === 0
+          ? 'idx'
+          : first[0] === 0x5b /* [ */
+            ? 'ndjson'
+            : 'csv';
   return { format, bytes: bytes() };
 }

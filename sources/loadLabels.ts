@@ -18,14 +18,19 @@ import { parseIdxHeader } from './readIdx.js';
  * ```
  */
 export async function loadLabels(spec: string, options: { limit?: number } = {}): Promise<Uint8Array> {
-  const path = spec === 'mnist' || spec === 'mnist:train' ? mnistPath('train', 'labels') : spec === 'mnist:test' ? mnistPath('test', 'labels') : spec;
+  const path =
+    spec === 'mnist' || spec === 'mnist:train' ? mnistPath('train', 'labels') : spec === 'mnist:test' ? mnistPath('test', 'labels') : spec;
   const buf = await readFile(path).catch((e: unknown) => {
     throw fileError(path, e, '--labels', 'mnist, mnist:test, or a readable IDX label file');
   });
   const name = basename(path);
   const header = parseIdxHeader(buf, name);
   if (header.type !== 'ubyte' || header.dims.length !== 1)
-    throw new BoltzflowError(`${name} header`, `${header.dims.join('×')} ${header.type} values`, 'one dimension of unsigned bytes (class labels)');
+    throw new BoltzflowError(
+      `${name} header`,
+      `${header.dims.join('×')} ${header.type} values`,
+      'one dimension of unsigned bytes (class labels)',
+    );
   const count = Math.min(header.dims[0], options.limit ?? Infinity);
   return Uint8Array.from(buf.subarray(8, 8 + count));
 }
@@ -42,8 +47,10 @@ export async function loadLabels(spec: string, options: { limit?: number } = {})
  * ```
  */
 export function oneHot(labels: ArrayLike<number>, classes: number, inputs?: Matrix): Matrix {
-  if (inputs && inputs.rows !== labels.length) throw new BoltzflowError('labels', `${labels.length} labels`, `${inputs.rows}, one per input row`);
-  const offset = inputs?.cols ?? 0, cols = offset + classes;
+  if (inputs && inputs.rows !== labels.length)
+    throw new BoltzflowError('labels', `${labels.length} labels`, `${inputs.rows}, one per input row`);
+  const offset = inputs?.cols ?? 0,
+    cols = offset + classes;
   const out = Matrix.zeros(labels.length, cols);
   for (let r = 0; r < labels.length; r++) {
     const y = labels[r];

@@ -43,8 +43,16 @@ export async function* onlineMinibatches(records: AsyncIterable<FeedItem>, optio
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new BoltzflowError('batchSize', batchSize, 'an integer ≥ 1');
   let nVisible = options.nVisible ?? 0;
   let buffer: ((rows: number) => Matrix) | null = null;
-  let step = options.firstStep ?? 0, filled = 0, skipped = 0;
-  const emit = (rows: number): Minibatch => ({ data: buffer!(batchSize).topRows(rows), epoch: 0, index: step, batchesPerEpoch: Infinity, step: step++ });
+  let step = options.firstStep ?? 0,
+    filled = 0,
+    skipped = 0;
+  const emit = (rows: number): Minibatch => ({
+    data: buffer!(batchSize).topRows(rows),
+    epoch: 0,
+    index: step,
+    batchesPerEpoch: Infinity,
+    step: step++,
+  });
   let fault: { error: unknown } | null = null;
   try {
     for await (const record of records) {

@@ -91,7 +91,9 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
   let name = spec === '-' ? 'stdin' : isFileFeed(spec) ? basename(spec) : spec;
   const buffer = boundedBuffer<FeedItem>({ capacity, policy, name });
   const skipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
-  let width = options.nVisible ?? 0, received = 0, torn = 0;
+  let width = options.nVisible ?? 0,
+    received = 0,
+    torn = 0;
   /** A stream that ends because `signal` stopped the reading may end mid-line: that line is torn, not a record. */
   const keepUnterminated = () => !(signal?.aborted && ++torn);
   const pump = async (lines: AsyncIterable<SplitLine>, label = name, skip = 0) => {
@@ -107,7 +109,11 @@ export function openFeed(spec: string, options: FeedOptions = {}): Feed {
     }
   };
   // Started, never awaited: the feed's end or its error reaches the consumer through the buffer.
-  const run = (work: Promise<unknown>): void => void work.then(() => buffer.end(), (e) => buffer.fail(e));
+  const run = (work: Promise<unknown>): void =>
+    void work.then(
+      () => buffer.end(),
+      (e) => buffer.fail(e),
+    );
   let http: ReturnType<typeof serveHttpFeed> | null = null;
   const sockets = new Set<Socket>();
   if (spec === '-') run(pump(splitLines(abortable(process.stdin, signal), { maxLineBytes, keepUnterminated })));
@@ -169,7 +175,10 @@ async function pumpTcp(
     let failure: NodeJS.ErrnoException | null = null;
     try {
       // Stopped by `signal`, the reading ends at once (a producer that never closes its side cannot hold the run).
-      await pump(splitLines(abortable(socket, signal), { maxLineBytes: options.maxLineBytes, keepUnterminated: options.keepUnterminated }), connection === 1 ? spec : `${spec} connection ${connection}`);
+      await pump(
+        splitLines(abortable(socket, signal), { maxLineBytes: options.maxLineBytes, keepUnterminated: options.keepUnterminated }),
+        connection === 1 ? spec : `${spec} connection ${connection}`,
+      );
       if (socket.bytesRead > 0) delay = 100;
     } catch (e) {
       if (!(e as NodeJS.ErrnoException).code) throw e;
@@ -183,7 +192,9 @@ async function pumpTcp(
       return;
     }
     if (signal?.aborted) return;
-    options.onStatus?.(`${spec}: ${failure ? failure.message : 'the producer closed the connection'}; connecting again in ${delay / 1000} s`);
+    options.onStatus?.(
+      `${spec}: ${failure ? failure.message : 'the producer closed the connection'}; connecting again in ${delay / 1000} s`,
+    );
     try {
       await sleep(delay, undefined, { signal });
     } catch {

@@ -46,7 +46,12 @@ export function tryParseRecord(line: string, format: LineFormat, where: string):
       const text = fields[i].trim();
       const x = text === '' ? NaN : Number(text);
       if (!Number.isFinite(Math.fround(x)))
-        return bad(Number.isNaN(x) && !/^[-+]?nan$/i.test(text) ? 'unparseable' : 'nonFinite', `${where}, field ${i + 1}`, text, 'a finite number');
+        return bad(
+          Number.isNaN(x) && !/^[-+]?nan$/i.test(text) ? 'unparseable' : 'nonFinite',
+          `${where}, field ${i + 1}`,
+          text,
+          'a finite number',
+        );
       values[i] = x;
     }
     return values;

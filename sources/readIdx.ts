@@ -50,7 +50,10 @@ export async function readIdx(
   const magic = await input.read(4);
   const plausible = magic.length === 4 && magic[0] === 0 && magic[1] === 0 && TYPES[magic[2]] !== undefined && magic[3] >= 1;
   const head = plausible ? Buffer.concat([magic, await input.read(4 * magic[3])]) : magic;
-  const size = await stat(path).then((s) => (s.isFile() ? s.size : null), () => null);
+  const size = await stat(path).then(
+    (s) => (s.isFile() ? s.size : null),
+    () => null,
+  );
   let header: IdxHeader;
   try {
     header = parseIdxHeader(head, name, size);
@@ -62,7 +65,8 @@ export async function readIdx(
   const type = TYPES[code];
   const [count, ...rest] = header.dims;
   const recordSize = rest.reduce((a, b) => a * b, 1);
-  const expected = () => `${4 + 4 * header.dims.length + count * recordSize * type.size} bytes for ${header.dims.join('×')} ${type.name} values`;
+  const expected = () =>
+    `${4 + 4 * header.dims.length + count * recordSize * type.size} bytes for ${header.dims.join('×')} ${type.name} values`;
   async function* records(): AsyncGenerator<DataRecord> {
     try {
       yield* decode();
@@ -132,7 +136,10 @@ class ByteReader {
   private at = 0;
   private done = false;
 
-  constructor(chunks: AsyncIterable<Uint8Array>, private readonly path: string) {
+  constructor(
+    chunks: AsyncIterable<Uint8Array>,
+    private readonly path: string,
+  ) {
     this.it = chunks[Symbol.asyncIterator]();
   }
 
@@ -173,11 +180,17 @@ class ByteReader {
 
 function readValue(view: DataView, code: number, p: number): number {
   switch (code) {
-    case 0x08: return view.getUint8(p) / 255;
-    case 0x09: return view.getInt8(p);
-    case 0x0b: return view.getInt16(p, false);
-    case 0x0c: return view.getInt32(p, false);
-    case 0x0d: return view.getFloat32(p, false);
-    default: return view.getFloat64(p, false);
+    case 0x08:
+      return view.getUint8(p) / 255;
+    case 0x09:
+      return view.getInt8(p);
+    case 0x0b:
+      return view.getInt16(p, false);
+    case 0x0c:
+      return view.getInt32(p, false);
+    case 0x0d:
+      return view.getFloat32(p, false);
+    default:
+      return view.getFloat64(p, false);
   }
 }

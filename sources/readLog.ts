@@ -17,7 +17,10 @@ const packr = new Packr({ moreTypes: true, useRecords: false });
  * for await (const r of readLog('runs/example/log.msgpack')) console.log(r.kind, r.step);
  * ```
  */
-export async function* readLog(path: string, options: { onPartial?: (bytes: number) => void } = {}): AsyncGenerator<Record<string, unknown> & { kind: string; step: number }> {
+export async function* readLog(
+  path: string,
+  options: { onPartial?: (bytes: number) => void } = {},
+): AsyncGenerator<Record<string, unknown> & { kind: string; step: number }> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -38,7 +41,8 @@ export async function* readLog(path: string, options: { onPartial?: (bytes: numb
         values = packr.unpackMultiple(buf) as unknown[];
       } catch (e) {
         const err = e as Error & { incomplete?: boolean; lastPosition?: number; values?: unknown[] };
-        if (!err.incomplete) throw new BoltzflowError(`log ${path}`, `bytes after offset ${offset}`, 'msgpack records written by logSink', { cause: e });
+        if (!err.incomplete)
+          throw new BoltzflowError(`log ${path}`, `bytes after offset ${offset}`, 'msgpack records written by logSink', { cause: e });
         values = err.values ?? [];
         used = err.lastPosition ?? 0;
       }

@@ -28,7 +28,12 @@ export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
  */
 export async function readSnapshot(path: string, options: { field?: string } = {}): Promise<Snapshot> {
   const snap = await readModelSnapshot(path, options);
-  if (snap.model !== 'rbm') throw new BoltzflowError(`${path} model`, snap.model, `"rbm" (this command reads RBM snapshots; a ${snap.model} run is resumed with boltzflow train --resume)`);
+  if (snap.model !== 'rbm')
+    throw new BoltzflowError(
+      `${path} model`,
+      snap.model,
+      `"rbm" (this command reads RBM snapshots; a ${snap.model} run is resumed with boltzflow train --resume)`,
+    );
   return snap;
 }
 
@@ -62,7 +67,9 @@ export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}
     {
       nVisible: snap.nVisible,
       nHidden: snap.nHidden,
-      weights: copy ? allocateMatrix(backend, snap.nVisible, snap.nHidden).copyFrom(new Matrix(snap.nVisible, snap.nHidden, snap.params.weights)) : new Matrix(snap.nVisible, snap.nHidden, snap.params.weights),
+      weights: copy
+        ? allocateMatrix(backend, snap.nVisible, snap.nHidden).copyFrom(new Matrix(snap.nVisible, snap.nHidden, snap.params.weights))
+        : new Matrix(snap.nVisible, snap.nHidden, snap.params.weights),
       visibleBias: own(snap.params.visibleBias),
       hiddenBias: own(snap.params.hiddenBias),
       ...(snap.visibleUnits ? { visibleUnits: snap.visibleUnits } : {}),

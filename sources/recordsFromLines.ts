@@ -29,7 +29,11 @@ export async function* recordsFromLines(
     values: null,
     where: `${name} line ${h.number}`,
     kind: 'unparseable',
-    error: new BoltzflowError(`${name} line ${h.number}`, h.line, 'a row of numbers (a CSV header is skipped only when a row of as many numbers follows it)'),
+    error: new BoltzflowError(
+      `${name} line ${h.number}`,
+      h.line,
+      'a row of numbers (a CSV header is skipped only when a row of as many numbers follows it)',
+    ),
   });
   for await (const l of lines) {
     if (l.line === null) {

@@ -17,16 +17,21 @@ import { snapshotState } from './readSnapshot.js';
  *
  * @example
  * ```ts
- * import { readFileSync } from 'node:fs';
- * import { decodeModelSnapshot, bmSnapshotState } from 'boltzflow';
- * const snap = decodeModelSnapshot(readFileSync('runs/encoder/snapshot.msgpack'), 'snapshot');
- * if (snap.model === 'bm') console.log(bmSnapshotState(snap).counters.step);
+ * import { lastValueFrom, of } from 'rxjs';
+ * import { applyUpdate, bmSnapshot, bmSnapshotState, clampVisible, collectStats, createBm, gibbsStep, Matrix } from 'boltzflow';
+ * const bm = createBm({ nVisible: 2, nHidden: 1, seed: 1 });
+ * const e = await lastValueFrom(of(Matrix.from([[1, 0]])).pipe(clampVisible(bm), gibbsStep({ chains: 'persistent' }), collectStats(), applyUpdate()));
+ * console.log(bmSnapshotState(bmSnapshot(e, {})).counters.step); // 1
  * ```
  */
 export function bmSnapshotState(snap: BmSnapshot): TrainingState<Bm> {
   const n = snap.nUnits;
   const tensors = (t: BmSnapshot['params']) => ({ weights: new Matrix(n, n, t.weights.slice()), bias: t.bias.slice() });
-  const model: Bm = { kind: 'bm', params: { nUnits: n, nVisible: snap.nVisible, spin: snap.spin, mask: snap.mask.slice(), ...tensors(snap.params) }, rng: Rng.fromState(snap.rng) };
+  const model: Bm = {
+    kind: 'bm',
+    params: { nUnits: n, nVisible: snap.nVisible, spin: snap.spin, mask: snap.mask.slice(), ...tensors(snap.params) },
+    rng: Rng.fromState(snap.rng),
+  };
   return {
     kind: bmKind,
     model,
@@ -56,11 +61,15 @@ export function dbmSnapshotState(snap: DbmSnapshot, options: { backend?: Backend
 }
 
 /** A DBN's trained layers (RBMs with fresh generators, unused by training) and the state of the layer in training, from its snapshot. */
-export function dbnSnapshotState(snap: DbnSnapshot, options: { backend?: Backend } = {}): { trained: Rbm[]; layer: number; state: TrainingState<Rbm> } {
+export function dbnSnapshotState(
+  snap: DbnSnapshot,
+  options: { backend?: Backend } = {},
+): { trained: Rbm[]; layer: number; state: TrainingState<Rbm> } {
   const backend = options.backend ?? selectBackend(snap.current.config.backend);
   const trained = snap.trained.map((l, i) => {
     const first = snap.layers[0];
-    const units = i === 0 && first.visibleUnits === 'gaussian' ? { type: 'gaussian' as const, learnVariance: first.learnVariance } : undefined;
+    const units =
+      i === 0 && first.visibleUnits === 'gaussian' ? { type: 'gaussian' as const, learnVariance: first.learnVariance } : undefined;
     const p = zeroRbmParams(l.nVisible, l.nHidden, units, backend);
     p.weights.data.set(l.weights);
     p.visibleBias.set(l.visibleBias);

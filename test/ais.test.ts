@@ -26,7 +26,12 @@ test("aisBetas(14500) is Salakhutdinov & Murray's schedule; shorter ones keep it
   t.throws(() => aisBetas(2), { instanceOf: BoltzflowError, message: /AIS steps: got 2/ });
 });
 
-for (const [nv, nh, scale] of [[10, 6, 1], [12, 4, 2], [6, 12, 0.5], [8, 8, 1.5]] as const)
+for (const [nv, nh, scale] of [
+  [10, 6, 1],
+  [12, 4, 2],
+  [6, 12, 0.5],
+  [8, 8, 1.5],
+] as const)
   test(`AIS agrees with enumeration on a ${nv}v·${nh}h RBM (weights ×${scale}): within its ±3σ bounds and 0.1 nats (2,000 steps, 100 runs)`, (t) => {
     const rbm = randomRbm(nv, nh, nv * nh, scale);
     const data = binaryData(50, nv, 1);
@@ -50,7 +55,10 @@ test('AIS on a 784-visible, 10-hidden RBM trained on MNIST agrees with the exact
   t.true(est.logZLow <= exact && exact <= est.logZHigh);
   t.true(Math.abs(est.logZ - exact) < 0.5);
   // and the average log-probability from the exact ln Z equals the exact log-likelihood
-  t.true(Math.abs(mean(logProbability(final.model, data.topRows(100), exact)) - exactLogLikelihood(final.model.params, data.topRows(100))) < 1e-3);
+  t.true(
+    Math.abs(mean(logProbability(final.model, data.topRows(100), exact)) - exactLogLikelihood(final.model.params, data.topRows(100))) <
+      1e-3,
+  );
 });
 
 test('AIS does not touch the model or its generator, and the same seed gives the same estimate', (t) => {
@@ -84,13 +92,24 @@ test('estimateLogPartition emits progress up to the last step, then the same est
 
 test('AIS refuses a bad schedule, too few runs and a base rate of the wrong size', (t) => {
   const rbm = randomRbm(4, 2, 1);
-  t.throws(() => createAis(rbm, { baseVisibleBias: new Float32Array(4), betas: Float64Array.of(0, 0.5, 0.4, 1) }), { message: /AIS betas/ });
-  t.throws(() => createAis(rbm, { baseVisibleBias: new Float32Array(4), runs: 1 }), { message: /AIS runs: got 1, expected an integer ≥ 2/ });
-  t.throws(() => createAis(rbm, { baseVisibleBias: new Float32Array(3) }), { message: /baseVisibleBias: got "length 3", expected length 4/ });
+  t.throws(() => createAis(rbm, { baseVisibleBias: new Float32Array(4), betas: Float64Array.of(0, 0.5, 0.4, 1) }), {
+    message: /AIS betas/,
+  });
+  t.throws(() => createAis(rbm, { baseVisibleBias: new Float32Array(4), runs: 1 }), {
+    message: /AIS runs: got 1, expected an integer ≥ 2/,
+  });
+  t.throws(() => createAis(rbm, { baseVisibleBias: new Float32Array(3) }), {
+    message: /baseVisibleBias: got "length 3", expected length 4/,
+  });
 });
 
 test('the base rate is the clipped log-odds of the data means', (t) => {
-  const b = baseRateBias(Matrix.from([[1, 0, 1], [1, 0, 0]]));
+  const b = baseRateBias(
+    Matrix.from([
+      [1, 0, 1],
+      [1, 0, 0],
+    ]),
+  );
   t.true(Math.abs(b[0] - Math.log(0.999 / 0.001)) < 1e-3);
   t.true(Math.abs(b[1] - Math.log(0.001 / 0.999)) < 1e-3);
   t.is(b[2], 0);

@@ -7,7 +7,12 @@ import { clampedMoments } from '../models/bmPhases.js';
 import { exactBmLogPartition, exactBmLogProbs, exactBmMoments, exactKl, visibleDistribution } from '../models/exactBm.js';
 import { logSumExp } from './helpers.js';
 
-function randomBm(nVisible: number, nHidden: number, seed: number, options: { spin?: boolean; scale?: number; mask?: Uint8Array } = {}): Bm {
+function randomBm(
+  nVisible: number,
+  nHidden: number,
+  seed: number,
+  options: { spin?: boolean; scale?: number; mask?: Uint8Array } = {},
+): Bm {
   const bm = createBm({ nVisible, nHidden, seed, spin: options.spin, mask: options.mask, weightStd: options.scale ?? 1 });
   const rng = Rng.fromSeed(seed + 99);
   for (let i = 0; i < bm.params.nUnits; i++) bm.params.bias[i] = (options.scale ?? 1) * rng.normal() * 0.5;
@@ -72,7 +77,9 @@ for (const spin of [false, true])
       const d = tv(counts, exact);
       const divergence = kl(counts, exact);
       const wrong = tv(counts, exactBmLogProbs(bm.params, T === 1 ? 2.5 : 1));
-      t.log(`TV ${d.toFixed(4)}, KL ${divergence.toFixed(5)} nats to the exact distribution; TV ${wrong.toFixed(4)} to the one at the other temperature`);
+      t.log(
+        `TV ${d.toFixed(4)}, KL ${divergence.toFixed(5)} nats to the exact distribution; TV ${wrong.toFixed(4)} to the one at the other temperature`,
+      );
       t.true(d < 0.03);
       t.true(divergence < 0.005);
       t.true(wrong > 0.1, 'the check can tell temperatures apart');
@@ -88,12 +95,18 @@ test('parallel updates colour by colour are exact on a bipartite graph; fully sy
   for (const bm of [random, coupled]) {
     const net = bmNet(bm.params);
     const exact = exactBmLogProbs(bm.params);
-    const colored = tv(histogram(bm, 1, (s) => parallelSweeps(net, s.data, s.rows, 1, 1, bm.rng, null, null, colors)), exact);
+    const colored = tv(
+      histogram(bm, 1, (s) => parallelSweeps(net, s.data, s.rows, 1, 1, bm.rng, null, null, colors)),
+      exact,
+    );
     t.log(`TV, colour by colour: ${colored.toFixed(4)}`);
     t.true(colored < 0.03);
   }
   const net = bmNet(coupled.params);
-  const synchronous = tv(histogram(coupled, 1, (s) => parallelSweeps(net, s.data, s.rows, 1, 1, coupled.rng)), exactBmLogProbs(coupled.params));
+  const synchronous = tv(
+    histogram(coupled, 1, (s) => parallelSweeps(net, s.data, s.rows, 1, 1, coupled.rng)),
+    exactBmLogProbs(coupled.params),
+  );
   t.log(`TV, fully synchronous, coupled sides: ${synchronous.toFixed(4)}`);
   t.true(synchronous > 0.2);
 });
@@ -101,10 +114,18 @@ test('parallel updates colour by colour are exact on a bipartite graph; fully sy
 for (const T of [1, 2])
   test(`the exact gradient −(p⁺ − p⁻)/T matches finite differences of the exact KL divergence G (hidden units, T = ${T}, tolerance 1e-5)`, (t) => {
     const bm = randomBm(4, 2, 7, { scale: 0.8 });
-    const data = Matrix.from([[1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 1], [0, 1, 1, 0]]);
+    const data = Matrix.from([
+      [1, 0, 0, 1],
+      [1, 1, 0, 0],
+      [0, 0, 1, 1],
+      [1, 0, 0, 1],
+      [0, 1, 1, 0],
+    ]);
     const p = visibleDistribution(data, bm.params);
     const { positive, negative } = exactBmMoments(bm.params, p, T);
-    const n = bm.params.nUnits, w = bm.params.weights.data, h = 1e-3;
+    const n = bm.params.nUnits,
+      w = bm.params.weights.data,
+      h = 1e-3;
     for (let i = 0; i < n; i++)
       for (let j = i + 1; j < n; j++) {
         const old = w[i * n + j];
@@ -118,7 +139,8 @@ for (const T of [1, 2])
         t.true(Math.abs(fd - exact) < 1e-5, `w[${i}][${j}]: FD ${fd} vs exact ${exact}`);
       }
     for (let i = 0; i < n; i++) {
-      const b = bm.params.bias, old = b[i];
+      const b = bm.params.bias,
+        old = b[i];
       b[i] = old + h;
       const [bUp, up] = [b[i], exactKl(bm.params, p, T)];
       b[i] = old - h;
@@ -130,10 +152,25 @@ for (const T of [1, 2])
 
 test('the clamped phase (annealing the hidden units) estimates the exact p⁺ within 0.03', (t) => {
   const bm = randomBm(4, 3, 3, { scale: 0.8 });
-  const data = Matrix.from([[1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 1]]);
+  const data = Matrix.from([
+    [1, 0, 0, 1],
+    [1, 1, 0, 0],
+    [0, 0, 1, 1],
+  ]);
   const exact = exactBmMoments(bm.params, visibleDistribution(data, bm.params)).positive;
   const states = Matrix.zeros(3 * 400, 7);
-  const m = clampedMoments(bm, data, { anneal: [{ temperature: 3, sweeps: 5 }, { temperature: 1, sweeps: 40 }], repeats: 400 }, states);
+  const m = clampedMoments(
+    bm,
+    data,
+    {
+      anneal: [
+        { temperature: 3, sweeps: 5 },
+        { temperature: 1, sweeps: 40 },
+      ],
+      repeats: 400,
+    },
+    states,
+  );
   let worst = 0;
   for (let k = 0; k < 49; k++) worst = Math.max(worst, Math.abs(m.cooccurrence[k] - exact.cooccurrence[k]));
   t.log(`largest error ${worst.toFixed(4)}`);
@@ -150,14 +187,20 @@ test('the encoder mask connects V1 and V2 to H and within themselves, never V1 t
   t.is(at(0, 4), 0);
   t.is(at(8, 9), 0);
   t.is(at(3, 3), 0);
-  t.throws(() => createBm({ nVisible: 2, nHidden: 0, seed: 1, mask: Uint8Array.of(0, 1, 0, 0) }), { message: /mask\[0\]\[1\]: got 1, expected 0, as mask\[1\]\[0\] \(symmetric\)/ });
+  t.throws(() => createBm({ nVisible: 2, nHidden: 0, seed: 1, mask: Uint8Array.of(0, 1, 0, 0) }), {
+    message: /mask\[0\]\[1\]: got 1, expected 0, as mask\[1\]\[0\] \(symmetric\)/,
+  });
 });
 
 test('annealing lowers the energy: states annealed to T ≈ 0 are local minima', (t) => {
   const bm = randomBm(8, 0, 4, { spin: true, scale: 1 });
   const s = Matrix.zeros(20, 8);
   randomizeStates(bm, s);
-  annealStates(bm, s, [{ temperature: 3, sweeps: 10 }, { temperature: 1, sweeps: 10 }, { temperature: 0.01, sweeps: 10 }]);
+  annealStates(bm, s, [
+    { temperature: 3, sweeps: 10 },
+    { temperature: 1, sweeps: 10 },
+    { temperature: 0.01, sweeps: 10 },
+  ]);
   const net = bmNet(bm.params);
   for (let r = 0; r < 20; r++) {
     const copy = s.row(r).slice();

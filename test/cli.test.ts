@@ -30,7 +30,16 @@ function cli(...args: string[]) {
 
 function cliWith(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: () => r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    lines: () =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 const train = (out: string, ...more: string[]) =>
@@ -48,7 +57,10 @@ test('train --json: NDJSON start, one step event per minibatch, a summary; snaps
   if (auto.name === 'wasm') t.is(lines[0].threads, Math.min(2, availableParallelism()), 'two threads where there are two cores');
   t.is(lines[0].config.nHidden, 6);
   const steps = lines.filter((l) => l.event === 'step');
-  t.deepEqual(steps.map((s) => s.step), Array.from({ length: 18 }, (_, i) => i + 1));
+  t.deepEqual(
+    steps.map((s) => s.step),
+    Array.from({ length: 18 }, (_, i) => i + 1),
+  );
   const summary = lines.at(-1);
   t.is(summary.event, 'summary');
   t.is(summary.steps, 18);
@@ -80,18 +92,59 @@ test('train --validation --eval-every taps held-out pseudo-likelihood and the fr
   const r = train(join(dir, 'taps'), '--epochs', '2', '--validation', csv, '--eval-every', '4');
   t.is(r.code, 0, r.stderr);
   const steps = r.lines().filter((l) => l.event === 'step');
-  t.deepEqual(steps.filter((s) => 'pseudoLikelihood' in s).map((s) => s.step), [4, 8, 12]);
-  t.true(steps.filter((s) => 'freeEnergyGap' in s).every((s) => Math.abs(s.freeEnergyGap - (s.freeEnergyValidation - s.freeEnergyTrain)) < 1e-9));
-  const human = cli('train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--out', join(dir, 'taps2'), '--sample-steps', '0', '--validation', csv, '--eval-every', '6');
+  t.deepEqual(
+    steps.filter((s) => 'pseudoLikelihood' in s).map((s) => s.step),
+    [4, 8, 12],
+  );
+  t.true(
+    steps.filter((s) => 'freeEnergyGap' in s).every((s) => Math.abs(s.freeEnergyGap - (s.freeEnergyValidation - s.freeEnergyTrain)) < 1e-9),
+  );
+  const human = cli(
+    'train',
+    '--data',
+    csv,
+    '--hidden',
+    '4',
+    '--batch',
+    '10',
+    '--epochs',
+    '1',
+    '--out',
+    join(dir, 'taps2'),
+    '--sample-steps',
+    '0',
+    '--validation',
+    csv,
+    '--eval-every',
+    '6',
+  );
   t.regex(human.stderr, /epoch 1\/1 done in .* · held-out PL -?\d+\.\d\d · free-energy gap -?\d+\.\d\d\n/);
 });
 
 test('the backend is chosen by --backend or BOLTZFLOW_BACKEND and printed at the start of a run', (t) => {
   const byFlag = train(join(dir, 'backend-flag'), '--epochs', '1', '--backend', 'js');
   t.is(byFlag.lines()[0].backend, 'js');
-  const byEnv = cliWith({ BOLTZFLOW_BACKEND: 'js' }, 'train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--out', join(dir, 'backend-env'), '--sample-steps', '0');
+  const byEnv = cliWith(
+    { BOLTZFLOW_BACKEND: 'js' },
+    'train',
+    '--data',
+    csv,
+    '--hidden',
+    '4',
+    '--batch',
+    '10',
+    '--epochs',
+    '1',
+    '--out',
+    join(dir, 'backend-env'),
+    '--sample-steps',
+    '0',
+  );
   t.regex(byEnv.stderr, /^boltzflow train · backend js · RBM 16→4/);
-  t.regex(train(join(dir, 'backend-bad'), '--backend', 'cuda').stderr, /--backend: got "cuda", expected one of "auto", "native", "wasm", "js"/);
+  t.regex(
+    train(join(dir, 'backend-bad'), '--backend', 'cuda').stderr,
+    /--backend: got "cuda", expected one of "auto", "native", "wasm", "js"/,
+  );
 });
 
 test('eval --metric exact and --metric ais: mean log-probability as `value`, ln Z, and AIS progress events', (t) => {
@@ -124,12 +177,30 @@ test('encoder, hopfield and complete: NDJSON results', (t) => {
   const hop = cli('hopfield', '--units', '50', '--max-patterns', '20', '--step', '10', '--trials', '2', '--json');
   t.is(hop.code, 0, hop.stderr);
   const rows = hop.lines();
-  t.deepEqual(rows.map((r) => r.patterns), [10, 20]);
+  t.deepEqual(
+    rows.map((r) => r.patterns),
+    [10, 20],
+  );
   t.true(rows[0].recalled > rows[1].recalled);
   const out = join(dir, 'complete-run');
   t.is(train(out, '--epochs', '2').code, 0);
   const png = join(out, 'completion.png');
-  const c = cli('complete', '--model', join(out, 'snapshot.msgpack'), '--data', csv, '--n', '4', '--samples', '10', '--steps', '20', '--out', png, '--json');
+  const c = cli(
+    'complete',
+    '--model',
+    join(out, 'snapshot.msgpack'),
+    '--data',
+    csv,
+    '--n',
+    '4',
+    '--samples',
+    '10',
+    '--steps',
+    '20',
+    '--out',
+    png,
+    '--json',
+  );
   t.is(c.code, 0, c.stderr);
   t.is(c.lines().filter((l) => l.event === 'completion').length, 4);
   t.is(readFileSync(png).subarray(1, 4).toString(), 'PNG');
@@ -146,13 +217,17 @@ test('sample writes PNG, CSV, or NDJSON arrays on stdout', (t) => {
   t.is(rows.length, 4);
   t.true(rows.every((l) => l.split(',').length === 16));
   const r = cli('sample', '--model', model, '--n', '3', '--steps', '5');
-  const arrays = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const arrays = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.is(arrays.length, 3);
   t.true(arrays.every((a) => Array.isArray(a) && a.length === 16 && a.every((x: number) => x >= 0 && x <= 1)));
 });
 
 test('extending a finished run with --resume --epochs equals one longer run (constant learning rate)', async (t) => {
-  const straight = join(dir, 'straight'), split = join(dir, 'split');
+  const straight = join(dir, 'straight'),
+    split = join(dir, 'split');
   t.is(train(straight, '--epochs', '4', '--method', 'pcd', '--lr-schedule', 'constant').code, 0);
   t.is(train(split, '--epochs', '2', '--method', 'pcd', '--lr-schedule', 'constant').code, 0);
   const r = cli('train', '--resume', join(split, 'snapshot.msgpack'), '--epochs', '4', '--sample-steps', '0', '--json');
@@ -173,9 +248,15 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
     [['train', '--k', 'two'], /^boltzflow: --k: got "two", expected a finite number\n$/],
     [['train', '--bogus', '1'], /^boltzflow: flag: got "--bogus", expected one of --data, .*--hidden/],
     [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: --batch: got 1000, expected at most 60/],
-    [['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv], /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/],
+    [
+      ['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv],
+      /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/,
+    ],
     [['eval', '--data', csv], /^boltzflow: --model: got undefined, expected a string \(required\)\n$/],
-    [['train', '--dashboard', '--dashboard-host', '0.0.0.0'], /^boltzflow: --dashboard-host: got "0.0.0.0", expected 127.0.0.1, or another interface together with --dashboard-remote/],
+    [
+      ['train', '--dashboard', '--dashboard-host', '0.0.0.0'],
+      /^boltzflow: --dashboard-host: got "0.0.0.0", expected 127.0.0.1, or another interface together with --dashboard-remote/,
+    ],
     [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, encoder, hopfield, complete, help/],
   ];
   for (const [args, message] of cases) {
@@ -202,7 +283,10 @@ test('Ctrl-C (SIGINT) stops training and saves a snapshot; resuming it ends exac
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.is(code, 0);
-  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const summary = lines.at(-1);
   t.is(summary.event, 'summary');
   t.true(summary.interrupted);

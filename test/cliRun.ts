@@ -20,7 +20,8 @@ export function runCli(args: readonly string[], cli = bin): CliRun {
   const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const events: Record<string, unknown>[] = [];
   const waiters: Array<{ match: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }> = [];
-  let rest = '', stderr = '';
+  let rest = '',
+    stderr = '';
   child.stdin.on('error', () => {}); // EPIPE once the child has exited
   child.stderr.on('data', (c) => (stderr += c));
   child.stdout.on('data', (c) => {
@@ -30,8 +31,9 @@ export function runCli(args: readonly string[], cli = bin): CliRun {
       const e = JSON.parse(rest.slice(0, at)) as Record<string, unknown>;
       rest = rest.slice(at + 1);
       events.push(e);
-      for (const w of waiters.splice(0)) if (w.match(e)) w.resolve(e);
-      else waiters.push(w);
+      for (const w of waiters.splice(0))
+        if (w.match(e)) w.resolve(e);
+        else waiters.push(w);
     }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
@@ -55,4 +57,5 @@ export function runCli(args: readonly string[], cli = bin): CliRun {
 
 /** Record i of a 16-unit feed of four repeating stripes, as NDJSON lines. */
 export const stripes = (from: number, n: number): string =>
-  Array.from({ length: n }, (_, i) => JSON.stringify(Array.from({ length: 16 }, (_, j) => ((from + i + j) % 4 === 0 ? 1 : 0)))).join('\n') + '\n';
+  Array.from({ length: n }, (_, i) => JSON.stringify(Array.from({ length: 16 }, (_, j) => ((from + i + j) % 4 === 0 ? 1 : 0)))).join('\n') +
+  '\n';

@@ -35,25 +35,51 @@ test('createRbm, rbmFromParams, snapshotModel and createDbm default to the faste
   t.is(snapshotModel(snap, { copy: true }).backend, fastest);
   t.is(snapshotModel(snap, { backend: jsBackend }).backend, jsBackend);
   t.is(createDbm({ sizes: [3, 2, 2], seed: 1 }).backend, fastest);
-  const stack = [createRbm({ nVisible: 3, nHidden: 2, seed: 1, backend: jsBackend }), createRbm({ nVisible: 2, nHidden: 2, seed: 2, backend: jsBackend })];
+  const stack = [
+    createRbm({ nVisible: 3, nHidden: 2, seed: 1, backend: jsBackend }),
+    createRbm({ nVisible: 2, nHidden: 2, seed: 2, backend: jsBackend }),
+  ];
   t.is(createDbm({ rbms: stack, seed: 1 }).backend, jsBackend, 'given RBMs, their backend');
 });
 
 test('createRbm({ data }) starts the visible biases at the log-odds of the data’s unit means (Gaussian units: at the means)', (t) => {
-  const data = Matrix.from([[1, 0, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0]]);
+  const data = Matrix.from([
+    [1, 0, 1],
+    [1, 1, 0],
+    [1, 0, 0],
+    [0, 0, 0],
+  ]);
   const rbm = createRbm({ nVisible: 3, nHidden: 2, seed: 1, data, backend: jsBackend });
   t.deepEqual(Array.from(rbm.params.visibleBias), Array.from(logOdds([0.75, 0.25, 0.25])));
-  t.deepEqual(bytesOf(rbm.params.visibleBias), bytesOf(createRbm({ nVisible: 3, nHidden: 2, seed: 1, visibleMeans: [0.75, 0.25, 0.25] }).params.visibleBias));
+  t.deepEqual(
+    bytesOf(rbm.params.visibleBias),
+    bytesOf(createRbm({ nVisible: 3, nHidden: 2, seed: 1, visibleMeans: [0.75, 0.25, 0.25] }).params.visibleBias),
+  );
   t.true(Math.abs(rbm.params.visibleBias[0] - Math.log(3)) < 1e-6);
   t.deepEqual(Array.from(rbm.params.hiddenBias), [0, 0]);
   // The weights come from the seed alone: the same with or without data.
-  t.deepEqual(bytesOf(rbm.params.weights.data), bytesOf(createRbm({ nVisible: 3, nHidden: 2, seed: 1, backend: jsBackend }).params.weights.data));
-  const real = Matrix.from([[0.5, -1, 2], [1.5, 1, 0]]);
+  t.deepEqual(
+    bytesOf(rbm.params.weights.data),
+    bytesOf(createRbm({ nVisible: 3, nHidden: 2, seed: 1, backend: jsBackend }).params.weights.data),
+  );
+  const real = Matrix.from([
+    [0.5, -1, 2],
+    [1.5, 1, 0],
+  ]);
   const gaussian = createRbm({ nVisible: 3, nHidden: 2, seed: 1, data: real, visibleUnits: { type: 'gaussian', learnVariance: false } });
   t.deepEqual(Array.from(gaussian.params.visibleBias), [1, 0, 1]);
-  t.throws(() => createRbm({ nVisible: 4, nHidden: 2, seed: 1, data }), { instanceOf: BoltzflowError, message: 'data: got "4×3", expected at least one row of 4 columns (nVisible)' });
-  t.throws(() => createRbm({ nVisible: 3, nHidden: 2, seed: 1, data: Matrix.zeros(0, 3) }), { instanceOf: BoltzflowError, message: /^data: got "0×3"/ });
-  t.throws(() => createRbm({ nVisible: 3, nHidden: 2, seed: 1, data, visibleMeans: [0.5, 0.5, 0.5] }), { instanceOf: BoltzflowError, message: /^visibleMeans: got "given with data", expected one of data or visibleMeans/ });
+  t.throws(() => createRbm({ nVisible: 4, nHidden: 2, seed: 1, data }), {
+    instanceOf: BoltzflowError,
+    message: 'data: got "4×3", expected at least one row of 4 columns (nVisible)',
+  });
+  t.throws(() => createRbm({ nVisible: 3, nHidden: 2, seed: 1, data: Matrix.zeros(0, 3) }), {
+    instanceOf: BoltzflowError,
+    message: /^data: got "0×3"/,
+  });
+  t.throws(() => createRbm({ nVisible: 3, nHidden: 2, seed: 1, data, visibleMeans: [0.5, 0.5, 0.5] }), {
+    instanceOf: BoltzflowError,
+    message: /^visibleMeans: got "given with data", expected one of data or visibleMeans/,
+  });
 });
 
 test("the README's hand-composed loop, given the data, trains the same model as trainRbm with the same settings, bit for bit", async (t) => {
@@ -61,10 +87,18 @@ test("the README's hand-composed loop, given the data, trains the same model as 
   const settings = { learningRate: 0.05, momentum: 0.5, weightDecay: 1e-4 };
   const rbm = createRbm({ nVisible: 24, nHidden: 8, seed: 1, data });
   const hand = await lastValueFrom(
-    from(minibatches(data, { batchSize: 20, epochs: 2, seed: 1 })).pipe(clampVisible(rbm), gibbsStep({ k: 1, chains: 'persistent' }), collectStats(), applyUpdate(settings), last()),
+    from(minibatches(data, { batchSize: 20, epochs: 2, seed: 1 })).pipe(
+      clampVisible(rbm),
+      gibbsStep({ k: 1, chains: 'persistent' }),
+      collectStats(),
+      applyUpdate(settings),
+      last(),
+    ),
   );
   const piped = await lastValueFrom(
-    trainRbm({ data, config: { nHidden: 8, method: 'pcd', epochs: 2, batchSize: 20, learningRateSchedule: 'constant', ...settings } }).pipe(last()),
+    trainRbm({ data, config: { nHidden: 8, method: 'pcd', epochs: 2, batchSize: 20, learningRateSchedule: 'constant', ...settings } }).pipe(
+      last(),
+    ),
   );
   t.is(hand.step, piped.step);
   t.is(hand.model.backend, piped.model.backend, 'the same (fastest) backend by default');

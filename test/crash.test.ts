@@ -14,10 +14,16 @@ test('SIGKILL at random moments, snapshots written every step: the latest snapsh
   const rng = Rng.fromSeed(99);
   // 200 rows of 784 values: each snapshot is about 0.7 MB, so kills often land inside a write.
   const csv = join(dir, 'data.csv');
-  writeFileSync(csv, Array.from({ length: 200 }, () => Array.from({ length: 784 }, () => (rng.uniform() < 0.2 ? 1 : 0)).join(',')).join('\n'));
+  writeFileSync(
+    csv,
+    Array.from({ length: 200 }, () => Array.from({ length: 784 }, () => (rng.uniform() < 0.2 ? 1 : 0)).join(',')).join('\n'),
+  );
   const out = join(dir, 'run');
   const args = ['--keep', '2', '--sample-steps', '0', '--json'];
-  let cycles = 0, lastStep = 0, loaded = 0, midWrite = 0;
+  let cycles = 0,
+    lastStep = 0,
+    loaded = 0,
+    midWrite = 0;
   for (let i = 0; i < 12; i++) {
     // Until a first snapshot exists (a slow start can be killed before it), start afresh, replacing what a killed start left.
     const resume = existsSync(join(out, 'snapshot.msgpack'))
@@ -40,14 +46,34 @@ test('SIGKILL at random moments, snapshots written every step: the latest snapsh
     t.true(snap.counters.step >= lastStep, `cycle ${cycles}: step ${snap.counters.step} after ${lastStep}: progress is never lost`);
     lastStep = snap.counters.step;
   }
-  t.log(`${cycles} SIGKILL cycles, ${midWrite} of them in the middle of a snapshot write (a partial temp file left); the latest snapshot loaded after ${loaded}; reached step ${lastStep} of 8000`);
+  t.log(
+    `${cycles} SIGKILL cycles, ${midWrite} of them in the middle of a snapshot write (a partial temp file left); the latest snapshot loaded after ${loaded}; reached step ${lastStep} of 8000`,
+  );
   t.true(loaded >= cycles - 2, 'snapshots were being written');
   t.true(lastStep > 0);
   // Finally let the resumed run finish: it ends at the configured length.
-  const done = spawnSync(process.execPath, [bin, 'train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', String(Math.ceil(lastStep / 20) + 2), '--sample-steps', '0', '--json'], { encoding: 'utf8' });
+  const done = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'train',
+      '--resume',
+      join(out, 'snapshot.msgpack'),
+      '--epochs',
+      String(Math.ceil(lastStep / 20) + 2),
+      '--sample-steps',
+      '0',
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   t.is(done.status, 0, done.stderr);
   t.is((await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step, (Math.ceil(lastStep / 20) + 2) * 20);
-  t.deepEqual(readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.tmp')), [], 'stale partial files are cleaned up when a run starts');
+  t.deepEqual(
+    readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.tmp')),
+    [],
+    'stale partial files are cleaned up when a run starts',
+  );
 });
 
 // A disk that fills up: a 256 KiB tmpfs. Mounting needs root; where it is refused the test is not
@@ -55,21 +81,47 @@ test('SIGKILL at random moments, snapshots written every step: the latest snapsh
 const tiny = join(mkdtempSync(join(tmpdir(), 'boltzflow-full-')), 'disk');
 mkdirSync(tiny);
 const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', tiny]).status === 0;
-(mounted ? test : null)?.('disk full while saving: a clear error naming the file and ENOSPC, exit status 2, and the latest snapshot on disk still loads', async (t) => {
-  try {
-    const rng = Rng.fromSeed(5);
-    const csv = join(tmpdir(), `boltzflow-full-${process.pid}.csv`);
-    writeFileSync(csv, Array.from({ length: 100 }, () => Array.from({ length: 16 }, () => rng.int(2)).join(',')).join('\n'));
-    const out = join(tiny, 'run');
-    // 16×800 weights: each snapshot is about 110 KB, so the second or third write finds the disk full.
-    const r = spawnSync(process.execPath, [bin, 'train', '--data', csv, '--hidden', '800', '--batch', '10', '--epochs', '50', '--snapshot-every', '5', '--keep', '5', '--sample-steps', '0', '--out', out], { encoding: 'utf8' });
-    t.is(r.status, 2, r.stderr);
-    t.regex(r.stderr, /^boltzflow: (snapshot|metrics): got ".*", expected a writable file \(ENOSPC: no space left on device/m);
-    t.false(/\n\s+at /.test(r.stderr), 'no stack trace');
-    const snap = await readSnapshot(join(out, 'snapshot.msgpack'));
-    t.true(snap.counters.step >= 5, `the last good snapshot (step ${snap.counters.step}) loads`);
-    t.log(`stopped with: ${r.stderr.trim().split('\n').at(-1)}; snapshot.msgpack → step ${snap.counters.step}`);
-  } finally {
-    spawnSync('umount', [tiny]);
-  }
-});
+(mounted ? test : null)?.(
+  'disk full while saving: a clear error naming the file and ENOSPC, exit status 2, and the latest snapshot on disk still loads',
+  async (t) => {
+    try {
+      const rng = Rng.fromSeed(5);
+      const csv = join(tmpdir(), `boltzflow-full-${process.pid}.csv`);
+      writeFileSync(csv, Array.from({ length: 100 }, () => Array.from({ length: 16 }, () => rng.int(2)).join(',')).join('\n'));
+      const out = join(tiny, 'run');
+      // 16×800 weights: each snapshot is about 110 KB, so the second or third write finds the disk full.
+      const r = spawnSync(
+        process.execPath,
+        [
+          bin,
+          'train',
+          '--data',
+          csv,
+          '--hidden',
+          '800',
+          '--batch',
+          '10',
+          '--epochs',
+          '50',
+          '--snapshot-every',
+          '5',
+          '--keep',
+          '5',
+          '--sample-steps',
+          '0',
+          '--out',
+          out,
+        ],
+        { encoding: 'utf8' },
+      );
+      t.is(r.status, 2, r.stderr);
+      t.regex(r.stderr, /^boltzflow: (snapshot|metrics): got ".*", expected a writable file \(ENOSPC: no space left on device/m);
+      t.false(/\n\s+at /.test(r.stderr), 'no stack trace');
+      const snap = await readSnapshot(join(out, 'snapshot.msgpack'));
+      t.true(snap.counters.step >= 5, `the last good snapshot (step ${snap.counters.step}) loads`);
+      t.log(`stopped with: ${r.stderr.trim().split('\n').at(-1)}; snapshot.msgpack → step ${snap.counters.step}`);
+    } finally {
+      spawnSync('umount', [tiny]);
+    }
+  },
+);

@@ -15,26 +15,38 @@ function serve(options: Partial<DashboardOptions> = {}): Promise<{ port: number;
     const stop = trainRbm({ data, config: { nHidden: 100, batchSize: 10, epochs: 10_000, method: 'pcd' } })
       .pipe(
         concatMap((e) => timer(5).pipe(map(() => e))),
-        dashboardSink({ config: { nHidden: 9 }, imageEveryMs: 10, onListening: (url) => resolve({ port: Number(new URL(url).port), stop }), ...options }),
+        dashboardSink({
+          config: { nHidden: 9 },
+          imageEveryMs: 10,
+          onListening: (url) => resolve({ port: Number(new URL(url).port), stop }),
+          ...options,
+        }),
       )
       .subscribe();
   });
 }
 
 /** A GET (or other method); an event stream resolves at once, its text read as it comes (or not at all: `paused`). */
-function get(port: number, path: string, init: { method?: string; host?: string; paused?: boolean } = {}): Promise<{ res: IncomingMessage; body: () => string }> {
+function get(
+  port: number,
+  path: string,
+  init: { method?: string; host?: string; paused?: boolean } = {},
+): Promise<{ res: IncomingMessage; body: () => string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.host ? { host: init.host } : {} }, (res) => {
-      let body = '';
-      res.on('error', () => {}); // a dropped event stream ends with an abort
-      if (res.headers['content-type'] === 'text/event-stream') {
-        if (init.paused) res.pause();
-        else res.on('data', (c) => (body = (body + c).slice(-100_000))); // the latest events only
-        return resolve({ res, body: () => body });
-      }
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ res, body: () => body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.host ? { host: init.host } : {} },
+      (res) => {
+        let body = '';
+        res.on('error', () => {}); // a dropped event stream ends with an abort
+        if (res.headers['content-type'] === 'text/event-stream') {
+          if (init.paused) res.pause();
+          else res.on('data', (c) => (body = (body + c).slice(-100_000))); // the latest events only
+          return resolve({ res, body: () => body });
+        }
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ res, body: () => body }));
+      },
+    );
     req.on('error', (e) => reject(new Error(`${path}: ${e.message}`)));
     req.end();
   });
@@ -50,7 +62,13 @@ test('the dashboard serves its page and script with security headers, and nothin
     t.is(page.res.headers['x-content-type-options'], 'nosniff');
     t.is(page.res.headers['x-frame-options'], 'DENY');
     t.is((await get(port, '/app.js')).res.statusCode, 200);
-    for (const path of ['/../../etc/passwd', '/%2e%2e/package.json', '/dist/cli/boltzflow.js', '/app.js/../../package.json', '//etc/passwd'])
+    for (const path of [
+      '/../../etc/passwd',
+      '/%2e%2e/package.json',
+      '/dist/cli/boltzflow.js',
+      '/app.js/../../package.json',
+      '//etc/passwd',
+    ])
       t.is((await get(port, path)).res.statusCode, 404, path);
     t.is((await get(port, '/', { method: 'POST' })).res.statusCode, 405);
     t.is((await get(port, '/', { host: 'evil.example:80' })).res.statusCode, 403, 'a foreign Host header (DNS rebinding) is refused');
@@ -83,7 +101,10 @@ test('the dashboard bounds its clients (503 beyond the limit) and drops a client
 });
 
 test('serving the dashboard beyond loopback needs allowRemote, and then warns', async (t) => {
-  t.throws(() => dashboardSink({ config: {}, host: '0.0.0.0' }), { instanceOf: BoltzflowError, message: /dashboard host: got "0.0.0.0", expected 127.0.0.1/ });
+  t.throws(() => dashboardSink({ config: {}, host: '0.0.0.0' }), {
+    instanceOf: BoltzflowError,
+    message: /dashboard host: got "0.0.0.0", expected 127.0.0.1/,
+  });
   const warnings: string[] = [];
   const { stop } = await serve({ host: '0.0.0.0', allowRemote: true, warn: (w) => warnings.push(w) });
   stop.unsubscribe();

@@ -41,7 +41,8 @@ function exactKl(dbm: Dbm, v: ArrayLike<number>, q: ArrayLike<number>): { kl: nu
   for (let s = 0; s < 1 << n; s++) {
     let logq = 0;
     for (let k = 0; k < n; k++) logq += Math.log((s >>> k) & 1 ? q[k] : 1 - q[k]);
-    const qs = Math.exp(logq), term = logq - (logp[s] - lz);
+    const qs = Math.exp(logq),
+      term = logq - (logp[s] - lz);
     kl += qs * term;
     // ∂q(s)/∂aₖ = q(s)(sₖ − qₖ) for logit aₖ; Σₛ ∂q(s) = 0 removes the +1 from ∂(q log q).
     for (let k = 0; k < n; k++) grad[k] += qs * (((s >>> k) & 1) - q[k]) * term;
@@ -82,7 +83,8 @@ test('block Gibbs over alternate layers of a 3-2-2 DBM samples the exact visible
   const sizes = [3, 2, 2];
   const dbm = randomDbm(sizes, 2);
   const n = 20_000;
-  const states = dbmLayerBuffers(dbm.params, n), probs = dbmLayerBuffers(dbm.params, n);
+  const states = dbmLayerBuffers(dbm.params, n),
+    probs = dbmLayerBuffers(dbm.params, n);
   dbmGibbsSweeps(dbm, states, probs, 100);
   const counts = new Array(8).fill(0);
   for (let r = 0; r < n; r++) counts[states[0].get(r, 0) + 2 * states[0].get(r, 1) + 4 * states[0].get(r, 2)]++;
@@ -100,7 +102,8 @@ test('block Gibbs over alternate layers of a 3-2-2 DBM samples the exact visible
 /** Mean exact ln P(v) over the rows of `data` for a DBM small enough to enumerate every joint state. */
 function exactDbmLogLikelihood(dbm: Dbm, data: Matrix): number {
   const sizes = [...dbm.params.sizes];
-  const nv = sizes[0], nh = sizes.slice(1).reduce((a, b) => a + b, 0);
+  const nv = sizes[0],
+    nh = sizes.slice(1).reduce((a, b) => a + b, 0);
   const hiddenLayers = (s: number) => split([0, ...sizes.slice(1)], [], s).slice(1);
   const perVisible = new Float64Array(1 << nv);
   for (let v = 0; v < 1 << nv; v++) {
@@ -129,14 +132,17 @@ test('trainDbm (mean field + persistent block Gibbs through the four operators) 
   const before = exactDbmLogLikelihood(createDbm({ sizes: [9, 4, 3], seed: 1 }), data);
   const events = await lastValueFrom(trainDbm({ data, hidden: [4, 3], config }).pipe(toArray()));
   const after = exactDbmLogLikelihood(events.at(-1)!.model, data);
-  t.log(`exact mean ln P(v): ${before.toFixed(3)} → ${after.toFixed(3)}; mean-field passes at the last step: ${events.at(-1)!.metrics.meanFieldIterations}`);
+  t.log(
+    `exact mean ln P(v): ${before.toFixed(3)} → ${after.toFixed(3)}; mean-field passes at the last step: ${events.at(-1)!.metrics.meanFieldIterations}`,
+  );
   t.true(after - before > 1.5, `${before} → ${after}`);
   t.is(events.length, 40 * 30);
   t.true(events.every((e) => e.metrics.meanFieldIterations >= 1 && e.metrics.meanFieldIterations <= 30));
 });
 
 test('a DBM starts from a pretrained stack: the same weights, visible biases, and averaged hidden biases', (t) => {
-  const a = createRbm({ nVisible: 4, nHidden: 3, seed: 1 }), b = createRbm({ nVisible: 3, nHidden: 2, seed: 2 });
+  const a = createRbm({ nVisible: 4, nHidden: 3, seed: 1 }),
+    b = createRbm({ nVisible: 3, nHidden: 2, seed: 2 });
   a.params.hiddenBias.set([1, 2, 3]);
   b.params.visibleBias.set([3, 2, 1]);
   const dbm = createDbm({ rbms: [a, b], seed: 1 });
@@ -147,7 +153,7 @@ test('a DBM starts from a pretrained stack: the same weights, visible biases, an
   t.throws(() => trainDbm({ data: Matrix.zeros(10, 4), hidden: [3, 2], config: { tolerance: -1 } }), { message: /config\.tolerance/ });
 });
 
-test('the DBM regrouped as an RBM has the DBM\'s ln Z, and the mean-field bound sits below the exact ln P(v) by exactly KL(q ‖ P(h | v)); tolerance 1e-4', (t) => {
+test("the DBM regrouped as an RBM has the DBM's ln Z, and the mean-field bound sits below the exact ln P(v) by exactly KL(q ‖ P(h | v)); tolerance 1e-4", (t) => {
   const sizes = [3, 3, 2];
   const dbm = randomDbm(sizes, 1);
   const joint = Array.from({ length: 1 << 8 }, (_, s) => -dbmEnergy(dbm.params, split([0, 3, 3, 2], [], s).slice(1)));
@@ -166,7 +172,7 @@ test('the DBM regrouped as an RBM has the DBM\'s ln Z, and the mean-field bound 
   }
 });
 
-test('AIS on the regrouped RBM estimates a small DBM\'s ln Z: 100 runs × 2,000 temperatures land within 0.1 nats of the exact value', (t) => {
+test("AIS on the regrouped RBM estimates a small DBM's ln Z: 100 runs × 2,000 temperatures land within 0.1 nats of the exact value", (t) => {
   const dbm = randomDbm([6, 4, 3], 5);
   const exact = exactLogPartition(dbmAsRbm(dbm).params);
   const ais = createAis(dbmAsRbm(dbm), { baseVisibleBias: new Float32Array(9), betas: aisBetas(2000), runs: 100, seed: 3 });
@@ -176,9 +182,14 @@ test('AIS on the regrouped RBM estimates a small DBM\'s ln Z: 100 runs × 2,000 
   t.true(Math.abs(logZ - exact) < 0.1, `AIS ${logZ} vs exact ${exact}`);
 });
 
-test('dbmBaseRates: the data\'s log-odds for v, the mean-field posterior\'s for h²', (t) => {
+test("dbmBaseRates: the data's log-odds for v, the mean-field posterior's for h²", (t) => {
   const dbm = randomDbm([4, 3, 2], 6);
-  const data = Matrix.from([[1, 0, 1, 0], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 0, 0]]);
+  const data = Matrix.from([
+    [1, 0, 1, 0],
+    [1, 1, 0, 0],
+    [0, 0, 1, 1],
+    [1, 0, 0, 0],
+  ]);
   const base = dbmBaseRates(dbm, data);
   t.is(base.length, 6);
   t.deepEqual(Array.from(base.subarray(0, 4)), Array.from(baseRateBias(data)));

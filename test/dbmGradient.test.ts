@@ -60,7 +60,13 @@ function visibleIndex(data: Matrix, r: number): number {
 
 /** ln Z and, per visible state, ln Σ_h e^{−E(v, h)} (float64, by enumeration). */
 function exactLogs(dbm: Dbm, states: { layers: Matrix[]; visible: number }[]): { logZ: number; perVisible: number[]; logWeight: number[] } {
-  const logWeight = states.map((s) => -dbmEnergy(dbm.params, s.layers.map((m) => m.data)));
+  const logWeight = states.map(
+    (s) =>
+      -dbmEnergy(
+        dbm.params,
+        s.layers.map((m) => m.data),
+      ),
+  );
   const perVisible = Array.from({ length: 1 << SIZES[0] }, (_, v) => logSumExp(logWeight.filter((_, s) => states[s].visible === v)));
   return { logZ: logSumExp(logWeight), perVisible, logWeight };
 }
@@ -156,7 +162,11 @@ test('clampVisible → collectStats (DBM, negative states all zero): the positiv
     t.true(Math.abs(numeric - stats[p]) < 2e-4, `${name}: finite differences ${numeric}, collectStats ${stats[p]}`);
   });
   t.log(`worst |finite differences − collectStats| ${worst.toExponential(2)}`);
-  for (const prefix of ['b1', 'b2']) t.true(params.some((q, p) => q.name.startsWith(prefix) && Math.abs(stats[p]) > 0.05), `${prefix}: some |statistic| > 0.05`);
+  for (const prefix of ['b1', 'b2'])
+    t.true(
+      params.some((q, p) => q.name.startsWith(prefix) && Math.abs(stats[p]) > 0.05),
+      `${prefix}: some |statistic| > 0.05`,
+    );
 });
 
 test('PCD through the operators (DBM, parameters fixed): collectStats averaged over 1,500 minibatches converges to the exact gradient of the mean-field bound, ⟨s⟩_q − ⟨s⟩_{P(v,h)}; |error| < 0.01 for every weight and bias', async (t) => {
@@ -167,7 +177,8 @@ test('PCD through the operators (DBM, parameters fixed): collectStats averaged o
   // The bound's gradient: the positive statistics (the test above) less the exact model expectations.
   const negative = expectedMoments(dbm, states, (s) => Math.exp(logWeight[s] - logZ));
   const exact = params.map(({ array, k }, p) => centralDifference(array, k, () => meanFieldObjective(dbm, data), 1e-2) - negative[p]);
-  const steps = 1500, burnIn = 100;
+  const steps = 1500,
+    burnIn = 100;
   const sum = new Array<number>(params.length).fill(0);
   await lastValueFrom(
     from(Array.from({ length: steps + burnIn }, () => data)).pipe(
@@ -183,11 +194,15 @@ test('PCD through the operators (DBM, parameters fixed): collectStats averaged o
     worst = Math.max(worst, Math.abs(sum[p] - exact[p]));
     t.true(Math.abs(sum[p] - exact[p]) < 0.01, `${name}: PCD average ${sum[p]}, exact ${exact[p]}`);
   });
-  for (const prefix of ['b1', 'b2']) t.true(params.some((q, p) => q.name.startsWith(prefix) && Math.abs(exact[p]) > 0.05), `${prefix}: some |exact gradient| > 0.05`);
+  for (const prefix of ['b1', 'b2'])
+    t.true(
+      params.some((q, p) => q.name.startsWith(prefix) && Math.abs(exact[p]) > 0.05),
+      `${prefix}: some |exact gradient| > 0.05`,
+    );
   t.log(`worst |PCD average − exact| ${worst.toFixed(4)}`);
 });
 
-test('applyUpdate (DBM): every layer\'s weights and biases move by velocity ← m·velocity + lr·(gradient − decay·W), biases undecayed; tolerance 1e-6', async (t) => {
+test("applyUpdate (DBM): every layer's weights and biases move by velocity ← m·velocity + lr·(gradient − decay·W), biases undecayed; tolerance 1e-6", async (t) => {
   const dbm = randomDbm(6, 0.5);
   const before = parameters(dbm).map(({ array, k }) => array[k]);
   const gradient = zeroDbmMoments(dbm);
@@ -197,7 +212,9 @@ test('applyUpdate (DBM): every layer\'s weights and biases move by velocity ← 
   const batch = { data: Matrix.zeros(1, 3), epoch: 0, index: 0, batchesPerEpoch: 2, step: 0 };
   const state = trainingState(dbm);
   const stats: DbmStatistics = { model: state.model, state, batch, gradient, metrics: { meanFieldIterations: 1 } };
-  const lr = 0.1, m = 0.5, decay = 0.01;
+  const lr = 0.1,
+    m = 0.5,
+    decay = 0.01;
   const seen = await lastValueFrom(
     from([stats, { ...stats, batch: { ...batch, index: 1, step: 1 } }]).pipe(
       applyUpdate({ learningRate: lr, momentum: m, weightDecay: decay }),
@@ -208,8 +225,10 @@ test('applyUpdate (DBM): every layer\'s weights and biases move by velocity ← 
   const nWeights = dbm.params.weights.reduce((n, w) => n + w.data.length, 0);
   parameters(dbm).forEach(({ name }, p) => {
     const d = p < nWeights ? decay : 0;
-    const v1 = lr * (g[p] - d * before[p]), w1 = before[p] + v1;
-    const v2 = m * v1 + lr * (g[p] - d * w1), w2 = w1 + v2;
+    const v1 = lr * (g[p] - d * before[p]),
+      w1 = before[p] + v1;
+    const v2 = m * v1 + lr * (g[p] - d * w1),
+      w2 = w1 + v2;
     t.true(Math.abs(seen[0][p] - w1) < 1e-6 && Math.abs(seen[1][p] - w2) < 1e-6, `${name}: ${seen[0][p]}, ${seen[1][p]} vs ${w1}, ${w2}`);
   });
 });

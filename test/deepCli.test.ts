@@ -10,7 +10,9 @@ const dir = mkdtempSync(join(tmpdir(), 'boltzflow-deep-'));
 const data = join(dir, 'bars.csv');
 {
   const rng = Rng.fromSeed(4);
-  const rows = Array.from({ length: 60 }, () => Array.from({ length: 16 }, (_, j) => (rng.uniform() < (j % 4 === 0 ? 0.8 : 0.2) ? 1 : 0)).join(','));
+  const rows = Array.from({ length: 60 }, () =>
+    Array.from({ length: 16 }, (_, j) => (rng.uniform() < (j % 4 === 0 ? 0.8 : 0.2) ? 1 : 0)).join(','),
+  );
   writeFileSync(data, rows.join('\n') + '\n');
 }
 
@@ -26,7 +28,10 @@ const read = (path: string): ModelSnapshot => decodeModelSnapshot(readFileSync(p
 function arrays(s: unknown): Buffer[] {
   if (s instanceof Float32Array) return [Buffer.from(s.buffer, s.byteOffset, s.byteLength)];
   if (Array.isArray(s)) return s.flatMap(arrays);
-  if (s && typeof s === 'object') return Object.entries(s).filter(([k]) => k !== 'savedAt').flatMap(([, v]) => arrays(v));
+  if (s && typeof s === 'object')
+    return Object.entries(s)
+      .filter(([k]) => k !== 'savedAt')
+      .flatMap(([, v]) => arrays(v));
   return [];
 }
 
@@ -36,7 +41,22 @@ for (const [model, layers, file] of [
 ] as const) {
   test(`train --model ${model}: a run resumed from a mid-run snapshot ends with the same bytes as the run straight through (parameters, velocity, chains, generator)`, async (t) => {
     const straight = join(dir, `${model}-straight`);
-    const summary = await train(['--batch', '10', '--model', model, '--layers', layers, '--epochs', '3', '--snapshot-every', '3', '--keep', '100', '--out', straight]);
+    const summary = await train([
+      '--batch',
+      '10',
+      '--model',
+      model,
+      '--layers',
+      layers,
+      '--epochs',
+      '3',
+      '--snapshot-every',
+      '3',
+      '--keep',
+      '100',
+      '--out',
+      straight,
+    ]);
     t.is(summary.event, 'summary');
     const end = read(join(straight, 'snapshot.msgpack'));
     t.is(end.model, model);
@@ -47,7 +67,8 @@ for (const [model, layers, file] of [
     const again = await train(['--resume', resumedFrom, '--out', copy]);
     t.is(again.event, 'summary');
     const resumed = read(join(copy, 'snapshot.msgpack'));
-    const a = arrays(end), b = arrays(resumed);
+    const a = arrays(end),
+      b = arrays(resumed);
     t.true(a.length >= 8, `${a.length} arrays`);
     t.is(a.length, b.length);
     a.forEach((x, i) => t.true(x.equals(b[i]), `array ${i} differs`));

@@ -38,7 +38,21 @@ for (const file of readdirSync(join(root, 'guides')).filter((f) => f.endsWith('.
 test.before(() => {
   mkdirSync(out, { recursive: true });
   // Examples that read a trained model find one where `npm start` would have left it.
-  const r = spawnSync(process.execPath, [join(root, 'dist/cli/boltzflow.js'), 'train', '--data', 'mnist', '--limit', '500', '--hidden', '16', '--out', join(cwd, 'runs/mnist'), '--sample-steps', '0', '--json']);
+  const r = spawnSync(process.execPath, [
+    join(root, 'dist/cli/boltzflow.js'),
+    'train',
+    '--data',
+    'mnist',
+    '--limit',
+    '500',
+    '--hidden',
+    '16',
+    '--out',
+    join(cwd, 'runs/mnist'),
+    '--sample-steps',
+    '0',
+    '--json',
+  ]);
   if (r.status !== 0) throw new Error(`fixture training failed: ${r.stderr.toString()}`);
 });
 

@@ -12,9 +12,12 @@ import { bin, runCli, stripes } from './cliRun.js';
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-durable-'));
 /** A small model's flags, with `overrides` (`{ hidden: '200' }`) in place of the defaults (a flag may be given once). */
 const flags = (overrides: Record<string, string> = {}) =>
-  Object.entries({ hidden: '8', batch: '10', ...overrides }).flatMap(([k, v]) => [`--${k}`, v]).concat('--json');
+  Object.entries({ hidden: '8', batch: '10', ...overrides })
+    .flatMap(([k, v]) => [`--${k}`, v])
+    .concat('--json');
 const small = flags();
-const summaryOf = (events: Record<string, unknown>[]) => events.find((e) => e.event === 'summary') as Record<string, unknown> & { skipped: Record<string, number> };
+const summaryOf = (events: Record<string, unknown>[]) =>
+  events.find((e) => e.event === 'summary') as Record<string, unknown> & { skipped: Record<string, number> };
 
 function post(port: number, body: string | Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -60,13 +63,20 @@ test('online train: SIGTERM on stdin learns what was read, saves and exits 0; sn
   const { code } = await run.exited;
   t.is(code, 0);
   const summary = summaryOf(run.events);
-  t.like(summary, { interrupted: true, signal: 'SIGTERM', received: 505, learned: 505, unlearned: 0, steps: 51 }, 'the part-filled last minibatch is learned too');
+  t.like(
+    summary,
+    { interrupted: true, signal: 'SIGTERM', received: 505, learned: 505, unlearned: 0, steps: 51 },
+    'the part-filled last minibatch is learned too',
+  );
   t.is((await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step, 51);
 });
 
 test('online train: a fatal feed error first saves everything learned (a part-filled minibatch included), then exits 2 naming the source and line', (t) => {
   const out = join(dir, 'fatal');
-  const r = spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--out', out, ...small], { input: stripes(0, 25) + 'hello\n' + stripes(25, 10), encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--out', out, ...small], {
+    input: stripes(0, 25) + 'hello\n' + stripes(25, 10),
+    encoding: 'utf8',
+  });
   t.is(r.status, 2);
   t.regex(r.stderr, /boltzflow: stdin line 26: got "hello", expected a JSON array of numbers/);
   t.regex(r.stderr, /what was learned up to step 3 is saved in .*snapshot\.msgpack/);
@@ -80,9 +90,21 @@ test('online train: a fatal feed error first saves everything learned (a part-fi
 });
 
 test('--bad-records skip skips every kind of bad record and counts each kind', (t) => {
-  const bad = ['not json', '[0,NaN,1]', '{"a":1}', '[0,1]', JSON.stringify(Array(16).fill(2)), `[${Array(15).fill(0).join(',')},1e999]`, '["x"]'];
+  const bad = [
+    'not json',
+    '[0,NaN,1]',
+    '{"a":1}',
+    '[0,1]',
+    JSON.stringify(Array(16).fill(2)),
+    `[${Array(15).fill(0).join(',')},1e999]`,
+    '["x"]',
+  ];
   const input = stripes(0, 20) + bad.join('\n') + '\n' + stripes(20, 20);
-  const r = spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--bad-records', 'skip', '--out', join(dir, 'skip'), ...small], { input, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'train', '--online', '--data', '-', '--bad-records', 'skip', '--out', join(dir, 'skip'), ...small],
+    { input, encoding: 'utf8' },
+  );
   t.is(r.status, 0, r.stderr);
   const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
   t.like(summary, { learned: 40, steps: 4, skippedRecords: 7 });
@@ -93,7 +115,10 @@ test('HTTP: 202 means learned — records acknowledged just before SIGINT are le
   const out = join(dir, 'http-ack');
   const { run, port } = await httpRun({ hidden: '200', buffer: '5000' }, out);
   const answers = await Promise.all([post(port, stripes(0, 1000)), post(port, stripes(1000, 1000)), post(port, stripes(2000, 35))]);
-  t.deepEqual(answers.map((a) => a.status), [202, 202, 202]);
+  t.deepEqual(
+    answers.map((a) => a.status),
+    [202, 202, 202],
+  );
   run.child.kill('SIGINT');
   const { code, stderr } = await run.exited;
   t.is(code, 0, stderr);
@@ -137,7 +162,10 @@ test('a second signal exits at once (130) while the first is draining, and the s
   run.child.kill('SIGTERM');
   const { code, stderr } = await run.exited;
   t.is(code, 130);
-  t.regex(stderr, /SIGTERM again: exiting now, without a final snapshot; (the last snapshot on disk is step \d+|this run wrote no snapshot); \d+ record\(s\) received since are not in it \(60000 acknowledged by this run in all\)/);
+  t.regex(
+    stderr,
+    /SIGTERM again: exiting now, without a final snapshot; (the last snapshot on disk is step \d+|this run wrote no snapshot); \d+ record\(s\) received since are not in it \(60000 acknowledged by this run in all\)/,
+  );
   if (existsSync(join(out, 'snapshot.msgpack'))) t.true((await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step > 0);
   t.false(readdirSync(join(out, 'snapshots')).some((f) => f.endsWith('.tmp') && !/\.\d+\.tmp$/.test(f)));
 });
@@ -166,8 +194,28 @@ test('an offline run with a linear decay continues online at its base rate', (t)
   const file = join(dir, 'offline-linear.ndjson');
   writeFileSync(file, stripes(0, 200));
   const out = join(dir, 'offline-linear');
-  t.is(spawnSync(process.execPath, [bin, 'train', '--data', file, '--epochs', '2', '--lr-schedule', 'linear', '--out', out, ...small], { encoding: 'utf8' }).status, 0);
-  const r = spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--resume', join(out, 'snapshot.msgpack'), '--out', join(dir, 'offline-linear-online'), '--json'], { input: stripes(0, 100), encoding: 'utf8' });
+  t.is(
+    spawnSync(process.execPath, [bin, 'train', '--data', file, '--epochs', '2', '--lr-schedule', 'linear', '--out', out, ...small], {
+      encoding: 'utf8',
+    }).status,
+    0,
+  );
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'train',
+      '--online',
+      '--data',
+      '-',
+      '--resume',
+      join(out, 'snapshot.msgpack'),
+      '--out',
+      join(dir, 'offline-linear-online'),
+      '--json',
+    ],
+    { input: stripes(0, 100), encoding: 'utf8' },
+  );
   t.is(r.status, 0, r.stderr);
   t.like(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { steps: 50, learned: 100 });
 });

@@ -43,7 +43,13 @@ console.log(JSON.stringify({ before, after: relaxed(), step: e.step }));`);
 });
 
 test('enableRelaxedSimd turns relaxed SIMD on, and the wasm backend then loads its fused build', (t) => {
-  const r = inChild(gemmOn('lib.loadWasmBackend()', 'const enabled = lib.enableRelaxedSimd();', 'enabled, again: lib.enableRelaxedSimd(), has: lib.hasRelaxedSimd()'));
+  const r = inChild(
+    gemmOn(
+      'lib.loadWasmBackend()',
+      'const enabled = lib.enableRelaxedSimd();',
+      'enabled, again: lib.enableRelaxedSimd(), has: lib.hasRelaxedSimd()',
+    ),
+  );
   // On this machine kind (Node ≥ 20 on x64 or arm64) the engine has relaxed SIMD, behind a flag on Node 20.
   t.deepEqual(r, { before: true, after: true, detail: 'relaxed SIMD (fused multiply-add)', c: 11, enabled: true, again: true, has: true });
   const untouched = inChild(gemmOn('lib.loadWasmBackend()', '', 'has: lib.hasRelaxedSimd()'));
@@ -53,7 +59,20 @@ test('enableRelaxedSimd turns relaxed SIMD on, and the wasm backend then loads i
 test('the CLI asks for relaxed SIMD itself: its wasm runs use the fused build', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'boltzflow-simd-'));
   writeFileSync(join(dir, 'data.csv'), '1,0,1\n0,1,0\n1,1,0\n0,0,1\n');
-  const run = runCli(['train', '--data', join(dir, 'data.csv'), '--hidden', '2', '--batch', '2', '--backend', 'wasm', '--out', join(dir, 'run'), '--json']);
+  const run = runCli([
+    'train',
+    '--data',
+    join(dir, 'data.csv'),
+    '--hidden',
+    '2',
+    '--batch',
+    '2',
+    '--backend',
+    'wasm',
+    '--out',
+    join(dir, 'run'),
+    '--json',
+  ]);
   const start = await run.waitFor((e) => e.event === 'start');
   const { code, stderr } = await run.exited;
   t.is(code, 0, stderr);

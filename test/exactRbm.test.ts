@@ -6,14 +6,20 @@ import { allStates, binaryData, centralDifference, logSumExp, randomRbm } from '
 
 /** ln Z by brute force over every joint state, from the energy alone. */
 function bruteLogZ(p: RbmParams): number {
-  const V = allStates(p.nVisible), H = allStates(p.nHidden);
+  const V = allStates(p.nVisible),
+    H = allStates(p.nHidden);
   const terms: number[] = [];
   for (let v = 0; v < V.rows; v++) for (let h = 0; h < H.rows; h++) terms.push(-energy(p, V.row(v), H.row(h)));
   return logSumExp(terms);
 }
 
 test('exact ln Z matches brute force, enumerating hidden (5v·3h) or visible (3v·5h), within 1e-9', (t) => {
-  for (const [nv, nh, seed] of [[5, 3, 1], [3, 5, 2], [4, 4, 3], [1, 6, 4]] as const) {
+  for (const [nv, nh, seed] of [
+    [5, 3, 1],
+    [3, 5, 2],
+    [4, 4, 3],
+    [1, 6, 4],
+  ] as const) {
     const p = randomRbm(nv, nh, seed).params;
     t.true(Math.abs(exactLogPartition(p) - bruteLogZ(p)) < 1e-9, `${nv}v·${nh}h`);
   }
@@ -21,7 +27,10 @@ test('exact ln Z matches brute force, enumerating hidden (5v·3h) or visible (3v
 });
 
 test('exact ln Z is finite and right for large weights (scale 60: e^{−E} overflows float64 without log-space)', (t) => {
-  for (const [nv, nh] of [[6, 4], [4, 6]] as const) {
+  for (const [nv, nh] of [
+    [6, 4],
+    [4, 6],
+  ] as const) {
     const p = randomRbm(nv, nh, 9, 60).params;
     const z = exactLogPartition(p);
     t.true(Number.isFinite(z));
@@ -35,7 +44,10 @@ test('exact visible log-probabilities sum to 1', (t) => {
 });
 
 test('the exact gradient matches central finite differences of the exact log-likelihood (h = 1e-2, tolerance 2e-4)', (t) => {
-  for (const [nv, nh] of [[5, 3], [3, 5]] as const) {
+  for (const [nv, nh] of [
+    [5, 3],
+    [3, 5],
+  ] as const) {
     const p = randomRbm(nv, nh, 7, 0.7).params;
     const data = binaryData(20, nv, 3);
     const g = exactGradient(p, data);
@@ -56,7 +68,11 @@ test('the exact gradient matches central finite differences of the exact log-lik
 test('log-likelihood of a data set is the mean of ln P(v) from the exact visible distribution', (t) => {
   const p = randomRbm(4, 3, 11).params;
   const lp = exactVisibleLogProbs(p);
-  const data = Matrix.from([[1, 0, 0, 1], [0, 0, 0, 0], [1, 1, 1, 1]]);
+  const data = Matrix.from([
+    [1, 0, 0, 1],
+    [0, 0, 0, 0],
+    [1, 1, 1, 1],
+  ]);
   const want = (lp[0b1001] + lp[0] + lp[0b1111]) / 3;
   t.true(Math.abs(exactLogLikelihood(p, data) - want) < 1e-12);
 });

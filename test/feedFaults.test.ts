@@ -12,7 +12,9 @@ import { bin, runCli, stripes } from './cliRun.js';
 // Faults a review found in the first version of issue 16's work: each lost or hid records.
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-feed-faults-'));
 const flags = (overrides: Record<string, string> = {}) =>
-  Object.entries({ hidden: '8', batch: '10', ...overrides }).flatMap(([k, v]) => [`--${k}`, v]).concat('--json');
+  Object.entries({ hidden: '8', batch: '10', ...overrides })
+    .flatMap(([k, v]) => [`--${k}`, v])
+    .concat('--json');
 const lastEvent = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 const summaryOf = (events: Record<string, unknown>[]) => events.find((e) => e.event === 'summary') as Record<string, number>;
 const post = (port: number, body: string) =>
@@ -27,7 +29,15 @@ const post = (port: number, body: string) =>
   });
 
 test('HTTP under drop-oldest and --bad-records skip: every acknowledged record is learned, dropped or unlearned, and skipped lines are counted once', async (t) => {
-  const run = runCli(['train', '--online', '--data', 'http://127.0.0.1:0', '--out', join(dir, 'drop-skip'), ...flags({ buffer: '150', overflow: 'drop-oldest', 'bad-records': 'skip', 'drain-seconds': '0' })]);
+  const run = runCli([
+    'train',
+    '--online',
+    '--data',
+    'http://127.0.0.1:0',
+    '--out',
+    join(dir, 'drop-skip'),
+    ...flags({ buffer: '150', overflow: 'drop-oldest', 'bad-records': 'skip', 'drain-seconds': '0' }),
+  ]);
   const port = (await run.waitFor((e) => e.event === 'listening')).port as number;
   const bodies = Array.from({ length: 12 }, (_, i) => stripes(i * 100, 100) + (i % 2 ? '[0,NaN]\n'.repeat(100) : ''));
   const answers = await Promise.all(bodies.map((b) => post(port, b)));
@@ -39,19 +49,33 @@ test('HTTP under drop-oldest and --bad-records skip: every acknowledged record i
   const acknowledged = answers.reduce((n, a) => n + a.json.records, 0);
   t.is(s.acknowledged, acknowledged);
   t.is(s.learned + s.unlearned + s.droppedRecords, acknowledged, JSON.stringify(s));
-  t.is(s.skippedRecords, answers.reduce((n, a) => n + (a.json.skipped ?? 0), 0));
+  t.is(
+    s.skippedRecords,
+    answers.reduce((n, a) => n + (a.json.skipped ?? 0), 0),
+  );
 });
 
 test('a snapshot counts the records learned from its own feed: resumed on another feed the count starts again, and a file resumed again skips exactly what was learned', (t) => {
-  const d = join(dir, 'd.ndjson'), e = join(dir, 'e.ndjson');
+  const d = join(dir, 'd.ndjson'),
+    e = join(dir, 'e.ndjson');
   writeFileSync(d, stripes(0, 60));
   writeFileSync(e, stripes(60, 100));
-  const first = join(dir, 'on-d'), second = join(dir, 'on-e'), third = join(dir, 'on-e-again');
+  const first = join(dir, 'on-d'),
+    second = join(dir, 'on-e'),
+    third = join(dir, 'on-e-again');
   t.is(spawnSync(process.execPath, [bin, 'train', '--online', '--data', d, '--out', first, ...flags()], { encoding: 'utf8' }).status, 0);
-  const b = spawnSync(process.execPath, [bin, 'train', '--online', '--data', e, '--resume', join(first, 'snapshot.msgpack'), '--out', second, '--json'], { encoding: 'utf8' });
+  const b = spawnSync(
+    process.execPath,
+    [bin, 'train', '--online', '--data', e, '--resume', join(first, 'snapshot.msgpack'), '--out', second, '--json'],
+    { encoding: 'utf8' },
+  );
   t.like(lastEvent(b.stdout), { steps: 16, records: 100, learned: 100 }, b.stderr);
   writeFileSync(e, stripes(60, 150)); // 50 more records appended
-  const c = spawnSync(process.execPath, [bin, 'train', '--online', '--data', e, '--resume', join(second, 'snapshot.msgpack'), '--out', third, '--json'], { encoding: 'utf8' });
+  const c = spawnSync(
+    process.execPath,
+    [bin, 'train', '--online', '--data', e, '--resume', join(second, 'snapshot.msgpack'), '--out', third, '--json'],
+    { encoding: 'utf8' },
+  );
   t.like(lastEvent(c.stdout), { steps: 21, records: 150, learned: 50 }, c.stderr);
 });
 
@@ -62,11 +86,35 @@ test('a file feed with bad lines, resumed under --bad-records skip, ends with th
   writeFileSync(file, lines.join('\n') + '\n');
   const common = ['--method', 'pcd', '--bad-records', 'skip'];
   const straight = join(dir, 'bad-straight');
-  t.is(spawnSync(process.execPath, [bin, 'train', '--online', '--data', file, '--out', straight, '--snapshot-every', '10', '--keep', '10', ...common, ...flags()], { encoding: 'utf8' }).status, 0);
+  t.is(
+    spawnSync(
+      process.execPath,
+      [bin, 'train', '--online', '--data', file, '--out', straight, '--snapshot-every', '10', '--keep', '10', ...common, ...flags()],
+      { encoding: 'utf8' },
+    ).status,
+    0,
+  );
   const resumed = join(dir, 'bad-resumed');
-  const r = spawnSync(process.execPath, [bin, 'train', '--online', '--data', file, '--bad-records', 'skip', '--resume', join(straight, 'snapshots', 'step-000000010.msgpack'), '--out', resumed, '--json'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'train',
+      '--online',
+      '--data',
+      file,
+      '--bad-records',
+      'skip',
+      '--resume',
+      join(straight, 'snapshots', 'step-000000010.msgpack'),
+      '--out',
+      resumed,
+      '--json',
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   t.like(lastEvent(r.stdout), { steps: 30, records: 300 }, r.stderr);
   const [x, y] = [await readSnapshot(join(straight, 'snapshot.msgpack')), await readSnapshot(join(resumed, 'snapshot.msgpack'))];
   t.true(bytesOf(x.params.weights).equals(bytesOf(y.params.weights)));
@@ -91,7 +139,15 @@ test('a TCP producer that keeps its connection open and silent cannot hold a sto
     socket.write(stripes(0, 55)); // and never ends, never reads
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const run = runCli(['train', '--online', '--data', `tcp://127.0.0.1:${(server.address() as { port: number }).port}`, '--out', join(dir, 'tcp-silent'), ...flags()]);
+  const run = runCli([
+    'train',
+    '--online',
+    '--data',
+    `tcp://127.0.0.1:${(server.address() as { port: number }).port}`,
+    '--out',
+    join(dir, 'tcp-silent'),
+    ...flags(),
+  ]);
   await run.waitFor((e) => e.step === 5);
   const signalled = performance.now();
   run.child.kill('SIGTERM');
@@ -140,9 +196,18 @@ test('a run killed after its last snapshot, then resumed, logs each step once in
   run.child.kill('SIGKILL');
   await run.exited;
   const saved = (await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step;
-  const r = spawnSync(process.execPath, [bin, 'train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', '3', '--json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [bin, 'train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', '3', '--json'], {
+    encoding: 'utf8',
+  });
   t.is(r.status, 0, r.stderr);
-  const steps = readFileSync(join(out, 'metrics.ndjson'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
+  const steps = readFileSync(join(out, 'metrics.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { step: number }).step);
   t.true(saved < 60 && steps.length === 120, `snapshot at ${saved}, ${steps.length} lines`);
-  t.deepEqual(steps, Array.from({ length: 120 }, (_, i) => i + 1), 'steps 1…120, each once');
+  t.deepEqual(
+    steps,
+    Array.from({ length: 120 }, (_, i) => i + 1),
+    'steps 1…120, each once',
+  );
 });

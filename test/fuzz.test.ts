@@ -18,7 +18,8 @@ const packr = new Packr({ moreTypes: true, useRecords: false });
 
 /** Runs `f` on each case: it must return, or throw a BoltzflowError; anything else fails the test. Returns [accepted, rejected]. */
 function classify(cases: Iterable<Uint8Array | string>, f: (c: never) => unknown): { accepted: number; rejected: number; other: string[] } {
-  let accepted = 0, rejected = 0;
+  let accepted = 0,
+    rejected = 0;
   const other: string[] = [];
   for (const c of cases) {
     try {
@@ -26,7 +27,10 @@ function classify(cases: Iterable<Uint8Array | string>, f: (c: never) => unknown
       accepted++;
     } catch (e) {
       if (e instanceof BoltzflowError) rejected++;
-      else other.push(`${(e as Error)?.constructor?.name}: ${(e as Error)?.message} on ${typeof c === 'string' ? JSON.stringify(c.slice(0, 80)) : Buffer.from(c.subarray(0, 40)).toString('hex')}`);
+      else
+        other.push(
+          `${(e as Error)?.constructor?.name}: ${(e as Error)?.message} on ${typeof c === 'string' ? JSON.stringify(c.slice(0, 80)) : Buffer.from(c.subarray(0, 40)).toString('hex')}`,
+        );
     }
   }
   return { accepted, rejected, other };
@@ -47,18 +51,29 @@ test('snapshot fuzzing: 4,000 mutated, truncated, hostile and random files are e
     for (let i = 0; i < 500; i++) yield good.subarray(0, rng.int(good.length)); // truncations
     for (let i = 0; i < 500; i++) {
       const at = rng.int(good.length); // insertions and deletions
-      yield Buffer.concat([good.subarray(0, at), Buffer.from(Array.from({ length: rng.int(9) }, () => rng.int(256))), good.subarray(at + rng.int(9))]);
+      yield Buffer.concat([
+        good.subarray(0, at),
+        Buffer.from(Array.from({ length: rng.int(9) }, () => rng.int(256))),
+        good.subarray(at + rng.int(9)),
+      ]);
     }
     for (let i = 0; i < 500; i++) yield Buffer.from(Array.from({ length: rng.int(300) }, () => rng.int(256))); // noise
     // Declared sizes far beyond the file (arrays, maps, strings, binaries, typed arrays of 4 GiB).
     for (const head of ['dd', 'df', 'db', 'c6', 'c9', 'dc', 'de', 'da', 'c5'])
-      for (const size of ['ffffffff', '7fffffff', '05f5e100', '0000ffff']) yield Buffer.from(head + size.slice(0, head === 'dc' || head === 'de' || head === 'da' || head === 'c5' ? 4 : 8) + '00', 'hex');
+      for (const size of ['ffffffff', '7fffffff', '05f5e100', '0000ffff'])
+        yield Buffer.from(head + size.slice(0, head === 'dc' || head === 'de' || head === 'da' || head === 'c5' ? 4 : 8) + '00', 'hex');
     // Hostile keys, at the top and inside, and wrong types in every field.
     const hostile = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
     for (let i = 0; i < 500; i++) {
       const s = structuredClone(plain);
       const where = pick([s, s.params, s.config, s.counters, s.data]) as Record<string, unknown>;
-      if (i % 2) Object.defineProperty(where, pick(hostile), { value: JSON.parse('{"polluted": true}'), enumerable: true, configurable: true, writable: true });
+      if (i % 2)
+        Object.defineProperty(where, pick(hostile), {
+          value: JSON.parse('{"polluted": true}'),
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
       else s[pick(Object.keys(s))] = pick<unknown>([null, -1, 1e308, 'x', [], {}, new Float32Array(3), NaN, true]);
       yield packr.pack(s);
     }
@@ -67,7 +82,9 @@ test('snapshot fuzzing: 4,000 mutated, truncated, hostile and random files are e
   const start = performance.now();
   const { accepted, rejected, other } = classify(cases(), (b: Uint8Array) => decodeSnapshot(b, 'fuzz'));
   const seconds = (performance.now() - start) / 1000;
-  t.log(`${accepted + rejected + other.length} snapshot cases in ${seconds.toFixed(1)} s: ${accepted} accepted (flips in values that stay valid), ${rejected} rejected with a BoltzflowError, ${other.length} other`);
+  t.log(
+    `${accepted + rejected + other.length} snapshot cases in ${seconds.toFixed(1)} s: ${accepted} accepted (flips in values that stay valid), ${rejected} rejected with a BoltzflowError, ${other.length} other`,
+  );
   t.deepEqual(other, []);
   t.true(accepted + rejected >= 4000);
   // Every hostile key is refused outright (the schema is strict at every level).
@@ -80,12 +97,33 @@ test('snapshot fuzzing: 4,000 mutated, truncated, hostile and random files are e
     (b: Uint8Array) => decodeSnapshot(b, 'hostile'),
   );
   t.deepEqual([hostileOnly.accepted, hostileOnly.rejected], [0, 3]);
-  t.is((({}) as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
+  t.is(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype untouched');
   t.is(Object.getOwnPropertyNames(Object.prototype).includes('polluted'), false);
 });
 
 test('data fuzzing: 6,000 random and mutated NDJSON/CSV lines and IDX headers are each parsed or rejected with a BoltzflowError', (t) => {
-  const alphabet = ['0', '1', '0.5', ',', '[', ']', ' ', '-', 'e', 'NaN', 'Infinity', '"', 'x', '1e309', '{}', 'null', '\t', '.', '٣', '\u0000'];
+  const alphabet = [
+    '0',
+    '1',
+    '0.5',
+    ',',
+    '[',
+    ']',
+    ' ',
+    '-',
+    'e',
+    'NaN',
+    'Infinity',
+    '"',
+    'x',
+    '1e309',
+    '{}',
+    'null',
+    '\t',
+    '.',
+    '٣',
+    '\u0000',
+  ];
   const line = () => Array.from({ length: rng.int(30) }, () => pick(alphabet)).join('');
   const lines: string[] = [];
   for (let i = 0; i < 2000; i++) lines.push(line(), '[' + line() + ']');
@@ -99,7 +137,9 @@ test('data fuzzing: 6,000 random and mutated NDJSON/CSV lines and IDX headers ar
     idx.push(b.subarray(0, rng.int(b.length + 1)));
   }
   const headers = classify(idx, (b: Uint8Array) => parseIdxHeader(b, 'fuzz.idx'));
-  t.log(`NDJSON ${ndjson.accepted}/${ndjson.rejected}, CSV ${csv.accepted}/${csv.rejected}, IDX ${headers.accepted}/${headers.rejected} (accepted/rejected)`);
+  t.log(
+    `NDJSON ${ndjson.accepted}/${ndjson.rejected}, CSV ${csv.accepted}/${csv.rejected}, IDX ${headers.accepted}/${headers.rejected} (accepted/rejected)`,
+  );
   t.deepEqual([...ndjson.other, ...csv.other, ...headers.other], []);
   t.true(ndjson.rejected > 1000 && csv.rejected > 1000 && headers.rejected > 1000, 'most random input is refused');
 });

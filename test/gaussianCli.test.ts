@@ -13,7 +13,8 @@ import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { runCli } from './cliRun.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-gaussian-cli-'));
-const V = 6, ROWS = 400;
+const V = 6,
+  ROWS = 400;
 
 /**
  * ROWS rows of two Gaussian clusters in 6 dimensions, centred at 40 and 60 in every column with
@@ -40,7 +41,8 @@ async function cli(args: string[]) {
 }
 // A constant rate, so that 1 epoch + 1 resumed is the same run as 2 straight (a linear decay depends on the epoch count).
 const small = ['--hidden', '8', '--batch', '10', '--backend', 'js', '--seed', '3', '--lr', '0.05', '--lr-schedule', 'constant'];
-const trainGaussian = (out: string, ...more: string[]) => cli(['train', '--visible', 'gaussian', '--data', csv, '--out', join(dir, out), ...small, ...more]);
+const trainGaussian = (out: string, ...more: string[]) =>
+  cli(['train', '--visible', 'gaussian', '--data', csv, '--out', join(dir, out), ...small, ...more]);
 
 /** Column means and population sds in float64, two passes. */
 function columnStats(m: Matrix): { mean: number[]; sd: number[] } {
@@ -52,7 +54,7 @@ function columnStats(m: Matrix): { mean: number[]; sd: number[] } {
 
 const straight = trainGaussian('straight', '--epochs', '2', '--learn-variance');
 
-test('train --visible gaussian: every snapshot holds the standardisation, equal to the data columns\' mean and sd (1e-5 relative)', async (t) => {
+test("train --visible gaussian: every snapshot holds the standardisation, equal to the data columns' mean and sd (1e-5 relative)", async (t) => {
   const r = await straight;
   t.is(r.code, 0, r.stderr);
   const snap = await readSnapshot(join(dir, 'straight', 'snapshot.msgpack'));
@@ -84,14 +86,20 @@ test('eval of a Gaussian model: the saved standardisation is applied (exact log-
   t.is(recon.code, 0, recon.stderr);
   t.is(recon.summary!.metric, 'reconstruction');
   // Squared error summed over the 6 standardised columns: an untrained model's would be about 6.
-  t.true(Number.isFinite(recon.summary!.value) && (recon.summary!.value as number) < 6, `reconstruction error ${String(recon.summary!.value)}`);
+  t.true(
+    Number.isFinite(recon.summary!.value) && (recon.summary!.value as number) < 6,
+    `reconstruction error ${String(recon.summary!.value)}`,
+  );
   const pl = await cli(['eval', '--model', model, '--data', csv, '--metric', 'pseudo-likelihood']);
   t.is(pl.code, 2);
   t.regex(pl.stderr, /--metric: got "?pseudo-likelihood"?, expected reconstruction, free-energy or exact .*Gaussian/);
 });
 
 test('a Bernoulli model (or run) given real-valued data is refused with a message naming --visible gaussian', async (t) => {
-  const unit = writeCsv('unit.csv', real.map((r) => r.map((x) => (x > 50 ? 1 : 0))));
+  const unit = writeCsv(
+    'unit.csv',
+    real.map((r) => r.map((x) => (x > 50 ? 1 : 0))),
+  );
   const bern = await cli(['train', '--data', unit, '--out', join(dir, 'bern'), ...small]);
   t.is(bern.code, 0, bern.stderr);
   const evalReal = await cli(['eval', '--model', join(dir, 'bern', 'snapshot.msgpack'), '--data', csv]);
@@ -102,7 +110,7 @@ test('a Bernoulli model (or run) given real-valued data is refused with a messag
   t.regex(trainReal.stderr, /--visible gaussian/);
 });
 
-test('sample of a Gaussian model is in the data\'s units: mean + std · (the model\'s means), to 6 digits; each column\'s sample mean within 2 sd of the data\'s', async (t) => {
+test("sample of a Gaussian model is in the data's units: mean + std · (the model's means), to 6 digits; each column's sample mean within 2 sd of the data's", async (t) => {
   t.is((await straight).code, 0);
   const model = join(dir, 'straight', 'snapshot.msgpack');
   const r = await cli(['sample', '--model', model, '--n', '400', '--steps', '200', '--backend', 'js', '--seed', '7']);
@@ -114,7 +122,11 @@ test('sample of a Gaussian model is in the data\'s units: mean + std · (the mod
   const snap = await readSnapshot(model);
   const { probs } = sampleRbm(snapshotModel(snap, { seed: 7, backend: selectBackend('js') }), { n: 400, steps: 200 });
   const { mean, std } = snap.data.standardization!;
-  for (const [r0, i] of [[0, 0], [17, 3], [399, 5]])
+  for (const [r0, i] of [
+    [0, 0],
+    [17, 3],
+    [399, 5],
+  ])
     t.is(rows[r0][i], Number((probs.data[r0 * V + i] * std[i] + mean[i]).toPrecision(6)), `sample ${r0}, column ${i}`);
   // Coarse, and independent of how well 80 steps of training mix the two clusters (a chain stays in
   // one for long: the sample mean of 400 chains was seen 1.3 sd from the data's): 2 sd. Unmapped,
@@ -126,7 +138,7 @@ test('sample of a Gaussian model is in the data\'s units: mean + std · (the mod
   }
 });
 
-test('resume applies the saved standardisation: 1 epoch + resume 1 gives the straight run\'s bytes; other data is standardised with the saved fit, not refitted', async (t) => {
+test("resume applies the saved standardisation: 1 epoch + resume 1 gives the straight run's bytes; other data is standardised with the saved fit, not refitted", async (t) => {
   t.is((await straight).code, 0);
   const first = await trainGaussian('resumed', '--epochs', '1', '--learn-variance');
   t.is(first.code, 0, first.stderr);
@@ -135,11 +147,27 @@ test('resume applies the saved standardisation: 1 epoch + resume 1 gives the str
   const a = await readSnapshot(join(dir, 'straight', 'snapshot.msgpack'));
   const b = await readSnapshot(join(dir, 'resumed', 'snapshot.msgpack'));
   t.is(b.counters.step, a.counters.step);
-  t.deepEqual(Buffer.from(b.params.weights.buffer, b.params.weights.byteOffset, b.params.weights.byteLength), Buffer.from(a.params.weights.buffer, a.params.weights.byteOffset, a.params.weights.byteLength));
+  t.deepEqual(
+    Buffer.from(b.params.weights.buffer, b.params.weights.byteOffset, b.params.weights.byteLength),
+    Buffer.from(a.params.weights.buffer, a.params.weights.byteOffset, a.params.weights.byteLength),
+  );
   t.deepEqual(b.params.logVariance, a.params.logVariance);
   // Other rows (shifted by +20): a refit would centre them again; the saved fit keeps them where they are.
-  const other = writeCsv('other.csv', clusters(2).map((r) => r.map((x) => x + 20)));
-  const onOther = await cli(['train', '--resume', join(dir, 'resumed', 'snapshots', 'step-000000040.msgpack'), '--data', other, '--epochs', '2', '--out', join(dir, 'other')]);
+  const other = writeCsv(
+    'other.csv',
+    clusters(2).map((r) => r.map((x) => x + 20)),
+  );
+  const onOther = await cli([
+    'train',
+    '--resume',
+    join(dir, 'resumed', 'snapshots', 'step-000000040.msgpack'),
+    '--data',
+    other,
+    '--epochs',
+    '2',
+    '--out',
+    join(dir, 'other'),
+  ]);
   t.is(onOther.code, 0, onOther.stderr);
   const c = await readSnapshot(join(dir, 'other', 'snapshot.msgpack'));
   t.deepEqual(c.data.standardization, a.data.standardization);
@@ -167,11 +195,36 @@ test('--learn-variance needs --visible gaussian; --online with Gaussian units is
 test('complete with a Gaussian model on 4×4 real images: completions in data units, near the originals', async (t) => {
   // 200 4×4 "images": a bright (80) top or bottom half on a dark (20) ground, sd 3; the top is known.
   const rng = Rng.fromSeed(5);
-  const rows = Array.from({ length: 200 }, (_, r) => Array.from({ length: 16 }, (_, k) => ((k < 8) === (r % 2 === 0) ? 80 : 20) + 3 * rng.normal()));
+  const rows = Array.from({ length: 200 }, (_, r) =>
+    Array.from({ length: 16 }, (_, k) => (k < 8 === (r % 2 === 0) ? 80 : 20) + 3 * rng.normal()),
+  );
   const images = writeCsv('images.csv', rows);
-  const trained = await cli(['train', '--visible', 'gaussian', '--data', images, '--out', join(dir, 'images'), '--epochs', '20', '--sample-steps', '10', ...small]);
+  const trained = await cli([
+    'train',
+    '--visible',
+    'gaussian',
+    '--data',
+    images,
+    '--out',
+    join(dir, 'images'),
+    '--epochs',
+    '20',
+    '--sample-steps',
+    '10',
+    ...small,
+  ]);
   t.is(trained.code, 0, trained.stderr);
-  const r = await cli(['complete', '--model', join(dir, 'images', 'snapshot.msgpack'), '--data', images, '--n', '10', '--out', join(dir, 'complete.png')]);
+  const r = await cli([
+    'complete',
+    '--model',
+    join(dir, 'images', 'snapshot.msgpack'),
+    '--data',
+    images,
+    '--n',
+    '10',
+    '--out',
+    join(dir, 'complete.png'),
+  ]);
   t.is(r.code, 0, r.stderr);
   // Guessing the column mean (50) would give 8 · 30² = 7,200 per record; the bottom half follows the top.
   const mse = r.summary!.meanSquaredError as number;

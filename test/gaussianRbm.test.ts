@@ -42,7 +42,12 @@ function grid2(L: number, step: number): Matrix {
 }
 
 test('Gaussian free energy F(v) equals −ln Σ_h e^{−E(v,h)} (enumeration of h, energy in float64); tolerance 1e-5·(1 + |F|)', (t) => {
-  const v = Matrix.from([[0, 0], [1.5, -2], [-3, 0.7], [4, 4]]);
+  const v = Matrix.from([
+    [0, 0],
+    [1.5, -2],
+    [-3, 0.7],
+    [4, 4],
+  ]);
   const f = freeEnergy(rbm, v);
   for (let r = 0; r < v.rows; r++) {
     const exact = -logSumExp(Array.from({ length: H.rows }, (_, h) => -energy(rbm.params, v.row(r), H.row(h))));
@@ -60,7 +65,11 @@ test('the closed-form ln Z equals ln ∫ e^{−F(v)} dv by numerical integration
 });
 
 test('P(h_j = 1 | v) for Gaussian units (vᵢ/σᵢ² in the input) equals the exact conditional from the joint energy; tolerance 2e-6', (t) => {
-  const v = Matrix.from([[0.3, -1.2], [2, 2], [-4, 1]]);
+  const v = Matrix.from([
+    [0.3, -1.2],
+    [2, 2],
+    [-4, 1],
+  ]);
   const probs = hiddenProbs(rbm, v, Matrix.zeros(v.rows, 3));
   for (let r = 0; r < v.rows; r++) {
     const logw = Array.from({ length: H.rows }, (_, h) => -energy(rbm.params, v.row(r), H.row(h)));
@@ -78,7 +87,9 @@ test('p(vᵢ | h): the mean from visibleProbs and the variance e^{zᵢ} equal nu
   for (let h = 0; h < H.rows; h++)
     for (let i = 0; i < 2; i++) {
       // The energy is separable in v given h: vary vᵢ, hold the other unit at 0.
-      let w0 = 0, w1 = 0, w2 = 0;
+      let w0 = 0,
+        w1 = 0,
+        w2 = 0;
       for (let x = -15 + step / 2; x < 15; x += step) {
         const v = [0, 0];
         v[i] = x;
@@ -87,7 +98,8 @@ test('p(vᵢ | h): the mean from visibleProbs and the variance e^{zᵢ} equal nu
         w1 += w * x;
         w2 += w * x * x;
       }
-      const mean = w1 / w0, variance = w2 / w0 - mean * mean;
+      const mean = w1 / w0,
+        variance = w2 / w0 - mean * mean;
       t.true(Math.abs(means.get(h, i) - mean) < 1e-4, `h ${h}, unit ${i}: mean ${means.get(h, i)} vs ${mean}`);
       t.true(Math.abs(sigma2(i) - variance) < 1e-4, `h ${h}, unit ${i}: variance ${sigma2(i)} vs ${variance}`);
     }
@@ -100,12 +112,14 @@ test('sampleVisible draws N(mean, σᵢ²): 40,000 draws per unit have mean and 
   const out = Matrix.zeros(n, 2);
   sampleVisible(rbm, means, out);
   for (let i = 0; i < 2; i++) {
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (let r = 0; r < n; r++) {
       s += out.get(r, i);
       s2 += out.get(r, i) ** 2;
     }
-    const m = s / n, variance = s2 / n - m * m;
+    const m = s / n,
+      variance = s2 / n - m * m;
     t.true(Math.abs(m - means.get(0, i)) < 4 * Math.sqrt(sigma2(i) / n), `unit ${i}: mean ${m}`);
     t.true(Math.abs(variance - sigma2(i)) < 4 * sigma2(i) * Math.sqrt(2 / n), `unit ${i}: variance ${variance} vs ${sigma2(i)}`);
   }
@@ -117,7 +131,8 @@ function exactVisibleMoments(model: Rbm): { mean: number[]; second: number[] } {
   const z = logSumExp(logw);
   const hs = allStates(model.params.nHidden);
   const cond = visibleProbs(model, hs, Matrix.zeros(hs.rows, model.params.nVisible));
-  const mean = Array(model.params.nVisible).fill(0), second = Array(model.params.nVisible).fill(0);
+  const mean = Array(model.params.nVisible).fill(0),
+    second = Array(model.params.nVisible).fill(0);
   for (let h = 0; h < hs.rows; h++) {
     const p = Math.exp(logw[h] - z);
     for (let i = 0; i < mean.length; i++) {
@@ -135,14 +150,17 @@ test('block Gibbs v → h → v keeps the exact distribution: 20,000 chains afte
   gibbsChain(model, v, 100, gibbsBuffers(model.params, n));
   const exact = exactVisibleMoments(model);
   for (let i = 0; i < 2; i++) {
-    let s = 0, s2 = 0, s4 = 0;
+    let s = 0,
+      s2 = 0,
+      s4 = 0;
     for (let r = 0; r < n; r++) {
       const x = v.get(r, i);
       s += x;
       s2 += x * x;
       s4 += x ** 4;
     }
-    const sdMean = Math.sqrt((s2 / n - (s / n) ** 2) / n), sdSecond = Math.sqrt((s4 / n - (s2 / n) ** 2) / n);
+    const sdMean = Math.sqrt((s2 / n - (s / n) ** 2) / n),
+      sdSecond = Math.sqrt((s4 / n - (s2 / n) ** 2) / n);
     t.true(Math.abs(s / n - exact.mean[i]) < 4 * sdMean, `unit ${i}: E[v] ${s / n} vs ${exact.mean[i]} (se ${sdMean})`);
     t.true(Math.abs(s2 / n - exact.second[i]) < 4 * sdSecond, `unit ${i}: E[v²] ${s2 / n} vs ${exact.second[i]} (se ${sdSecond})`);
   }
@@ -152,7 +170,8 @@ test('block Gibbs v → h → v keeps the exact distribution: 20,000 chains afte
 function exactLogLikelihood(model: Rbm, data: Matrix): number {
   const hs = allStates(model.params.nHidden);
   let s = 0;
-  for (let r = 0; r < data.rows; r++) s += logSumExp(Array.from({ length: hs.rows }, (_, h) => -energy(model.params, data.row(r), hs.row(h))));
+  for (let r = 0; r < data.rows; r++)
+    s += logSumExp(Array.from({ length: hs.rows }, (_, h) => -energy(model.params, data.row(r), hs.row(h))));
   return s / data.rows - exactGaussianLogPartition(model.params);
 }
 
@@ -167,9 +186,11 @@ test('collectStats for Gaussian units, fed exact model samples, estimates the ex
   const z = logSumExp(logw);
   const hs = allStates(3);
   const cond = visibleProbs(model, hs, Matrix.zeros(hs.rows, 2));
-  const negH = Matrix.zeros(n, 3), negMeans = Matrix.zeros(n, 2);
+  const negH = Matrix.zeros(n, 3),
+    negMeans = Matrix.zeros(n, 2);
   for (let r = 0; r < n; r++) {
-    let u = rng.uniform(), h = 0;
+    let u = rng.uniform(),
+      h = 0;
     while (h < hs.rows - 1 && (u -= Math.exp(logw[h] - z)) > 0) h++;
     negH.row(r).set(hs.row(h));
     negMeans.row(r).set(cond.row(h));
@@ -213,14 +234,26 @@ test('trainRbm with Gaussian visible units and learned variances raises the exac
     for (let i = 0; i < 4; i++) raw.data[r * 4 + i] = (i < 2 ? c : -c) + 0.5 * rng.normal();
   }
   const data = standardize(raw, fitStandardization(raw));
-  const config = { nHidden: 4, visibleUnits: 'gaussian', learnVariance: true, batchSize: 20, epochs: 30, learningRate: 0.01, method: 'pcd', backend: 'js' } as const;
+  const config = {
+    nHidden: 4,
+    visibleUnits: 'gaussian',
+    learnVariance: true,
+    batchSize: 20,
+    epochs: 30,
+    learningRate: 0.01,
+    method: 'pcd',
+    backend: 'js',
+  } as const;
   const initial = createRbm({ nVisible: 4, nHidden: 4, seed: 1, visibleUnits: { type: 'gaussian', learnVariance: true } });
   const before = exactLogLikelihood(initial, data);
   const final = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
   const after = exactLogLikelihood(final.model, data);
   t.log(`exact mean log-likelihood ${before.toFixed(3)} → ${after.toFixed(3)}`);
   t.true(after - before > 0.5, `exact log-likelihood ${before.toFixed(3)} → ${after.toFixed(3)}`);
-  t.true(final.model.params.logVariance!.some((z) => z !== 0), 'the variances were learned');
+  t.true(
+    final.model.params.logVariance!.some((z) => z !== 0),
+    'the variances were learned',
+  );
 });
 
 test('the Gaussian default learning rate is 0.001 (0.1 for Bernoulli units) and learnVariance needs Gaussian units', (t) => {
@@ -231,7 +264,11 @@ test('the Gaussian default learning rate is 0.001 (0.1 for Bernoulli units) and 
 });
 
 test('standardize and unstandardize round-trip; constant columns map to 0', (t) => {
-  const data = Matrix.from([[0, 5, 1], [2, 5, 3], [4, 5, 8]]);
+  const data = Matrix.from([
+    [0, 5, 1],
+    [2, 5, 3],
+    [4, 5, 8],
+  ]);
   const s = fitStandardization(data);
   const z = standardize(data, s);
   for (let i = 0; i < 3; i++) t.is(z.get(i, 1), 0);

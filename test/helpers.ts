@@ -57,12 +57,23 @@ export function centralDifference(param: Float32Array, k: number, f: () => numbe
  * One random GEMM (c ← α·op(a)·op(b) + β·c, op(a) m×k with `density` nonzeros, op(b) k×n) on
  * `backend` and on the js reference; returns the worst error relative to 1 + |reference|.
  */
-export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, alpha: number, beta: number, [m, k, n]: readonly number[], rng: Rng, density = 1, binary = false): number {
+export function gemmErrorAgainstJs(
+  backend: Backend,
+  ta: boolean,
+  tb: boolean,
+  alpha: number,
+  beta: number,
+  [m, k, n]: readonly number[],
+  rng: Rng,
+  density = 1,
+  binary = false,
+): number {
   const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
   if (binary) for (let i = 0; i < a.data.length; i++) a.data[i] = a.data[i] === 0 ? 0 : 1;
   const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
   const c = randomMatrix(m, n, rng);
-  const want = c.clone(), got = c.clone();
+  const want = c.clone(),
+    got = c.clone();
   jsBackend.gemm(ta, tb, alpha, a, b, beta, want);
   backend.gemm(ta, tb, alpha, a, b, beta, got);
   let worst = 0;
@@ -77,12 +88,19 @@ export function gemmErrorAgainstJs(backend: Backend, ta: boolean, tb: boolean, a
 export function sigmoidErrorsAgainstJs(backend: Backend): { rows: number; cols: number; beta: number; worst: number }[] {
   const rng = Rng.fromSeed(4);
   const out = [];
-  for (const [rows, cols] of [[1, 1], [3, 7], [10, 501], [2, 4], [101, 203]]) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [3, 7],
+    [10, 501],
+    [2, 4],
+    [101, 203],
+  ]) {
     const x = Matrix.zeros(rows, cols);
     for (let i = 0; i < x.data.length; i++) x.data[i] = (rng.uniform() * 2 - 1) * 80;
     const bias = Float32Array.from({ length: cols }, () => rng.normal());
     for (const beta of [1, 0.37]) {
-      const want = Matrix.zeros(rows, cols), got = x.clone();
+      const want = Matrix.zeros(rows, cols),
+        got = x.clone();
       jsBackend.sigmoid(x, bias, beta, want);
       backend.sigmoid(got, bias, beta, got);
       let worst = 0;
@@ -132,14 +150,28 @@ export async function assertTrainsLikeJs(t: ExecutionContext, backend: 'wasm' | 
 export function assertUpdatesMatchJs(t: ExecutionContext, backend: Backend): void {
   const rng = Rng.fromSeed(8);
   // Lengths ≡ 0, 1, 2, 3 (mod 4), one block of Σw² (16384) exactly, and 2 blocks + 1.
-  for (const [rows, cols] of [[1, 1], [1, 2], [2, 3], [1, 7], [7, 3], [100, 500], [33, 784], [128, 128], [3, 10923]]) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [1, 2],
+    [2, 3],
+    [1, 7],
+    [7, 3],
+    [100, 500],
+    [33, 784],
+    [128, 128],
+    [3, 10923],
+  ]) {
     const a = randomMatrix(rows, cols, rng, 0.5);
-    const want = Float32Array.from({ length: cols }, () => rng.normal()), got = want.slice();
+    const want = Float32Array.from({ length: cols }, () => rng.normal()),
+      got = want.slice();
     jsBackend.columnSums(a, 0.3, 0.9, want);
     backend.columnSums(a, 0.3, 0.9, got);
     t.true(bytesOf(want).equals(bytesOf(got)), `columnSums ${rows}×${cols}`);
-    const g = randomMatrix(rows, cols, rng).data, w1 = randomMatrix(rows, cols, rng).data, v1 = randomMatrix(rows, cols, rng).data;
-    const w2 = w1.slice(), v2 = v1.slice();
+    const g = randomMatrix(rows, cols, rng).data,
+      w1 = randomMatrix(rows, cols, rng).data,
+      v1 = randomMatrix(rows, cols, rng).data;
+    const w2 = w1.slice(),
+      v2 = v1.slice();
     t.is(backend.momentumStep(g, v2, w2, 0.05, 0.5, 1e-4), jsBackend.momentumStep(g, v1, w1, 0.05, 0.5, 1e-4));
     t.true(bytesOf(w1).equals(bytesOf(w2)) && bytesOf(v1).equals(bytesOf(v2)), `momentumStep ${rows}×${cols}`);
   }

@@ -31,7 +31,9 @@ test('Hopfield: 5 patterns in 100 units are recalled exactly from cues with 10% 
 
 test('Hopfield capacity: recall holds well below P/n ≈ 0.14 and breaks down well above it (n = 100)', (t) => {
   const [low, high] = hopfieldCapacity(100, [5, 30], { trials: 3, noise: 0.1, seed: 4 });
-  t.log(`P/n = ${low.loadRatio}: ${(100 * low.recalled).toFixed(0)}% exact, overlap ${low.meanOverlap.toFixed(3)}; P/n = ${high.loadRatio}: ${(100 * high.recalled).toFixed(0)}% exact, overlap ${high.meanOverlap.toFixed(3)}`);
+  t.log(
+    `P/n = ${low.loadRatio}: ${(100 * low.recalled).toFixed(0)}% exact, overlap ${low.meanOverlap.toFixed(3)}; P/n = ${high.loadRatio}: ${(100 * high.recalled).toFixed(0)}% exact, overlap ${high.meanOverlap.toFixed(3)}`,
+  );
   t.true(low.recalled >= 0.95);
   t.true(high.recalled <= 0.2);
   t.true(high.meanOverlap < low.meanOverlap);
@@ -41,8 +43,10 @@ test('T → 0: the Boltzmann machine at T = 0.001 follows exactly the path of de
   // n = 50 and an odd number of patterns keep every field away from 0, so σ(2h/T) is 0 or 1 in float64.
   const patterns = randomPatterns(3, 50, 5);
   const cue = Float32Array.from(patterns.row(0), (x, i) => (i % 7 === 0 ? -x : x));
-  const hot = hopfieldStore(patterns, 9), cold = hopfieldStore(patterns, 9);
-  const a = cue.slice(), b = cue.slice();
+  const hot = hopfieldStore(patterns, 9),
+    cold = hopfieldStore(patterns, 9);
+  const a = cue.slice(),
+    b = cue.slice();
   for (let sweep = 0; sweep < 5; sweep++) {
     glauberSweeps(bmNet(hot.params), a, 1, 1, 0.001, hot.rng);
     glauberSweeps(bmNet(cold.params), b, 1, 1, 0, cold.rng);
@@ -76,7 +80,10 @@ test('pattern completion of a Hopfield network restores a stored pattern from it
   const known = Uint8Array.from({ length: 40 }, (_, i) => (i < 20 ? 1 : 0));
   const partial = Float32Array.from(patterns.row(1), (x, i) => (i < 20 ? x : 0));
   // Hopfield weights scale as 1/n, so recall wants a cold schedule (the default samples at T = 1).
-  const c = completePattern(net, partial, known, { samples: 50, anneal: [0.5, 0.2, 0.05, 0.01].map((temperature) => ({ temperature, sweeps: 5 })) });
+  const c = completePattern(net, partial, known, {
+    samples: 50,
+    anneal: [0.5, 0.2, 0.05, 0.01].map((temperature) => ({ temperature, sweeps: 5 })),
+  });
   t.deepEqual(Array.from(c.state), Array.from(patterns.row(1)));
   t.true(c.probability > 0.9);
 });
@@ -86,9 +93,20 @@ test('annealing finds the maximum cut of a random 14-node graph (checked against
   const edges: Array<[number, number, number]> = [];
   for (let i = 0; i < 14; i++) for (let j = i + 1; j < 14; j++) if (rng.uniform() < 0.35) edges.push([i, j, 1 + rng.int(5)]);
   let best = 0;
-  for (let k = 0; k < 1 << 13; k++) best = Math.max(best, cutValue(edges, Array.from({ length: 14 }, (_, i) => ((k >> i) & 1 ? 1 : -1))));
+  for (let k = 0; k < 1 << 13; k++)
+    best = Math.max(
+      best,
+      cutValue(
+        edges,
+        Array.from({ length: 14 }, (_, i) => ((k >> i) & 1 ? 1 : -1)),
+      ),
+    );
   const bm = maxCutMachine(14, edges, 1);
-  const found = annealMinimum(bm, [10, 5, 3, 2, 1, 0.5, 0.2, 0.05].map((temperature) => ({ temperature, sweeps: 20 })), 20);
+  const found = annealMinimum(
+    bm,
+    [10, 5, 3, 2, 1, 0.5, 0.2, 0.05].map((temperature) => ({ temperature, sweeps: 20 })),
+    20,
+  );
   t.log(`maximum cut ${best}; annealing found ${cutValue(edges, found.state)}`);
   t.is(cutValue(edges, found.state), best);
   const total = edges.reduce((s, e) => s + e[2], 0);

@@ -7,7 +7,9 @@ import { randomMatrix } from './helpers.js';
 
 /** C = alpha·op(A)·op(B) + beta·C in float64, the plain triple loop. */
 function naive(ta: boolean, tb: boolean, alpha: number, a: Matrix, b: Matrix, beta: number, c: Matrix): Float64Array {
-  const m = c.rows, n = c.cols, k = ta ? a.rows : a.cols;
+  const m = c.rows,
+    n = c.cols,
+    k = ta ? a.rows : a.cols;
   const out = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
@@ -19,10 +21,24 @@ function naive(ta: boolean, tb: boolean, alpha: number, a: Matrix, b: Matrix, be
 }
 
 const shapes: Array<[number, number, number]> = [
-  [1, 1, 1], [1, 7, 1], [7, 1, 1], [1, 1, 9], [3, 5, 7], [13, 17, 19], [33, 8, 65], [100, 31, 3], [4, 64, 4], [2, 3, 1],
+  [1, 1, 1],
+  [1, 7, 1],
+  [7, 1, 1],
+  [1, 1, 9],
+  [3, 5, 7],
+  [13, 17, 19],
+  [33, 8, 65],
+  [100, 31, 3],
+  [4, 64, 4],
+  [2, 3, 1],
 ];
 
-for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
+for (const [ta, tb] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const)
   for (const density of [1, 0.2]) {
     test(`gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} (left operand ${density * 100}% nonzero) matches the float64 triple loop within 1e-5 relative`, (t) => {
       const rng = Rng.fromSeed(42);
@@ -30,13 +46,16 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
         const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
         const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
         const c = randomMatrix(m, n, rng);
-        for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]]) {
+        for (const [alpha, beta] of [
+          [1, 0],
+          [0.5, 1],
+          [-2, 0.25],
+        ]) {
           const c2 = c.clone();
           const want = naive(ta, tb, alpha, a, b, beta, c2);
           be.gemm(ta, tb, alpha, a, b, beta, c2);
           let worst = 0;
-          for (let i = 0; i < want.length; i++)
-            worst = Math.max(worst, Math.abs(c2.data[i] - want[i]) / (1 + Math.abs(want[i])));
+          for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(c2.data[i] - want[i]) / (1 + Math.abs(want[i])));
           t.true(worst < 1e-5, `${m}×${k}×${n} α=${alpha} β=${beta}: error ${worst}`);
         }
       }
@@ -44,14 +63,18 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, tru
   }
 
 test('gemm refuses mismatched shapes and an output that aliases an input', (t) => {
-  const a = Matrix.zeros(2, 3), b = Matrix.zeros(4, 5);
+  const a = Matrix.zeros(2, 3),
+    b = Matrix.zeros(4, 5);
   t.throws(() => be.gemm(false, false, 1, a, b, 0, Matrix.zeros(2, 5)), { instanceOf: BoltzflowError, message: /gemm shapes/ });
   const sq = Matrix.zeros(3, 3);
   t.throws(() => be.gemm(false, false, 1, sq, Matrix.zeros(3, 3), 0, sq), { instanceOf: BoltzflowError, message: /gemm output/ });
 });
 
 test('sigmoid applies σ(β(x + bias)) per column and stays finite for huge inputs', (t) => {
-  const x = Matrix.from([[0, 1], [-1000, 1000]]);
+  const x = Matrix.from([
+    [0, 1],
+    [-1000, 1000],
+  ]);
   const out = Matrix.zeros(2, 2);
   be.sigmoid(x, Float32Array.of(0, -1), 2, out);
   t.true(Math.abs(out.get(0, 0) - 0.5) < 1e-7);
@@ -73,7 +96,10 @@ test('bernoulli frequencies match p within 0.01 over 100k draws, and are reprodu
 });
 
 test('columnSums, rowDots, dot, squaredDistance, firstOutside and axpby agree with hand-computed values', (t) => {
-  const a = Matrix.from([[1, 2, 3], [4, 5, 6]]);
+  const a = Matrix.from([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const cs = Float32Array.of(10, 10, 10);
   be.columnSums(a, 2, 1, cs);
   t.deepEqual([...cs], [20, 24, 28]);
@@ -91,7 +117,9 @@ test('columnSums, rowDots, dot, squaredDistance, firstOutside and axpby agree wi
 });
 
 test('momentumStep: v ← m·v + lr·(g − decay·w), w ← w + v in one pass, returning Σw² afterwards', (t) => {
-  const g = Float32Array.of(1, -2, 0.5), v = Float32Array.of(0.1, 0, -0.2), w = Float32Array.of(1, 2, 3);
+  const g = Float32Array.of(1, -2, 0.5),
+    v = Float32Array.of(0.1, 0, -0.2),
+    w = Float32Array.of(1, 2, 3);
   const want = [0, 1, 2].map((i) => {
     const step = 0.9 * v[i] + 0.1 * (g[i] - 0.01 * w[i]);
     return [step, w[i] + step];
@@ -105,7 +133,10 @@ test('momentumStep: v ← m·v + lr·(g − decay·w), w ← w + v in one pass, 
 });
 
 test('softplusRowSums equals Σ ln(1 + e^(β(x + bias))) and does not overflow at ±1000', (t) => {
-  const x = Matrix.from([[0, 1, -2], [1000, -1000, 30]]);
+  const x = Matrix.from([
+    [0, 1, -2],
+    [1000, -1000, 30],
+  ]);
   const out = new Float64Array(2);
   be.softplusRowSums(x, Float32Array.of(0, 0.5, 0), 1, out);
   t.true(Math.abs(out[0] - (Math.log(2) + Math.log1p(Math.exp(1.5)) + Math.log1p(Math.exp(-2)))) < 1e-12);

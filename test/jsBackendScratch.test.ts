@@ -6,24 +6,43 @@ import { Rng } from '../kernels/Rng.js';
 import { bytesOf, randomMatrix } from './helpers.js';
 
 test('each createJsBackend() is a backend of its own that gives the reference jsBackend’s bits', (t) => {
-  const mine = createJsBackend(), other = createJsBackend();
+  const mine = createJsBackend(),
+    other = createJsBackend();
   t.not(mine, jsBackend);
   t.not(mine, other);
   const rng = Rng.fromSeed(3);
-  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
+  for (const [ta, tb] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const)
     for (const density of [1, 0.2]) {
       const [m, k, n] = [9, 31, 13];
-      const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density), b = randomMatrix(tb ? n : k, tb ? k : n, rng);
-      const c0 = randomMatrix(m, n, rng), c1 = c0.clone(), c2 = c0.clone();
+      const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density),
+        b = randomMatrix(tb ? n : k, tb ? k : n, rng);
+      const c0 = randomMatrix(m, n, rng),
+        c1 = c0.clone(),
+        c2 = c0.clone();
       jsBackend.gemm(ta, tb, 0.5, a, b, 0.25, c0);
       mine.gemm(ta, tb, 0.5, a, b, 0.25, c1);
       // Interleaved with another backend's bigger call, which grows that one's scratch, not this one's.
-      other.gemm(ta, tb, 1, randomMatrix(ta ? 2 * k : m, ta ? m : 2 * k, rng, density), randomMatrix(tb ? n : 2 * k, tb ? 2 * k : n, rng), 0, Matrix.zeros(m, n));
+      other.gemm(
+        ta,
+        tb,
+        1,
+        randomMatrix(ta ? 2 * k : m, ta ? m : 2 * k, rng, density),
+        randomMatrix(tb ? n : 2 * k, tb ? 2 * k : n, rng),
+        0,
+        Matrix.zeros(m, n),
+      );
       mine.gemm(ta, tb, 0.5, a, b, 0.25, c2);
       t.deepEqual(bytesOf(c1.data), bytesOf(c0.data), `gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} density ${density}`);
       t.deepEqual(bytesOf(c2.data), bytesOf(c0.data));
     }
-  const x = randomMatrix(17, 11, rng), s0 = new Float32Array(11), s1 = new Float32Array(11);
+  const x = randomMatrix(17, 11, rng),
+    s0 = new Float32Array(11),
+    s1 = new Float32Array(11);
   jsBackend.columnSums(x, 0.5, 0, s0);
   mine.columnSums(x, 0.5, 0, s1);
   t.deepEqual(bytesOf(s1), bytesOf(s0));

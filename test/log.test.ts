@@ -26,7 +26,10 @@ test('a metrics log reads back from the start, every step, equal to the step eve
   const events = await lastValueFrom(trainRbm({ data, config }).pipe(logSink(path), toArray()));
   const log = await collect(readLog(path));
   t.is(log.length, 18);
-  t.deepEqual(log.map((r) => r.step), events.map((e) => e.step));
+  t.deepEqual(
+    log.map((r) => r.step),
+    events.map((e) => e.step),
+  );
   t.true(log.every((r, i) => r.kind === 'metrics' && r.reconstructionError === events[i].metrics.reconstructionError));
 });
 
@@ -43,13 +46,33 @@ test('a snapshot log holds the weights at every N steps; a partial last record i
   appendFileSync(path, full.subarray(0, 40)); // a crash in the middle of appending a fourth record
   let partial = 0;
   const log = await collect(readLog(path, { onPartial: (n) => (partial = n) }));
-  t.deepEqual(log.map((r) => [r.kind, r.step]), [['snapshot', 6], ['snapshot', 12], ['snapshot', 18]]);
+  t.deepEqual(
+    log.map((r) => [r.kind, r.step]),
+    [
+      ['snapshot', 6],
+      ['snapshot', 12],
+      ['snapshot', 18],
+    ],
+  );
   t.is(partial, 40);
-  t.deepEqual(log.map((r) => bytesOf((r.params as { weights: Float32Array }).weights)), weights, 'the logged weights are those of the run at those steps');
+  t.deepEqual(
+    log.map((r) => bytesOf((r.params as { weights: Float32Array }).weights)),
+    weights,
+    'the logged weights are those of the run at those steps',
+  );
   const junk = join(dir, 'junk.msgpack');
   writeFileSync(junk, Buffer.from([0xc1, 0xc1, 0xc1, 0xc1]));
-  await t.throwsAsync(collect(readLog(junk)), { instanceOf: BoltzflowError, message: /^log .*junk.msgpack: got .*, expected (msgpack records|records with a kind)/ });
+  await t.throwsAsync(collect(readLog(junk)), {
+    instanceOf: BoltzflowError,
+    message: /^log .*junk.msgpack: got .*, expected (msgpack records|records with a kind)/,
+  });
   writeFileSync(junk, Buffer.from('{"not": "msgpack"}\n'));
-  await t.throwsAsync(collect(readLog(junk)), { instanceOf: BoltzflowError, message: /^log .*junk.msgpack: got .*, expected (msgpack records|records with a kind)/ });
-  await t.throwsAsync(collect(readLog(join(dir, 'missing.msgpack'))), { instanceOf: BoltzflowError, message: /^log: got ".*missing.msgpack", expected a readable log file/ });
+  await t.throwsAsync(collect(readLog(junk)), {
+    instanceOf: BoltzflowError,
+    message: /^log .*junk.msgpack: got .*, expected (msgpack records|records with a kind)/,
+  });
+  await t.throwsAsync(collect(readLog(join(dir, 'missing.msgpack'))), {
+    instanceOf: BoltzflowError,
+    message: /^log: got ".*missing.msgpack", expected a readable log file/,
+  });
 });

@@ -43,7 +43,21 @@ function refused(t: ExecutionContext, args: readonly string[], message: RegExp, 
 }
 
 test.before(() => {
-  const r = cli(['train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--sample-steps', '2', '--out', join(dir, 'run')]);
+  const r = cli([
+    'train',
+    '--data',
+    csv,
+    '--hidden',
+    '4',
+    '--batch',
+    '10',
+    '--epochs',
+    '1',
+    '--sample-steps',
+    '2',
+    '--out',
+    join(dir, 'run'),
+  ]);
   if (r.code !== 0) throw new Error(`fixture training failed: ${r.stderr}`);
 });
 
@@ -52,7 +66,10 @@ test('describeValue escapes invisible characters: a BOM, zero-width and bidi mar
   t.is(describeValue('a\u200bb\u202ec\u0085d\u00a0e\u2028f\u0000'), '"a\\u200bb\\u202ec\\u0085d\\u00a0e\\u2028f\\u0000"');
   t.is(describeValue('0,1\tx\n'), '"0,1\\tx\\n"');
   t.is(describeValue('é ≤ 日本 🙂'), '"é ≤ 日本 🙂"', 'printable text, spaces and emoji stay as they are');
-  t.is(new BoltzflowError('--data', 'x', `a file (ENOENT: open '\ufeffx.csv')`).message, `--data: got "x", expected a file (ENOENT: open '\\ufeffx.csv')`);
+  t.is(
+    new BoltzflowError('--data', 'x', `a file (ENOENT: open '\ufeffx.csv')`).message,
+    `--data: got "x", expected a file (ENOENT: open '\\ufeffx.csv')`,
+  );
 });
 
 test('describeValue shows binary garbage as at most 40 escaped characters and its size in bytes', (t) => {
@@ -73,7 +90,11 @@ test('a BOM inside a data file is shown escaped in the message', (t) => {
 
 test('--seed 2^53 is one line stating the seed range', (t) => {
   for (const command of [['train'], ['sample', '--model', model]]) {
-    const line = refused(t, [...command, '--seed', '9007199254740992'], /^boltzflow: --seed: got 9007199254740992, expected an integer ≤ 4294967295\n$/);
+    const line = refused(
+      t,
+      [...command, '--seed', '9007199254740992'],
+      /^boltzflow: --seed: got 9007199254740992, expected an integer ≤ 4294967295\n$/,
+    );
     t.notRegex(line, /9007199254740991/, 'no contradicting safe-integer bound');
   }
 });
@@ -86,7 +107,11 @@ test('a number a double cannot hold is reported as written, not as the 0 or Infi
 test('a switch given a value, and a flag missing its value, say so', (t) => {
   refused(t, ['train', '--json=false'], /^boltzflow: --json: got "false", expected no value \(--json takes no value/);
   refused(t, ['train', '--hidden'], /^boltzflow: --hidden: got no value, expected a value \(--hidden needs a value\)\n$/);
-  const line = refused(t, ['train', '--hidden', '--lr', '0.1'], /^boltzflow: --hidden: got no value \(the next argument, "--lr", is a flag\), expected a value \(--hidden needs a value/);
+  const line = refused(
+    t,
+    ['train', '--hidden', '--lr', '0.1'],
+    /^boltzflow: --hidden: got no value \(the next argument, "--lr", is a flag\), expected a value \(--hidden needs a value/,
+  );
   t.notRegex(line, /one of --data/);
 });
 
@@ -103,32 +128,56 @@ test('a flag value with a BOM is shown escaped', (t) => {
 test('sample --out under a regular file is refused at once, before any sampling', (t) => {
   // 1000 chains × 10⁷ steps would run for hours: only a check before the work ends within the timeout.
   const out = join(aFile, 'x.csv');
-  refused(t, ['sample', '--model', model, '--n', '1000', '--steps', '10000000', '--out', out], /--out: got ".*a-file\/x.csv", expected a path where a file can be written \(".*a-file" is a file, not a folder\)/, { timeout: 20_000 });
+  refused(
+    t,
+    ['sample', '--model', model, '--n', '1000', '--steps', '10000000', '--out', out],
+    /--out: got ".*a-file\/x.csv", expected a path where a file can be written \(".*a-file" is a file, not a folder\)/,
+    { timeout: 20_000 },
+  );
 });
 
 test('sample --out that is a folder, and complete --out under a file, are one line naming the flag', (t) => {
-  refused(t, ['sample', '--model', model, '--n', '4', '--steps', '2', '--out', aFolderPng], /--out: got ".*folder.png", expected a path where a file can be written \(it is a folder\)/);
+  refused(
+    t,
+    ['sample', '--model', model, '--n', '4', '--steps', '2', '--out', aFolderPng],
+    /--out: got ".*folder.png", expected a path where a file can be written \(it is a folder\)/,
+  );
   // Refused before the data are read: the missing --data file is never reached.
-  refused(t, ['complete', '--model', model, '--data', join(dir, 'missing.csv'), '--out', join(aFile, 'c.png')], /^boltzflow: --out: .*is a file, not a folder/);
+  refused(
+    t,
+    ['complete', '--model', model, '--data', join(dir, 'missing.csv'), '--out', join(aFile, 'c.png')],
+    /^boltzflow: --out: .*is a file, not a folder/,
+  );
 });
 
 test('train whose filters.png is a folder: one line naming it, before any training', (t) => {
   const out = join(dir, 'filters-folder');
   mkdirSync(join(out, 'filters.png'), { recursive: true });
-  refused(t, ['train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--sample-steps', '2', '--out', out], /^boltzflow: filters: got ".*filters.png", expected a path where a file can be written \(it is a folder\)/);
+  refused(
+    t,
+    ['train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '1', '--sample-steps', '2', '--out', out],
+    /^boltzflow: filters: got ".*filters.png", expected a path where a file can be written \(it is a folder\)/,
+  );
   t.false(existsSync(join(out, 'snapshot.msgpack')), 'refused before the work, not after it');
 });
 
 test('the writers turn EISDIR and ENOTDIR met at write time into a BoltzflowError naming the field and path', (t) => {
-  const e = t.throws(() => writeImageGrid(aFolderPng, Matrix.zeros(1, 4), { height: 2, width: 2 }, '--out'), { instanceOf: BoltzflowError });
-  t.regex(e.message, /^--out: got ".*folder.png", expected a path where a file can be written \(EISDIR: illegal operation on a directory\)$/);
+  const e = t.throws(() => writeImageGrid(aFolderPng, Matrix.zeros(1, 4), { height: 2, width: 2 }, '--out'), {
+    instanceOf: BoltzflowError,
+  });
+  t.regex(
+    e.message,
+    /^--out: got ".*folder.png", expected a path where a file can be written \(EISDIR: illegal operation on a directory\)$/,
+  );
   const f = t.throws(() => writeOutput(join(aFile, 'sub', 'x.csv'), new Uint8Array(1)), { instanceOf: BoltzflowError });
   t.regex(f.message, /^output: got ".*a-file\/sub\/x.csv", expected .*\(".*a-file" is a file, not a folder\)$/);
 });
 
 test('a system error no command caught (stdout on a full disk) is one line, not an internal error', (t) => {
   if (!existsSync('/dev/full')) return t.pass('no /dev/full here');
-  const full = spawnSync('sh', ['-c', `exec "${process.execPath}" "${bin}" sample --model "${model}" --n 20 --steps 2 > /dev/full`], { encoding: 'utf8' });
+  const full = spawnSync('sh', ['-c', `exec "${process.execPath}" "${bin}" sample --model "${model}" --n 20 --steps 2 > /dev/full`], {
+    encoding: 'utf8',
+  });
   t.is(full.status, 2, full.stderr);
   t.is(full.stderr, 'boltzflow: ENOSPC: no space left on device, write\n');
 });
@@ -136,8 +185,26 @@ test('a system error no command caught (stdout on a full disk) is one line, not 
 test('a byte-order mark at the start of a data file is dropped; file errors name the flag that gave the path', (t) => {
   const bom = join(dir, 'bom.ndjson');
   writeFileSync(bom, '\ufeff[0,1]\n[1,0]\n');
-  const r = cli(['train', '--data', bom, '--hidden', '2', '--batch', '1', '--epochs', '1', '--sample-steps', '0', '--out', join(dir, 'bom-run')]);
+  const r = cli([
+    'train',
+    '--data',
+    bom,
+    '--hidden',
+    '2',
+    '--batch',
+    '1',
+    '--epochs',
+    '1',
+    '--sample-steps',
+    '0',
+    '--out',
+    join(dir, 'bom-run'),
+  ]);
   t.is(r.code, 0, r.stderr);
   refused(t, ['train', '--resume', dir], /^boltzflow: --resume: got ".*", expected a readable snapshot file \(EISDIR/);
-  refused(t, ['train', '--data', csv, '--batch', '10', '--validation', dir, '--eval-every', '2', '--out', join(dir, 'validation-run')], /^boltzflow: --validation: got ".*", expected .*readable IDX, CSV or NDJSON file \(EISDIR/);
+  refused(
+    t,
+    ['train', '--data', csv, '--batch', '10', '--validation', dir, '--eval-every', '2', '--out', join(dir, 'validation-run')],
+    /^boltzflow: --validation: got ".*", expected .*readable IDX, CSV or NDJSON file \(EISDIR/,
+  );
 });

@@ -37,9 +37,14 @@ test('metric taps add their metrics every N steps and leave the trained weights 
 
 test('withFreeEnergyGap reports the mean free energies and their difference; withAisEstimate tracks the exact ln Z', async (t) => {
   const e = await lastValueFrom(
-    trainRbm({ data, config }).pipe(withFreeEnergyGap({ train: data, validation, every: 12 }), withAisEstimate({ data, every: 12, steps: 2000 }), last()),
+    trainRbm({ data, config }).pipe(
+      withFreeEnergyGap({ train: data, validation, every: 12 }),
+      withAisEstimate({ data, every: 12, steps: 2000 }),
+      last(),
+    ),
   );
-  const ft = mean(freeEnergy(e.model, data)), fv = mean(freeEnergy(e.model, validation));
+  const ft = mean(freeEnergy(e.model, data)),
+    fv = mean(freeEnergy(e.model, validation));
   t.true(Math.abs(e.metrics.freeEnergyTrain - ft) < 1e-9);
   t.true(Math.abs(e.metrics.freeEnergyGap - (fv - ft)) < 1e-9);
   const exact = exactLogPartition(e.model.params);

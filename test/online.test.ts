@@ -34,7 +34,12 @@ const collect = async <T>(it: AsyncIterable<T>) => {
 
 test('splitLines: lines split across chunks and inside a UTF-8 character, CRLF, blank lines, a last line with no newline', async (t) => {
   const euro = Buffer.from('€');
-  const chunks = [Buffer.from('[1,\r\n'), Buffer.from('a'), euro.subarray(0, 1), Buffer.concat([euro.subarray(1), Buffer.from('b\n\n  \nlast')])];
+  const chunks = [
+    Buffer.from('[1,\r\n'),
+    Buffer.from('a'),
+    euro.subarray(0, 1),
+    Buffer.concat([euro.subarray(1), Buffer.from('b\n\n  \nlast')]),
+  ];
   t.deepEqual(await collect(splitLines(chunks)), [
     { line: '[1,', number: 1 },
     { line: 'a€b', number: 2 },
@@ -53,7 +58,10 @@ test('boundedBuffer: drop-oldest keeps the newest and counts drops; fail ends wi
   t.is(drop.dropped, 7);
   const fail = boundedBuffer<number>({ capacity: 2, policy: 'fail', name: 'stdin' });
   for (let i = 0; i < 3; i++) void fail.push(i); // the third push fails the buffer, seen by collect below
-  await t.throwsAsync(collect(fail), { instanceOf: BoltzflowError, message: /^stdin buffer: got "2 records waiting and more arriving", expected a consumer that keeps up/ });
+  await t.throwsAsync(collect(fail), {
+    instanceOf: BoltzflowError,
+    message: /^stdin buffer: got "2 records waiting and more arriving", expected a consumer that keeps up/,
+  });
   t.throws(() => boundedBuffer({ capacity: 0, policy: 'block' }), { message: /buffer capacity: got 0, expected an integer ≥ 1/ });
 });
 
@@ -87,7 +95,10 @@ test('followFile reads what is appended to a growing file until aborted', async 
     lines.push(l);
     if (lines.length === 4) stop.abort(); // the iteration then ends at the next poll
   }
-  t.deepEqual(lines.map((l) => l.line), [0, 1, 2, 3].map((i) => JSON.stringify(stripe(i))));
+  t.deepEqual(
+    lines.map((l) => l.line),
+    [0, 1, 2, 3].map((i) => JSON.stringify(stripe(i))),
+  );
 });
 
 test('openFeed over TCP with block: a fast producer is held back by TCP (its writes report a full socket), and every record arrives', async (t) => {
@@ -167,21 +178,27 @@ test('openFeed over HTTP: POSTed bodies become records (202 with the count), GET
 });
 
 test('trainOnline learns from a feed it reads once, in order; bad records fail with their position or are skipped and counted', async (t) => {
-  const events = await lastValueFrom(trainOnline({ records: records(3000), config: { nHidden: 8, batchSize: 10, seed: 3 } }).pipe(toArray()));
+  const events = await lastValueFrom(
+    trainOnline({ records: records(3000), config: { nHidden: 8, batchSize: 10, seed: 3 } }).pipe(toArray()),
+  );
   t.is(events.length, 300);
   t.is(events.at(-1)!.step, 300);
   t.is(events[0].batchesPerEpoch, Infinity);
   const mean = (es: typeof events) => es.reduce((s, e) => s + e.metrics.reconstructionError, 0) / es.length;
   t.log(`reconstruction error: first 20 steps ${mean(events.slice(0, 20)).toFixed(3)}, last 20 ${mean(events.slice(-20)).toFixed(3)}`);
   t.true(mean(events.slice(-20)) < 0.5 * mean(events.slice(0, 20)));
-  t.throws(() => trainOnline({ records: records(10), config: { learningRateSchedule: 'linear' } }), { message: /config.learningRateSchedule: got "linear", expected "constant"/ });
+  t.throws(() => trainOnline({ records: records(10), config: { learningRateSchedule: 'linear' } }), {
+    message: /config.learningRateSchedule: got "linear", expected "constant"/,
+  });
   async function* withBad(): AsyncGenerator<DataRecord> {
     yield* records(25);
     yield { values: Float32Array.of(1, 0), where: 'feed line 26' };
     yield { values: Float32Array.from({ length: 16 }, () => 2), where: 'feed line 27' };
     yield* records(25);
   }
-  await t.throwsAsync(lastValueFrom(trainOnline({ records: withBad(), config: { nHidden: 4, batchSize: 10 } })), { message: /^feed line 26: got "2 values", expected 16 values/ });
+  await t.throwsAsync(lastValueFrom(trainOnline({ records: withBad(), config: { nHidden: 4, batchSize: 10 } })), {
+    message: /^feed line 26: got "2 values", expected 16 values/,
+  });
   const skipped = await lastValueFrom(trainOnline({ records: withBad(), config: { nHidden: 4, batchSize: 10 }, onBadRecord: 'skip' }));
   t.is(skipped.metrics.skippedRecords, 2);
   t.is(skipped.step, 5);
@@ -190,14 +207,18 @@ test('trainOnline learns from a feed it reads once, in order; bad records fail w
 test('an Observable as a feed (feedFromObservable): a burst beyond the buffer is dropped and counted; take(n) stops training', async (t) => {
   const subject = new Subject<DataRecord>();
   const feed = feedFromObservable(subject, { capacity: 20 });
-  const run = lastValueFrom(trainOnline({ records: feed, config: { nHidden: 4, batchSize: 5 }, counters: { droppedRecords: () => feed.dropped } }).pipe(take(4)));
+  const run = lastValueFrom(
+    trainOnline({ records: feed, config: { nHidden: 4, batchSize: 5 }, counters: { droppedRecords: () => feed.dropped } }).pipe(take(4)),
+  );
   await new Promise((r) => setTimeout(r, 20)); // training has subscribed and waits for records
   for (let i = 0; i < 100; i++) subject.next({ values: Float32Array.from(stripe(i)), where: `push ${i}` }); // a synchronous burst
   const e = await run;
   t.is(e.step, 4);
   t.is(feed.dropped, 80, 'a burst of 100 into a buffer of 20');
   t.is(e.metrics.droppedRecords, 80);
-  t.throws(() => feedFromObservable(subject, { policy: 'block' as 'fail' }), { message: /policy: got "block", expected drop-oldest or fail/ });
+  t.throws(() => feedFromObservable(subject, { policy: 'block' as 'fail' }), {
+    message: /policy: got "block", expected drop-oldest or fail/,
+  });
 });
 
 test('train --online --data - learns from stdin until it ends; --resume continues the step count from the saved chains', (t) => {
@@ -205,24 +226,44 @@ test('train --online --data - learns from stdin until it ends; --resume continue
   const args = ['train', '--online', '--data', '-', '--hidden', '8', '--batch', '10', '--method', 'pcd', '--out', out, '--json'];
   const r = spawnSync(process.execPath, [bin, ...args], { input: ndjson(0, 1000), encoding: 'utf8' });
   t.is(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.is(lines[0].event, 'start');
   t.is(lines[0].online, true);
   const summary = lines.at(-1);
   t.like(summary, { event: 'summary', interrupted: false, steps: 100, records: 1000, droppedRecords: 0, skippedRecords: 0 });
-  const again = spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--resume', join(out, 'snapshot.msgpack'), '--json'], { input: ndjson(1000, 500), encoding: 'utf8' });
+  const again = spawnSync(
+    process.execPath,
+    [bin, 'train', '--online', '--data', '-', '--resume', join(out, 'snapshot.msgpack'), '--json'],
+    { input: ndjson(1000, 500), encoding: 'utf8' },
+  );
   t.is(again.status, 0, again.stderr);
   t.like(JSON.parse(again.stdout.trim().split('\n').at(-1)!), { steps: 150, records: 1500 });
-  const bad = spawnSync(process.execPath, [bin, ...args.map((a) => (a === out ? join(dir, 'stdin-bad') : a))], { input: ndjson(0, 30) + '[0, 1]\n', encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [bin, ...args.map((a) => (a === out ? join(dir, 'stdin-bad') : a))], {
+    input: ndjson(0, 30) + '[0, 1]\n',
+    encoding: 'utf8',
+  });
   t.is(bad.status, 2);
   t.regex(bad.stderr, /stdin line 31: got "2 values", expected 16 values/);
-  t.regex(spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--epochs', '3'], { encoding: 'utf8', input: '' }).stderr, /--epochs: got 3, expected no --epochs with --online/);
-  t.regex(spawnSync(process.execPath, [bin, 'train', '--data', 'x.csv', '--follow'], { encoding: 'utf8' }).stderr, /--follow: got true, expected to be used with --online/);
+  t.regex(
+    spawnSync(process.execPath, [bin, 'train', '--online', '--data', '-', '--epochs', '3'], { encoding: 'utf8', input: '' }).stderr,
+    /--epochs: got 3, expected no --epochs with --online/,
+  );
+  t.regex(
+    spawnSync(process.execPath, [bin, 'train', '--data', 'x.csv', '--follow'], { encoding: 'utf8' }).stderr,
+    /--follow: got true, expected to be used with --online/,
+  );
 });
 
 test('train --online: Ctrl-C on a feed that never ends saves a final snapshot and exits 0', async (t) => {
   const out = join(dir, 'sigint-run');
-  const child = spawn(process.execPath, [bin, 'train', '--online', '--data', '-', '--hidden', '8', '--batch', '10', '--out', out, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [bin, 'train', '--online', '--data', '-', '--hidden', '8', '--batch', '10', '--out', out, '--json'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   child.stdout.on('data', (c) => (stdout += c));
   child.stdin.on('error', () => {}); // EPIPE once the child has exited
@@ -242,14 +283,39 @@ test('train --online: Ctrl-C on a feed that never ends saves a final snapshot an
 
 test('train --online --resume on a file (a seekable feed) skips what was learned and ends with the weights of an uninterrupted run, byte for byte', async (t) => {
   const file = join(dir, 'seekable.ndjson');
-  writeFileSync(file, ndjson(0, 500).split('\n').map((l, i) => (l && i % 7 === 3 ? l.replace(/1/, '0.5') : l)).join('\n'));
+  writeFileSync(
+    file,
+    ndjson(0, 500)
+      .split('\n')
+      .map((l, i) => (l && i % 7 === 3 ? l.replace(/1/, '0.5') : l))
+      .join('\n'),
+  );
   const common = ['--hidden', '8', '--batch', '10', '--method', 'pcd', '--momentum', '0.5', '--json'];
   const straight = join(dir, 'seek-straight');
-  const a = spawnSync(process.execPath, [bin, 'train', '--online', '--data', file, '--out', straight, '--snapshot-every', '20', '--keep', '10', ...common], { encoding: 'utf8' });
+  const a = spawnSync(
+    process.execPath,
+    [bin, 'train', '--online', '--data', file, '--out', straight, '--snapshot-every', '20', '--keep', '10', ...common],
+    { encoding: 'utf8' },
+  );
   t.is(a.status, 0, a.stderr);
   t.deepEqual(readdirSync(join(straight, 'snapshots')), ['step-000000020.msgpack', 'step-000000040.msgpack', 'step-000000050.msgpack']);
   const resumed = join(dir, 'seek-resumed');
-  const b = spawnSync(process.execPath, [bin, 'train', '--online', '--data', file, '--resume', join(straight, 'snapshots', 'step-000000020.msgpack'), '--out', resumed, '--json'], { encoding: 'utf8' });
+  const b = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'train',
+      '--online',
+      '--data',
+      file,
+      '--resume',
+      join(straight, 'snapshots', 'step-000000020.msgpack'),
+      '--out',
+      resumed,
+      '--json',
+    ],
+    { encoding: 'utf8' },
+  );
   t.is(b.status, 0, b.stderr);
   t.like(JSON.parse(b.stdout.trim().split('\n').at(-1)!), { steps: 50, records: 500 });
   const [x, y] = [await readSnapshot(join(straight, 'snapshot.msgpack')), await readSnapshot(join(resumed, 'snapshot.msgpack'))];

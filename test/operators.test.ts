@@ -22,23 +22,36 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
     of(data).pipe(
       clampVisible(rbm),
       gibbsStep({ k: 2 }),
-      map((neg) => ({ neg, copy: { v0: neg.visible.clone(), h0: neg.hiddenProbs.clone(), vk: neg.negativeVisible.clone(), hk: neg.negativeHiddenProbs.clone(), recon: neg.reconstruction.clone() } })),
+      map((neg) => ({
+        neg,
+        copy: {
+          v0: neg.visible.clone(),
+          h0: neg.hiddenProbs.clone(),
+          vk: neg.negativeVisible.clone(),
+          hk: neg.negativeHiddenProbs.clone(),
+          recon: neg.reconstruction.clone(),
+        },
+      })),
       map(({ neg, copy }) => {
         let stats: Statistics | undefined;
-        of(neg).pipe(collectStats()).subscribe((s) => (stats = s));
+        of(neg)
+          .pipe(collectStats())
+          .subscribe((s) => (stats = s));
         return { stats: stats as Statistics, copy };
       }),
       map(({ stats, copy }) => {
         const { v0, h0, vk, hk, recon } = copy;
         for (let i = 0; i < 6; i++)
           for (let j = 0; j < 4; j++) {
-            let pos = 0, neg = 0;
+            let pos = 0,
+              neg = 0;
             for (let r = 0; r < v0.rows; r++) pos += v0.get(r, i) * h0.get(r, j);
             for (let r = 0; r < vk.rows; r++) neg += vk.get(r, i) * hk.get(r, j);
             t.true(Math.abs(stats.gradient.weights.get(i, j) - (pos / v0.rows - neg / vk.rows)) < 1e-6);
           }
         for (let j = 0; j < 4; j++) {
-          let pos = 0, neg = 0;
+          let pos = 0,
+            neg = 0;
           for (let r = 0; r < 8; r++) {
             pos += h0.get(r, j);
             neg += hk.get(r, j);
@@ -46,7 +59,8 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
           t.true(Math.abs(stats.gradient.hiddenBias[j] - (pos - neg) / 8) < 1e-6);
         }
         for (let i = 0; i < 6; i++) {
-          let pos = 0, neg = 0;
+          let pos = 0,
+            neg = 0;
           for (let r = 0; r < 8; r++) {
             pos += v0.get(r, i);
             neg += vk.get(r, i);
@@ -55,17 +69,23 @@ test('collectStats computes ⟨v P(h|v)⟩₊ − ⟨v P(h|v)⟩₋ and the mean
         }
         let squared = 0;
         for (let k = 0; k < v0.data.length; k++) squared += (v0.data[k] - recon.data[k]) ** 2;
-        t.true(squared > 0 && Math.abs(stats.metrics.reconstructionError - squared / 8) < 1e-5, `reconstructionError ${stats.metrics.reconstructionError} vs ${squared / 8}`);
+        t.true(
+          squared > 0 && Math.abs(stats.metrics.reconstructionError - squared / 8) < 1e-5,
+          `reconstructionError ${stats.metrics.reconstructionError} vs ${squared / 8}`,
+        );
       }),
     ),
   );
 });
 
-test('PCD chains persist: each minibatch continues the chains exactly where the previous one left them; the reconstruction is the data\'s', async (t) => {
+test("PCD chains persist: each minibatch continues the chains exactly where the previous one left them; the reconstruction is the data's", async (t) => {
   const seed = 5;
   // Chains as many as the rows, k = 3; then 7 chains, k = 1, and a short last minibatch (the
   // chains' first half-step and the reconstruction share one product: rows of different counts).
-  for (const { nChains, k, rows } of [{ nChains: undefined, k: 3, rows: [10, 10, 10, 10] }, { nChains: 7, k: 1, rows: [10, 10, 4] }]) {
+  for (const { nChains, k, rows } of [
+    { nChains: undefined, k: 3, rows: [10, 10, 10, 10] },
+    { nChains: 7, k: 1, rows: [10, 10, 4] },
+  ]) {
     const batches = rows.map((r, i) => binaryData(r, 6, i + 1));
     const rbm = randomRbm(6, 4, seed, 0.5);
     const seen = await lastValueFrom(
@@ -76,7 +96,10 @@ test('PCD chains persist: each minibatch continues the chains exactly where the 
         toArray(),
       ),
     );
-    t.true(seen.every((s) => s.chains === seen[0].chains), 'one chain buffer for the whole subscription');
+    t.true(
+      seen.every((s) => s.chains === seen[0].chains),
+      'one chain buffer for the whole subscription',
+    );
     // Replay by hand with the same generator: the chains start from a sample of the first
     // minibatch and are never reset; only k Gibbs steps per minibatch move them, each after the
     // first starting from the hidden states sampled at the end of the one before.
@@ -85,7 +108,8 @@ test('PCD chains persist: each minibatch continues the chains exactly where the 
     const buffers = gibbsBuffers(replay.params, n);
     let chains: Matrix | null = null;
     for (let b = 0; b < batches.length; b++) {
-      const hp = Matrix.zeros(rows[b], 4), hs = Matrix.zeros(rows[b], 4);
+      const hp = Matrix.zeros(rows[b], 4),
+        hs = Matrix.zeros(rows[b], 4);
       hiddenProbs(replay, batches[b], hp);
       replay.backend.bernoulli(hp.data, replay.rng, hs.data); // clampVisible's h⁰ sample
       if (!chains) {
@@ -105,7 +129,14 @@ test('with persistent chains, later minibatches do not touch the chains; with CD
   const run = async (chains: 'data' | 'persistent', later: number) => {
     const rbm = randomRbm(6, 4, 8, 2);
     const batches = [first, binaryData(10, 6, later), binaryData(10, 6, later + 1)];
-    return lastValueFrom(from(batches).pipe(clampVisible(rbm), gibbsStep({ k: 1, chains }), map((n) => n.negativeVisible.clone()), toArray()));
+    return lastValueFrom(
+      from(batches).pipe(
+        clampVisible(rbm),
+        gibbsStep({ k: 1, chains }),
+        map((n) => n.negativeVisible.clone()),
+        toArray(),
+      ),
+    );
   };
   const [pA, pB] = [await run('persistent', 20), await run('persistent', 40)];
   t.deepEqual(pA[2].data, pB[2].data);
@@ -113,7 +144,7 @@ test('with persistent chains, later minibatches do not touch the chains; with CD
   t.notDeepEqual(cA[2].data, cB[2].data);
 });
 
-test('general BM and DBM: with persistent chains, later minibatches do not touch the chains (they continue from the first minibatch\'s); with CD they restart at the data', async (t) => {
+test("general BM and DBM: with persistent chains, later minibatches do not touch the chains (they continue from the first minibatch's); with CD they restart at the data", async (t) => {
   const first = binaryData(10, 6, 1);
   const batches = (later: number) => [first, binaryData(10, 6, later), binaryData(10, 6, later + 1)];
   const bmChains = async (chains: 'data' | 'persistent', later: number) => {
@@ -129,9 +160,19 @@ test('general BM and DBM: with persistent chains, later minibatches do not touch
   };
   const dbm = async (chains: 'data' | 'persistent', later: number) => {
     const model = createDbm({ sizes: [6, 3, 2], seed: 4, weightStd: 1 });
-    return lastValueFrom(from(batches(later)).pipe(clampVisible(model), gibbsStep({ k: 1, chains }), map((n) => n.negativeStates.map((m) => Array.from(m.data))), toArray()));
+    return lastValueFrom(
+      from(batches(later)).pipe(
+        clampVisible(model),
+        gibbsStep({ k: 1, chains }),
+        map((n) => n.negativeStates.map((m) => Array.from(m.data))),
+        toArray(),
+      ),
+    );
   };
-  for (const [name, run] of [['BM', bmChains], ['DBM', dbm]] as const) {
+  for (const [name, run] of [
+    ['BM', bmChains],
+    ['DBM', dbm],
+  ] as const) {
     const [pA, pB] = [await run('persistent', 20), await run('persistent', 40)];
     t.deepEqual(pA[2], pB[2], `${name}: persistent chains`);
     const [cA, cB] = [await run('data', 20), await run('data', 40)];
@@ -162,7 +203,15 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   const w0 = rbm.params.weights.clone();
   const b0 = rbm.params.visibleBias.slice();
   const c0 = rbm.params.hiddenBias.slice();
-  const gradient = { weights: Matrix.from([[1, 2], [3, 4], [5, 6]]), visibleBias: Float32Array.of(1, 1, 1), hiddenBias: Float32Array.of(2, -1) };
+  const gradient = {
+    weights: Matrix.from([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]),
+    visibleBias: Float32Array.of(1, 1, 1),
+    hiddenBias: Float32Array.of(2, -1),
+  };
   const batch = { data: Matrix.zeros(1, 3), epoch: 0, index: 0, batchesPerEpoch: 2, step: 0 };
   const state = trainingState(rbm);
   const stats = { model: state.model, state, batch, gradient, metrics: { reconstructionError: 1 } };
@@ -176,10 +225,14 @@ test('applyUpdate: velocity ← m·velocity + lr·(gradient − decay·W), W ←
   const v1 = 0.1 * (1 - 0.01 * w0.data[0]);
   const w1 = w0.data[0] + v1;
   const v2 = 0.5 * v1 + 0.1 * (1 - 0.01 * w1);
-  t.deepEqual(events.map((e) => e.step), [1, 2]);
+  t.deepEqual(
+    events.map((e) => e.step),
+    [1, 2],
+  );
   t.true(Math.abs(events[0].w - w1) < 1e-6);
   t.true(Math.abs(events[1].w - (w1 + v2)) < 1e-6);
-  const vb1 = 0.1, vb2 = 0.5 * 0.1 + 0.1;
+  const vb1 = 0.1,
+    vb2 = 0.5 * 0.1 + 0.1;
   t.true(Math.abs(state.model.params.visibleBias[0] - (b0[0] + vb1 + vb2)) < 1e-6);
   // Hidden biases: 0.1·g then 0.5·0.1·g + 0.1·g, undecayed.
   [2, -1].forEach((g, j) => t.true(Math.abs(state.model.params.hiddenBias[j] - (c0[j] + 0.25 * g)) < 1e-6, `hiddenBias[${j}]`));
@@ -203,14 +256,20 @@ test('applyUpdate with a schedule scales the learning rate by schedule(step) and
       toArray(),
     ),
   );
-  t.deepEqual(events.map((e) => Math.round(e.lr * 1e6) / 1e6), [0.2, 0.15, 0.1, 0.05]);
+  t.deepEqual(
+    events.map((e) => Math.round(e.lr * 1e6) / 1e6),
+    [0.2, 0.15, 0.1, 0.05],
+  );
   t.true(Math.abs(events[3].w - 0.5) < 1e-6); // 0.2 + 0.15 + 0.1 + 0.05 with no momentum
   t.is(linearDecay(10)(20), 0);
 });
 
 test('bad operator options and bad minibatches are BoltzflowErrors naming the field', async (t) => {
   t.throws(() => gibbsStep({ k: 0 }), { instanceOf: BoltzflowError, message: /^k: got 0, expected a number ≥ 1/ });
-  t.throws(() => applyUpdate({ learningRate: -1 }), { instanceOf: BoltzflowError, message: /^learningRate: got -1, expected a number > 0/ });
+  t.throws(() => applyUpdate({ learningRate: -1 }), {
+    instanceOf: BoltzflowError,
+    message: /^learningRate: got -1, expected a number > 0/,
+  });
   t.throws(() => gibbsStep({ chains: 'forever' as 'data' }), { message: /chains: got "forever", expected one of "data", "persistent"/ });
   const rbm = randomRbm(3, 2, 1);
   await t.throwsAsync(lastValueFrom(of(Matrix.from([[0, 2, 0]])).pipe(clampVisible(rbm))), {

@@ -7,7 +7,8 @@ import { allStates, logSumExp, randomRbm } from './helpers.js';
 // A 5-visible, 3-hidden RBM with N(0,1) parameters; every quantity is held against sums over
 // all 2^5 · 2^3 joint states computed from the energy alone. Tolerance 2e-6 (float32 storage).
 const rbm = randomRbm(5, 3, 1);
-const V = allStates(5), H = allStates(3);
+const V = allStates(5),
+  H = allStates(3);
 
 test('P(h_j = 1 | v) equals the exact conditional Σ_{h: h_j=1} e^{−E(v,h)} / Σ_h e^{−E(v,h)}', (t) => {
   const probs = hiddenProbs(rbm, V, Matrix.zeros(V.rows, 3));

@@ -3,7 +3,9 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
 
 test('the same seed gives the same sequence; different seeds differ', (t) => {
-  const a = Rng.fromSeed(7), b = Rng.fromSeed(7), c = Rng.fromSeed(8);
+  const a = Rng.fromSeed(7),
+    b = Rng.fromSeed(7),
+    c = Rng.fromSeed(8);
   const xa = Array.from({ length: 100 }, () => a.nextUint32());
   const xb = Array.from({ length: 100 }, () => b.nextUint32());
   const xc = Array.from({ length: 100 }, () => c.nextUint32());
@@ -21,7 +23,10 @@ test('state() and fromState() continue the sequence exactly', (t) => {
 test('uniform draws lie in [0, 1) with mean 1/2 and variance 1/12 (tolerance 0.005 on 200k draws)', (t) => {
   const r = Rng.fromSeed(11);
   const n = 200_000;
-  let s = 0, s2 = 0, min = 1, max = 0;
+  let s = 0,
+    s2 = 0,
+    min = 1,
+    max = 0;
   for (let i = 0; i < n; i++) {
     const u = r.uniform();
     s += u;
@@ -37,7 +42,8 @@ test('uniform draws lie in [0, 1) with mean 1/2 and variance 1/12 (tolerance 0.0
 test('normal draws have mean 0 and variance 1 (tolerance 0.02 on 100k draws)', (t) => {
   const r = Rng.fromSeed(5);
   const n = 100_000;
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 0; i < n; i++) {
     const z = r.normal();
     s += z;
@@ -49,7 +55,10 @@ test('normal draws have mean 0 and variance 1 (tolerance 0.02 on 100k draws)', (
 
 test('permutation() is a permutation of 0..n-1 and depends on the seed', (t) => {
   const p = Rng.fromSeed(1).permutation(1000);
-  t.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+  t.deepEqual(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   t.notDeepEqual([...p], [...Rng.fromSeed(2).permutation(1000)]);
 });
 

@@ -48,7 +48,15 @@ test("gibbsStep with random-start chains and an annealing schedule samples an RB
   const neg = await lastValueFrom(
     of(Matrix.zeros(4, 5)).pipe(
       clampVisible(rbm),
-      gibbsStep({ chains: 'random', nChains: 20_000, k: 20, anneal: [{ temperature: 4, sweeps: 5 }, { temperature: 2, sweeps: 5 }] }),
+      gibbsStep({
+        chains: 'random',
+        nChains: 20_000,
+        k: 20,
+        anneal: [
+          { temperature: 4, sweeps: 5 },
+          { temperature: 2, sweeps: 5 },
+        ],
+      }),
     ),
   );
   const counts = new Float64Array(32);
@@ -69,7 +77,12 @@ test('sampleRbm draws from the model: its samples match the exact distribution (
 
 test('pseudo-likelihood is V·ln σ(F(ṽ) − F(v)) with one unit flipped, as scikit-learn defines it (tolerance 1e-4)', (t) => {
   const rbm = randomRbm(6, 4, 5);
-  const data = Matrix.from([[1, 0, 1, 1, 0, 0], [0, 0, 0, 0, 0, 1], [1, 1, 1, 1, 1, 1], [0.3, 0.5, 1, 0, 0.2, 0.9]]);
+  const data = Matrix.from([
+    [1, 0, 1, 1, 0, 0],
+    [0, 0, 0, 0, 0, 1],
+    [1, 1, 1, 1, 1, 1],
+    [0.3, 0.5, 1, 0, 0.2, 0.9],
+  ]);
   const state = rbm.rng.state();
   const got = pseudoLikelihood(rbm, data);
   const rng = Rng.fromState(state);

@@ -17,7 +17,7 @@ test('encodePng writes a valid PNG: signature, IHDR, CRCs, and the pixels back t
   const png = encodePng(3, 2, pixels);
   t.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const chunks: Array<{ type: string; data: Buffer }> = [];
-  for (let o = 8; o < png.length; ) {
+  for (let o = 8; o < png.length;) {
     const len = png.readUInt32BE(o);
     const type = png.toString('ascii', o + 4, o + 8);
     const data = png.subarray(o + 8, o + 8 + len);
@@ -25,7 +25,10 @@ test('encodePng writes a valid PNG: signature, IHDR, CRCs, and the pixels back t
     chunks.push({ type, data });
     o += 12 + len;
   }
-  t.deepEqual(chunks.map((c) => c.type), ['IHDR', 'IDAT', 'IEND']);
+  t.deepEqual(
+    chunks.map((c) => c.type),
+    ['IHDR', 'IDAT', 'IEND'],
+  );
   t.is(chunks[0].data.readUInt32BE(0), 3);
   t.is(chunks[0].data.readUInt32BE(4), 2);
   t.deepEqual([...inflateSync(chunks[1].data)], [0, 0, 40, 80, 0, 120, 160, 200]);
@@ -33,33 +36,63 @@ test('encodePng writes a valid PNG: signature, IHDR, CRCs, and the pixels back t
 });
 
 test('imageGrid tiles images with borders; "each" stretches every tile to its own range', (t) => {
-  const g = imageGrid(Matrix.from([[0, 1, 1, 0], [2, 4, 4, 2]]), { height: 2, width: 2, columns: 2, scale: 'each' });
+  const g = imageGrid(
+    Matrix.from([
+      [0, 1, 1, 0],
+      [2, 4, 4, 2],
+    ]),
+    { height: 2, width: 2, columns: 2, scale: 'each' },
+  );
   t.is(g.width, 7);
   t.is(g.height, 4);
   t.deepEqual([...g.pixels.subarray(7, 14)], [128, 0, 255, 128, 0, 255, 128]);
-  t.throws(() => imageGrid(Matrix.zeros(1, 5), { height: 2, width: 2 }), { message: /image shape: got "2×2", expected a shape with 5 pixels/ });
+  t.throws(() => imageGrid(Matrix.zeros(1, 5), { height: 2, width: 2 }), {
+    message: /image shape: got "2×2", expected a shape with 5 pixels/,
+  });
 });
 
 test('metricsSink writes one parseable NDJSON line per step with the metrics', async (t) => {
   const path = join(mkdtempSync(join(tmpdir(), 'boltzflow-metrics-')), 'm', 'metrics.ndjson');
   const data = binaryData(30, 6, 1);
   const seen: number[] = [];
-  await lastValueFrom(trainRbm({ data, config: { nHidden: 3, batchSize: 10, epochs: 2 } }).pipe(metricsSink(path), tap((e) => seen.push(e.metrics.reconstructionError)), last()));
-  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  await lastValueFrom(
+    trainRbm({ data, config: { nHidden: 3, batchSize: 10, epochs: 2 } }).pipe(
+      metricsSink(path),
+      tap((e) => seen.push(e.metrics.reconstructionError)),
+      last(),
+    ),
+  );
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.is(lines.length, 6);
-  t.deepEqual(lines.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+  t.deepEqual(
+    lines.map((l) => l.step),
+    [1, 2, 3, 4, 5, 6],
+  );
   t.true(lines.every((l) => l.event === 'step'));
-  t.deepEqual(lines.map((l) => l.reconstructionError), seen, 'each line carries the metrics its step computed');
+  t.deepEqual(
+    lines.map((l) => l.reconstructionError),
+    seen,
+    'each line carries the metrics its step computed',
+  );
 });
 
 test('progressSink reports epochs with time and mean reconstruction error, and progress lines with ETA', async (t) => {
   const out: string[] = [];
   const data = binaryData(30, 6, 1);
   await lastValueFrom(
-    trainRbm({ data, config: { nHidden: 3, batchSize: 10, epochs: 2 } }).pipe(progressSink({ epochs: 2, write: (s) => out.push(s), intervalMs: 0, inPlace: false }), last()),
+    trainRbm({ data, config: { nHidden: 3, batchSize: 10, epochs: 2 } }).pipe(
+      progressSink({ epochs: 2, write: (s) => out.push(s), intervalMs: 0, inPlace: false }),
+      last(),
+    ),
   );
   t.is(out.filter((l) => /^epoch \d\/2 done in .* samples\/s · mean recon \d+\.\d{3}\n$/.test(l)).length, 2);
-  t.true(out.some((l) => /^epoch 1\/2 · batch 1\/3 · \d+ samples\/s · ETA .* · recon \d+\.\d{3}\n$/.test(l)), out.join(''));
+  t.true(
+    out.some((l) => /^epoch 1\/2 · batch 1\/3 · \d+ samples\/s · ETA .* · recon \d+\.\d{3}\n$/.test(l)),
+    out.join(''),
+  );
   t.is(seconds(3_723_000), '1h02m');
   t.is(seconds(65_000), '1m05s');
 });

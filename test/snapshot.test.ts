@@ -52,10 +52,10 @@ test('a failed snapshot write errors the stream naming the path, and the previou
   const before = readFileSync(join(dir, 'snapshot.msgpack'));
   const blocked = join(dir, 'not-a-folder');
   writeFileSync(blocked, 'x');
-  await t.throwsAsync(
-    lastValueFrom(trainRbm({ data, config }).pipe(snapshotSink({ dir: join(blocked, 'run'), config, data: info }))),
-    { instanceOf: BoltzflowError, message: /^snapshot: got ".*not-a-folder\/run\/snapshots\/step-0+4.msgpack", expected a writable file/ },
-  );
+  await t.throwsAsync(lastValueFrom(trainRbm({ data, config }).pipe(snapshotSink({ dir: join(blocked, 'run'), config, data: info }))), {
+    instanceOf: BoltzflowError,
+    message: /^snapshot: got ".*not-a-folder\/run\/snapshots\/step-0+4.msgpack", expected a writable file/,
+  });
   t.true(readFileSync(join(dir, 'snapshot.msgpack')).equals(before));
 });
 
@@ -69,8 +69,14 @@ test('snapshotSink every T seconds and keep K: one file per write until K, the p
       snapshotSink({ dir, config, data: info, everySeconds: 0.05, keep: 2, onWrite: (_, step) => seen.push(step) }),
     ),
   );
-  t.true(seen.some((s) => s % 4 !== 0), `a write by time, between epoch ends: steps ${seen.join(', ')}`);
-  t.deepEqual(seen, [...seen].sort((a, b) => a - b));
+  t.true(
+    seen.some((s) => s % 4 !== 0),
+    `a write by time, between epoch ends: steps ${seen.join(', ')}`,
+  );
+  t.deepEqual(
+    seen,
+    [...seen].sort((a, b) => a - b),
+  );
   const files = readdirSync(join(dir, 'snapshots'));
   t.is(files.length, 2);
   t.is((await readSnapshot(join(dir, 'snapshot.msgpack'))).counters.step, seen.at(-1)!);
@@ -92,12 +98,24 @@ test('snapshots are validated fully: format, version, truncation, shapes, non-fi
     ['truncated', bytes.subarray(0, bytes.length >> 1), /s: got ".* bytes that are not valid msgpack", expected a boltzflow snapshot/],
     ['format', mutate((s) => (s.format = 'something-else')), /s format: got "something-else", expected "boltzflow-snapshot"/],
     ['version', mutate((s) => (s.version = 99)), /s version: got 99, expected 1/],
-    ['shape', mutate((s) => ((s.params as Snapshot['params']).weights = new Float32Array(5))), /s params.weights: got Float32Array\(5\), expected length 36/],
+    [
+      'shape',
+      mutate((s) => ((s.params as Snapshot['params']).weights = new Float32Array(5))),
+      /s params.weights: got Float32Array\(5\), expected length 36/,
+    ],
     ['NaN', mutate((s) => ((s.params as Snapshot['params']).hiddenBias[1] = NaN)), /s params.hiddenBias: .* expected finite values only/],
-    ['type', mutate((s) => ((s.params as Record<string, unknown>).visibleBias = [1, 2])), /s params.visibleBias: got an array of length 2, expected a Float32Array/],
+    [
+      'type',
+      mutate((s) => ((s.params as Record<string, unknown>).visibleBias = [1, 2])),
+      /s params.visibleBias: got an array of length 2, expected a Float32Array/,
+    ],
     ['key', mutate((s) => (s.extra = 1)), /s extra: got 1, expected no such field/],
     ['rng', mutate((s) => (s.rng = [0, 0, 0, 0])), /s rng: .*expected not all zero/],
-    ['chains.hidden', mutate((s) => ((s.chains as { hidden?: Float32Array }).hidden = new Float32Array(3))), /s chains.hidden: got Float32Array\(3\), expected length 40/],
+    [
+      'chains.hidden',
+      mutate((s) => ((s.chains as { hidden?: Float32Array }).hidden = new Float32Array(3))),
+      /s chains.hidden: got Float32Array\(3\), expected length 40/,
+    ],
     ['not msgpack map', packr.pack('hello'), /s format: got undefined/],
   ];
   for (const [name, b, message] of bad) t.throws(() => decodeSnapshot(b, 's'), { instanceOf: BoltzflowError, message }, name);
@@ -125,7 +143,11 @@ test('divergence: the guard stops the run with advice before the diverged step i
         snapshotSink({ dir, config: hot, data: info, every: 1 }),
       ),
     ),
-    { instanceOf: BoltzflowError, message: /^training: got "weight norm .* at step \d+", expected finite metrics and a weight norm ≤ 6e\+1 \(training diverged\)\nLikely cause: the learning rate \(100\) is too high/ },
+    {
+      instanceOf: BoltzflowError,
+      message:
+        /^training: got "weight norm .* at step \d+", expected finite metrics and a weight norm ≤ 6e\+1 \(training diverged\)\nLikely cause: the learning rate \(100\) is too high/,
+    },
   );
   const tripped = norms.findIndex((n) => n > limit) + 1; // the step that diverged
   t.true(tripped > 1, `tripped at step ${tripped}`);

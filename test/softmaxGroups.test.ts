@@ -27,7 +27,7 @@ const H = allStates(2);
 const valid = Matrix.zeros(24, 6);
 for (let s = 0; s < 24; s++) valid.row(s).set([s & 1, (s >> 1) & 1, (s >> 2) & 1, 0, 0, 0].map((x, i) => (i === 3 + (s >> 3) ? 1 : x)));
 
-test('P(v | h) with a softmax group: the sigmoid units and the group\'s softmax equal the exact conditionals over the 24 valid states; tolerance 2e-6', (t) => {
+test("P(v | h) with a softmax group: the sigmoid units and the group's softmax equal the exact conditionals over the 24 valid states; tolerance 2e-6", (t) => {
   const probs = visibleProbs(rbm, H, Matrix.zeros(H.rows, 6));
   for (let h = 0; h < H.rows; h++) {
     const logw = Array.from({ length: 24 }, (_, s) => -energy(rbm.params, valid.row(s), H.row(h)));
@@ -66,7 +66,8 @@ test('classifyByFreeEnergy gives P(y | x) equal to the exact conditional from th
   for (let s = 0; s < 8; s++) {
     const joint = [0, 1, 2].map((y) => logSumExp(Array.from({ length: 4 }, (_, h) => -energy(rbm.params, valid.row(s + 8 * y), H.row(h)))));
     const z = logSumExp(joint);
-    for (let y = 0; y < 3; y++) t.true(Math.abs(logProbs[s * 3 + y] - (joint[y] - z)) < 1e-5, `x ${s}, y ${y}: ${logProbs[s * 3 + y]} vs ${joint[y] - z}`);
+    for (let y = 0; y < 3; y++)
+      t.true(Math.abs(logProbs[s * 3 + y] - (joint[y] - z)) < 1e-5, `x ${s}, y ${y}: ${logProbs[s * 3 + y]} vs ${joint[y] - z}`);
     t.is(labels[s], joint.indexOf(Math.max(...joint)));
   }
 });
@@ -74,9 +75,24 @@ test('classifyByFreeEnergy gives P(y | x) equal to the exact conditional from th
 test('clampVisible refuses a label group that does not sum to 1, naming the row and columns; createRbm refuses overlapping groups', async (t) => {
   const bad = Matrix.from([[1, 0, 1, 1, 1, 0]]);
   await t.throwsAsync(lastValueFrom(of(bad).pipe(clampVisible(rbm))), { message: /row 0, columns 3\.\.5.*summing to 2/ });
-  t.throws(() => createRbm({ nVisible: 6, nHidden: 2, seed: 1, visibleUnits: { type: 'bernoulli', softmaxGroups: [{ start: 2, size: 3 }, { start: 4, size: 2 }] } }), {
-    message: /softmaxGroups\[1\]/,
-  });
+  t.throws(
+    () =>
+      createRbm({
+        nVisible: 6,
+        nHidden: 2,
+        seed: 1,
+        visibleUnits: {
+          type: 'bernoulli',
+          softmaxGroups: [
+            { start: 2, size: 3 },
+            { start: 4, size: 2 },
+          ],
+        },
+      }),
+    {
+      message: /softmaxGroups\[1\]/,
+    },
+  );
 });
 
 test('a classification RBM trained jointly on inputs and labels predicts the labels of a toy problem (error < 5%)', async (t) => {
@@ -92,9 +108,14 @@ test('a classification RBM trained jointly on inputs and labels predicts the lab
     }
     return { m, y };
   };
-  const train = make(900), held = make(300);
+  const train = make(900),
+    held = make(300);
   const visibleUnits: VisibleUnits = { type: 'bernoulli', softmaxGroups: [{ start: 6, size: 3 }] };
-  const final = await lastValueFrom(trainRbm({ data: train.m, visibleUnits, config: { nHidden: 8, epochs: 20, batchSize: 10, learningRate: 0.05, backend: 'js' } }).pipe(last()));
+  const final = await lastValueFrom(
+    trainRbm({ data: train.m, visibleUnits, config: { nHidden: 8, epochs: 20, batchSize: 10, learningRate: 0.05, backend: 'js' } }).pipe(
+      last(),
+    ),
+  );
   const { labels } = classifyByFreeEnergy(final.model, held.m);
   const errors = labels.reduce((n, l, r) => n + (l === held.y[r] ? 0 : 1), 0);
   t.true(errors / held.m.rows < 0.05, `held-out error ${((100 * errors) / held.m.rows).toFixed(1)}%`);

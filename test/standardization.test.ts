@@ -11,7 +11,11 @@ import { trainConfigSchema } from '../schemas/trainConfig.js';
 import { toSnapshot } from '../sinks/snapshotSink.js';
 
 test('fitStandardization: two passes, so a large mean does not swamp the spread (1e7 Â± 1: sd 1 to 1e-6; one pass gives 0.31)', (t) => {
-  const data = new Matrix(1000, 1, Float32Array.from({ length: 1000 }, (_, r) => 1e7 + (r % 2 ? 1 : -1)));
+  const data = new Matrix(
+    1000,
+    1,
+    Float32Array.from({ length: 1000 }, (_, r) => 1e7 + (r % 2 ? 1 : -1)),
+  );
   const s = fitStandardization(data, 1e-9);
   t.is(s.mean[0], 1e7);
   t.true(Math.abs(s.std[0] - 1) < 1e-6, `std ${s.std[0]}`);
@@ -28,9 +32,16 @@ test('fitStandardization with a floor relative to |mean|: a small spread in smal
 });
 
 /** A 1-step Gaussian run's snapshot, with `standardization` in its data description. */
-async function gaussianSnapshot(standardization?: { mean: Float32Array; std: Float32Array }, visibleUnits: 'gaussian' | 'bernoulli' = 'gaussian'): Promise<Snapshot> {
+async function gaussianSnapshot(
+  standardization?: { mean: Float32Array; std: Float32Array },
+  visibleUnits: 'gaussian' | 'bernoulli' = 'gaussian',
+): Promise<Snapshot> {
   const rng = Rng.fromSeed(1);
-  const data = new Matrix(4, 3, Float32Array.from({ length: 12 }, () => (visibleUnits === 'gaussian' ? rng.normal() : rng.uniform())));
+  const data = new Matrix(
+    4,
+    3,
+    Float32Array.from({ length: 12 }, () => (visibleUnits === 'gaussian' ? rng.normal() : rng.uniform())),
+  );
   const config = trainConfigSchema.parse({ nHidden: 2, batchSize: 4, visibleUnits, backend: 'js' });
   const e = await lastValueFrom(trainRbm({ data, config }));
   return toSnapshot(e, config, { name: 'x', rows: 4, imageShape: null, binarize: 'none', ...(standardization ? { standardization } : {}) });
@@ -46,15 +57,20 @@ test('snapshot: the standardisation round-trips; a wrong length, a NaN, a std â‰
     [{ mean: Float32Array.of(1, NaN, 3), std: good.std }, /snap data\.standardization\.mean.*finite values only/],
     [{ mean: good.mean, std: Float32Array.of(1, 0, 2) }, /snap data\.standardization\.std.*values > 0 only/],
   ];
-  for (const [s, message] of bad) t.throws(() => decodeSnapshot(encodeSnapshot(Object.assign(back, { data: { ...back.data, standardization: s } })), 'snap'), { message });
+  for (const [s, message] of bad)
+    t.throws(() => decodeSnapshot(encodeSnapshot(Object.assign(back, { data: { ...back.data, standardization: s } })), 'snap'), {
+      message,
+    });
   const bern = await gaussianSnapshot(good, 'bernoulli');
-  t.throws(() => decodeSnapshot(encodeSnapshot(bern), 'snap'), { message: /snap data\.standardization.*absent \(only Gaussian visible units/ });
+  t.throws(() => decodeSnapshot(encodeSnapshot(bern), 'snap'), {
+    message: /snap data\.standardization.*absent \(only Gaussian visible units/,
+  });
 });
 
 test('completePattern with Gaussian visible units draws real values for the unknown units (not 0/1 coins)', (t) => {
   const rbm = createRbm({ nVisible: 4, nHidden: 3, seed: 2, weightStd: 0.5, visibleUnits: { type: 'gaussian', learnVariance: false } });
   const c = completePattern(rbm, Float32Array.of(1.5, -0.5, 0, 0), Uint8Array.of(1, 1, 0, 0), { samples: 50, steps: 20 });
   t.deepEqual(Array.from(c.state.subarray(0, 2)), [1.5, -0.5]);
-  t.false([0, 1].includes(c.state[2]) && [0, 1].includes(c.state[3]), `state ${Array.from(c.state)}`);
+  t.false([0, 1].includes(c.state[2]) && [0, 1].includes(c.state[3]), `state ${Array.from(c.state).join(', ')}`);
   t.is(c.probability, 1 / 50, 'every real-valued sample is distinct');
 });

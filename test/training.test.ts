@@ -39,7 +39,9 @@ for (const method of ['cd', 'pcd'] as const)
     const start = exactLogLikelihood(before.params, data);
     const final = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
     const end = exactLogLikelihood(final.model.params, data);
-    t.log(`${method}: mean log-likelihood ${start.toFixed(3)} → ${end.toFixed(3)} nats (uniform ${(-9 * Math.LN2).toFixed(3)}, perfect ${(-Math.log(14)).toFixed(3)})`);
+    t.log(
+      `${method}: mean log-likelihood ${start.toFixed(3)} → ${end.toFixed(3)} nats (uniform ${(-9 * Math.LN2).toFixed(3)}, perfect ${(-Math.log(14)).toFixed(3)})`,
+    );
     t.true(end > start + 1.5, `${start} → ${end}`);
   });
 
@@ -48,7 +50,16 @@ function columnMeans(m: Matrix): number[] {
 }
 
 const data = binaryData(90, 12, 7);
-const base: TrainConfigInput = { nHidden: 5, k: 2, learningRate: 0.05, momentum: 0.7, weightDecay: 1e-3, batchSize: 20, epochs: 3, seed: 11 };
+const base: TrainConfigInput = {
+  nHidden: 5,
+  k: 2,
+  learningRate: 0.05,
+  momentum: 0.7,
+  weightDecay: 1e-3,
+  batchSize: 20,
+  epochs: 3,
+  seed: 11,
+};
 
 async function finalWeights(config: TrainConfigInput): Promise<Buffer> {
   const e = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
@@ -56,20 +67,31 @@ async function finalWeights(config: TrainConfigInput): Promise<Buffer> {
 }
 
 test('the same seed gives the same weights, byte for byte; another seed does not', async (t) => {
-  const a = await finalWeights(base), b = await finalWeights(base), c = await finalWeights({ ...base, seed: 12 });
+  const a = await finalWeights(base),
+    b = await finalWeights(base),
+    c = await finalWeights({ ...base, seed: 12 });
   t.true(a.equals(b));
   t.false(a.equals(c));
 });
 
-for (const [method, learningRateSchedule] of [['cd', 'constant'], ['pcd', 'constant'], ['pcd', 'linear']] as const)
-  for (const at of [7, 10]) // mid-epoch (5 minibatches per epoch: 90 rows / 20) and an epoch end
+for (const [method, learningRateSchedule] of [
+  ['cd', 'constant'],
+  ['pcd', 'constant'],
+  ['pcd', 'linear'],
+] as const)
+  for (const at of [7, 10])
+    // mid-epoch (5 minibatches per epoch: 90 rows / 20) and an epoch end
     test(`${method.toUpperCase()}, ${learningRateSchedule} learning rate: resuming from the snapshot after step ${at} gives the same final state, byte for byte`, async (t) => {
       const config = parseWith(trainConfigSchema, { ...base, method, learningRateSchedule });
       let saved: Snapshot | null = null;
       const straight = await lastValueFrom(
         trainRbm({ data, config }).pipe(
           tap((e: StepEvent) => {
-            if (e.step === at) saved = decodeSnapshot(encodeSnapshot(toSnapshot(e, config, { name: 'test', rows: 90, imageShape: null, binarize: 'none' })), 'test');
+            if (e.step === at)
+              saved = decodeSnapshot(
+                encodeSnapshot(toSnapshot(e, config, { name: 'test', rows: 90, imageShape: null, binarize: 'none' })),
+                'test',
+              );
           }),
           last(),
         ),
@@ -79,9 +101,9 @@ for (const [method, learningRateSchedule] of [['cd', 'constant'], ['pcd', 'const
       t.is(snap.counters.step, at);
       const resumed = await lastValueFrom(trainRbm({ data, resume: snap }).pipe(last()));
       t.is(resumed.step, straight.step);
-      t.true(bytesOf(resumed.params.weights.data as Float32Array).equals(bytesOf(straight.params.weights.data as Float32Array)));
-      t.true(bytesOf(resumed.params.visibleBias as Float32Array).equals(bytesOf(straight.params.visibleBias as Float32Array)));
-      t.true(bytesOf(resumed.params.hiddenBias as Float32Array).equals(bytesOf(straight.params.hiddenBias as Float32Array)));
+      t.true(bytesOf(resumed.params.weights.data).equals(bytesOf(straight.params.weights.data)));
+      t.true(bytesOf(resumed.params.visibleBias).equals(bytesOf(straight.params.visibleBias)));
+      t.true(bytesOf(resumed.params.hiddenBias).equals(bytesOf(straight.params.hiddenBias)));
       t.true(bytesOf(resumed.velocity.weights.data).equals(bytesOf(straight.velocity.weights.data)));
       t.deepEqual(resumed.model.rng.state(), straight.model.rng.state());
       if (method === 'pcd') {
@@ -96,7 +118,9 @@ for (const [method, learningRateSchedule] of [['cd', 'constant'], ['pcd', 'const
 test('trainRbm refuses a batch larger than the data and a bad config, naming the field', (t) => {
   t.throws(() => trainRbm({ data, config: { batchSize: 500 } }), { message: /config.batchSize: got 500, expected at most 90/ });
   t.throws(() => trainRbm({ data, config: { nHidden: 0 } }), { message: /config.nHidden: got 0/ });
-  t.throws(() => trainRbm({ data, config: { learningRate: 0.1, lr: 3 } as never }), { message: /config.lr: got 3, expected no such field/ });
+  t.throws(() => trainRbm({ data, config: { learningRate: 0.1, lr: 3 } as never }), {
+    message: /config.lr: got 3, expected no such field/,
+  });
 });
 
 test('Gaussian (learned variance) and softmax-group RBMs: the snapshot keeps the visible units, ln σ² and its velocity, and resuming after step 7 gives the same bytes', async (t) => {
@@ -105,8 +129,15 @@ test('Gaussian (learned variance) and softmax-group RBMs: the snapshot keeps the
   const labelled = binaryData(90, 6, 3);
   for (let r = 0; r < 90; r++) labelled.data.set(r % 2 ? [0, 1] : [1, 0], r * 6 + 4);
   const cases = [
-    { data: real, config: { nHidden: 3, batchSize: 20, epochs: 3, method: 'pcd', visibleUnits: 'gaussian', learnVariance: true, learningRate: 0.01 } },
-    { data: labelled, config: { nHidden: 3, batchSize: 20, epochs: 3, method: 'pcd' }, visibleUnits: { type: 'bernoulli', softmaxGroups: [{ start: 4, size: 2 }] } },
+    {
+      data: real,
+      config: { nHidden: 3, batchSize: 20, epochs: 3, method: 'pcd', visibleUnits: 'gaussian', learnVariance: true, learningRate: 0.01 },
+    },
+    {
+      data: labelled,
+      config: { nHidden: 3, batchSize: 20, epochs: 3, method: 'pcd' },
+      visibleUnits: { type: 'bernoulli', softmaxGroups: [{ start: 4, size: 2 }] },
+    },
   ] as const;
   for (const { data, config: input, ...rest } of cases) {
     const config = parseWith(trainConfigSchema, input);
@@ -115,7 +146,11 @@ test('Gaussian (learned variance) and softmax-group RBMs: the snapshot keeps the
     const straight = await lastValueFrom(
       trainRbm({ data, config, visibleUnits }).pipe(
         tap((e: StepEvent) => {
-          if (e.step === 7) saved = decodeSnapshot(encodeSnapshot(toSnapshot(e, config, { name: 'test', rows: 90, imageShape: null, binarize: 'none' })), 'test');
+          if (e.step === 7)
+            saved = decodeSnapshot(
+              encodeSnapshot(toSnapshot(e, config, { name: 'test', rows: 90, imageShape: null, binarize: 'none' })),
+              'test',
+            );
         }),
         last(),
       ),
@@ -125,11 +160,14 @@ test('Gaussian (learned variance) and softmax-group RBMs: the snapshot keeps the
     t.deepEqual(snap.visibleUnits, straight.params.visibleUnits);
     const resumed = await lastValueFrom(trainRbm({ data, resume: snap }).pipe(last()));
     t.deepEqual(resumed.params.visibleUnits, straight.params.visibleUnits);
-    t.true(bytesOf(resumed.params.weights.data as Float32Array).equals(bytesOf(straight.params.weights.data as Float32Array)));
+    t.true(bytesOf(resumed.params.weights.data).equals(bytesOf(straight.params.weights.data)));
     t.deepEqual(resumed.model.rng.state(), straight.model.rng.state());
     if (straight.params.logVariance) {
-      t.true(straight.params.logVariance.some((z) => z !== 0), 'ln σ² was learned');
-      t.true(bytesOf(resumed.params.logVariance as Float32Array).equals(bytesOf(straight.params.logVariance as Float32Array)));
+      t.true(
+        straight.params.logVariance.some((z) => z !== 0),
+        'ln σ² was learned',
+      );
+      t.true(bytesOf(resumed.params.logVariance as Float32Array).equals(bytesOf(straight.params.logVariance)));
       t.true(bytesOf(resumed.velocity.logVariance!).equals(bytesOf(straight.velocity.logVariance!)));
     }
   }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { defer, from, lastValueFrom, take, tap, toArray, type OperatorFunction } from 'rxjs';
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import { createBm } from '../models/bm.js';
 import { createDbm } from '../models/dbm.js';
 import { kindOf, trainingState, type AnyModel, type TrainingState } from '../models/modelKinds.js';
@@ -43,7 +43,11 @@ function fingerprint<M extends AnyModel>(state: TrainingState<M>): Buffer[] {
 
 const kinds: [string, () => AnyModel, object | undefined][] = [
   ['rbm', () => createRbm({ nVisible: 6, nHidden: 4, seed: 1, weightStd: 0.1 }), undefined],
-  ['gaussian rbm with a learned variance', () => createRbm({ nVisible: 6, nHidden: 4, seed: 1, weightStd: 0.1, visibleUnits: { type: 'gaussian', learnVariance: true } }), undefined],
+  [
+    'gaussian rbm with a learned variance',
+    () => createRbm({ nVisible: 6, nHidden: 4, seed: 1, weightStd: 0.1, visibleUnits: { type: 'gaussian', learnVariance: true } }),
+    undefined,
+  ],
   ['general bm', () => createBm({ nVisible: 6, nHidden: 2, seed: 1, weightStd: 0.1 }), { k: 2, repeats: 1 }],
   ['dbm', () => createDbm({ sizes: [6, 4, 3], seed: 1 }), { tolerance: 1e-3 }],
 ];
@@ -52,12 +56,20 @@ for (const [name, make, clamp] of kinds) {
   test(`${name}: a run restarted from a copy of its state after 5 steps ends with the same bytes as the run straight through (parameters, velocity, chains, generator)`, async (t) => {
     const straight = await lastValueFrom(batches().pipe(steps(make(), clamp), toArray()));
     let saved: TrainingState<AnyModel> | null = null;
-    await lastValueFrom(batches().pipe(steps(make(), clamp), take(5), tap((e) => (saved = copyState(e.state as TrainingState<AnyModel>))), toArray()));
-    const state = saved! as TrainingState<AnyModel>;
+    await lastValueFrom(
+      batches().pipe(
+        steps(make(), clamp),
+        take(5),
+        tap((e) => (saved = copyState(e.state))),
+        toArray(),
+      ),
+    );
+    const state = saved!;
     t.deepEqual(state.counters, { step: 5, epoch: 1, index: 1 }, 'the counters say where the run stands: 4 minibatches an epoch');
     const resumed = await lastValueFrom(batches(state.counters).pipe(steps(state, clamp), toArray()));
     t.is(resumed.length, straight.length - 5);
-    const a = fingerprint(straight[straight.length - 1].state as TrainingState<AnyModel>), b = fingerprint(resumed[resumed.length - 1].state as TrainingState<AnyModel>);
+    const a = fingerprint(straight[straight.length - 1].state),
+      b = fingerprint(resumed[resumed.length - 1].state);
     t.true(a.length >= 5, `${a.length} arrays compared`);
     a.forEach((bytes, i) => t.true(bytes.equals(b[i]), `array ${i} differs`));
     t.is(resumed[0].step, 6);
@@ -68,12 +80,13 @@ for (const [name, make, clamp] of kinds) {
     const before = fingerprint(trainingState(model));
     const pipeline = defer(() => batches()).pipe(steps(model, clamp));
     const [one, two] = await Promise.all([lastValueFrom(pipeline.pipe(toArray())), lastValueFrom(pipeline.pipe(toArray()))]);
-    const x = one[one.length - 1], y = two[two.length - 1];
+    const x = one[one.length - 1],
+      y = two[two.length - 1];
     t.not(x.state, y.state);
     t.not(x.model, y.model);
     t.not(x.model, model);
-    fingerprint(x.state as TrainingState<AnyModel>).forEach((bytes, i) => t.true(bytes.equals(fingerprint(y.state as TrainingState<AnyModel>)[i]), `array ${i}: the runs are the same`));
+    fingerprint(x.state).forEach((bytes, i) => t.true(bytes.equals(fingerprint(y.state)[i]), `array ${i}: the runs are the same`));
     fingerprint(trainingState(model)).forEach((bytes, i) => t.true(bytes.equals(before[i]), `array ${i} of the model given was written`));
-    t.false(fingerprint(x.state as TrainingState<AnyModel>)[0].equals(before[0]), 'training moved the run\'s own weights');
+    t.false(fingerprint(x.state)[0].equals(before[0]), "training moved the run's own weights");
   });
 }

@@ -36,36 +36,52 @@ test('allocate: zero-filled arrays on shared memory, 64-byte aligned, bad length
   t.throws(() => allocateMatrix(wasm, 2.5, 3), { instanceOf: BoltzflowError, message: /rows: got 2.5/ });
 });
 
-for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const)
+for (const [ta, tb] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const)
   test(`wasm gemm ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'} gives the same bits with any of A, B and C resident (views included) as with none`, (t) => {
     const rng = Rng.fromSeed(21);
-    for (const [m, k, n, density] of [[100, 784, 500, 0.2], [7, 30, 50, 1], [13, 5, 29, 0.3]] as const) {
+    for (const [m, k, n, density] of [
+      [100, 784, 500, 0.2],
+      [7, 30, 50, 1],
+      [13, 5, 29, 0.3],
+    ] as const) {
       const a = randomMatrix(ta ? k : m, ta ? m : k, rng, density);
       const b = randomMatrix(tb ? n : k, tb ? k : n, rng);
       const c = randomMatrix(m, n, rng);
       const want = c.clone();
       wasm.gemm(ta, tb, 0.7, a, b, 0.5, want);
       for (let mask = 1; mask < 8; mask++) {
-        const ra = mask & 1 ? resident(a) : a, rb = mask & 2 ? resident(b) : b, rc = mask & 4 ? resident(c) : c.clone();
+        const ra = mask & 1 ? resident(a) : a,
+          rb = mask & 2 ? resident(b) : b,
+          rc = mask & 4 ? resident(c) : c.clone();
         wasm.gemm(ta, tb, 0.7, ra, rb, 0.5, rc);
         t.true(same(rc.data, want.data), `${m}×${k}×${n}, resident ${mask & 1 ? 'A' : ''}${mask & 2 ? 'B' : ''}${mask & 4 ? 'C' : ''}`);
       }
       // Views of a larger resident buffer (a short last minibatch): the rows past the view are untouched.
-      const bigA = allocateMatrix(wasm, a.rows + 3, a.cols), bigC = allocateMatrix(wasm, m + 3, n);
+      const bigA = allocateMatrix(wasm, a.rows + 3, a.cols),
+        bigC = allocateMatrix(wasm, m + 3, n);
       bigA.data.set(a.data);
       bigC.data.fill(9);
       bigC.data.set(c.data);
       if (!ta) {
         wasm.gemm(ta, tb, 0.7, bigA.topRows(m), b, 0.5, bigC.topRows(m));
         t.true(same(bigC.topRows(m).data, want.data), `${m}×${k}×${n} through views`);
-        t.true(bigC.data.subarray(m * n).every((x) => x === 9), 'rows past the view stay as they were');
+        t.true(
+          bigC.data.subarray(m * n).every((x) => x === 9),
+          'rows past the view stay as they were',
+        );
       }
     }
   });
 
 test('wasm sigmoid, bernoulli, columnSums and momentumStep give the same bits on resident operands, in place or not', (t) => {
   const rng = Rng.fromSeed(5);
-  const x = randomMatrix(37, 53, rng), bias = Float32Array.from({ length: 53 }, () => rng.normal());
+  const x = randomMatrix(37, 53, rng),
+    bias = Float32Array.from({ length: 53 }, () => rng.normal());
   const want = Matrix.zeros(37, 53);
   wasm.sigmoid(x, bias, 0.8, want);
   for (const [name, xi, out] of [
@@ -80,7 +96,8 @@ test('wasm sigmoid, bernoulli, columnSums and momentumStep give the same bits on
   wasm.sigmoid(inPlace, bias, 0.8, inPlace);
   t.true(same(inPlace.data, want.data), 'sigmoid: out = x, resident');
 
-  const p = want.data, draws = new Float32Array(p.length);
+  const p = want.data,
+    draws = new Float32Array(p.length);
   wasm.bernoulli(p, Rng.fromSeed(3), draws);
   for (const [name, pi, out] of [
     ['p resident, out plain', residentArray(p), new Float32Array(p.length)],
@@ -101,7 +118,9 @@ test('wasm sigmoid, bernoulli, columnSums and momentumStep give the same bits on
   wasm.columnSums(resident(x), 0.5, 0.25, rs);
   t.true(same(rs, wantSums), 'columnSums, resident a and out (β ≠ 0)');
 
-  const g = randomMatrix(1, 1003, rng).data, v = randomMatrix(1, 1003, rng).data, w = randomMatrix(1, 1003, rng).data;
+  const g = randomMatrix(1, 1003, rng).data,
+    v = randomMatrix(1, 1003, rng).data,
+    w = randomMatrix(1, 1003, rng).data;
   const [v1, w1] = [v.slice(), w.slice()];
   const s1 = wasm.momentumStep(g, v1, w1, 0.1, 0.5, 0.001);
   const [g2, v2, w2] = [residentArray(g), residentArray(v), residentArray(w)];
@@ -146,7 +165,10 @@ test('memory of a garbage array is reused, but not while a Matrix view of it liv
   await collect();
   const other = small.allocate!(n / 2);
   t.false(other.buffer instanceof SharedArrayBuffer, 'the view keeps its block: no room for another');
-  t.true(row.every((x) => x === 7), 'the view still reads its own values');
+  t.true(
+    row.every((x) => x === 7),
+    'the view still reads its own values',
+  );
 });
 
 test('wasmHeap: first fit, neighbours merged, the top lowered, a failed growth changes nothing', (t) => {
@@ -154,7 +176,9 @@ test('wasmHeap: first fit, neighbours merged, the top lowered, a failed growth c
   const heap = wasmHeap(1000, (end) => {
     if (end > limit) throw new Error('full');
   });
-  const a = heap.allocate(1), b = heap.allocate(100), c = heap.allocate(64);
+  const a = heap.allocate(1),
+    b = heap.allocate(100),
+    c = heap.allocate(64);
   t.deepEqual([a, b, c], [1024, 1088, 1216]);
   t.is(heap.used, 256);
   heap.release(a);
@@ -173,17 +197,26 @@ test('wasmHeap: first fit, neighbours merged, the top lowered, a failed growth c
 test('wasm squaredDistance matches the js reference within 1e-12 relative (any length, resident or not); minibatches can live in its memory', async (t) => {
   const rng = Rng.fromSeed(8);
   for (const n of [0, 1, 2, 3, 4, 5, 7, 1003, 78_400]) {
-    const a = randomMatrix(1, n, rng).data, b = randomMatrix(1, n, rng, 0.3).data;
+    const a = randomMatrix(1, n, rng).data,
+      b = randomMatrix(1, n, rng, 0.3).data;
     const want = jsBackend.squaredDistance(a, b);
-    for (const [x, y] of [[a, b], [residentArray(a), b], [residentArray(a), residentArray(b)]]) {
+    for (const [x, y] of [
+      [a, b],
+      [residentArray(a), b],
+      [residentArray(a), residentArray(b)],
+    ]) {
       const got = wasm.squaredDistance(x, y);
       t.true(Math.abs(got - want) <= 1e-12 * want, `n=${n}: ${got} vs ${want}`);
     }
   }
-  t.throws(() => wasm.squaredDistance(new Float32Array(3), new Float32Array(2)), { instanceOf: BoltzflowError, message: /squaredDistance operand/ });
+  t.throws(() => wasm.squaredDistance(new Float32Array(3), new Float32Array(2)), {
+    instanceOf: BoltzflowError,
+    message: /squaredDistance operand/,
+  });
 
   const data = randomMatrix(10, 6, rng);
-  const plain: Float32Array[] = [], inMemory: Float32Array[] = [];
+  const plain: Float32Array[] = [],
+    inMemory: Float32Array[] = [];
   for await (const b of minibatches(data, { batchSize: 4, epochs: 2, seed: 3 })) plain.push(b.data.data.slice());
   for await (const b of minibatches(data, { batchSize: 4, epochs: 2, seed: 3, backend: wasm })) {
     t.true(b.data.data.buffer instanceof SharedArrayBuffer);

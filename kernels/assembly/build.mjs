@@ -3,8 +3,27 @@
 // relaxed SIMD, whose multiply-adds are fused (one instruction where the CPU has FMA).
 import asc from 'assemblyscript/asc';
 
-const common = ['kernels/assembly/index.ts', '-O3', '--runtime', 'stub', '--enable', 'simd', '--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '64', '--maximumMemory', '16384', '--noAssert'];
-for (const [file, extra] of [['kernels.wasm', []], ['kernels-fma.wasm', ['--enable', 'relaxed-simd']]]) {
+const common = [
+  'kernels/assembly/index.ts',
+  '-O3',
+  '--runtime',
+  'stub',
+  '--enable',
+  'simd',
+  '--enable',
+  'threads',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  '64',
+  '--maximumMemory',
+  '16384',
+  '--noAssert',
+];
+for (const [file, extra] of [
+  ['kernels.wasm', []],
+  ['kernels-fma.wasm', ['--enable', 'relaxed-simd']],
+]) {
   const { error, stderr } = await asc.main([...common, ...extra, '--outFile', `dist/kernels/${file}`]);
   if (error) {
     console.error(stderr.toString());

@@ -16,7 +16,11 @@ if (process.env.BOLTZFLOW_NATIVE === '0') {
   say('skipped (BOLTZFLOW_NATIVE=0)');
   process.exit(0);
 }
-const headers = [join(dirname(process.execPath), '..', 'include', 'node'), process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'), '/usr/include/node']
+const headers = [
+  join(dirname(process.execPath), '..', 'include', 'node'),
+  process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
+  '/usr/include/node',
+]
   .filter(Boolean)
   .find((d) => existsSync(join(d, 'node_api.h')));
 if (!headers) {
@@ -24,15 +28,32 @@ if (!headers) {
   process.exit(0);
 }
 const cc = process.env.CC ?? 'cc';
-const args = ['-O3', '-fno-trapping-math', '-fPIC', '-shared', '-DNODE_GYP_MODULE_NAME=boltzflow_native', `-I${headers}`, '-I/usr/include/x86_64-linux-gnu/openblas-pthread', '-I/usr/include/aarch64-linux-gnu/openblas-pthread',
-  join(root, 'kernels', 'native', 'boltzflow.c'), '-lopenblas', '-o', out];
+const args = [
+  '-O3',
+  '-fno-trapping-math',
+  '-fPIC',
+  '-shared',
+  '-DNODE_GYP_MODULE_NAME=boltzflow_native',
+  `-I${headers}`,
+  '-I/usr/include/x86_64-linux-gnu/openblas-pthread',
+  '-I/usr/include/aarch64-linux-gnu/openblas-pthread',
+  join(root, 'kernels', 'native', 'boltzflow.c'),
+  '-lopenblas',
+  '-o',
+  out,
+];
 mkdirSync(dirname(out), { recursive: true });
 try {
   execFileSync(cc, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 } catch (e) {
-  const why = String(e.stderr ?? '').split('\n').find((l) => /error|not found|cannot find/i.test(l)) ?? (e.code === 'ENOENT' ? `no C compiler: ${cc}` : `${cc} failed`);
+  const why =
+    String(e.stderr ?? '')
+      .split('\n')
+      .find((l) => /error|not found|cannot find/i.test(l)) ?? (e.code === 'ENOENT' ? `no C compiler: ${cc}` : `${cc} failed`);
   rmSync(out, { force: true });
-  say(`not built (${why.trim()}); the wasm backend is used. To enable it: npm run setup:native (installs Debian's libopenblas-dev, then builds)`);
+  say(
+    `not built (${why.trim()}); the wasm backend is used. To enable it: npm run setup:native (installs Debian's libopenblas-dev, then builds)`,
+  );
   process.exit(0);
 }
 say(`built ${out}`);

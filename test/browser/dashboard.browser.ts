@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 // The page-side callbacks below run in Chromium; this is the little of the DOM they touch (the project's lib has no DOM).
-declare const document: { getElementById(id: string): { dataset: Record<string, string | undefined>; textContent: string | null; naturalWidth?: number } | null };
+declare const document: {
+  getElementById(id: string): { dataset: Record<string, string | undefined>; textContent: string | null; naturalWidth?: number } | null;
+};
 
 const bin = fileURLToPath(new URL('../../cli/boltzflow.js', import.meta.url));
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -16,9 +18,30 @@ const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 test('the dashboard of a training run updates live in Chromium: curves grow, filters and samples refresh, the config is shown', async (t) => {
   t.true(existsSync(executablePath), `${executablePath} (Debian's chromium; .ci/run installs it)`);
   const out = mkdtempSync(join(tmpdir(), 'boltzflow-dash-'));
-  const run = spawn(process.execPath, [bin, 'train', '--data', 'mnist', '--limit', '2000', '--hidden', '36', '--epochs', '100000', '--out', out, '--sample-steps', '0', '--json', '--dashboard'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const run = spawn(
+    process.execPath,
+    [
+      bin,
+      'train',
+      '--data',
+      'mnist',
+      '--limit',
+      '2000',
+      '--hidden',
+      '36',
+      '--epochs',
+      '100000',
+      '--out',
+      out,
+      '--sample-steps',
+      '0',
+      '--json',
+      '--dashboard',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: run.stdout }).on('line', (line) => {
@@ -30,7 +53,16 @@ test('the dashboard of a training run updates live in Chromium: curves grow, fil
   t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   const browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -47,10 +79,18 @@ test('the dashboard of a training run updates live in Chromium: curves grow, fil
         config: document.getElementById('config')!.textContent ?? '',
         status: document.getElementById('status')!.textContent ?? '',
       }));
-    await page.waitForFunction(() => Number(document.getElementById('filters')!.dataset.updates) >= 1 && Number(document.getElementById('c-reconstructionError')!.dataset.points) >= 3, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        Number(document.getElementById('filters')!.dataset.updates) >= 1 &&
+        Number(document.getElementById('c-reconstructionError')!.dataset.points) >= 3,
+      undefined,
+      { timeout: 60_000 },
+    );
     const first = await read();
     await page.waitForFunction(
-      (before) => Number(document.getElementById('filters')!.dataset.updates) > before.filters && Number(document.getElementById('c-reconstructionError')!.dataset.points) > before.points,
+      (before) =>
+        Number(document.getElementById('filters')!.dataset.updates) > before.filters &&
+        Number(document.getElementById('c-reconstructionError')!.dataset.points) > before.points,
       first,
       { timeout: 60_000 },
     );
