@@ -52,7 +52,7 @@ export * from './operators/applyUpdate.js';
 export * from './operators/guardDivergence.js';
 export * from './operators/anneal.js';
 export * from './operators/withMetrics.js';
-export * from './operators/heldOutMetric.js';
+export * from './operators/withHeldOutMetric.js';
 export * from './operators/withPseudoLikelihood.js';
 export * from './operators/withReconstructionError.js';
 export * from './operators/withFreeEnergyGap.js';

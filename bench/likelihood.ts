@@ -9,7 +9,7 @@
  */
 import { last, lastValueFrom } from 'rxjs';
 import { aisBetas, baseRateBias, createAis } from '../models/ais.js';
-import { exactLogPartition } from '../models/exactRbm.js';
+import { exactRbmLogPartition } from '../models/exactRbm.js';
 import { logProbability, mean } from '../models/logProbability.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import type { TrainConfigInput } from '../schemas/trainConfig.js';
@@ -41,7 +41,7 @@ for (const { name, config } of models) {
   const aisSeconds = (performance.now() - t1) / 1000;
   const testLogProb = mean(logProbability(final.model, test.data, est.logZ));
   const trainLogProb = mean(logProbability(final.model, train.data.topRows(10_000), est.logZ));
-  const exact = config.nHidden! <= 25 ? exactLogPartition(final.model.params) : null;
+  const exact = config.nHidden! <= 25 ? exactRbmLogPartition(final.model.params) : null;
   const result = {
     name,
     config: { ...config, epochs, learningRate: 0.1, learningRateSchedule: 'linear', momentum: 0.5, weightDecay: 1e-4, batchSize: 100 },

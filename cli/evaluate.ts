@@ -2,8 +2,8 @@ import { lastValueFrom, tap } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { aisBetas, baseRateBias, type AisEstimate } from '../models/ais.js';
-import { exactGaussianLogPartition } from '../models/exactGaussianRbm.js';
-import { exactLogPartition, MAX_ENUMERATED_UNITS } from '../models/exactRbm.js';
+import { exactGaussianRbmLogPartition } from '../models/exactGaussianRbm.js';
+import { exactRbmLogPartition, MAX_ENUMERATED_UNITS } from '../models/exactRbm.js';
 import { freeEnergy } from '../models/freeEnergy.js';
 import { logProbability, mean } from '../models/logProbability.js';
 import { pseudoLikelihood } from '../models/pseudoLikelihood.js';
@@ -18,7 +18,7 @@ import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { isGaussian, loadModelData } from './visibleData.js';
 
-/** `exactGaussianLogPartition` lists every hidden state: at most 2²⁰. */
+/** `exactGaussianRbmLogPartition` lists every hidden state: at most 2²⁰. */
 const MAX_GAUSSIAN_HIDDEN = 20;
 
 type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
@@ -67,7 +67,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
         'exact',
         `a Gaussian model with at most ${MAX_GAUSSIAN_HIDDEN} hidden units (this one has ${snap.nHidden}); use --metric reconstruction or free-energy`,
       );
-    exact = exactGaussianLogPartition(rbm.params);
+    exact = exactGaussianRbmLogPartition(rbm.params);
     values = logProbability(rbm, dataset.data, exact);
     // ln p(x) = ln p(z) − Σᵢ ln stdᵢ for z = (x − mean)/std: the density of the data in its own units.
     if (standardization) {
@@ -82,7 +82,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
         'exact',
         `a model with at most ${MAX_ENUMERATED_UNITS} units in its smaller layer (this one has ${smaller}); use --metric ais`,
       );
-    exact = exactLogPartition(rbm.params);
+    exact = exactRbmLogPartition(rbm.params);
     values = logProbability(rbm, dataset.data, exact);
   } else if (metric === 'ais') {
     ais = await runAis(rbm, dataset.data, flags);

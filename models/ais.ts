@@ -85,7 +85,7 @@ export interface AisEstimate {
  * const data = Matrix.from([[1, 0, 1, 0, 1, 0], [0, 1, 0, 1, 0, 1]]);
  * const ais = createAis(rbm, { baseVisibleBias: baseRateBias(data), betas: aisBetas(1000) });
  * ais.advance(Infinity);
- * console.log(ais.result().logZ); // ≈ exactLogPartition(rbm.params)
+ * console.log(ais.result().logZ); // ≈ exactRbmLogPartition(rbm.params)
  * ```
  */
 export function createAis(rbm: Rbm, options: AisOptions) {

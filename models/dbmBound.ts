@@ -10,9 +10,9 @@ import { logOdds, rbmFromParams, type Rbm } from './rbm.js';
  *
  * @example
  * ```ts
- * import { createDbm, dbmAsRbm, exactLogPartition } from 'boltzflow';
+ * import { createDbm, dbmAsRbm, exactRbmLogPartition } from 'boltzflow';
  * const dbm = createDbm({ sizes: [4, 3, 2], seed: 1 });
- * console.log(exactLogPartition(dbmAsRbm(dbm).params)); // ≈ 9·ln 2 = 6.24 at near-zero weights
+ * console.log(exactRbmLogPartition(dbmAsRbm(dbm).params)); // ≈ 9·ln 2 = 6.24 at near-zero weights
  * ```
  */
 export function dbmAsRbm(dbm: Dbm): Rbm {

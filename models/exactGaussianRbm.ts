@@ -33,12 +33,12 @@ export function gaussianHiddenLogWeights(params: RbmParams): Float64Array {
  *
  * @example
  * ```ts
- * import { createRbm, exactGaussianLogPartition } from 'boltzflow';
+ * import { createRbm, exactGaussianRbmLogPartition } from 'boltzflow';
  * const rbm = createRbm({ nVisible: 1, nHidden: 1, seed: 1, weightStd: 0, visibleUnits: { type: 'gaussian', learnVariance: false } });
- * console.log(exactGaussianLogPartition(rbm.params)); // ln(2·√(2π)) ≈ 1.612
+ * console.log(exactGaussianRbmLogPartition(rbm.params)); // ln(2·√(2π)) ≈ 1.612
  * ```
  */
-export function exactGaussianLogPartition(params: RbmParams): number {
+export function exactGaussianRbmLogPartition(params: RbmParams): number {
   const w = gaussianHiddenLogWeights(params);
   let max = -Infinity;
   for (const x of w) max = Math.max(max, x);

@@ -20,16 +20,16 @@ export interface RbmGradient {
  *
  * @example
  * ```ts
- * import { exactLogPartition, zeroRbmParams } from 'boltzflow';
- * console.log(exactLogPartition(zeroRbmParams(3, 2))); // 5·ln 2 ≈ 3.4657
+ * import { exactRbmLogPartition, zeroRbmParams } from 'boltzflow';
+ * console.log(exactRbmLogPartition(zeroRbmParams(3, 2))); // 5·ln 2 ≈ 3.4657
  * ```
  */
-export function exactLogPartition(params: RbmParams): number {
+export function exactRbmLogPartition(params: RbmParams): number {
   return enumerate(params, false).logZ;
 }
 
 /** Mean exact log-probability ln P(v) = −F(v) − ln Z over the rows of `data`. */
-export function exactLogLikelihood(params: RbmParams, data: Matrix, logZ = exactLogPartition(params)): number {
+export function exactRbmLogLikelihood(params: RbmParams, data: Matrix, logZ = exactRbmLogPartition(params)): number {
   checkData(params, data);
   let s = 0;
   for (let r = 0; r < data.rows; r++) s -= exactFreeEnergy(params, data.row(r));
@@ -40,7 +40,7 @@ export function exactLogLikelihood(params: RbmParams, data: Matrix, logZ = exact
  * The exact gradient of the mean log-likelihood over `data`:
  * ∂/∂W_ij = ⟨vᵢ hⱼ⟩_data − ⟨vᵢ hⱼ⟩_model, and likewise for the biases.
  */
-export function exactGradient(params: RbmParams, data: Matrix): RbmGradient {
+export function exactRbmGradient(params: RbmParams, data: Matrix): RbmGradient {
   checkData(params, data);
   const { nVisible: nv, nHidden: nh, weights, hiddenBias } = params;
   const model = enumerate(params, true).moments!;
@@ -86,10 +86,10 @@ export function exactFreeEnergy(params: RbmParams, v: ArrayLike<number>): number
  * ln P(v) for every visible state v, indexed by the integer whose bit i is vᵢ (V ≤ 20).
  * For tests that hold a sampler's empirical distribution against the exact one.
  */
-export function exactVisibleLogProbs(params: RbmParams): Float64Array {
+export function exactRbmVisibleLogProbs(params: RbmParams): Float64Array {
   const nv = params.nVisible;
   if (nv > 20) throw new BoltzflowError('nVisible', nv, 'at most 20 units to list all 2^V visible states');
-  const logZ = exactLogPartition(params);
+  const logZ = exactRbmLogPartition(params);
   const out = new Float64Array(1 << nv);
   const v = new Float64Array(nv);
   for (let s = 0; s < out.length; s++) {

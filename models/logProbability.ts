@@ -7,9 +7,9 @@ import type { Rbm } from './rbm.js';
  *
  * @example
  * ```ts
- * import { createRbm, exactLogPartition, logProbability, Matrix } from 'boltzflow';
+ * import { createRbm, exactRbmLogPartition, logProbability, Matrix } from 'boltzflow';
  * const rbm = createRbm({ nVisible: 4, nHidden: 2, seed: 1 });
- * const lp = logProbability(rbm, Matrix.from([[1, 0, 1, 0]]), exactLogPartition(rbm.params));
+ * const lp = logProbability(rbm, Matrix.from([[1, 0, 1, 0]]), exactRbmLogPartition(rbm.params));
  * console.log(lp[0]); // ≈ −4 ln 2 = −2.77 for near-zero weights
  * ```
  */

@@ -204,7 +204,7 @@ export function rbmFilters(params: RbmParams, n: number): Matrix {
  * E(v, h) = −vᵀWh − bᵀv − cᵀh for one configuration (exact, in float64); for Gaussian visible
  * units Σᵢ (vᵢ − bᵢ)²/(2σᵢ²) − Σᵢⱼ vᵢ Wᵢⱼ hⱼ/σᵢ² − cᵀh.
  */
-export function energy(params: RbmParams, v: ArrayLike<number>, h: ArrayLike<number>): number {
+export function rbmEnergy(params: RbmParams, v: ArrayLike<number>, h: ArrayLike<number>): number {
   const { nVisible, nHidden, weights, visibleBias, hiddenBias } = params;
   const gaussian = visibleUnitsOf(params).type === 'gaussian';
   let e = 0;

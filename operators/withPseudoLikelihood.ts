@@ -1,7 +1,7 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { mean } from '../models/logProbability.js';
 import { pseudoLikelihood } from '../models/pseudoLikelihood.js';
-import { heldOutMetric, type HeldOutMetricOptions } from './heldOutMetric.js';
+import { withHeldOutMetric, type HeldOutMetricOptions } from './withHeldOutMetric.js';
 import type { StepEvent } from './phases.js';
 
 /**
@@ -20,5 +20,5 @@ import type { StepEvent } from './phases.js';
  * ```
  */
 export function withPseudoLikelihood(options: HeldOutMetricOptions): MonoTypeOperatorFunction<StepEvent> {
-  return heldOutMetric(options, (rbm, data) => ({ pseudoLikelihood: mean(pseudoLikelihood(rbm, data)) }));
+  return withHeldOutMetric(options, (rbm, data) => ({ pseudoLikelihood: mean(pseudoLikelihood(rbm, data)) }));
 }

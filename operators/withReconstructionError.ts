@@ -1,7 +1,7 @@
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import { mean } from '../models/logProbability.js';
 import { reconstructionError } from '../models/reconstructionError.js';
-import { heldOutMetric, type HeldOutMetricOptions } from './heldOutMetric.js';
+import { withHeldOutMetric, type HeldOutMetricOptions } from './withHeldOutMetric.js';
 import type { StepEvent } from './phases.js';
 
 /**
@@ -19,5 +19,5 @@ import type { StepEvent } from './phases.js';
  * ```
  */
 export function withReconstructionError(options: HeldOutMetricOptions): MonoTypeOperatorFunction<StepEvent> {
-  return heldOutMetric(options, (rbm, data) => ({ heldOutReconstructionError: mean(reconstructionError(rbm, data)) }));
+  return withHeldOutMetric(options, (rbm, data) => ({ heldOutReconstructionError: mean(reconstructionError(rbm, data)) }));
 }

@@ -3,7 +3,7 @@ import { last, lastValueFrom, toArray } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { aisBetas, baseRateBias, createAis } from '../models/ais.js';
-import { exactLogLikelihood, exactLogPartition } from '../models/exactRbm.js';
+import { exactRbmLogLikelihood, exactRbmLogPartition } from '../models/exactRbm.js';
 import { logProbability, mean } from '../models/logProbability.js';
 import { estimateLogPartition } from '../pipelines/estimateLogPartition.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
@@ -35,7 +35,7 @@ for (const [nv, nh, scale] of [
   test(`AIS agrees with enumeration on a ${nv}v·${nh}h RBM (weights ×${scale}): within its ±3σ bounds and 0.1 nats (2,000 steps, 100 runs)`, (t) => {
     const rbm = randomRbm(nv, nh, nv * nh, scale);
     const data = binaryData(50, nv, 1);
-    const exact = exactLogPartition(rbm.params);
+    const exact = exactRbmLogPartition(rbm.params);
     const ais = createAis(rbm, { baseVisibleBias: baseRateBias(data), betas: aisBetas(2000), runs: 100, seed: 3 });
     ais.advance(Infinity);
     const est = ais.result();
@@ -47,7 +47,7 @@ for (const [nv, nh, scale] of [
 test('AIS on a 784-visible, 10-hidden RBM trained on MNIST agrees with the exact ln Z within its bounds and 0.5 nats', async (t) => {
   const { data } = await loadDataset('mnist', { limit: 2000, binarize: 'stochastic' });
   const final = await lastValueFrom(trainRbm({ data, config: { nHidden: 10, method: 'cd', epochs: 2, seed: 1 } }).pipe(last()));
-  const exact = exactLogPartition(final.model.params);
+  const exact = exactRbmLogPartition(final.model.params);
   const ais = createAis(final.model, { baseVisibleBias: baseRateBias(data), betas: aisBetas(1000), runs: 100 });
   ais.advance(Infinity);
   const est = ais.result();
@@ -56,7 +56,7 @@ test('AIS on a 784-visible, 10-hidden RBM trained on MNIST agrees with the exact
   t.true(Math.abs(est.logZ - exact) < 0.5);
   // and the average log-probability from the exact ln Z equals the exact log-likelihood
   t.true(
-    Math.abs(mean(logProbability(final.model, data.topRows(100), exact)) - exactLogLikelihood(final.model.params, data.topRows(100))) <
+    Math.abs(mean(logProbability(final.model, data.topRows(100), exact)) - exactRbmLogLikelihood(final.model.params, data.topRows(100))) <
       1e-3,
   );
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Matrix } from '../kernels/Matrix.js';
-import { exactGradient, exactLogLikelihood, exactLogPartition, exactVisibleLogProbs } from '../models/exactRbm.js';
-import { energy, zeroRbmParams, type RbmParams } from '../models/rbm.js';
+import { exactRbmGradient, exactRbmLogLikelihood, exactRbmLogPartition, exactRbmVisibleLogProbs } from '../models/exactRbm.js';
+import { rbmEnergy, zeroRbmParams, type RbmParams } from '../models/rbm.js';
 import { allStates, binaryData, centralDifference, logSumExp, randomRbm } from './helpers.js';
 
 /** ln Z by brute force over every joint state, from the energy alone. */
@@ -9,7 +9,7 @@ function bruteLogZ(p: RbmParams): number {
   const V = allStates(p.nVisible),
     H = allStates(p.nHidden);
   const terms: number[] = [];
-  for (let v = 0; v < V.rows; v++) for (let h = 0; h < H.rows; h++) terms.push(-energy(p, V.row(v), H.row(h)));
+  for (let v = 0; v < V.rows; v++) for (let h = 0; h < H.rows; h++) terms.push(-rbmEnergy(p, V.row(v), H.row(h)));
   return logSumExp(terms);
 }
 
@@ -21,9 +21,9 @@ test('exact ln Z matches brute force, enumerating hidden (5v·3h) or visible (3v
     [1, 6, 4],
   ] as const) {
     const p = randomRbm(nv, nh, seed).params;
-    t.true(Math.abs(exactLogPartition(p) - bruteLogZ(p)) < 1e-9, `${nv}v·${nh}h`);
+    t.true(Math.abs(exactRbmLogPartition(p) - bruteLogZ(p)) < 1e-9, `${nv}v·${nh}h`);
   }
-  t.true(Math.abs(exactLogPartition(zeroRbmParams(3, 2)) - 5 * Math.log(2)) < 1e-12);
+  t.true(Math.abs(exactRbmLogPartition(zeroRbmParams(3, 2)) - 5 * Math.log(2)) < 1e-12);
 });
 
 test('exact ln Z is finite and right for large weights (scale 60: e^{−E} overflows float64 without log-space)', (t) => {
@@ -32,14 +32,14 @@ test('exact ln Z is finite and right for large weights (scale 60: e^{−E} overf
     [4, 6],
   ] as const) {
     const p = randomRbm(nv, nh, 9, 60).params;
-    const z = exactLogPartition(p);
+    const z = exactRbmLogPartition(p);
     t.true(Number.isFinite(z));
     t.true(Math.abs(z - bruteLogZ(p)) < 1e-9 * Math.abs(z), `${z}`);
   }
 });
 
 test('exact visible log-probabilities sum to 1', (t) => {
-  const lp = exactVisibleLogProbs(randomRbm(6, 3, 5).params);
+  const lp = exactRbmVisibleLogProbs(randomRbm(6, 3, 5).params);
   t.true(Math.abs(Math.exp(logSumExp(lp)) - 1) < 1e-12);
 });
 
@@ -50,9 +50,9 @@ test('the exact gradient matches central finite differences of the exact log-lik
   ] as const) {
     const p = randomRbm(nv, nh, 7, 0.7).params;
     const data = binaryData(20, nv, 3);
-    const g = exactGradient(p, data);
+    const g = exactRbmGradient(p, data);
     const h = 1e-2;
-    const fd = (arr: Float32Array, i: number) => centralDifference(arr, i, () => exactLogLikelihood(p, data), h);
+    const fd = (arr: Float32Array, i: number) => centralDifference(arr, i, () => exactRbmLogLikelihood(p, data), h);
     const check = (name: string, arr: Float32Array, grad: Float64Array) => {
       for (let i = 0; i < arr.length; i++) {
         const want = fd(arr, i);
@@ -67,12 +67,12 @@ test('the exact gradient matches central finite differences of the exact log-lik
 
 test('log-likelihood of a data set is the mean of ln P(v) from the exact visible distribution', (t) => {
   const p = randomRbm(4, 3, 11).params;
-  const lp = exactVisibleLogProbs(p);
+  const lp = exactRbmVisibleLogProbs(p);
   const data = Matrix.from([
     [1, 0, 0, 1],
     [0, 0, 0, 0],
     [1, 1, 1, 1],
   ]);
   const want = (lp[0b1001] + lp[0] + lp[0b1111]) / 3;
-  t.true(Math.abs(exactLogLikelihood(p, data) - want) < 1e-12);
+  t.true(Math.abs(exactRbmLogLikelihood(p, data) - want) < 1e-12);
 });

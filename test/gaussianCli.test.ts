@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
-import { exactGaussianLogPartition } from '../models/exactGaussianRbm.js';
+import { exactGaussianRbmLogPartition } from '../models/exactGaussianRbm.js';
 import { logProbability } from '../models/logProbability.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import { selectBackend } from '../kernels/selectBackend.js';
@@ -78,7 +78,7 @@ test('eval of a Gaussian model: the saved standardisation is applied (exact log-
   // ln p(x) = ln p_model((x − mean)/std) − Σ ln std, mean over rows.
   const rbm = snapshotModel(snap, { seed: 1 });
   const z = standardize(loaded, snap.data.standardization!);
-  const lp = logProbability(rbm, z, exactGaussianLogPartition(rbm.params));
+  const lp = logProbability(rbm, z, exactGaussianRbmLogPartition(rbm.params));
   const jacobian = Array.from(snap.data.standardization!.std).reduce((a, s) => a + Math.log(s), 0);
   const want = lp.reduce((a, x) => a + x, 0) / lp.length - jacobian;
   t.true(Math.abs((exact.summary!.value as number) - want) < 1e-6 * Math.abs(want), `${String(exact.summary!.value)} vs ${want}`);

@@ -3,9 +3,9 @@ import { trainingState } from '../models/modelKinds.js';
 import { last, lastValueFrom, of } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
-import { exactGaussianLogPartition, gaussianHiddenLogWeights } from '../models/exactGaussianRbm.js';
+import { exactGaussianRbmLogPartition, gaussianHiddenLogWeights } from '../models/exactGaussianRbm.js';
 import { freeEnergy } from '../models/freeEnergy.js';
-import { createRbm, energy, gibbsBuffers, gibbsChain, hiddenProbs, visibleProbs, type Rbm } from '../models/rbm.js';
+import { createRbm, rbmEnergy, gibbsBuffers, gibbsChain, hiddenProbs, visibleProbs, type Rbm } from '../models/rbm.js';
 import { fitStandardization, standardize, unstandardize } from '../models/standardize.js';
 import { sampleVisible } from '../models/visibleUnits.js';
 import { collectStats } from '../operators/collectStats.js';
@@ -50,7 +50,7 @@ test('Gaussian free energy F(v) equals −ln Σ_h e^{−E(v,h)} (enumeration of 
   ]);
   const f = freeEnergy(rbm, v);
   for (let r = 0; r < v.rows; r++) {
-    const exact = -logSumExp(Array.from({ length: H.rows }, (_, h) => -energy(rbm.params, v.row(r), H.row(h))));
+    const exact = -logSumExp(Array.from({ length: H.rows }, (_, h) => -rbmEnergy(rbm.params, v.row(r), H.row(h))));
     t.true(Math.abs(f[r] - exact) < 1e-5 * (1 + Math.abs(exact)), `row ${r}: ${f[r]} vs ${exact}`);
   }
 });
@@ -60,7 +60,7 @@ test('the closed-form ln Z equals ln ∫ e^{−F(v)} dv by numerical integration
   const v = grid2(14, step);
   const f = freeEnergy(rbm, v);
   const numeric = logSumExp(Array.from(f, (x) => -x)) + 2 * Math.log(step);
-  const exact = exactGaussianLogPartition(rbm.params);
+  const exact = exactGaussianRbmLogPartition(rbm.params);
   t.true(Math.abs(numeric - exact) < 1e-4, `${numeric} vs ${exact}`);
 });
 
@@ -72,7 +72,7 @@ test('P(h_j = 1 | v) for Gaussian units (vᵢ/σᵢ² in the input) equals the e
   ]);
   const probs = hiddenProbs(rbm, v, Matrix.zeros(v.rows, 3));
   for (let r = 0; r < v.rows; r++) {
-    const logw = Array.from({ length: H.rows }, (_, h) => -energy(rbm.params, v.row(r), H.row(h)));
+    const logw = Array.from({ length: H.rows }, (_, h) => -rbmEnergy(rbm.params, v.row(r), H.row(h)));
     const z = logSumExp(logw);
     for (let j = 0; j < 3; j++) {
       const exact = Math.exp(logSumExp(logw.filter((_, h) => H.get(h, j) === 1)) - z);
@@ -93,7 +93,7 @@ test('p(vᵢ | h): the mean from visibleProbs and the variance e^{zᵢ} equal nu
       for (let x = -15 + step / 2; x < 15; x += step) {
         const v = [0, 0];
         v[i] = x;
-        const w = Math.exp(-energy(rbm.params, v, H.row(h)) + energy(rbm.params, [0, 0], H.row(h)));
+        const w = Math.exp(-rbmEnergy(rbm.params, v, H.row(h)) + rbmEnergy(rbm.params, [0, 0], H.row(h)));
         w0 += w;
         w1 += w * x;
         w2 += w * x * x;
@@ -171,8 +171,8 @@ function exactLogLikelihood(model: Rbm, data: Matrix): number {
   const hs = allStates(model.params.nHidden);
   let s = 0;
   for (let r = 0; r < data.rows; r++)
-    s += logSumExp(Array.from({ length: hs.rows }, (_, h) => -energy(model.params, data.row(r), hs.row(h))));
-  return s / data.rows - exactGaussianLogPartition(model.params);
+    s += logSumExp(Array.from({ length: hs.rows }, (_, h) => -rbmEnergy(model.params, data.row(r), hs.row(h))));
+  return s / data.rows - exactGaussianRbmLogPartition(model.params);
 }
 
 test('collectStats for Gaussian units, fed exact model samples, estimates the exact log-likelihood gradient (central differences) within 0.02 for W, b, c and ln σ²', async (t) => {

@@ -5,7 +5,7 @@ import { Rng } from '../kernels/Rng.js';
 import { annealMinimum, cutValue, maxCutMachine } from '../models/annealMinimum.js';
 import { bmNet, createBm } from '../models/bm.js';
 import { completePattern } from '../models/completePattern.js';
-import { exactVisibleLogProbs } from '../models/exactRbm.js';
+import { exactRbmVisibleLogProbs } from '../models/exactRbm.js';
 import { hopfieldCapacity, hopfieldRecall, hopfieldStore } from '../models/hopfield.js';
 import { randomRbm } from './helpers.js';
 
@@ -60,7 +60,7 @@ test('pattern completion of an RBM matches the exact conditional marginals P(váµ
   const known = Uint8Array.of(1, 1, 1, 0, 0, 0);
   const partial = Float32Array.of(1, 0, 1, 0, 0, 0);
   const c = completePattern(rbm, partial, known, { samples: 4000, steps: 30 });
-  const lp = exactVisibleLogProbs(rbm.params);
+  const lp = exactRbmVisibleLogProbs(rbm.params);
   let total = 0;
   const on = [0, 0, 0, 0, 0, 0];
   for (let s = 0; s < 64; s++) {

@@ -3,7 +3,7 @@ import { trainingState } from '../models/modelKinds.js';
 import { from, lastValueFrom, of, toArray, map } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
-import { exactGradient } from '../models/exactRbm.js';
+import { exactRbmGradient } from '../models/exactRbm.js';
 import { gibbsBuffers, gibbsChain, hiddenProbs, rbmFromParams, visibleProbs } from '../models/rbm.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
@@ -183,7 +183,7 @@ test("general BM and DBM: with persistent chains, later minibatches do not touch
 test('averaged over many minibatches at fixed parameters, the PCD statistics converge to the exact gradient (|error| < 0.02)', async (t) => {
   const rbm = randomRbm(5, 3, 13, 0.6);
   const data = binaryData(16, 5, 4);
-  const exact = exactGradient(rbm.params, data);
+  const exact = exactRbmGradient(rbm.params, data);
   const steps = 1500;
   const sum = new Float64Array(exact.weights.length);
   await lastValueFrom(

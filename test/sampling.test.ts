@@ -4,7 +4,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { Rng } from '../kernels/Rng.js';
-import { exactFreeEnergy, exactVisibleLogProbs } from '../models/exactRbm.js';
+import { exactFreeEnergy, exactRbmVisibleLogProbs } from '../models/exactRbm.js';
 import { pseudoLikelihood, logSigmoid } from '../models/pseudoLikelihood.js';
 import { gibbsBuffers, gibbsChain } from '../models/rbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
@@ -30,7 +30,7 @@ for (const beta of [1, 0.5])
     // At temperature T the stationary distribution is that of the RBM with all parameters × β.
     const scaled = randomRbm(5, 3, 21, 0.8).params;
     for (const a of [scaled.weights.data, scaled.visibleBias, scaled.hiddenBias]) for (let i = 0; i < a.length; i++) a[i] *= beta;
-    const exact = exactVisibleLogProbs(scaled);
+    const exact = exactRbmVisibleLogProbs(scaled);
     const chains = Matrix.zeros(500, 5);
     const buffers = gibbsBuffers(rbm.params, 500);
     const counts = new Float64Array(32);
@@ -61,7 +61,7 @@ test("gibbsStep with random-start chains and an annealing schedule samples an RB
   );
   const counts = new Float64Array(32);
   for (let r = 0; r < neg.negativeVisible.rows; r++) counts[stateIndex(neg.negativeVisible.row(r))]++;
-  const tv = tvDistance(counts, exactVisibleLogProbs(rbm.params));
+  const tv = tvDistance(counts, exactRbmVisibleLogProbs(rbm.params));
   t.log(`TV distance ${tv.toFixed(4)}`);
   t.true(tv < 0.04);
 });
@@ -71,7 +71,7 @@ test('sampleRbm draws from the model: its samples match the exact distribution (
   const { states } = sampleRbm(rbm, { n: 20_000, steps: 30 });
   const counts = new Float64Array(16);
   for (let r = 0; r < states.rows; r++) counts[stateIndex(states.row(r))]++;
-  const tv = tvDistance(counts, exactVisibleLogProbs(rbm.params));
+  const tv = tvDistance(counts, exactRbmVisibleLogProbs(rbm.params));
   t.true(tv < 0.03, `TV distance ${tv}`);
 });
 

@@ -4,7 +4,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { classifyByFreeEnergy } from '../models/classifyByFreeEnergy.js';
 import { freeEnergy } from '../models/freeEnergy.js';
-import { createRbm, energy, gibbsBuffers, gibbsChain, hiddenProbs, visibleProbs, type Rbm } from '../models/rbm.js';
+import { createRbm, rbmEnergy, gibbsBuffers, gibbsChain, hiddenProbs, visibleProbs, type Rbm } from '../models/rbm.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
@@ -30,7 +30,7 @@ for (let s = 0; s < 24; s++) valid.row(s).set([s & 1, (s >> 1) & 1, (s >> 2) & 1
 test("P(v | h) with a softmax group: the sigmoid units and the group's softmax equal the exact conditionals over the 24 valid states; tolerance 2e-6", (t) => {
   const probs = visibleProbs(rbm, H, Matrix.zeros(H.rows, 6));
   for (let h = 0; h < H.rows; h++) {
-    const logw = Array.from({ length: 24 }, (_, s) => -energy(rbm.params, valid.row(s), H.row(h)));
+    const logw = Array.from({ length: 24 }, (_, s) => -rbmEnergy(rbm.params, valid.row(s), H.row(h)));
     const z = logSumExp(logw);
     for (let i = 0; i < 6; i++) {
       const exact = Math.exp(logSumExp(logw.filter((_, s) => valid.get(s, i) === 1)) - z);
@@ -64,7 +64,9 @@ test('classifyByFreeEnergy gives P(y | x) equal to the exact conditional from th
   for (let s = 0; s < 8; s++) x.row(s).set([s & 1, (s >> 1) & 1, (s >> 2) & 1, 0.3, 0.3, 0.4]);
   const { labels, logProbs } = classifyByFreeEnergy(rbm, x);
   for (let s = 0; s < 8; s++) {
-    const joint = [0, 1, 2].map((y) => logSumExp(Array.from({ length: 4 }, (_, h) => -energy(rbm.params, valid.row(s + 8 * y), H.row(h)))));
+    const joint = [0, 1, 2].map((y) =>
+      logSumExp(Array.from({ length: 4 }, (_, h) => -rbmEnergy(rbm.params, valid.row(s + 8 * y), H.row(h)))),
+    );
     const z = logSumExp(joint);
     for (let y = 0; y < 3; y++)
       t.true(Math.abs(logProbs[s * 3 + y] - (joint[y] - z)) < 1e-5, `x ${s}, y ${y}: ${logProbs[s * 3 + y]} vs ${joint[y] - z}`);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { last, lastValueFrom, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
-import { exactLogLikelihood } from '../models/exactRbm.js';
+import { exactRbmLogLikelihood } from '../models/exactRbm.js';
 import { createRbm } from '../models/rbm.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { decodeSnapshot } from '../schemas/snapshot.js';
@@ -36,9 +36,9 @@ for (const method of ['cd', 'pcd'] as const)
     const data = barsAndStripes();
     const config = { ...settings[method], learningRateSchedule: 'constant' as const, k: 1, momentum: 0.5, weightDecay: 0, seed: 3 };
     const before = createRbm({ nVisible: 9, nHidden: config.nHidden, seed: 3, visibleMeans: columnMeans(data) });
-    const start = exactLogLikelihood(before.params, data);
+    const start = exactRbmLogLikelihood(before.params, data);
     const final = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
-    const end = exactLogLikelihood(final.model.params, data);
+    const end = exactRbmLogLikelihood(final.model.params, data);
     t.log(
       `${method}: mean log-likelihood ${start.toFixed(3)} → ${end.toFixed(3)} nats (uniform ${(-9 * Math.LN2).toFixed(3)}, perfect ${(-Math.log(14)).toFixed(3)})`,
     );

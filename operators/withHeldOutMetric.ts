@@ -22,18 +22,18 @@ export interface HeldOutMetricOptions {
  * @example
  * ```ts
  * import { last, lastValueFrom } from 'rxjs';
- * import { heldOutMetric, freeEnergy, mean, trainRbm, Matrix } from 'boltzflow';
+ * import { withHeldOutMetric, freeEnergy, mean, trainRbm, Matrix } from 'boltzflow';
  * const data = Matrix.from([[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]]);
  * const e = await lastValueFrom(
  *   trainRbm({ data, config: { nHidden: 2, batchSize: 2 } }).pipe(
- *     heldOutMetric({ data, every: 1 }, (rbm, d) => ({ meanFreeEnergy: mean(freeEnergy(rbm, d)) })),
+ *     withHeldOutMetric({ data, every: 1 }, (rbm, d) => ({ meanFreeEnergy: mean(freeEnergy(rbm, d)) })),
  *     last(),
  *   ),
  * );
  * console.log(e.metrics.meanFreeEnergy);
  * ```
  */
-export function heldOutMetric(
+export function withHeldOutMetric(
   options: HeldOutMetricOptions,
   score: (rbm: Rbm, data: Matrix) => Record<string, number>,
 ): MonoTypeOperatorFunction<StepEvent> {
