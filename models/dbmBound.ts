@@ -1,3 +1,4 @@
+import { checkVisibleRows } from './checkVisibleRows.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { meanField, dbmLayerBuffers, type Dbm, type MeanFieldOptions } from './dbm.js';
@@ -54,12 +55,14 @@ export function dbmBaseRates(dbm: Dbm, data: Matrix, options: MeanFieldOptions =
 /**
  * The variational lower bound on each row's log-probability (Salakhutdinov & Hinton 2009):
  * ln P(v) ≥ Σₕ q(h)(−E(v, h)) + H(q) − ln Z, with q the mean-field posterior (run here). Exact up
- * to the estimate of ln Z passed in; the gap is KL(q ‖ P(h | v)).
+ * to the estimate of ln Z passed in; the gap is KL(q ‖ P(h | v)). One value per row, like every
+ * evaluation function (`mean` of it bounds the data set's log-likelihood); `v` must have at least one
+ * row of `sizes[0]` values.
  */
 export function meanFieldLowerBound(dbm: Dbm, v: Matrix, logZ: number, options: MeanFieldOptions & { chunk?: number } = {}): Float64Array {
   const { chunk = 1000, ...mf } = options;
   const { sizes, weights, biases } = dbm.params;
-  if (v.cols !== sizes[0]) throw new BoltzflowError('meanFieldLowerBound input', `${v.rows}×${v.cols}`, `B×${sizes[0]}`);
+  checkVisibleRows(v, sizes[0], 'meanFieldLowerBound(v)');
   const out = new Float64Array(v.rows);
   const buffers = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
   // products[l] holds q^{l−1} Wˡ (rows × nₗ): the pair terms of −E, by GEMM on the backend.

@@ -1,3 +1,4 @@
+import { checkVisibleRows } from './checkVisibleRows.js';
 import { requireBinaryVisible } from './visibleUnits.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
@@ -28,12 +29,23 @@ export function exactRbmLogPartition(params: RbmParams): number {
   return enumerate(params, false).logZ;
 }
 
-/** Mean exact log-probability ln P(v) = −F(v) − ln Z over the rows of `data`. */
-export function exactRbmLogLikelihood(params: RbmParams, data: Matrix, logZ = exactRbmLogPartition(params)): number {
-  checkData(params, data);
-  let s = 0;
-  for (let r = 0; r < data.rows; r++) s -= exactFreeEnergy(params, data.row(r));
-  return s / data.rows - logZ;
+/**
+ * Exact ln P(v) = −F(v) − ln Z of each row of `data`, in float64 with ln Z by enumeration (or the
+ * `logZ` given). One value per row, like every evaluation function; `mean` of it is the exact
+ * log-likelihood of the data.
+ *
+ * @example
+ * ```ts
+ * import { exactRbmLogProbability, mean, zeroRbmParams, Matrix } from 'boltzflow';
+ * const lp = exactRbmLogProbability(zeroRbmParams(3, 2), Matrix.from([[1, 0, 1], [0, 0, 0]]));
+ * console.log(mean(lp)); // −3·ln 2 ≈ −2.079: every visible state is equally likely
+ * ```
+ */
+export function exactRbmLogProbability(params: RbmParams, data: Matrix, logZ = exactRbmLogPartition(params)): Float64Array {
+  checkVisibleRows(data, params.nVisible, 'exactRbmLogProbability(data)');
+  const out = new Float64Array(data.rows);
+  for (let r = 0; r < data.rows; r++) out[r] = -exactFreeEnergy(params, data.row(r)) - logZ;
+  return out;
 }
 
 /**
@@ -41,7 +53,7 @@ export function exactRbmLogLikelihood(params: RbmParams, data: Matrix, logZ = ex
  * ∂/∂W_ij = ⟨vᵢ hⱼ⟩_data − ⟨vᵢ hⱼ⟩_model, and likewise for the biases.
  */
 export function exactRbmGradient(params: RbmParams, data: Matrix): RbmGradient {
-  checkData(params, data);
+  checkVisibleRows(data, params.nVisible, 'exactRbmGradient(data)');
   const { nVisible: nv, nHidden: nh, weights, hiddenBias } = params;
   const model = enumerate(params, true).moments!;
   const g: RbmGradient = {
@@ -194,10 +206,4 @@ function enumerate(params: RbmParams, withMoments: boolean): { logZ: number; mom
 
 function scaleAll(a: Float64Array, r: number): void {
   for (let i = 0; i < a.length; i++) a[i] *= r;
-}
-
-function checkData(params: RbmParams, data: Matrix): void {
-  if (data.cols !== params.nVisible)
-    throw new BoltzflowError('data', `${data.rows}×${data.cols}`, `rows of ${params.nVisible} visible values`);
-  if (data.rows === 0) throw new BoltzflowError('data', '0 rows', 'at least one row');
 }

@@ -1,3 +1,4 @@
+import { checkVisibleRows } from './checkVisibleRows.js';
 import { Matrix } from '../kernels/Matrix.js';
 import type { Rbm } from './rbm.js';
 import { scaledVisible, visibleUnitsOf } from './visibleUnits.js';
@@ -5,7 +6,8 @@ import { scaledVisible, visibleUnitsOf } from './visibleUnits.js';
 /**
  * Free energy of each row of `v`: F(v) = −bᵀv − Σⱼ softplus(c_j + (vW)_j), so that
  * P(v) = e^{−F(v)} / Z; for Gaussian visible units F(v) = Σᵢ (vᵢ − bᵢ)²/(2σᵢ²) − Σⱼ softplus(c_j + Σᵢ vᵢ W_ij/σᵢ²),
- * a density. Writes into `out` (length B) and returns it.
+ * a density. Writes into `out` (length B) and returns it: one value per row, like every evaluation
+ * function (`mean` of it is the data set's mean); `v` must have at least one row of `nVisible` values.
  *
  * @example
  * ```ts
@@ -21,6 +23,7 @@ export function freeEnergy(
   scratch: Matrix = Matrix.zeros(v.rows, rbm.params.nHidden),
 ): Float64Array {
   const { backend, params } = rbm;
+  checkVisibleRows(v, params.nVisible, 'freeEnergy(v)');
   backend.gemm(false, false, 1, scaledVisible(params, v), params.weights, 0, scratch);
   backend.softplusRowSums(scratch, params.hiddenBias, 1, out);
   if (visibleUnitsOf(params).type === 'gaussian') {

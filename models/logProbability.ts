@@ -1,9 +1,11 @@
+import { checkVisibleRows } from './checkVisibleRows.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { freeEnergy } from './freeEnergy.js';
 import type { Rbm } from './rbm.js';
 
 /**
- * ln P(v) = −F(v) − ln Z for each row of `v`, given ln Z (exact, or an AIS estimate).
+ * ln P(v) = −F(v) − ln Z for each row of `v`, given ln Z (exact, or an AIS estimate). One value per
+ * row, like every evaluation function; `mean` of it is the data set's log-likelihood.
  *
  * @example
  * ```ts
@@ -14,12 +16,16 @@ import type { Rbm } from './rbm.js';
  * ```
  */
 export function logProbability(rbm: Rbm, v: Matrix, logZ: number): Float64Array {
+  checkVisibleRows(v, rbm.params.nVisible, 'logProbability(v)');
   const f = freeEnergy(rbm, v);
   for (let i = 0; i < f.length; i++) f[i] = -f[i] - logZ;
   return f;
 }
 
-/** The mean of an array (float64). */
+/**
+ * The mean of an array (float64): the companion of every evaluation function, which all return one
+ * value per row (`mean(pseudoLikelihood(rbm, v))` is the data set's score). NaN for an empty array.
+ */
 export function mean(values: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i];

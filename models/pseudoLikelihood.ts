@@ -1,3 +1,4 @@
+import { checkVisibleRows } from './checkVisibleRows.js';
 import { requireBinaryVisible } from './visibleUnits.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { freeEnergy } from './freeEnergy.js';
@@ -7,7 +8,9 @@ import type { Rbm } from './rbm.js';
  * Stochastic pseudo-log-likelihood of each row of `v`, as scikit-learn's
  * `BernoulliRBM.score_samples` defines it: for each sample one unit i is drawn uniformly from the
  * run's generator and flipped (ṽᵢ = 1 − vᵢ), and the score is V · ln σ(F(ṽ) − F(v)), with F the
- * free energy. Higher is better; it is ≤ 0. Rows are processed in chunks of `chunk`.
+ * free energy. Higher is better; it is ≤ 0. Rows are processed in chunks of `chunk`. One value per
+ * row, like every evaluation function (`mean` of it is the data set's score); `v` must have at least
+ * one row of `nVisible` values.
  *
  * @example
  * ```ts
@@ -19,6 +22,7 @@ import type { Rbm } from './rbm.js';
  */
 export function pseudoLikelihood(rbm: Rbm, v: Matrix, chunk = 1000): Float64Array {
   requireBinaryVisible(rbm.params, 'pseudoLikelihood');
+  checkVisibleRows(v, rbm.params.nVisible, 'pseudoLikelihood(v)');
   const out = new Float64Array(v.rows);
   const nv = rbm.params.nVisible;
   const rows = Math.min(chunk, v.rows);

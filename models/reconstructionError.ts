@@ -1,3 +1,4 @@
+import { checkVisibleRows } from './checkVisibleRows.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { gibbsBuffers, hiddenProbs, visibleProbs } from './rbm.js';
 import type { Rbm } from './rbm.js';
@@ -6,7 +7,8 @@ import type { Rbm } from './rbm.js';
  * Reconstruction error of each row of `v`: Σᵢ (vᵢ − P(vᵢ = 1 | h))², with h drawn from P(h | v)
  * by the run's generator — one up-down pass, the quantity Hinton's practical guide calls the
  * reconstruction error. The training metric of the same name is the mean of this over the
- * minibatch. Rows are processed in chunks of `chunk`.
+ * minibatch. Rows are processed in chunks of `chunk`. One value per row, like every evaluation
+ * function (`mean` of it is the data set's error); `v` must have at least one row of `nVisible` values.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import type { Rbm } from './rbm.js';
  * ```
  */
 export function reconstructionError(rbm: Rbm, v: Matrix, chunk = 1000): Float64Array {
+  checkVisibleRows(v, rbm.params.nVisible, 'reconstructionError(v)');
   const out = new Float64Array(v.rows);
   const rows = Math.min(chunk, v.rows);
   const buffers = gibbsBuffers(rbm.params, rows);

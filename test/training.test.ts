@@ -1,7 +1,8 @@
 import test from 'ava';
 import { last, lastValueFrom, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
-import { exactRbmLogLikelihood } from '../models/exactRbm.js';
+import { exactRbmLogProbability } from '../models/exactRbm.js';
+import { mean } from '../models/logProbability.js';
 import { createRbm } from '../models/rbm.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { decodeSnapshot } from '../schemas/snapshot.js';
@@ -36,9 +37,9 @@ for (const method of ['cd', 'pcd'] as const)
     const data = barsAndStripes();
     const config = { ...settings[method], learningRateSchedule: 'constant' as const, k: 1, momentum: 0.5, weightDecay: 0, seed: 3 };
     const before = createRbm({ nVisible: 9, nHidden: config.nHidden, seed: 3, visibleMeans: columnMeans(data) });
-    const start = exactRbmLogLikelihood(before.params, data);
+    const start = mean(exactRbmLogProbability(before.params, data));
     const final = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
-    const end = exactRbmLogLikelihood(final.model.params, data);
+    const end = mean(exactRbmLogProbability(final.model.params, data));
     t.log(
       `${method}: mean log-likelihood ${start.toFixed(3)} → ${end.toFixed(3)} nats (uniform ${(-9 * Math.LN2).toFixed(3)}, perfect ${(-Math.log(14)).toFixed(3)})`,
     );
