@@ -41,7 +41,7 @@ const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'gu');
  *
  * @example
  * ```ts
- * import { describeValue } from 'boltzflow';
+ * import { describeValue } from '#internal/kernels/BoltzflowError.js';
  * console.log(describeValue('\ufeff1')); // "\ufeff1"
  * ```
  */

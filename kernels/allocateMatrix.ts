@@ -9,7 +9,8 @@ import { Matrix } from './Matrix.js';
  *
  * @example
  * ```ts
- * import { allocateMatrix, loadWasmBackend } from 'boltzflow';
+ * import { loadWasmBackend } from 'boltzflow';
+ * import { allocateMatrix } from '#internal/kernels/allocateMatrix.js';
  * const w = allocateMatrix(loadWasmBackend() ?? undefined, 784, 500);
  * console.log(w.rows, w.cols, w.data[0]); // 784 500 0
  * ```

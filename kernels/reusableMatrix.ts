@@ -10,7 +10,7 @@ import { Matrix } from './Matrix.js';
  *
  * @example
  * ```ts
- * import { reusableMatrix } from 'boltzflow';
+ * import { reusableMatrix } from '#internal/kernels/reusableMatrix.js';
  * const buf = reusableMatrix(784);
  * const a = buf(100), b = buf(60); // b is a view of a's first 60 rows
  * console.log(a.data.buffer === b.data.buffer); // true

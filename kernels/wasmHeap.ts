@@ -18,7 +18,7 @@ export interface WasmHeap {
  *
  * @example
  * ```ts
- * import { wasmHeap } from 'boltzflow';
+ * import { wasmHeap } from '#internal/kernels/wasmHeap.js';
  * const heap = wasmHeap(1024, () => {});
  * const a = heap.allocate(100), b = heap.allocate(10);
  * heap.release(a);

@@ -34,7 +34,8 @@ export interface BmPhaseBuffers {
  *
  * @example
  * ```ts
- * import { createBm, createBmPhaseBuffers, freeMoments, Matrix } from 'boltzflow';
+ * import { createBm, Matrix } from 'boltzflow';
+ * import { createBmPhaseBuffers, freeMoments } from '#internal/models/bmPhases.js';
  * const bm = createBm({ nVisible: 3, nHidden: 1, seed: 1 });
  * const buffers = createBmPhaseBuffers(bm), chains = Matrix.zeros(5, 4);
  * const a = freeMoments(bm, chains, [{ temperature: 1, sweeps: 3 }], true, buffers);

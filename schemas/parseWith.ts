@@ -13,7 +13,7 @@ export interface ParseOptions {
  * @example
  * ```ts
  * import { z } from 'zod';
- * import { parseWith } from 'boltzflow';
+ * import { parseWith } from '#internal/schemas/parseWith.js';
  * try {
  *   parseWith(z.strictObject({ k: z.int().min(1) }), { k: 0 });
  * } catch (e) {

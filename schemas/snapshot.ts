@@ -50,7 +50,7 @@ export function snapshotBytesBound(s: SnapshotShape): number {
  *
  * @example
  * ```ts
- * import { assertSnapshotFits } from 'boltzflow';
+ * import { assertSnapshotFits } from '#internal/schemas/snapshot.js';
  * assertSnapshotFits({ nVisible: 784, nHidden: 500, chains: 100 }); // fine
  * try { assertSnapshotFits({ nVisible: 1_000_001, nHidden: 10, chains: 0 }); }
  * catch (e) { console.log((e as Error).message); } // nVisible: got 1000001, expected at most 1000000 …

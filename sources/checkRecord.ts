@@ -7,7 +7,7 @@ import type { BadRecord, DataRecord } from './DataRecord.js';
  *
  * @example
  * ```ts
- * import { checkRecord } from 'boltzflow';
+ * import { checkRecord } from '#internal/sources/checkRecord.js';
  * console.log(checkRecord({ values: Float32Array.of(0, 1), where: 'feed line 1' }, 2)); // null
  * console.log(checkRecord({ values: Float32Array.of(0, 2), where: 'feed line 2' }, 2)?.kind); // range
  * ```

@@ -22,7 +22,8 @@ export interface FollowOptions {
  * @example
  * ```ts
  * import { appendFileSync, writeFileSync } from 'node:fs';
- * import { followFile, splitLines } from 'boltzflow';
+ * import { followFile } from 'boltzflow';
+ * import { splitLines } from '#internal/sources/splitLines.js';
  * writeFileSync('growing.ndjson', '[0, 1]\n');
  * const stop = new AbortController();
  * setTimeout(() => appendFileSync('growing.ndjson', '[1, 0]\n'), 50);

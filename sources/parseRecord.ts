@@ -11,7 +11,7 @@ export type LineFormat = 'ndjson' | 'csv';
  *
  * @example
  * ```ts
- * import { parseRecord } from 'boltzflow';
+ * import { parseRecord } from '#internal/sources/parseRecord.js';
  * console.log(parseRecord('[0, 1, 0.5]', 'ndjson', 'stdin line 1')); // Float32Array(3) [0, 1, 0.5]
  * console.log(parseRecord('0,1,0.5', 'csv', 'stdin line 2'));        // Float32Array(3) [0, 1, 0.5]
  * ```
@@ -28,7 +28,7 @@ export function parseRecord(line: string, format: LineFormat, where: string): Fl
  *
  * @example
  * ```ts
- * import { tryParseRecord } from 'boltzflow';
+ * import { tryParseRecord } from '#internal/sources/parseRecord.js';
  * console.log(tryParseRecord('[0, NaN]', 'ndjson', 'feed line 3')); // { values: null, kind: 'nonFinite', … }
  * ```
  */

@@ -13,7 +13,8 @@ import { lineTooLong, type SplitLine } from './splitLines.js';
  *
  * @example
  * ```ts
- * import { recordsFromLines, splitLines } from 'boltzflow';
+ * import { recordsFromLines } from '#internal/sources/recordsFromLines.js';
+ * import { splitLines } from '#internal/sources/splitLines.js';
  * for await (const r of recordsFromLines(splitLines(['a,b\n0,1\noops\n']), 'feed')) console.log(r.where, r.values ?? r.kind); // feed line 2 … · feed line 3 unparseable
  * ```
  */

@@ -48,7 +48,7 @@ export interface SplitLinesOptions {
  *
  * @example
  * ```ts
- * import { splitLines } from 'boltzflow';
+ * import { splitLines } from '#internal/sources/splitLines.js';
  * for await (const l of splitLines(['[0, 1]\n[1', ', 0]\n\n[1, 1]'])) console.log(l.number, l.line); // 1 [0, 1] · 2 [1, 0] · 4 [1, 1]
  * for await (const l of splitLines(['[0, 1]\n', '[0, 1, 0, 1]\n[1, 0]'], { maxLineBytes: 8 })) console.log(l); // { line: '[0, 1]', number: 1 } · { line: null, number: 2, bytes: 12, limit: 8 } · { line: '[1, 0]', number: 3 }
  * ```

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { squareImageShape } from 'boltzflow';
+ * import { squareImageShape } from '#internal/sources/squareImageShape.js';
  * console.log(squareImageShape(784), squareImageShape(10)); // [28, 28] null
  * ```
  */
