@@ -5,6 +5,8 @@ import { annealStates, bmEnergy, randomizeStates, type AnnealSchedule, type Bm }
 /**
  * Optimisation by simulated annealing: `restarts` independent chains start at random, are annealed
  * through `schedule` (finishing at T = 0 is sensible) and the lowest-energy final state is returned.
+ * The optimiser of the three annealing functions: `annealStates` anneals given states in place and
+ * keeps them all, and the `anneal` operator does that to each batch of a stream.
  *
  * @example
  * ```ts

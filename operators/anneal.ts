@@ -10,7 +10,9 @@ import { z } from 'zod';
  * Simulated annealing as an operator: each incoming batch of states (rows; all units of a general
  * BM, or the visible units of an RBM) is copied and annealed through `schedule` — sequential
  * Glauber sweeps for a BM (units with `clamped[i] = 1` held), block Gibbs steps at β = 1/T for
- * an RBM — and the annealed copy is emitted.
+ * an RBM — and the annealed copy is emitted. It is the stream form of `annealStates` (which anneals
+ * one matrix of BM states in place); to find a low-energy state, use `annealMinimum` (the best of
+ * several random restarts).
  *
  * @example
  * ```ts
