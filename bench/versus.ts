@@ -1,0 +1,60 @@
+/**
+ * This build against another build of boltzflow, side by side in one process: one training epoch
+ * of a 784→500 RBM on the same MNIST digits (batch 100, CD-1 and PCD-1) on every backend both
+ * builds have, the two builds taking turns for `repeats` rounds so that the machine's slow and fast
+ * spells fall on both. Prints each one's median seconds per epoch, all its epochs, and the ratio
+ * other / this (above 1: this build is faster). Both run the relaxed-SIMD wasm build, as the CLI does.
+ *
+ * Run: `npm run build && node dist/bench/versus.js PATH/TO/other/dist [rows=10000] [repeats=3]`
+ * (e.g. a worktree of an earlier commit, built with `npm run build`).
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { last, lastValueFrom, type Observable } from 'rxjs';
+import { enableRelaxedSimd } from '../kernels/enableRelaxedSimd.js';
+import { availableBackends, type BackendName } from '../kernels/selectBackend.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { loadDataset } from '../sources/loadDataset.js';
+import { positiveInteger } from './args.js';
+
+const otherDist = process.argv[2];
+if (!otherDist) {
+  console.error('usage: node dist/bench/versus.js PATH/TO/other/dist [rows=10000] [repeats=3]');
+  process.exit(2);
+}
+const rows = positiveInteger(1, 'rows', 10_000);
+const repeats = positiveInteger(2, 'repeats', 3);
+enableRelaxedSimd();
+
+type Train = (options: { data: unknown; config: Record<string, unknown> }) => Observable<unknown>;
+const other = (await import(pathToFileURL(resolve(otherDist, 'pipelines/trainRbm.js')).href)) as { trainRbm: Train };
+const otherBackends = (await import(pathToFileURL(resolve(otherDist, 'kernels/selectBackend.js')).href)) as {
+  availableBackends(): Record<string, unknown>;
+};
+const builds: [string, Train][] = [
+  ['this', trainRbm as unknown as Train],
+  ['other', other.trainRbm],
+];
+const { data } = await loadDataset('mnist', { limit: rows });
+const backends = (Object.keys(availableBackends()) as BackendName[]).filter((b) => b !== 'js' && b in otherBackends.availableBackends());
+const times = new Map<string, number[]>();
+for (let round = 0; round < repeats; round++)
+  for (const backend of backends)
+    for (const method of ['cd', 'pcd'] as const)
+      for (const [name, train] of round % 2 ? [...builds].reverse() : builds) {
+        const t0 = performance.now();
+        await lastValueFrom(train({ data, config: { nHidden: 500, method, batchSize: 100, epochs: 1, backend } }).pipe(last()));
+        const key = `${backend} ${method} ${name}`;
+        times.set(key, [...(times.get(key) ?? []), (performance.now() - t0) / 1000]);
+      }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`one epoch of a 784→500 RBM on ${rows} MNIST digits, batch 100; ${repeats} epochs each, the builds taking turns`);
+console.log('backend  method  this (s)  other (s)  other/this   this: all epochs | other: all epochs');
+for (const backend of backends)
+  for (const method of ['cd', 'pcd'] as const) {
+    const a = times.get(`${backend} ${method} this`)!,
+      b = times.get(`${backend} ${method} other`)!;
+    console.log(
+      `${backend.padEnd(8)} ${method.padEnd(7)} ${median(a).toFixed(2).padStart(8)} ${median(b).toFixed(2).padStart(10)} ${(median(b) / median(a)).toFixed(2).padStart(11)}   ${a.map((x) => x.toFixed(2)).join(' ')} | ${b.map((x) => x.toFixed(2)).join(' ')}`,
+    );
+  }
