@@ -137,7 +137,7 @@ export { onlineMinibatches, type OnlineMinibatchOptions } from './sources/online
 
 // Sinks: snapshots, metrics, progress, the dashboard, images, run folders
 export { snapshotSink, toSnapshot, type SnapshotSinkOptions } from './sinks/snapshotSink.js';
-export { stateSnapshot, bmSnapshot, dbmSnapshot, dbnSnapshot } from './sinks/stateSnapshot.js';
+export { stateSnapshot, bmSnapshot, dbmSnapshot, dbnSnapshot, encoderSnapshot } from './sinks/stateSnapshot.js';
 export { metricsSink } from './sinks/metricsSink.js';
 export { logSink, type LogSinkOptions } from './sinks/logSink.js';
 export { progressSink, type ProgressSinkOptions } from './sinks/progressSink.js';

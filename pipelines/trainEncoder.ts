@@ -1,4 +1,4 @@
-import { from, map, type Observable } from 'rxjs';
+import { defer, from, map, type Observable } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { createBm, encoderMask, type AnnealSchedule, type Bm } from '../models/bm.js';
 import { clampedMoments } from '../models/bmPhases.js';
@@ -7,6 +7,9 @@ import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import type { BmStepEvent, Minibatch } from '../operators/phases.js';
+import type { TrainingState } from '../models/modelKinds.js';
+import type { BmSnapshot } from '../schemas/modelSnapshot.js';
+import { bmSnapshotState } from '../sources/restoreState.js';
 
 /** The settings of an encoder run; the defaults are Ackley, Hinton & Sejnowski (1985)'s. */
 export interface EncoderOptions {
@@ -33,6 +36,8 @@ export interface EncoderOptions {
   threshold?: number;
   /** Weights shrink by this fraction each cycle (default 0). */
   weightDecay?: number;
+  /** Continue a run from its snapshot (`encoderSnapshot`): the same cycles, recall tests and weights as the run straight through. */
+  resume?: BmSnapshot;
 }
 
 /** The 1985 paper's annealing schedule: T = 20, 15, 12, 10 for 2, 2, 2, 4 sweeps. */
@@ -50,7 +55,11 @@ export interface EncoderEvent {
   /** Patterns whose V2 half was recovered from V1 (of `visible`), when tested. */
   readonly recovered: number | null;
   readonly solved: boolean;
+  /** Recall tests passed in a row so far (two solve it). */
+  readonly passes: number;
   readonly model: Bm;
+  /** The run's state after this cycle (what `encoderSnapshot` saves; valid until the next cycle). */
+  readonly state: TrainingState<Bm>;
 }
 
 /** The encoder patterns: unit i on in V1 and unit i on in V2, everything else off. */
@@ -94,26 +103,32 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
     k = options.statsSweeps ?? 10;
   const noise = options.noise ?? { on: 0.15, off: 0.05 };
   const patterns = encoderPatterns(visible);
-  const bm = createBm({ nVisible: 2 * visible, nHidden: hidden, seed, mask: encoderMask(visible, hidden, visible) });
-  let solved = false;
-  let passes = 0;
-  function* cycles(): Generator<Minibatch> {
-    for (let step = 0; step < maxCycles && !solved; step++) yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
-  }
-  return from(cycles()).pipe(
-    clampVisible(bm, { anneal: [...anneal], temperature, k, noise, repeats }),
-    gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k }),
-    collectStats(),
-    applyUpdate({ rule: 'sign', stepSize, threshold, weightDecay }),
-    map((e: BmStepEvent): EncoderEvent => {
-      const recovered = e.step % checkEvery === 0 ? countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50) : null;
-      if (recovered !== null) {
-        passes = recovered === visible ? passes + 1 : 0;
-        solved = passes >= 2; // two tests in a row, so that one lucky test does not count
-      }
-      return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, recovered, solved, model: e.model };
-    }),
-  );
+  const { resume } = options;
+  return defer(() => {
+    const start = resume
+      ? bmSnapshotState(resume)
+      : createBm({ nVisible: 2 * visible, nHidden: hidden, seed, mask: encoderMask(visible, hidden, visible) });
+    let solved = false;
+    let passes = resume ? Number(resume.config.passes ?? 0) : 0;
+    function* cycles(): Generator<Minibatch> {
+      for (let step = resume?.counters.step ?? 0; step < maxCycles && !solved; step++)
+        yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
+    }
+    return from(cycles()).pipe(
+      clampVisible<Bm>(start, { anneal: [...anneal], temperature, k, noise, repeats }),
+      gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k }),
+      collectStats(),
+      applyUpdate({ rule: 'sign', stepSize, threshold, weightDecay }),
+      map((e: BmStepEvent): EncoderEvent => {
+        const recovered = e.step % checkEvery === 0 ? countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50) : null;
+        if (recovered !== null) {
+          passes = recovered === visible ? passes + 1 : 0;
+          solved = passes >= 2; // two tests in a row, so that one lucky test does not count
+        }
+        return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, recovered, solved, passes, model: e.model, state: e.state };
+      }),
+    );
+  });
 }
 
 /**

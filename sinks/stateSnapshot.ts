@@ -6,6 +6,7 @@ import type { AnyModel, TrainingState } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import type { StepEvent } from '../operators/phases.js';
 import type { DbnStepEvent } from '../pipelines/trainDbn.js';
+import type { EncoderEvent, EncoderOptions } from '../pipelines/trainEncoder.js';
 import type { BmSnapshot, DbmSnapshot, DbnSnapshot, ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type DataInfo } from '../schemas/snapshot.js';
 import type { DbmConfig } from '../schemas/dbmConfig.js';
@@ -13,7 +14,7 @@ import type { TrainConfig } from '../schemas/trainConfig.js';
 import { toSnapshot } from './snapshotSink.js';
 
 const header = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION } as const;
-const tail = (state: TrainingState<AnyModel>, e: StepEvent<AnyModel>) => ({
+const tail = (state: TrainingState<AnyModel>, e: Pick<StepEvent<AnyModel>, 'metrics'>) => ({
   rng: Array.from(state.model.rng.state()),
   counters: { ...state.counters },
   metrics: { ...e.metrics },
@@ -21,7 +22,7 @@ const tail = (state: TrainingState<AnyModel>, e: StepEvent<AnyModel>) => ({
 });
 
 /** A general BM's step event as a snapshot (views of the state: encode it before the next step). */
-export function bmSnapshot(e: StepEvent<Bm>, config: Record<string, unknown>): BmSnapshot {
+export function bmSnapshot(e: Pick<StepEvent<Bm>, 'state' | 'metrics'>, config: Record<string, unknown>): BmSnapshot {
   const { model, velocity, chains } = e.state;
   const p = model.params;
   const tensors = (t: BmBuffers) => ({ weights: t.weights.data, bias: t.bias });
@@ -88,4 +89,23 @@ export function stateSnapshot(e: StepEvent<AnyModel>, config: unknown, data: Dat
   if (model.kind === 'bm') return bmSnapshot(e as StepEvent<Bm>, config as Record<string, unknown>);
   if (model.kind === 'dbm') return dbmSnapshot(e as StepEvent<Dbm>, config as DbmConfig, data);
   return toSnapshot(e as StepEvent<Rbm>, config as TrainConfig, data);
+}
+
+/**
+ * An encoder run's snapshot after a cycle: the BM's whole state, and the run's options with the
+ * recall tests passed in a row, so that `trainEncoder({ ...snap.config, resume: snap })` continues it.
+ *
+ * @example
+ * ```ts
+ * import { lastValueFrom, take, last } from 'rxjs';
+ * import { trainEncoder, encoderSnapshot } from 'boltzflow';
+ * const options = { visible: 4, hidden: 2, seed: 1, maxCycles: 40 };
+ * const e = await lastValueFrom(trainEncoder(options).pipe(take(20), last()));
+ * const end = await lastValueFrom(trainEncoder({ ...options, resume: encoderSnapshot(e, options) }).pipe(last()));
+ * console.log(end.cycle); // 40 (or fewer, once solved)
+ * ```
+ */
+export function encoderSnapshot(e: EncoderEvent, options: Omit<EncoderOptions, 'resume'>): BmSnapshot {
+  const { resume: _, ...rest } = options as EncoderOptions;
+  return bmSnapshot({ state: e.state, metrics: { statisticsGap: e.statisticsGap } }, { ...rest, passes: e.passes });
 }

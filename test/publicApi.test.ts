@@ -58,6 +58,7 @@ const PUBLIC = [
   'encodePng',
   'encodeSnapshot',
   'encoderMask',
+  'encoderSnapshot',
   'errorRate',
   'estimateLogPartition',
   'exactBmLogPartition',

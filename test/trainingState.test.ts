@@ -1,6 +1,6 @@
 import test from 'ava';
 import { defer, from, lastValueFrom, take, tap, toArray, type OperatorFunction } from 'rxjs';
-import type { Matrix } from '../kernels/Matrix.js';
+import { Matrix } from '../kernels/Matrix.js';
 import { createBm } from '../models/bm.js';
 import { createDbm } from '../models/dbm.js';
 import { kindOf, trainingState, type AnyModel, type TrainingState } from '../models/modelKinds.js';
@@ -12,6 +12,13 @@ import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { minibatches } from '../sources/minibatches.js';
+import { trainEncoder, type EncoderOptions } from '../pipelines/trainEncoder.js';
+import { decodeModelSnapshot, encodeModelSnapshot } from '../schemas/modelSnapshot.js';
+import { encoderSnapshot } from '../sinks/stateSnapshot.js';
+import { toSnapshot } from '../sinks/snapshotSink.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { decodeSnapshot } from '../schemas/snapshot.js';
+import { trainConfigSchema } from '../schemas/trainConfig.js';
 import { binaryData, bytesOf } from './helpers.js';
 
 const data = binaryData(40, 6, 3);
@@ -90,3 +97,61 @@ for (const [name, make, clamp] of kinds) {
     t.false(fingerprint(x.state)[0].equals(before[0]), "training moved the run's own weights");
   });
 }
+
+test('the encoder resumed from its snapshot (encoded and decoded) at cycle 50, one recall test passed, continues as the run straight through: the same recall tests, passes, solution and weights, bit for bit', async (t) => {
+  const options = { visible: 4, hidden: 2, seed: 4, maxCycles: 80, checkEvery: 5 }; // passes its first recall test at cycle 50, its second at 55
+  let bytes: Uint8Array | null = null; // encoded during the run: an event's state is the live one, valid until the next cycle
+  const straight = await lastValueFrom(
+    trainEncoder(options).pipe(
+      tap((e) => e.cycle === 50 && (bytes = encodeModelSnapshot(encoderSnapshot(e, options)))),
+      toArray(),
+    ),
+  );
+  if (!bytes) return t.fail('no snapshot at cycle 50');
+  const snap = decodeModelSnapshot(bytes, 'encoder snapshot');
+  if (snap.model !== 'bm') return t.fail(`a ${snap.model} snapshot`);
+  const resumed = await lastValueFrom(trainEncoder({ ...(snap.config as unknown as EncoderOptions), resume: snap }).pipe(toArray()));
+  const rest = straight.slice(50);
+  t.is(resumed.length, rest.length);
+  t.true(
+    rest.some((e) => e.recovered !== null),
+    'recall tests happen after the snapshot',
+  );
+  t.deepEqual(
+    resumed.map((e) => [e.cycle, e.recovered, e.passes, e.solved]),
+    rest.map((e) => [e.cycle, e.recovered, e.passes, e.solved]),
+  );
+  const [a, b] = [straight[straight.length - 1], resumed[resumed.length - 1]];
+  t.true(bytesOf(a.model.params.weights.data).equals(bytesOf(b.model.params.weights.data)));
+  t.deepEqual(Array.from(a.model.rng.state()), Array.from(b.model.rng.state()));
+});
+
+test('a classification RBM (a one-of-K label group beside the data) resumed from its encoded snapshot ends with the same bytes as the run straight through', async (t) => {
+  const rows = 40,
+    width = 6,
+    classes = 3;
+  const x = binaryData(rows, width, 5);
+  const labelled = Matrix.zeros(rows, width + classes);
+  for (let r = 0; r < rows; r++) {
+    labelled.row(r).set(x.row(r));
+    labelled.data[r * (width + classes) + width + (r % classes)] = 1;
+  }
+  const visibleUnits = { type: 'bernoulli' as const, softmaxGroups: [{ start: width, size: classes }] };
+  const config = { nHidden: 5, batchSize: 10, epochs: 3, method: 'pcd' as const, momentum: 0.5 };
+  const info = { name: 'test', rows, imageShape: null, binarize: 'none' as const };
+  let saved: Uint8Array | null = null;
+  const straight = await lastValueFrom(
+    trainRbm({ data: labelled, config, visibleUnits }).pipe(
+      tap((e) => e.step === 5 && (saved = encodeModelSnapshot(toSnapshot(e, trainConfigSchema.parse(config), info)))),
+      toArray(),
+    ),
+  );
+  if (!saved) return t.fail('no snapshot at step 5');
+  const snap = decodeSnapshot(saved, 'classification RBM snapshot');
+  t.deepEqual(snap.visibleUnits, visibleUnits, 'the label group is saved');
+  const resumed = await lastValueFrom(trainRbm({ data: labelled, resume: snap }).pipe(toArray()));
+  t.is(resumed.length, straight.length - 5);
+  const a = fingerprint(straight[straight.length - 1].state as TrainingState<AnyModel>),
+    b = fingerprint(resumed[resumed.length - 1].state as TrainingState<AnyModel>);
+  a.forEach((bytes, i) => t.true(bytes.equals(b[i]), `array ${i} differs`));
+});
