@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { outputPattern, printedMatches } from './statedOutput.js';
 
 // Every `@example` in the library's doc comments, and every ```ts block of the README, is a program: extract it, transpile it, run it
 // with `boltzflow` resolving to this package, and require it to exit cleanly.
@@ -62,11 +63,47 @@ test('the doc comments hold at least 30 examples, the README its ts blocks, and 
   t.true(guideBlocks >= 4, `${guideBlocks} guide blocks`);
 });
 
+/**
+ * The example with each `console.log(…); // OUTPUT` line's call tagged, so that what it printed can be
+ * held against the OUTPUT it states (see `statedOutput.ts`), and the stated outputs by tag.
+ */
+function instrument(code: string): { code: string; stated: Map<number, string> } {
+  const stated = new Map<number, string>();
+  const lines = code.split('\n').map((line, i) => {
+    const call = line.lastIndexOf('console.log(');
+    const comment = line.indexOf(' // ', call);
+    if (call < 0 || comment < 0) return line;
+    stated.set(i, line.slice(comment + 4).trim());
+    return `${line.slice(0, call)}__log(${i}, ${line.slice(call + 'console.log('.length)}`;
+  });
+  const prelude =
+    "import { format as __format } from 'node:util';\nconst __log = (id, ...a) => process.stdout.write(`@@output ${id}@@${__format(...a)}\\n`);\n";
+  return { code: stated.size ? prelude + lines.join('\n') : code, stated };
+}
+
+let checkedOutputs = 0;
 for (const { name, code } of examples)
-  test(`doc example ${name} runs`, (t) => {
-    const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  test(`doc example ${name} runs${/console\.log\(.*\/\/ /.test(code) ? ' and prints what it says' : ''}`, (t) => {
+    const { code: tagged, stated } = instrument(code);
+    const js = ts.transpileModule(tagged, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     const file = join(out, name.replace(/[/#.]/g, '_') + '.mjs');
     writeFileSync(file, js);
     const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 60_000 });
     t.is(r.status, 0, `${name}\n${code}\n--- stderr ---\n${r.stderr}`);
+    const printed = new Map<number, string[]>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^@@output (\d+)@@(.*)$/s.exec(line);
+      if (m) printed.set(Number(m[1]), [...(printed.get(Number(m[1])) ?? []), m[2]]);
+    }
+    for (const [id, comment] of stated) {
+      const pattern = outputPattern(comment);
+      if (!pattern) continue; // prose, not a statement of output
+      checkedOutputs++;
+      const got = printed.get(id) ?? [];
+      t.true(printedMatches(pattern, got), `${name}, line ${id + 1}: states "${comment}", printed ${JSON.stringify(got.slice(0, 3))}`);
+    }
   });
+
+test.after('the stated outputs checked', () => {
+  console.log(`  ${checkedOutputs} stated outputs held against what the examples printed`);
+});
