@@ -69,6 +69,13 @@ export interface Backend {
   dot(a: Vec, b: Vec): number;
   /** Σᵢ (a[i] − b[i])², in float64 (the order of the additions is the backend's: the last bits may differ). */
   squaredDistance(a: Vec, b: Vec): number;
+  /** The sign rule's step: v[i] ← +size where g[i] > threshold, −size where g[i] < −threshold, else 0. */
+  signStep(g: Vec, threshold: number, size: number, v: Float32Array): void;
+  /**
+   * out[i] ← a[i] − b[i] where mask[i] (all i without a mask), else 0, rounded to float32; returns
+   * Σ |a[i] − b[i]| over the masked i (in float64, in order) and their count.
+   */
+  maskedDifference(a: Float64Array, b: Float64Array, mask: Uint8Array | null, out: Float32Array): { sum: number; count: number };
   /**
    * Sequential (Glauber) sweeps of a general Boltzmann machine on each of `rows` chains (the rows
    * of `states`, rows×n, updated in place), from uniforms given as 32-bit integers x (u = x·2⁻³²)

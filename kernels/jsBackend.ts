@@ -177,6 +177,30 @@ export function createJsBackend(): Backend {
       return s;
     },
 
+    signStep(g, threshold, size, v) {
+      checkLength(v, g.length, 'signStep v');
+      for (let i = 0; i < g.length; i++) v[i] = g[i] > threshold ? size : g[i] < -threshold ? -size : 0;
+    },
+
+    maskedDifference(a, b, mask, out) {
+      checkLength(b, a.length, 'maskedDifference b');
+      checkLength(out, a.length, 'maskedDifference out');
+      if (mask) checkLength(mask, a.length, 'maskedDifference mask');
+      let sum = 0,
+        count = 0;
+      for (let i = 0; i < a.length; i++) {
+        if (mask && !mask[i]) {
+          out[i] = 0;
+          continue;
+        }
+        const d = a[i] - b[i];
+        out[i] = d;
+        sum += Math.abs(d);
+        count++;
+      }
+      return { sum, count };
+    },
+
     glauberSweeps: glauberSweepsJs,
   };
 }

@@ -119,19 +119,10 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
   statistics:
     () =>
     (state, { positive, negative }, gradient) => {
-      const { nUnits: n, mask } = state.model.params;
-      let gap = 0,
-        pairs = 0;
-      for (let k = 0; k < n * n; k++) {
-        const d = mask[k] ? positive.cooccurrence[k] - negative.cooccurrence[k] : 0;
-        gradient.weights.data[k] = d;
-        if (mask[k]) {
-          gap += Math.abs(d);
-          pairs++;
-        }
-      }
-      for (let i = 0; i < n; i++) gradient.bias[i] = positive.means[i] - negative.means[i];
-      return { statisticsGap: pairs ? gap / pairs : 0 };
+      const backend = backendOf(state.model);
+      const pairs = backend.maskedDifference(positive.cooccurrence, negative.cooccurrence, state.model.params.mask, gradient.weights.data);
+      backend.maskedDifference(positive.means, negative.means, null, gradient.bias);
+      return { statisticsGap: pairs.count ? pairs.sum / pairs.count : 0 };
     },
 };
 

@@ -110,7 +110,7 @@ function move(
   decay: boolean,
 ): number {
   if (o.rule === 'gradient') return backend.momentumStep(g, v, w, learningRate, o.momentum, decay ? o.weightDecay : 0);
-  for (let i = 0; i < g.length; i++) v[i] = g[i] > o.threshold ? o.stepSize : g[i] < -o.threshold ? -o.stepSize : 0;
+  backend.signStep(g, o.threshold, o.stepSize, v);
   if (decay && o.weightDecay !== 0) backend.axpby(-o.weightDecay, w, 1, v);
   backend.axpby(1, v, 1, w);
   return backend.dot(w, w);
