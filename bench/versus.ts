@@ -3,18 +3,19 @@
  * of a 784→500 RBM on the same MNIST digits (batch 100, CD-1 and PCD-1) on every backend both
  * builds have, the two builds taking turns for `repeats` rounds so that the machine's slow and fast
  * spells fall on both. Prints each one's median seconds per epoch, all its epochs, and the ratio
- * other / this (above 1: this build is faster). Both run the relaxed-SIMD wasm build, as the CLI does.
+ * other / this (above 1: this build is faster). Each epoch runs in a fresh process of its build (two
+ * wasm modules in one process slow each other). Both run the relaxed-SIMD wasm build, as the CLI does.
  *
  * Run: `npm run build && node dist/bench/versus.js PATH/TO/other/dist [rows=10000] [repeats=3]`
  * (e.g. a worktree of an earlier commit, built with `npm run build`).
  */
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { last, lastValueFrom, type Observable } from 'rxjs';
 import { enableRelaxedSimd } from '../kernels/enableRelaxedSimd.js';
 import { availableBackends, type BackendName } from '../kernels/selectBackend.js';
-import { trainRbm } from '../pipelines/trainRbm.js';
-import { loadDataset } from '../sources/loadDataset.js';
+import type { loadDataset } from '../sources/loadDataset.js';
 import { positiveInteger } from './args.js';
 
 const otherDist = process.argv[2];
@@ -24,31 +25,50 @@ if (!otherDist) {
 }
 const rows = positiveInteger(1, 'rows', 10_000);
 const repeats = positiveInteger(2, 'repeats', 3);
-enableRelaxedSimd();
+enableRelaxedSimd(); // the other build, if older, turns it on itself when it loads
 
 type Train = (options: { data: unknown; config: Record<string, unknown> }) => Observable<unknown>;
-const other = (await import(pathToFileURL(resolve(otherDist, 'pipelines/trainRbm.js')).href)) as { trainRbm: Train };
-const otherBackends = (await import(pathToFileURL(resolve(otherDist, 'kernels/selectBackend.js')).href)) as {
-  availableBackends(): Record<string, unknown>;
-};
-const builds: [string, Train][] = [
-  ['this', trainRbm as unknown as Train],
-  ['other', other.trainRbm],
+
+// A child: one epoch of one build, timed, printed as seconds. Each build runs in processes of its
+// own: two wasm modules and their helper threads in one process slow each other down.
+if (process.argv[5] === '--child') {
+  const [dist, backend, method] = [process.argv[2], process.argv[6], process.argv[7]];
+  const { trainRbm: train } = (await import(pathToFileURL(resolve(dist, 'pipelines/trainRbm.js')).href)) as { trainRbm: Train };
+  const { loadDataset: load } = (await import(pathToFileURL(resolve(dist, 'sources/loadDataset.js')).href)) as {
+    loadDataset: typeof loadDataset;
+  };
+  const { data } = await load('mnist', { limit: rows });
+  const t0 = performance.now();
+  await lastValueFrom(train({ data, config: { nHidden: 500, method, batchSize: 100, epochs: 1, backend } }).pipe(last()));
+  console.log((performance.now() - t0) / 1000);
+  process.exit(0);
+}
+
+const thisDist = fileURLToPath(new URL('..', import.meta.url));
+const builds: [string, string][] = [
+  ['this', thisDist],
+  ['other', otherDist],
 ];
-const { data } = await loadDataset('mnist', { limit: rows });
-const backends = (Object.keys(availableBackends()) as BackendName[]).filter((b) => b !== 'js' && b in otherBackends.availableBackends());
+const backends = (Object.keys(availableBackends()) as BackendName[]).filter((b) => b !== 'js');
 const times = new Map<string, number[]>();
 for (let round = 0; round < repeats; round++)
   for (const backend of backends)
     for (const method of ['cd', 'pcd'] as const)
-      for (const [name, train] of round % 2 ? [...builds].reverse() : builds) {
-        const t0 = performance.now();
-        await lastValueFrom(train({ data, config: { nHidden: 500, method, batchSize: 100, epochs: 1, backend } }).pipe(last()));
+      for (const [name, dist] of round % 2 ? [...builds].reverse() : builds) {
+        const child = spawnSync(
+          process.execPath,
+          [fileURLToPath(import.meta.url), dist, String(rows), String(repeats), '--child', backend, method],
+          { encoding: 'utf8' },
+        );
+        const seconds = Number(child.stdout.trim().split('\n').pop());
+        if (child.status !== 0 || !Number.isFinite(seconds)) throw new Error(`${name} ${backend} ${method}: ${child.stderr}`);
         const key = `${backend} ${method} ${name}`;
-        times.set(key, [...(times.get(key) ?? []), (performance.now() - t0) / 1000]);
+        times.set(key, [...(times.get(key) ?? []), seconds]);
       }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`one epoch of a 784→500 RBM on ${rows} MNIST digits, batch 100; ${repeats} epochs each, the builds taking turns`);
+console.log(
+  `one epoch of a 784→500 RBM on ${rows} MNIST digits, batch 100; ${repeats} epochs each, each in a process of its own, the builds taking turns`,
+);
 console.log('backend  method  this (s)  other (s)  other/this   this: all epochs | other: all epochs');
 for (const backend of backends)
   for (const method of ['cd', 'pcd'] as const) {
