@@ -23,6 +23,9 @@ usage:
   boltzflow train --online --data -|FILE|tcp://HOST:PORT|http://HOST:PORT [--follow] [--format auto|ndjson|csv]
                    [--buffer N] [--overflow block|drop-oldest|fail] [--bad-records fail|skip] [--drain-seconds T]
                    [--max-body-bytes N] [--reconnect] (and the flags above but --epochs)
+  boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]
+                   [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]
+                   [--snapshot-seconds T] [--keep K] [--json]   (a DBN layer by layer, or a DBM; resumes mid-layer)
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
                    (Gaussian models: reconstruction, the default, free-energy or exact)
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
