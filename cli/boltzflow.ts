@@ -27,7 +27,8 @@ usage:
                    [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]
                    [--snapshot-seconds T] [--keep K] [--json]   (a DBN layer by layer, or a DBM; resumes mid-layer)
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
-                   (Gaussian models: reconstruction, the default, free-energy or exact)
+                   (Gaussian models: reconstruction, the default, free-energy or exact; a DBM: ais, the default, or exact,
+                   its mean-field lower bound on ln P(v))
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
   boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]

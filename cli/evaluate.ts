@@ -13,7 +13,8 @@ import { estimateLogPartition } from '../pipelines/estimateLogPartition.js';
 import { evalFlagsSchema } from '../schemas/cliFlags.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { seconds } from '../sinks/progressSink.js';
-import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
+import { readModelSnapshot, readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
+import { evalDbm } from './evaluateDbm.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { isGaussian, loadModelData } from './visibleData.js';
@@ -21,7 +22,7 @@ import { isGaussian, loadModelData } from './visibleData.js';
 /** `exactGaussianRbmLogPartition` lists every hidden state: at most 2²⁰. */
 const MAX_GAUSSIAN_HIDDEN = 20;
 
-type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
+export type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
 
 /**
  * `boltzflow eval`: a metric of a trained model on a data set, its mean and spread over the rows.
@@ -30,6 +31,8 @@ type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
  */
 export async function evalCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, evalFlagsSchema, Object.keys(evalFlagsSchema.shape));
+  const any = await readModelSnapshot(flags.model);
+  if (any.model === 'dbm') return evalDbm(flags, any);
   const snap = await readSnapshot(flags.model);
   const binarize = flags.binarize ?? snap.data.binarize;
   // A Gaussian model sees its data standardised as its training data were (never checked against [0, 1]).
@@ -145,12 +148,13 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   }
 }
 
-async function runAis(rbm: Rbm, data: Matrix, flags: EvalFlags): Promise<AisEstimate> {
+/** AIS on `rbm` from a base model with visible biases `base` (default: the data's base rates), with progress. */
+export async function runAis(rbm: Rbm, data: Matrix, flags: EvalFlags, base: Float32Array = baseRateBias(data)): Promise<AisEstimate> {
   const start = performance.now();
   let lastPrint = start;
   const end = await lastValueFrom(
     estimateLogPartition(rbm, {
-      baseVisibleBias: baseRateBias(data),
+      baseVisibleBias: base,
       betas: aisBetas(flags['ais-steps']),
       runs: flags['ais-runs'],
       seed: flags.seed,

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { Rng } from '../kernels/Rng.js';
 import { decodeModelSnapshot, type ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { runCli } from './cliRun.js';
+import { Matrix } from '../kernels/Matrix.js';
+import { dbmAsRbm, meanFieldLowerBound } from '../models/dbmBound.js';
+import { exactRbmLogPartition } from '../models/exactRbm.js';
+import { mean } from '../models/logProbability.js';
+import { dbmSnapshotState } from '../sources/restoreState.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-deep-'));
 const data = join(dir, 'bars.csv');
@@ -14,6 +19,16 @@ const data = join(dir, 'bars.csv');
     Array.from({ length: 16 }, (_, j) => (rng.uniform() < (j % 4 === 0 ? 0.8 : 0.2) ? 1 : 0)).join(','),
   );
   writeFileSync(data, rows.join('\n') + '\n');
+}
+
+/** The CSV's rows as a matrix. */
+function loadRows(): Matrix {
+  return Matrix.from(
+    readFileSync(data, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number)),
+  );
 }
 
 async function train(args: string[]): Promise<Record<string, unknown>> {
@@ -87,4 +102,32 @@ test('train --model dbm without --layers, or with one layer, is refused naming -
     t.is(code, 2, stderr);
     t.true(stderr.includes(text), stderr);
   }
+});
+
+test('eval of a DBM snapshot: the mean-field lower bound on ln P(v), with ln Z exact (the same as recomputed here, 1e-9) or by AIS (within 0.1 nats of it); other metrics refused', async (t) => {
+  const out = join(dir, 'dbm-eval');
+  await train(['--batch', '10', '--model', 'dbm', '--layers', '4,3', '--epochs', '3', '--out', out]);
+  const model = join(out, 'snapshot.msgpack');
+  const evaluate = async (args: string[]) => {
+    const run = runCli(['eval', '--model', model, '--data', data, '--json', ...args]);
+    const { code, stderr } = await run.exited;
+    return { code, stderr, summary: run.events[run.events.length - 1] };
+  };
+  const exact = await evaluate(['--metric', 'exact']);
+  t.is(exact.code, 0, exact.stderr);
+  const snap = read(model);
+  if (snap.model !== 'dbm') return t.fail(snap.model);
+  const dbm = dbmSnapshotState(snap).model;
+  const logZ = exactRbmLogPartition(dbmAsRbm(dbm).params);
+  const rows = loadRows();
+  const want = mean(meanFieldLowerBound(dbm, rows, logZ));
+  t.true(Math.abs((exact.summary.logZ as number) - logZ) < 1e-9);
+  t.true(Math.abs((exact.summary.value as number) - want) < 1e-9, `${exact.summary.value as number} vs ${want}`);
+  const ais = await evaluate(['--ais-steps', '2000', '--ais-runs', '100']);
+  t.is(ais.code, 0, ais.stderr);
+  t.is(ais.summary.metric, 'ais');
+  t.true(Math.abs((ais.summary.logZ as number) - logZ) < 0.1, `AIS ${ais.summary.logZ as number}, exact ${logZ}`);
+  const refused = await evaluate(['--metric', 'pseudo-likelihood']);
+  t.is(refused.code, 2);
+  t.true(refused.stderr.includes('ais or exact for a DBM'), refused.stderr);
 });
