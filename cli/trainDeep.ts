@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { lastValueFrom, takeUntil, tap, type Observable } from 'rxjs';
+import { identity, lastValueFrom, map, takeUntil, tap, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { BACKEND_NAMES, selectBackend } from '../kernels/selectBackend.js';
@@ -93,8 +93,11 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   const step = resume ? (resume.model === 'dbn' ? dbnTotalStep(resume) : resume.counters.step) : 0;
   const clearEarlierRun = checkRunFolder(out, { resume: resume && { path: flags.resume!, step }, overwrite: flags.overwrite });
   const savedData = resume?.data;
+  if (savedData && flags.binarize && flags.binarize !== savedData.binarize)
+    throw new BoltzflowError('--binarize', flags.binarize, `"${savedData.binarize}", as the resumed run's data (or no --binarize)`);
   const binarize = savedData?.binarize ?? flags.binarize ?? 'none';
-  const seed = flags.seed ?? 1;
+  // The data are loaded (and binarised) with the run's own seed: a resumed run sees the same data.
+  const seed = resume ? (resume.model === 'dbn' ? resume.layers[0].seed : resume.config.seed) : (flags.seed ?? 1);
   const dataset = await loadDataset(flags.data ?? savedData?.name ?? 'mnist', { binarize, seed, limit: flags.limit ?? savedData?.rows });
   if (savedData && dataset.data.rows !== savedData.rows)
     throw new BoltzflowError(
@@ -114,6 +117,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   let steps$: Observable<StepEvent<AnyModel>>;
   let sink: ReturnType<typeof snapshotSink<StepEvent<AnyModel>>>;
   let epochs: number;
+  let runConfigs: TrainConfig[] | DbmConfig;
   const sinkOptions = {
     dir: out,
     data,
@@ -123,11 +127,15 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   };
   if (kind === 'dbn') {
     const layers: TrainConfig[] = resume
-      ? (resume as DbnSnapshot).layers.map((c) => ({ ...c, epochs: flags.epochs ?? c.epochs, backend: flags.backend ?? c.backend }))
+      ? (resume as DbnSnapshot).layers.map((c, l) =>
+          // Layers already trained keep their config (their steps number the files); --epochs applies from the layer in training on.
+          l < (resume as DbnSnapshot).trained.length ? c : { ...c, epochs: flags.epochs ?? c.epochs, backend: flags.backend ?? c.backend },
+        )
       : flags.layers!.map((nHidden, l) =>
           parseWith(trainConfigSchema, layerInput(flags, nHidden, l), { fieldName: (p) => deepFlag(p, l) }),
         );
     epochs = layers[0].epochs;
+    runConfigs = layers;
     steps$ = trainDbn({ data: dataset.data, layers, resume: resume && { ...(resume as DbnSnapshot), layers } });
     sink = snapshotSink<StepEvent<AnyModel>>({
       ...sinkOptions,
@@ -145,11 +153,16 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
         }
       : parseWith(dbmConfigSchema, dbmInput(flags), { fieldName: (p) => deepFlag(p, -1) });
     epochs = config.epochs;
+    runConfigs = config;
     steps$ = trainDbm({ data: dataset.data, hidden: flags.layers, config, resume: resume && { ...(resume as DbmSnapshot), config } });
     sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config, every: flags['snapshot-every'] ?? 0 });
   }
+  const runBackend =
+    kind === 'dbn'
+      ? (runConfigs as TrainConfig[])[(resume as DbnSnapshot | undefined)?.trained.length ?? 0].backend
+      : (runConfigs as DbmConfig).backend;
   const shape = resume ? describeResumed(resume) : [dataset.data.cols, ...flags.layers!].join('→');
-  const backend = selectBackend(flags.backend ?? 'auto');
+  const backend = selectBackend(runBackend);
   if (flags.json)
     emit({
       event: 'start',
@@ -176,6 +189,8 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     steps$.pipe(
       takeUntil(shutdown.requested$),
       sink,
+      // A DBN's metrics number its steps over all layers, as its files (and the trimming on resume) do.
+      kind === 'dbn' ? map((e) => ({ ...e, step: (e as DbnStepEvent).totalStep })) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
       flags.json ? metricsSink(1) : progressSink({ epochs }),
       tap((e) => (last = e)),

@@ -71,12 +71,12 @@ export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNega
       const { model } = state;
       if (o.chains === 'persistent' && state.chains && state.chains !== mine) {
         const given = state.chains.layers;
+        if (given.length !== model.params.sizes.length)
+          throw new BoltzflowError('chains.layers', `${given.length} layers`, `${model.params.sizes.length}, one per layer`);
         given.forEach((g, l) => {
           if (g.cols !== model.params.sizes[l] || g.rows !== given[0].rows)
             throw new BoltzflowError(`chains.layers[${l}]`, `${g.rows}×${g.cols}`, `${given[0].rows}×${model.params.sizes[l]} states`);
         });
-        if (given.length !== model.params.sizes.length)
-          throw new BoltzflowError('chains.layers', `${given.length} layers`, `${model.params.sizes.length}, one per layer`);
         chains = given.map((g) => allocateMatrix(model.backend, g.rows, g.cols).copyFrom(g));
         probs = dbmLayerBuffers(model.params, given[0].rows);
       }

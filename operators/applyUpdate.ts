@@ -70,10 +70,11 @@ export function applyUpdate<M extends AnyModel = Rbm>(options: ApplyUpdateOption
             index: endOfEpoch ? 0 : batch.index + 1,
           };
           const metrics = { ...stats.metrics, weightNorm: Math.sqrt(sumSq), learningRate };
-          if (!Number.isFinite(metrics.weightNorm) || !Object.values(stats.metrics).every(Number.isFinite))
+          const bad = Number.isFinite(metrics.weightNorm) ? Object.entries(stats.metrics).find(([, x]) => !Number.isFinite(x)) : undefined;
+          if (!Number.isFinite(metrics.weightNorm) || bad)
             throw new BoltzflowError(
-              `step ${batch.step + 1} weights`,
-              metrics.weightNorm,
+              bad ? `step ${batch.step + 1} metric ${bad[0]}` : `step ${batch.step + 1} weights`,
+              bad ? bad[1] : metrics.weightNorm,
               `finite values (training diverged; lower the learning rate, now ${learningRate})`,
               {
                 more: [

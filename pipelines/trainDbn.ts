@@ -54,8 +54,8 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
   const configs = resume
     ? resume.layers
     : options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
-  if (resume && resume.trained.length === 0 && resume.current.nVisible !== data.cols)
-    throw new BoltzflowError('data', `${data.cols} columns`, `${resume.current.nVisible} columns, as the resumed DBN has`);
+  const bottom = resume ? (resume.trained[0]?.nVisible ?? resume.current.nVisible) : data.cols;
+  if (bottom !== data.cols) throw new BoltzflowError('data', `${data.cols} columns`, `${bottom} columns, as the resumed DBN has`);
   configs.forEach((c, l) => {
     if (c.batchSize > data.rows)
       throw new BoltzflowError(`layers[${l}].batchSize`, c.batchSize, `at most ${data.rows}, the number of training rows`);
@@ -63,7 +63,7 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
       throw new BoltzflowError(`layers[${l}].visibleUnits`, c.visibleUnits, '"bernoulli" (an upper layer sees hidden probabilities)');
   });
   return defer(() => {
-    const restored = resume ? dbnSnapshotState(resume) : null;
+    const restored = resume ? dbnSnapshotState(resume, { backend: selectBackend(configs[resume.trained.length].backend) }) : null;
     const trained: Rbm[] = restored ? restored.trained : [];
     return concat(
       ...configs.map((config, l) =>

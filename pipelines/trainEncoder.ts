@@ -108,8 +108,8 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
     const start = resume
       ? bmSnapshotState(resume)
       : createBm({ nVisible: 2 * visible, nHidden: hidden, seed, mask: encoderMask(visible, hidden, visible) });
-    let solved = false;
     let passes = resume ? Number(resume.config.passes ?? 0) : 0;
+    let solved = passes >= 2; // a snapshot of the solving cycle resumes solved: nothing more to learn
     function* cycles(): Generator<Minibatch> {
       for (let step = resume?.counters.step ?? 0; step < maxCycles && !solved; step++)
         yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };

@@ -134,6 +134,9 @@ export const dbnSnapshotSchema = z
       expect(['trained', i, 'weights'], l.weights, l.nVisible * l.nHidden);
       expect(['trained', i, 'visibleBias'], l.visibleBias, l.nVisible);
       expect(['trained', i, 'hiddenBias'], l.hiddenBias, l.nHidden);
+      if (l.logVariance) expect(['trained', i, 'logVariance'], l.logVariance, l.nVisible);
+      if (l.nHidden !== s.layers[i]?.nHidden)
+        ctx.addIssue({ code: 'custom', path: ['trained', i, 'nHidden'], message: `${s.layers[i]?.nHidden}, as layers[${i}] says` });
       if (i > 0 && l.nVisible !== s.trained[i - 1].nHidden)
         ctx.addIssue({
           code: 'custom',

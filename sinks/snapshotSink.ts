@@ -41,7 +41,7 @@ export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> 
    */
   saveOnError?: boolean;
   /** Called after each write with the file's path and the step. */
-  onWrite?: (path: string, step: number) => void;
+  onWrite?: (path: string, step: number) => void; // the step is the file's number (see fileStep)
   /** The snapshot of a step event (default `stateSnapshot`, by the kind of the run's model; `dbnSnapshot` for a DBN's run). */
   toSnapshot?: (e: E, data: DataInfo) => ModelSnapshot;
   /** The number in a snapshot's file name (default the event's `step`; a DBN's run numbers its files by `totalStep`, over all layers). */
@@ -112,7 +112,7 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
         }
         lastWritten = at(e);
         lastTime = performance.now();
-        options.onWrite?.(pointer, e.step);
+        options.onWrite?.(pointer, at(e));
       };
       const subscription = source
         .pipe(

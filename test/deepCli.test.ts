@@ -13,12 +13,18 @@ import { dbmSnapshotState } from '../sources/restoreState.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-deep-'));
 const data = join(dir, 'bars.csv');
+const grey = join(dir, 'grey.csv');
 {
   const rng = Rng.fromSeed(4);
   const rows = Array.from({ length: 60 }, () =>
     Array.from({ length: 16 }, (_, j) => (rng.uniform() < (j % 4 === 0 ? 0.8 : 0.2) ? 1 : 0)).join(','),
   );
   writeFileSync(data, rows.join('\n') + '\n');
+  // Intensities in (0, 1), for runs that binarise stochastically with their own seed.
+  writeFileSync(
+    grey,
+    Array.from({ length: 60 }, () => Array.from({ length: 16 }, () => (0.1 + 0.8 * rng.uniform()).toFixed(2)).join(',')).join('\n') + '\n',
+  );
 }
 
 /** The CSV's rows as a matrix. */
@@ -31,8 +37,8 @@ function loadRows(): Matrix {
   );
 }
 
-async function train(args: string[]): Promise<Record<string, unknown>> {
-  const run = runCli(['train', '--data', data, '--json', ...args]);
+async function train(args: string[], on = data): Promise<Record<string, unknown>> {
+  const run = runCli(['train', '--data', on, '--json', ...args]);
   const { code, stderr } = await run.exited;
   if (code !== 0) throw new Error(`exit ${code}: ${stderr}`);
   return run.events[run.events.length - 1];
@@ -56,22 +62,30 @@ for (const [model, layers, file] of [
 ] as const) {
   test(`train --model ${model}: a run resumed from a mid-run snapshot ends with the same bytes as the run straight through (parameters, velocity, chains, generator)`, async (t) => {
     const straight = join(dir, `${model}-straight`);
-    const summary = await train([
-      '--batch',
-      '10',
-      '--model',
-      model,
-      '--layers',
-      layers,
-      '--epochs',
-      '3',
-      '--snapshot-every',
-      '3',
-      '--keep',
-      '100',
-      '--out',
-      straight,
-    ]);
+    const summary = await train(
+      [
+        '--batch',
+        '10',
+        '--model',
+        model,
+        '--layers',
+        layers,
+        '--epochs',
+        '3',
+        '--snapshot-every',
+        '3',
+        '--keep',
+        '100',
+        '--out',
+        straight,
+        // The data are binarised with the run's seed (7, not the default): a resumed run must see the same.
+        '--binarize',
+        'stochastic',
+        '--seed',
+        '7',
+      ],
+      grey,
+    );
     t.is(summary.event, 'summary');
     const end = read(join(straight, 'snapshot.msgpack'));
     t.is(end.model, model);
@@ -79,7 +93,7 @@ for (const [model, layers, file] of [
     const resumedFrom = join(straight, 'snapshots', file);
     const mid = read(resumedFrom);
     if (mid.model === 'dbn') t.is(mid.trained.length, 1, 'the snapshot is mid-way through the second layer');
-    const again = await train(['--resume', resumedFrom, '--out', copy]);
+    const again = await train(['--resume', resumedFrom, '--out', copy], grey);
     t.is(again.event, 'summary');
     const resumed = read(join(copy, 'snapshot.msgpack'));
     const a = arrays(end),

@@ -13,8 +13,9 @@ import { gibbsStep } from '../operators/gibbsStep.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { minibatches } from '../sources/minibatches.js';
 import { trainEncoder, type EncoderOptions } from '../pipelines/trainEncoder.js';
-import { decodeModelSnapshot, encodeModelSnapshot } from '../schemas/modelSnapshot.js';
-import { encoderSnapshot } from '../sinks/stateSnapshot.js';
+import { decodeModelSnapshot, encodeModelSnapshot, type DbnSnapshot } from '../schemas/modelSnapshot.js';
+import { dbnSnapshot, encoderSnapshot } from '../sinks/stateSnapshot.js';
+import { trainDbn } from '../pipelines/trainDbn.js';
 import { toSnapshot } from '../sinks/snapshotSink.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { decodeSnapshot } from '../schemas/snapshot.js';
@@ -154,4 +155,49 @@ test('a classification RBM (a one-of-K label group beside the data) resumed from
   const a = fingerprint(straight[straight.length - 1].state as TrainingState<AnyModel>),
     b = fingerprint(resumed[resumed.length - 1].state as TrainingState<AnyModel>);
   a.forEach((bytes, i) => t.true(bytes.equals(b[i]), `array ${i} differs`));
+});
+
+test('an encoder snapshot of its solving cycle resumes solved: no more cycles', async (t) => {
+  const options = { visible: 4, hidden: 2, seed: 4, maxCycles: 80, checkEvery: 5 };
+  let bytes: Uint8Array | null = null;
+  const straight = await lastValueFrom(
+    trainEncoder(options).pipe(
+      tap((e) => e.solved && (bytes = encodeModelSnapshot(encoderSnapshot(e, options)))),
+      toArray(),
+    ),
+  );
+  t.true(straight[straight.length - 1].solved);
+  if (!bytes) return t.fail('no snapshot of the solving cycle');
+  const snap = decodeModelSnapshot(bytes, 'encoder snapshot');
+  if (snap.model !== 'bm') return t.fail(snap.model);
+  t.deepEqual(await lastValueFrom(trainEncoder({ ...options, resume: snap }).pipe(toArray())), []);
+});
+
+test('a DBN snapshot whose trained layer has a short log-variance, or a layer size other than its config says, is refused naming the field', async (t) => {
+  const x = binaryData(20, 6, 2);
+  const layers = [
+    trainConfigSchema.parse({ nHidden: 4, batchSize: 10, visibleUnits: 'gaussian', learnVariance: true, learningRate: 0.001 }),
+    trainConfigSchema.parse({ nHidden: 3, batchSize: 10 }),
+  ];
+  const info = { name: 'test', rows: 20, imageShape: null, binarize: 'none' as const };
+  let good: DbnSnapshot | null = null;
+  await lastValueFrom(
+    trainDbn({ data: x, layers }).pipe(
+      tap(
+        (e) =>
+          e.layer === 1 && !good && (good = decodeModelSnapshot(encodeModelSnapshot(dbnSnapshot(e, layers, info)), 'dbn') as DbnSnapshot),
+      ),
+      toArray(),
+    ),
+  );
+  const snap = good as DbnSnapshot | null;
+  if (!snap) return t.fail('no snapshot in the second layer');
+  t.is(snap.trained[0].logVariance?.length, 6);
+  const bad = (trained: DbnSnapshot['trained'][number]) => () =>
+    decodeModelSnapshot(encodeModelSnapshot({ ...snap, trained: [trained] }), 'dbn');
+  t.throws(bad({ ...snap.trained[0], logVariance: new Float32Array(2) }), { message: /trained\.0\.logVariance/ });
+  t.throws(bad({ ...snap.trained[0], logVariance: new Float32Array(6).fill(NaN) }), { message: /trained\.0\.logVariance.*finite/ });
+  t.throws(bad({ ...snap.trained[0], nHidden: 5, weights: new Float32Array(30), hiddenBias: new Float32Array(5) }), {
+    message: /trained\.0\.nHidden/,
+  });
 });
