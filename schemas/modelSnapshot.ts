@@ -1,9 +1,15 @@
-import { Packr } from 'msgpackr';
 import { z } from 'zod';
-import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { dbmConfigSchema } from './dbmConfig.js';
 import { parseWith } from './parseWith.js';
-import { dataInfoSchema, SNAPSHOT_FORMAT, SNAPSHOT_LIMITS, SNAPSHOT_VERSION, snapshotSchema } from './snapshot.js';
+import {
+  dataInfoSchema,
+  packSnapshot,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_LIMITS,
+  SNAPSHOT_VERSION,
+  snapshotSchema,
+  unpackSnapshot,
+} from './snapshot.js';
 import { trainConfigSchema } from './trainConfig.js';
 
 const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'a Float32Array' });
@@ -157,11 +163,9 @@ export type DbmSnapshot = z.output<typeof dbmSnapshotSchema>;
 export type DbnSnapshot = z.output<typeof dbnSnapshotSchema>;
 export type ModelSnapshot = z.output<typeof modelSnapshotSchema>;
 
-const packr = new Packr({ moreTypes: true, useRecords: false, maxIncompleteBufferSize: SNAPSHOT_LIMITS.maxBytes });
-
 /** Encodes a snapshot of any kind (msgpackr with `moreTypes`: typed arrays survive). Returns a fresh copy. */
 export function encodeModelSnapshot(snapshot: ModelSnapshot): Uint8Array {
-  return Uint8Array.from(packr.pack(snapshot));
+  return packSnapshot(snapshot);
 }
 
 /**
@@ -177,15 +181,5 @@ export function encodeModelSnapshot(snapshot: ModelSnapshot): Uint8Array {
  * ```
  */
 export function decodeModelSnapshot(bytes: Uint8Array, where: string): ModelSnapshot {
-  let raw: unknown;
-  try {
-    raw = packr.unpack(bytes);
-  } catch (e) {
-    throw new BoltzflowError(where, `${bytes.length} bytes that are not valid msgpack`, 'a boltzflow snapshot', { cause: e });
-  }
-  const r = (raw ?? {}) as { format?: unknown; version?: unknown };
-  if (typeof raw !== 'object' || r.format !== SNAPSHOT_FORMAT)
-    throw new BoltzflowError(`${where} format`, r.format, `"${SNAPSHOT_FORMAT}"`);
-  if (r.version !== SNAPSHOT_VERSION) throw new BoltzflowError(`${where} version`, r.version, `${SNAPSHOT_VERSION}`);
-  return parseWith(modelSnapshotSchema, raw, { fieldName: (path) => `${where} ${path.map(String).join('.')}` });
+  return parseWith(modelSnapshotSchema, unpackSnapshot(bytes, where), { fieldName: (path) => `${where} ${path.map(String).join('.')}` });
 }

@@ -207,6 +207,11 @@ const packr = new Packr({ moreTypes: true, useRecords: false, maxIncompleteBuffe
 
 /** Encodes a snapshot with msgpackr (`moreTypes`, so typed arrays survive). Returns a fresh copy. */
 export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
+  return packSnapshot(snapshot);
+}
+
+/** A snapshot of any kind as msgpack (`moreTypes`, so typed arrays survive): a fresh copy. */
+export function packSnapshot(snapshot: object): Uint8Array {
   return Uint8Array.from(packr.pack(snapshot));
 }
 
@@ -222,6 +227,14 @@ export function encodeSnapshot(snapshot: Snapshot): Uint8Array {
  * ```
  */
 export function decodeSnapshot(bytes: Uint8Array, where: string): Snapshot {
+  return parseWith(snapshotSchema, unpackSnapshot(bytes, where), { fieldName: (path) => `${where} ${path.map(String).join('.')}` });
+}
+
+/**
+ * The msgpack of a snapshot of any kind, decoded, once its `format` and `version` are checked (the
+ * rest is for a schema to check); any problem is a {@link BoltzflowError} naming `where`.
+ */
+export function unpackSnapshot(bytes: Uint8Array, where: string): unknown {
   let raw: unknown;
   try {
     raw = packr.unpack(bytes);
@@ -232,7 +245,7 @@ export function decodeSnapshot(bytes: Uint8Array, where: string): Snapshot {
     throw new BoltzflowError(`${where} format`, (raw as { format?: unknown } | null)?.format, `"${SNAPSHOT_FORMAT}"`);
   if ((raw as { version?: unknown }).version !== SNAPSHOT_VERSION)
     throw new BoltzflowError(`${where} version`, (raw as { version?: unknown }).version, `${SNAPSHOT_VERSION}`);
-  return parseWith(snapshotSchema, raw, { fieldName: (path) => `${where} ${path.map(String).join('.')}` });
+  return raw;
 }
 
 function allFinite(a: Float32Array): boolean {
