@@ -13,7 +13,7 @@ import { estimateLogPartition } from '../pipelines/estimateLogPartition.js';
 import { evalFlagsSchema } from '../schemas/cliFlags.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { seconds } from '../sinks/progressSink.js';
-import { readModelSnapshot, readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
+import { rbmSnapshot, readModelSnapshot, snapshotModel } from '../sources/readSnapshot.js';
 import { evalDbm } from './evaluateDbm.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
@@ -33,7 +33,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, evalFlagsSchema, Object.keys(evalFlagsSchema.shape));
   const any = await readModelSnapshot(flags.model);
   if (any.model === 'dbm') return evalDbm(flags, any);
-  const snap = await readSnapshot(flags.model);
+  const snap = rbmSnapshot(any, flags.model);
   const binarize = flags.binarize ?? snap.data.binarize;
   // A Gaussian model sees its data standardised as its training data were (never checked against [0, 1]).
   const gaussian = isGaussian(snap);
@@ -97,8 +97,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
         : metric === 'reconstruction'
           ? reconstructionError(rbm, dataset.data)
           : freeEnergy(rbm, dataset.data);
-  const n = values.length;
-  const value = mean(values);
+  const { value, sd, standardError, n } = spread(values);
   // ln P(v) = −F(v) − ln Z, so the ±3σ range of ln Z maps to a range of the mean log-probability.
   const extra =
     exact !== null
@@ -114,13 +113,12 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
             steps: ais.steps,
           }
         : {};
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
   const summary = {
     event: 'summary',
     metric,
     value,
     sd,
-    standardError: sd / Math.sqrt(n),
+    standardError,
     n,
     ...extra,
     model: flags.model,
@@ -146,6 +144,14 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
           `(${ais.runs} runs, ${ais.steps} steps); log-probability range [${(value + ais.logZ - ais.logZHigh).toFixed(3)}, ${(value + ais.logZ - ais.logZLow).toFixed(3)}]`,
       );
   }
+}
+
+/** The mean of per-row values, their sample standard deviation, the mean's standard error and the row count. */
+export function spread(values: Float64Array): { value: number; sd: number; standardError: number; n: number } {
+  const n = values.length,
+    value = mean(values);
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
+  return { value, sd, standardError: sd / Math.sqrt(n), n };
 }
 
 /** AIS on `rbm` from a base model with visible biases `base` (default: the data's base rates), with progress. */

@@ -2,11 +2,10 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { dbmAsRbm, dbmBaseRates, meanFieldLowerBound } from '../models/dbmBound.js';
 import { exactRbmLogPartition, MAX_ENUMERATED_UNITS } from '../models/exactRbm.js';
-import { mean } from '../models/logProbability.js';
 import type { DbmSnapshot } from '../schemas/modelSnapshot.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { dbmSnapshotState } from '../sources/restoreState.js';
-import { runAis, type EvalFlags } from './evaluate.js';
+import { runAis, spread, type EvalFlags } from './evaluate.js';
 import { emit, say } from './output.js';
 
 /**
@@ -58,15 +57,13 @@ export async function evalDbm(flags: EvalFlags, snap: DbmSnapshot): Promise<void
     logZ = ais.logZ;
   }
   const values = meanFieldLowerBound(dbm, data, logZ);
-  const value = mean(values),
-    n = values.length;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - value) ** 2, 0) / Math.max(1, n - 1));
+  const { value, sd, standardError, n } = spread(values);
   const summary = {
     event: 'summary',
     metric,
     value,
     sd,
-    standardError: sd / Math.sqrt(n),
+    standardError,
     n,
     bound: 'mean-field lower bound on ln P(v)',
     logZ,

@@ -25,14 +25,15 @@ import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { checkVisibleFlags, imageScale, loadModelData, toDataUnits } from './visibleData.js';
-import { readSnapshot } from '../sources/readSnapshot.js';
+import { rbmSnapshot, readSnapshot } from '../sources/readSnapshot.js';
+import type { ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { trimMetrics } from '../sinks/trimMetrics.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
 import { trainOnlineCommand } from './trainOnline.js';
-import { trainDeepCommand, wantsDeepModel } from './trainDeep.js';
+import { modelToTrain, trainDeepCommand } from './trainDeep.js';
 
 const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
 const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.map((f) => [f, z.unknown().optional()])));
@@ -45,14 +46,15 @@ const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.m
 export async function trainCommand(args: readonly string[]): Promise<void> {
   const shutdown = shutdownSignals();
   try {
-    if (await wantsDeepModel(args)) return await trainDeepCommand(args, shutdown);
-    await train(args, shutdown);
+    const { deep, resumed } = await modelToTrain(args);
+    if (deep) return await trainDeepCommand(args, shutdown, resumed);
+    await train(args, shutdown, resumed);
   } finally {
     shutdown.dispose();
   }
 }
 
-async function train(args: readonly string[], shutdown: Shutdown): Promise<void> {
+async function train(args: readonly string[], shutdown: Shutdown, resumed?: ModelSnapshot): Promise<void> {
   const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), [
     'json',
     'online',
@@ -70,7 +72,11 @@ async function train(args: readonly string[], shutdown: Shutdown): Promise<void>
       '127.0.0.1, or another interface together with --dashboard-remote (the page has no authentication)',
     );
   const given = configFlagNames.filter((f) => flags[f] !== undefined);
-  const resume = flags.resume ? await readSnapshot(flags.resume, { field: '--resume' }) : undefined;
+  const resume = flags.resume
+    ? resumed
+      ? rbmSnapshot(resumed, flags.resume)
+      : await readSnapshot(flags.resume, { field: '--resume' })
+    : undefined;
   checkVisibleFlags(flags, resume?.config);
   let config: TrainConfig;
   if (resume) {

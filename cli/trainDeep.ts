@@ -8,7 +8,7 @@ import type { StepEvent } from '../operators/phases.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainDbn, type DbnStepEvent } from '../pipelines/trainDbn.js';
 import { dbmConfigSchema, type DbmConfig } from '../schemas/dbmConfig.js';
-import type { DbmSnapshot, DbnSnapshot } from '../schemas/modelSnapshot.js';
+import type { DbmSnapshot, DbnSnapshot, ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { DataInfo } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
@@ -66,9 +66,9 @@ type DeepFlags = z.output<typeof deepFlagsSchema>;
  * and persistent chains), with the same snapshots, metrics, signals and `--resume` as an RBM's run
  * (a DBN's snapshot holds the layers done and the one in training, so it resumes mid-layer).
  */
-export async function trainDeepCommand(args: readonly string[], shutdown: Shutdown): Promise<void> {
+export async function trainDeepCommand(args: readonly string[], shutdown: Shutdown, resumed?: ModelSnapshot): Promise<void> {
   const flags = parseFlags(args, deepFlagsSchema, Object.keys(deepFlagsSchema.shape), ['json', 'overwrite']);
-  const resume = flags.resume ? await readModelSnapshot(flags.resume, { field: '--resume' }) : undefined;
+  const resume = flags.resume ? (resumed ?? (await readModelSnapshot(flags.resume, { field: '--resume' }))) : undefined;
   if (resume && resume.model !== 'dbn' && resume.model !== 'dbm')
     throw new BoltzflowError('--resume', `a ${resume.model} snapshot`, 'a dbn or dbm snapshot with --model dbn|dbm');
   const kind = (resume?.model ?? flags.model) as 'dbn' | 'dbm';
@@ -215,36 +215,25 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     );
 }
 
-/** Whether `train` was asked for a deep model: `--model dbn|dbm`, or `--resume` of a DBN's or DBM's snapshot. */
-export async function wantsDeepModel(args: readonly string[]): Promise<boolean> {
+/**
+ * Whether `train` was asked for a deep model (`--model dbn|dbm`, or `--resume` of a DBN's or DBM's
+ * snapshot), and the snapshot to resume when it had to be read to tell (so that it is read once).
+ */
+export async function modelToTrain(args: readonly string[]): Promise<{ deep: boolean; resumed?: ModelSnapshot }> {
   const value = (flag: string) => {
     const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
     return i < 0 ? undefined : args[i].includes('=') ? args[i].slice(flag.length + 1) : args[i + 1];
   };
   const model = value('--model');
-  if (model === 'dbn' || model === 'dbm') return true;
+  if (model === 'dbn' || model === 'dbm') return { deep: true };
   if (model !== undefined && model !== 'rbm') throw new BoltzflowError('--model', model, 'rbm, dbn or dbm');
   const resume = value('--resume');
-  if (!resume || model === 'rbm') return false;
-  const snap = await readModelSnapshot(resume, { field: '--resume' });
-  return snap.model === 'dbn' || snap.model === 'dbm';
+  if (!resume || model === 'rbm') return { deep: false };
+  const resumed = await readModelSnapshot(resume, { field: '--resume' });
+  return { deep: resumed.model === 'dbn' || resumed.model === 'dbm', resumed };
 }
 
-function layerInput(f: DeepFlags, nHidden: number, l: number): Record<string, unknown> {
-  return {
-    nHidden,
-    epochs: f.epochs,
-    batchSize: f.batch,
-    learningRate: f.lr,
-    momentum: f.momentum,
-    weightDecay: f['weight-decay'],
-    k: f.k,
-    seed: (f.seed ?? 1) + l,
-    backend: f.backend,
-    snapshotEvery: f['snapshot-every'],
-  };
-}
-
+/** The config fields the flags set, the same for a DBM and for each layer of a DBN. */
 function dbmInput(f: DeepFlags): Record<string, unknown> {
   return {
     epochs: f.epochs,
@@ -256,6 +245,11 @@ function dbmInput(f: DeepFlags): Record<string, unknown> {
     seed: f.seed,
     backend: f.backend,
   };
+}
+
+/** Layer l of a DBN: those fields, its size, seed + l, and the snapshot interval. */
+function layerInput(f: DeepFlags, nHidden: number, l: number): Record<string, unknown> {
+  return { ...dbmInput(f), nHidden, seed: (f.seed ?? 1) + l, snapshotEvery: f['snapshot-every'] };
 }
 
 const FLAG_OF: Record<string, string> = {

@@ -27,7 +27,11 @@ export const MAX_SNAPSHOT_BYTES = SNAPSHOT_LIMITS.maxBytes;
  * ```
  */
 export async function readSnapshot(path: string, options: { field?: string } = {}): Promise<Snapshot> {
-  const snap = await readModelSnapshot(path, options);
+  return rbmSnapshot(await readModelSnapshot(path, options), path);
+}
+
+/** The snapshot as an RBM's, or an error naming `path` and how a snapshot of another kind is used. */
+export function rbmSnapshot(snap: ModelSnapshot, path: string): Snapshot {
   if (snap.model !== 'rbm')
     throw new BoltzflowError(
       `${path} model`,
