@@ -28,6 +28,8 @@ const count = (min: number) => z.int().min(min).max(10_000_000);
 export const trainFlagsSchema = z.strictObject({
   /** Default `mnist`, or the resumed run's data. */
   data: z.string().min(1).optional(),
+  /** The model kind (dbn and dbm go to their own command, see cli/trainDeep.ts). */
+  model: z.literal('rbm').optional(),
   /** Default `runs/rbm`, or the resumed snapshot's folder. */
   out: z.string().min(1).optional(),
   resume: z.string().min(1).optional(),

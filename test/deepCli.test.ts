@@ -105,6 +105,25 @@ for (const [model, layers, file] of [
   });
 }
 
+test('train --model rbm is an RBM run, as without --model', async (t) => {
+  const summary = await train([
+    '--model',
+    'rbm',
+    '--hidden',
+    '4',
+    '--batch',
+    '10',
+    '--epochs',
+    '1',
+    '--sample-steps',
+    '0',
+    '--out',
+    join(dir, 'rbm'),
+  ]);
+  t.is(summary.event, 'summary');
+  t.is(read(join(dir, 'rbm', 'snapshot.msgpack')).model, 'rbm');
+});
+
 test('train --model dbm without --layers, or with one layer, is refused naming --layers; --model xyz names the flag', async (t) => {
   for (const [args, text] of [
     [['--model', 'dbm'], '--layers'],
