@@ -1,6 +1,4 @@
 import type { OperatorFunction } from 'rxjs';
-import type { Backend } from '../kernels/Backend.js';
-import type { Matrix } from '../kernels/Matrix.js';
 import type { TrainingState } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
@@ -55,11 +53,4 @@ export function configSchedule(config: TrainConfig, rows: number): ((step: numbe
 /** The visible units a config asks for: Gaussian (with or without a learned variance), else Bernoulli (undefined). */
 export function configVisibleUnits(config: TrainConfig): VisibleUnits | undefined {
   return config.visibleUnits === 'gaussian' ? { type: 'gaussian', learnVariance: config.learnVariance } : undefined;
-}
-
-/** The column means of a data matrix (for visible biases at the data's log-odds). */
-export function columnMeans(backend: Backend, data: Matrix): Float32Array {
-  const means = new Float32Array(data.cols);
-  backend.columnSums(data, 1 / data.rows, 0, means);
-  return means;
 }

@@ -12,7 +12,7 @@ import type { DbnSnapshot } from '../schemas/modelSnapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { dbnSnapshotState } from '../sources/restoreState.js';
 import { minibatches } from '../sources/minibatches.js';
-import { columnMeans, configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
+import { configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
 
 export interface TrainDbnOptions {
   /** Training data for the bottom layer, one row per example. */
@@ -82,7 +82,7 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
                 nHidden: config.nHidden,
                 seed: config.seed,
                 backend,
-                visibleMeans: l === 0 ? columnMeans(backend, data) : featureMeans(backend, data, upPass, nVisible),
+                ...(l === 0 ? { data } : { visibleMeans: featureMeans(backend, data, upPass, nVisible) }),
                 visibleUnits: l === 0 ? configVisibleUnits(config) : undefined,
               });
           let dbn: Dbn | null = null;

@@ -9,7 +9,7 @@ import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig
 import { BAD_RECORD_KINDS, type BadRecordKind, type FeedItem } from '../sources/DataRecord.js';
 import { onlineMinibatches } from '../sources/onlineMinibatches.js';
 import { snapshotState } from '../sources/readSnapshot.js';
-import { columnMeans, rbmSteps } from './rbmSteps.js';
+import { rbmSteps } from './rbmSteps.js';
 
 export interface TrainOnlineOptions {
   /** The feed: any async iterable of records (see `openFeed`), read until it ends; bad records in it are handled by `onBadRecord`. */
@@ -91,7 +91,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
               nHidden: config.nHidden,
               seed: config.seed,
               backend,
-              visibleMeans: columnMeans(backend, data),
+              data,
             });
         async function* all(): AsyncGenerator<Minibatch> {
           yield first.value as Minibatch;

@@ -10,7 +10,7 @@ import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { minibatches } from '../sources/minibatches.js';
 import { snapshotState } from '../sources/readSnapshot.js';
-import { columnMeans, configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
+import { configSchedule, configVisibleUnits, rbmSteps } from './rbmSteps.js';
 
 export interface TrainRbmOptions {
   /** Training data, one row per example: values in [0, 1] for Bernoulli visible units, standardised reals for Gaussian ones. */
@@ -65,7 +65,7 @@ export function trainRbm(options: TrainRbmOptions): Observable<StepEvent> {
           nHidden: config.nHidden,
           seed: config.seed,
           backend,
-          visibleMeans: columnMeans(backend, data),
+          data,
           visibleUnits: options.visibleUnits ?? configVisibleUnits(config),
         });
     const start = resume ? { epoch: resume.counters.epoch, index: resume.counters.index } : { epoch: 0, index: 0 };
