@@ -136,8 +136,8 @@ export { feedFromObservable } from './sources/feedFromObservable.js';
 export { onlineMinibatches, type OnlineMinibatchOptions } from './sources/onlineMinibatches.js';
 
 // Sinks: snapshots, metrics, progress, the dashboard, images, run folders
-export { snapshotSink, toSnapshot, type SnapshotSinkOptions } from './sinks/snapshotSink.js';
-export { stateSnapshot, bmSnapshot, dbmSnapshot, dbnSnapshot, encoderSnapshot } from './sinks/stateSnapshot.js';
+export { snapshotSink, type SnapshotSinkOptions } from './sinks/snapshotSink.js';
+export { stateSnapshot, toSnapshot, bmSnapshot, dbmSnapshot, dbnSnapshot, encoderSnapshot } from './sinks/stateSnapshot.js';
 export { metricsSink } from './sinks/metricsSink.js';
 export { logSink, type LogSinkOptions } from './sinks/logSink.js';
 export { progressSink, type ProgressSinkOptions } from './sinks/progressSink.js';

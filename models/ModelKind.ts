@@ -1,5 +1,6 @@
 import type { Backend } from '../kernels/Backend.js';
 import type { Matrix } from '../kernels/Matrix.js';
+import type { Rng } from '../kernels/Rng.js';
 import type { AnnealSchedule } from './bm.js';
 import type { RunState } from './trainingState.js';
 
@@ -28,8 +29,9 @@ export type Tensors = readonly Float32Array[];
  * - `M` the model; `P` its parameters; `G` parameter-shaped buffers (gradient, velocity).
  * - `Pos`, `Neg` what the positive and negative phases add to the values flowing between the operators.
  * - `C` the persistent chains with whatever the sampler keeps; `O` `clampVisible`'s options.
+ * - `S` the state as plain arrays: the part of a snapshot that is this kind's own.
  */
-export interface ModelKind<M, P, G, Pos, Neg, C, O> {
+export interface ModelKind<M, P, G, Pos, Neg, C, O, S> {
   readonly name: string;
   /** Visible units (columns of a minibatch). */
   nVisible(model: M): number;
@@ -55,8 +57,12 @@ export interface ModelKind<M, P, G, Pos, Neg, C, O> {
   negative(options: SamplerOptions): (state: RunState<M, G, C>, pos: Pos) => Neg;
   /** Fills `gradient` with the statistics' difference (positive less negative); returns the minibatch's metrics. */
   statistics(model: M): (state: RunState<M, G, C>, phase: Pos & Neg, gradient: G) => Record<string, number>;
+  /** The state's model, velocity and chains as plain arrays, what a snapshot holds of this kind (views of the state: encode them before the next step). */
+  save(state: RunState<M, G, C>): S;
+  /** The model, velocity and chains that `saved` holds, as views of its arrays, with the generator `rng` (on `backend` where the kind has one); `restoreRun` makes them a run's own. */
+  view(saved: S, rng: Rng, backend?: Backend): Pick<RunState<M, G, C>, 'model' | 'velocity' | 'chains'>;
 }
 
 /** A model kind with its type parameters left open: what the operators hold. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyKind = ModelKind<any, any, any, any, any, any, any>;
+export type AnyKind = ModelKind<any, any, any, any, any, any, any, any>;

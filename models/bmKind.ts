@@ -47,6 +47,23 @@ export interface BmClampSettings {
 
 export type BmState = RunState<Bm, BmBuffers, BmChains>;
 
+/** A general BM's weights (flattened n×n) and biases as a snapshot holds them. */
+export interface BmSavedTensors {
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/** A general BM's state as plain arrays (`bmKind.save`): sizes, connectivity, parameters, velocity, chains (flattened rows). */
+export interface BmSaved {
+  readonly nUnits: number;
+  readonly nVisible: number;
+  readonly spin: boolean;
+  readonly mask: Uint8Array;
+  readonly params: BmSavedTensors;
+  readonly velocity: BmSavedTensors | null;
+  readonly chains: { readonly rows: number; readonly states: Float32Array } | null;
+}
+
 const backendOf = (m: Bm): Backend => m.backend ?? jsBackend;
 
 /**
@@ -57,7 +74,7 @@ const backendOf = (m: Bm): Backend => m.backend ?? jsBackend;
  * the statistics are p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs and p⁺ᵢ − p⁻ᵢ, with the metric
  * `statisticsGap` (mean |p⁺ᵢⱼ − p⁻ᵢⱼ| over connected pairs).
  */
-export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, BmChains, BmClampSettings> = {
+export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, BmChains, BmClampSettings, BmSaved> = {
   name: 'bm',
   nVisible: (m) => m.params.nVisible,
   backend: backendOf,
@@ -68,6 +85,7 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
       ...m.params,
       weights: allocateMatrix(m.backend, m.params.nUnits, m.params.nUnits).copyFrom(m.params.weights),
       bias: m.params.bias.slice(),
+      mask: m.params.mask.slice(),
     },
     rng: Rng.fromState(m.rng.state()),
   }),
@@ -124,6 +142,28 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
       backend.maskedDifference(positive.means, negative.means, null, gradient.bias);
       return { statisticsGap: pairs.count ? pairs.sum / pairs.count : 0 };
     },
+  save({ model: { params: p }, velocity, chains }) {
+    const tensors = (t: BmBuffers) => ({ weights: t.weights.data, bias: t.bias });
+    return {
+      nUnits: p.nUnits,
+      nVisible: p.nVisible,
+      spin: p.spin,
+      mask: p.mask,
+      params: tensors(p),
+      velocity: velocity && tensors(velocity),
+      chains: chains && { rows: chains.states.rows, states: chains.states.data },
+    };
+  },
+  view(s, rng, backend) {
+    const n = s.nUnits;
+    const tensors = (t: BmSavedTensors) => ({ weights: new Matrix(n, n, t.weights), bias: t.bias });
+    const params = { nUnits: n, nVisible: s.nVisible, spin: s.spin, mask: s.mask, ...tensors(s.params) };
+    return {
+      model: { kind: 'bm', params, rng, ...(backend ? { backend } : {}) },
+      velocity: s.velocity && tensors(s.velocity),
+      chains: s.chains && { states: new Matrix(s.chains.rows, n, s.chains.states) },
+    };
+  },
 };
 
 /** Chains starting from the rows of `from` (cycled). */

@@ -1,8 +1,9 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
-import type { Matrix } from '../kernels/Matrix.js';
+import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 import { dbmGibbsSweeps, dbmLayerBuffers, meanField, zeroDbmParams, type Dbm, type DbmParams, type MeanFieldOptions } from './dbm.js';
 import { accumulateDbmMoments, dbmChainsFromData, zeroDbmMoments, type DbmMoments } from './dbmPhases.js';
 import type { ModelKind } from './ModelKind.js';
@@ -29,6 +30,20 @@ export interface DbmNegative {
 
 export type DbmState = RunState<Dbm, DbmMoments, DbmChains>;
 
+/** A DBM's weights (each flattened nₗ×nₗ₊₁) and biases as a snapshot holds them. */
+export interface DbmSavedTensors {
+  readonly weights: Float32Array[];
+  readonly biases: Float32Array[];
+}
+
+/** A DBM's state as plain arrays (`dbmKind.save`): layer sizes, parameters, velocity, the chains of every layer (flattened rows). */
+export interface DbmSaved {
+  readonly sizes: number[];
+  readonly params: DbmSavedTensors;
+  readonly velocity: DbmSavedTensors | null;
+  readonly chains: { readonly rows: number; readonly layers: Float32Array[] } | null;
+}
+
 /**
  * The deep Boltzmann machine as a model kind (Salakhutdinov & Hinton 2009): mean field over the
  * hidden layers to a tolerance for the positive phase; chains over all layers — started at the data
@@ -36,7 +51,7 @@ export type DbmState = RunState<Dbm, DbmMoments, DbmChains>;
  * over alternate layers for the negative; statistics ⟨hˡ⁻¹hˡᵀ⟩ and ⟨hˡ⟩ under the posterior less the
  * same over the chains, with the metric `meanFieldIterations`.
  */
-export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNegative, DbmChains, MeanFieldOptions> = {
+export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNegative, DbmChains, MeanFieldOptions, DbmSaved> = {
   name: 'dbm',
   nVisible: (m) => m.params.sizes[0],
   backend: (m) => m.backend,
@@ -98,5 +113,23 @@ export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNega
     accumulateDbmMoments(state.model, phase.meanField, 1, gradient, true);
     accumulateDbmMoments(state.model, phase.negativeStates, -1, gradient, false);
     return { meanFieldIterations: phase.iterations };
+  },
+  save({ model: { params: p }, velocity, chains }) {
+    const tensors = (t: DbmMoments) => ({ weights: t.weights.map((w) => w.data), biases: [...t.biases] });
+    return {
+      sizes: [...p.sizes],
+      params: tensors(p),
+      velocity: velocity && tensors(velocity),
+      chains: chains && { rows: chains.layers[0].rows, layers: chains.layers.map((l) => l.data) },
+    };
+  },
+  view(s, rng, backend = selectBackend('auto')) {
+    const { sizes } = s;
+    const tensors = (t: DbmSavedTensors) => ({ weights: t.weights.map((w, l) => new Matrix(sizes[l], sizes[l + 1], w)), biases: t.biases });
+    return {
+      model: { kind: 'dbm', params: { sizes, ...tensors(s.params) }, backend, rng },
+      velocity: s.velocity && tensors(s.velocity),
+      chains: s.chains && { layers: s.chains.layers.map((l, i) => new Matrix(s.chains!.rows, sizes[i], l)) },
+    };
   },
 };

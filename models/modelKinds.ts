@@ -1,11 +1,11 @@
 import type { Bm, BmParams } from './bm.js';
-import { bmKind, type BmBuffers, type BmChains, type BmClampSettings, type BmNegative, type BmPositive } from './bmKind.js';
+import { bmKind, type BmBuffers, type BmChains, type BmClampSettings, type BmNegative, type BmPositive, type BmSaved } from './bmKind.js';
 import type { Dbm, DbmParams, MeanFieldOptions } from './dbm.js';
-import { dbmKind, type DbmChains, type DbmNegative, type DbmPositive } from './dbmKind.js';
+import { dbmKind, type DbmChains, type DbmNegative, type DbmPositive, type DbmSaved } from './dbmKind.js';
 import type { DbmMoments } from './dbmPhases.js';
 import type { ModelKind } from './ModelKind.js';
 import type { Rbm, RbmParams } from './rbm.js';
-import { rbmKind, type ParamBuffers, type RbmChains, type RbmNegative, type RbmPositive } from './rbmKind.js';
+import { rbmKind, type ParamBuffers, type RbmChains, type RbmNegative, type RbmPositive, type RbmSaved } from './rbmKind.js';
 import { copyState, startState, type RunState } from './trainingState.js';
 
 /** The types of each model kind, by its `kind` name. */
@@ -18,6 +18,7 @@ export interface KindTypes {
     negative: RbmNegative;
     chains: RbmChains;
     clamp: Record<string, never>;
+    saved: RbmSaved;
   };
   bm: {
     model: Bm;
@@ -27,6 +28,7 @@ export interface KindTypes {
     negative: BmNegative;
     chains: BmChains;
     clamp: BmClampSettings;
+    saved: BmSaved;
   };
   dbm: {
     model: Dbm;
@@ -36,6 +38,7 @@ export interface KindTypes {
     negative: DbmNegative;
     chains: DbmChains;
     clamp: MeanFieldOptions;
+    saved: DbmSaved;
   };
 }
 
@@ -51,7 +54,8 @@ export type KindOf<M extends AnyModel> = ModelKind<
   TypesOf<M>['positive'],
   TypesOf<M>['negative'],
   TypesOf<M>['chains'],
-  TypesOf<M>['clamp']
+  TypesOf<M>['clamp'],
+  TypesOf<M>['saved']
 >;
 
 /**

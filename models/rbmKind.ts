@@ -1,11 +1,11 @@
-import type { Matrix } from '../kernels/Matrix.js';
+import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import type { ModelKind } from './ModelKind.js';
 import { hiddenProbs, rbmFromParams, zeroRbmParams, type Rbm, type RbmParams } from './rbm.js';
 import { rbmSampler } from './rbmSampler.js';
 import type { RunState } from './trainingState.js';
-import { checkVisibleBatch, visibleUnitsOf } from './visibleUnits.js';
+import { checkVisibleBatch, visibleUnitsOf, type VisibleUnits } from './visibleUnits.js';
 
 /** Parameter-shaped buffers of an RBM: a gradient, or an optimiser's velocity. */
 export interface ParamBuffers {
@@ -44,6 +44,24 @@ export interface RbmNegative {
 
 export type RbmState = RunState<Rbm, ParamBuffers, RbmChains>;
 
+/** An RBM's parameter-shaped arrays as a snapshot holds them (the weights flattened V×H). */
+export interface RbmSavedTensors {
+  readonly weights: Float32Array;
+  readonly visibleBias: Float32Array;
+  readonly hiddenBias: Float32Array;
+  readonly logVariance?: Float32Array;
+}
+
+/** An RBM's state as plain arrays (`rbmKind.save`): sizes, visible units, parameters, velocity, chains (flattened rows). */
+export interface RbmSaved {
+  readonly nVisible: number;
+  readonly nHidden: number;
+  readonly visibleUnits?: VisibleUnits;
+  readonly params: RbmSavedTensors;
+  readonly velocity: RbmSavedTensors | null;
+  readonly chains: { readonly rows: number; readonly states: Float32Array; readonly hidden?: Float32Array } | null;
+}
+
 /**
  * The restricted Boltzmann machine as a model kind: exact P(h | v) for the positive phase, block
  * Gibbs for the negative ({@link rbmSampler}), and the CD/PCD statistics ΔW = ⟨v hᵀ⟩₊ − ⟨v hᵀ⟩₋,
@@ -52,7 +70,7 @@ export type RbmState = RunState<Rbm, ParamBuffers, RbmChains>;
  * Gaussian visible units see vᵢ/σᵢ² in ΔW and Δb, and a learned variance gets
  * Δzᵢ = ⟨e^{−zᵢ}((vᵢ − bᵢ)²/2 − vᵢ(W P(h|v))ᵢ)⟩₊ − ⟨…⟩₋ (the derivatives of −F(v)).
  */
-export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNegative, RbmChains, Record<string, never>> = {
+export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNegative, RbmChains, Record<string, never>, RbmSaved> = {
   name: 'rbm',
   nVisible: (m) => m.params.nVisible,
   backend: (m) => m.backend,
@@ -102,7 +120,43 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
       return { reconstructionError: backend.squaredDistance(visible.data, reconstruction.data) / b };
     };
   },
+  save({ model: { params: p }, velocity, chains }) {
+    return {
+      nVisible: p.nVisible,
+      nHidden: p.nHidden,
+      ...(p.visibleUnits ? { visibleUnits: p.visibleUnits } : {}),
+      params: savedTensors(p),
+      velocity: velocity && savedTensors(velocity),
+      chains: chains && {
+        rows: chains.visible.rows,
+        states: chains.visible.data,
+        ...(chains.hidden ? { hidden: chains.hidden.data } : {}),
+      },
+    };
+  },
+  view(s, rng, backend) {
+    const { nVisible: V, nHidden: H } = s;
+    const tensors = (t: RbmSavedTensors): ParamBuffers => ({
+      weights: new Matrix(V, H, t.weights),
+      visibleBias: t.visibleBias,
+      hiddenBias: t.hiddenBias,
+      ...(t.logVariance ? { logVariance: t.logVariance } : {}),
+    });
+    const params = { nVisible: V, nHidden: H, ...(s.visibleUnits ? { visibleUnits: s.visibleUnits } : {}), ...tensors(s.params) };
+    const chains = s.chains && {
+      visible: new Matrix(s.chains.rows, V, s.chains.states),
+      hidden: s.chains.hidden ? new Matrix(s.chains.rows, H, s.chains.hidden) : null,
+    };
+    return { model: rbmFromParams(params, rng, backend), velocity: s.velocity && tensors(s.velocity), chains };
+  },
 };
+
+const savedTensors = (t: ParamBuffers): RbmSavedTensors => ({
+  weights: t.weights.data,
+  visibleBias: t.visibleBias,
+  hiddenBias: t.hiddenBias,
+  ...(t.logVariance ? { logVariance: t.logVariance } : {}),
+});
 
 /**
  * Gaussian visible units: rescales the Bernoulli-form ΔW and Δb by 1/σᵢ² (row i of ΔW, entry i of

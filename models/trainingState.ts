@@ -1,4 +1,6 @@
-import type { AnyKind } from './ModelKind.js';
+import type { Backend } from '../kernels/Backend.js';
+import { Rng } from '../kernels/Rng.js';
+import type { AnyKind, ModelKind } from './ModelKind.js';
 
 /** Where a run stands: `step` updates done; the next minibatch is number `index` of epoch `epoch`. */
 export interface RunCounters {
@@ -44,4 +46,18 @@ export function copyState<M, G, C>(state: RunState<M, G, C>): RunState<M, G, C> 
     to.forEach((t, i) => t.set(from[i]));
   }
   return { kind, model, velocity, chains: state.chains ? (kind.copyChains(state.chains) as C) : null, counters: { ...state.counters } };
+}
+
+/**
+ * A run's state from what its kind saved (`kind.save`, the arrays of a snapshot), the generator's
+ * state words and the counters: every array the run's own copy (the weights in `backend`'s memory
+ * where the kind has one), so that resuming it continues the saved run bit for bit.
+ */
+export function restoreRun<M, G, C, S>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  kind: ModelKind<M, any, G, any, any, C, any, S>,
+  saved: S,
+  run: { readonly rng: readonly number[]; readonly counters: RunCounters; readonly backend?: Backend },
+): RunState<M, G, C> {
+  return copyState({ kind, ...kind.view(saved, Rng.fromState(run.rng), run.backend), counters: run.counters });
 }

@@ -2,16 +2,9 @@ import { readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Observable, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import type { ParamBuffers, StepEvent } from '../operators/phases.js';
+import type { StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
-import {
-  SNAPSHOT_FORMAT,
-  SNAPSHOT_LIMITS,
-  SNAPSHOT_VERSION,
-  type DataInfo,
-  type Snapshot,
-  type SnapshotLimits,
-} from '../schemas/snapshot.js';
+import { SNAPSHOT_LIMITS, type DataInfo, type SnapshotLimits } from '../schemas/snapshot.js';
 import { encodeModelSnapshot, modelSnapshotSchema, type ModelSnapshot } from '../schemas/modelSnapshot.js';
 import type { DbmConfig } from '../schemas/dbmConfig.js';
 import type { AnyModel } from '../models/modelKinds.js';
@@ -196,35 +189,4 @@ function removeMatching(dir: string, pattern: RegExp): void {
     return; // no folder yet
   }
   for (const f of names) if (pattern.test(f)) rmSync(join(dir, f), { force: true });
-}
-
-/** The snapshot of the state a step event describes (copies nothing: encode it before the next step). */
-export function toSnapshot(e: StepEvent, config: TrainConfig, data: DataInfo): Snapshot {
-  const { model, velocity, chains, counters } = e.state;
-  const { params, rng } = model;
-  const tensors = (t: ParamBuffers) => ({
-    weights: t.weights.data,
-    visibleBias: t.visibleBias,
-    hiddenBias: t.hiddenBias,
-    ...(t.logVariance ? { logVariance: t.logVariance } : {}),
-  });
-  return {
-    format: SNAPSHOT_FORMAT,
-    version: SNAPSHOT_VERSION,
-    model: 'rbm',
-    nVisible: params.nVisible,
-    nHidden: params.nHidden,
-    ...(params.visibleUnits ? { visibleUnits: params.visibleUnits } : {}),
-    config,
-    data,
-    params: tensors(params),
-    velocity: velocity && tensors(velocity),
-    chains: chains
-      ? { rows: chains.visible.rows, states: chains.visible.data, ...(chains.hidden ? { hidden: chains.hidden.data } : {}) }
-      : null,
-    rng: Array.from(rng.state()),
-    counters: { ...counters },
-    metrics: { ...e.metrics },
-    savedAt: new Date().toISOString(),
-  };
 }

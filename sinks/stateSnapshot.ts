@@ -1,18 +1,20 @@
+import { bmKind } from '../models/bmKind.js';
 import type { Bm } from '../models/bm.js';
-import type { BmBuffers } from '../models/bmKind.js';
 import type { Dbm } from '../models/dbm.js';
-import type { DbmMoments } from '../models/dbmPhases.js';
+import { dbmKind } from '../models/dbmKind.js';
 import type { AnyModel, TrainingState } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
+import { rbmKind } from '../models/rbmKind.js';
 import type { StepEvent } from '../operators/phases.js';
 import type { DbnStepEvent } from '../pipelines/trainDbn.js';
 import type { EncoderEvent, EncoderOptions } from '../pipelines/trainEncoder.js';
 import type { BmSnapshot, DbmSnapshot, DbnSnapshot, ModelSnapshot } from '../schemas/modelSnapshot.js';
-import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type DataInfo } from '../schemas/snapshot.js';
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
 import type { DbmConfig } from '../schemas/dbmConfig.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
-import { toSnapshot } from './snapshotSink.js';
 
+// A snapshot is the kind's own part of the state (`kind.save`: parameters, velocity, chains) between
+// the format's header and the run's generator, counters and metrics.
 const header = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION } as const;
 const tail = (state: TrainingState<AnyModel>, e: Pick<StepEvent<AnyModel>, 'metrics'>) => ({
   rng: Array.from(state.model.rng.state()),
@@ -21,53 +23,27 @@ const tail = (state: TrainingState<AnyModel>, e: Pick<StepEvent<AnyModel>, 'metr
   savedAt: new Date().toISOString(),
 });
 
-/** A general BM's step event as a snapshot (views of the state: encode it before the next step). */
+/** An RBM's step event as a snapshot (views of the state: encode it before the next step). */
+export function toSnapshot(e: Pick<StepEvent<Rbm>, 'state' | 'metrics'>, config: TrainConfig, data: DataInfo): Snapshot {
+  return { ...header, model: 'rbm', ...rbmKind.save(e.state), config, data, ...tail(e.state, e) };
+}
+
+/** A general BM's step event as a snapshot. */
 export function bmSnapshot(e: Pick<StepEvent<Bm>, 'state' | 'metrics'>, config: Record<string, unknown>): BmSnapshot {
-  const { model, velocity, chains } = e.state;
-  const p = model.params;
-  const tensors = (t: BmBuffers) => ({ weights: t.weights.data, bias: t.bias });
-  return {
-    ...header,
-    model: 'bm',
-    nUnits: p.nUnits,
-    nVisible: p.nVisible,
-    spin: p.spin,
-    mask: p.mask,
-    params: tensors(p),
-    velocity: velocity && tensors(velocity),
-    chains: chains && { rows: chains.states.rows, states: chains.states.data },
-    config,
-    ...tail(e.state, e),
-  };
+  return { ...header, model: 'bm', ...bmKind.save(e.state), config, ...tail(e.state, e) };
 }
 
 /** A DBM's step event as a snapshot. */
-export function dbmSnapshot(e: StepEvent<Dbm>, config: DbmConfig, data: DataInfo): DbmSnapshot {
-  const { model, velocity, chains } = e.state;
-  const tensors = (t: DbmMoments) => ({ weights: t.weights.map((w) => w.data), biases: [...t.biases] });
-  return {
-    ...header,
-    model: 'dbm',
-    sizes: [...model.params.sizes],
-    params: tensors(model.params),
-    velocity: velocity && tensors(velocity),
-    chains: chains && { rows: chains.layers[0].rows, layers: chains.layers.map((l) => l.data) },
-    config,
-    data,
-    ...tail(e.state, e),
-  };
+export function dbmSnapshot(e: Pick<StepEvent<Dbm>, 'state' | 'metrics'>, config: DbmConfig, data: DataInfo): DbmSnapshot {
+  return { ...header, model: 'dbm', ...dbmKind.save(e.state), config, data, ...tail(e.state, e) };
 }
 
-/** A DBN's step event as a snapshot: the layers trained so far and the one in training, whole. */
+/** A DBN's step event as a snapshot: the layers trained so far (parameters only) and the one in training, whole. */
 export function dbnSnapshot(e: DbnStepEvent, layers: readonly TrainConfig[], data: DataInfo): DbnSnapshot {
-  const trained = e.dbn.layers.slice(0, e.layer).map(({ params: p }) => ({
-    nVisible: p.nVisible,
-    nHidden: p.nHidden,
-    weights: p.weights.data,
-    visibleBias: p.visibleBias,
-    hiddenBias: p.hiddenBias,
-    ...(p.logVariance ? { logVariance: p.logVariance } : {}),
-  }));
+  const trained = e.dbn.layers.slice(0, e.layer).map((model) => {
+    const { nVisible, nHidden, params } = rbmKind.save({ kind: rbmKind, model, velocity: null, chains: null, counters: e.state.counters });
+    return { nVisible, nHidden, ...params };
+  });
   return {
     ...header,
     model: 'dbn',

@@ -1,13 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
-import { allocateMatrix } from '../kernels/allocateMatrix.js';
-import { Matrix } from '../kernels/Matrix.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
 import type { Backend } from '../kernels/Backend.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import type { TrainingState } from '../models/modelKinds.js';
-import { rbmFromParams, type Rbm } from '../models/rbm.js';
+import type { Rbm } from '../models/rbm.js';
 import { rbmKind } from '../models/rbmKind.js';
+import { restoreRun } from '../models/trainingState.js';
 import { fileError } from './fileError.js';
 import { decodeModelSnapshot, type ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snapshot.js';
@@ -66,22 +65,8 @@ export interface SnapshotModelOptions {
 /** The RBM in a snapshot: its parameters, a generator and a backend (the fastest available unless `backend` is given). */
 export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}): Rbm {
   const { backend = selectBackend('auto'), seed, copy = false } = options;
-  const own = (a: Float32Array) => (copy ? a.slice() : a);
-  return rbmFromParams(
-    {
-      nVisible: snap.nVisible,
-      nHidden: snap.nHidden,
-      weights: copy
-        ? allocateMatrix(backend, snap.nVisible, snap.nHidden).copyFrom(new Matrix(snap.nVisible, snap.nHidden, snap.params.weights))
-        : new Matrix(snap.nVisible, snap.nHidden, snap.params.weights),
-      visibleBias: own(snap.params.visibleBias),
-      hiddenBias: own(snap.params.hiddenBias),
-      ...(snap.visibleUnits ? { visibleUnits: snap.visibleUnits } : {}),
-      ...(snap.params.logVariance ? { logVariance: own(snap.params.logVariance) } : {}),
-    },
-    seed === undefined ? Rng.fromState(snap.rng) : Rng.fromSeed(seed),
-    backend,
-  );
+  const { model } = rbmKind.view(snap, seed === undefined ? Rng.fromState(snap.rng) : Rng.fromSeed(seed), backend);
+  return copy ? rbmKind.copy(model) : model;
 }
 
 /**
@@ -102,17 +87,5 @@ export function snapshotModel(snap: Snapshot, options: SnapshotModelOptions = {}
  * ```
  */
 export function snapshotState(snap: Snapshot, options: { backend?: Backend } = {}): TrainingState<Rbm> {
-  const model = snapshotModel(snap, { backend: options.backend, copy: true });
-  const { nVisible: V, nHidden: H } = snap;
-  const velocity = snap.velocity && {
-    weights: allocateMatrix(model.backend, V, H).copyFrom(new Matrix(V, H, snap.velocity.weights)),
-    visibleBias: snap.velocity.visibleBias.slice(),
-    hiddenBias: snap.velocity.hiddenBias.slice(),
-    ...(snap.velocity.logVariance ? { logVariance: snap.velocity.logVariance.slice() } : {}),
-  };
-  const chains = snap.chains && {
-    visible: new Matrix(snap.chains.rows, V, snap.chains.states.slice()),
-    hidden: snap.chains.hidden ? new Matrix(snap.chains.rows, H, snap.chains.hidden.slice()) : null,
-  };
-  return { kind: rbmKind, model, velocity, chains, counters: { ...snap.counters } };
+  return restoreRun(rbmKind, snap, { ...snap, backend: options.backend ?? selectBackend('auto') });
 }

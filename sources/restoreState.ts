@@ -1,13 +1,13 @@
 import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
-import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import type { Bm } from '../models/bm.js';
 import { bmKind } from '../models/bmKind.js';
-import { zeroDbmParams, type Dbm, type DbmParams } from '../models/dbm.js';
+import type { Dbm } from '../models/dbm.js';
 import { dbmKind } from '../models/dbmKind.js';
 import type { TrainingState } from '../models/modelKinds.js';
+import { restoreRun } from '../models/trainingState.js';
 import { rbmFromParams, zeroRbmParams, type Rbm } from '../models/rbm.js';
 import type { BmSnapshot, DbmSnapshot, DbnSnapshot } from '../schemas/modelSnapshot.js';
 import { snapshotState } from './readSnapshot.js';
@@ -25,39 +25,12 @@ import { snapshotState } from './readSnapshot.js';
  * ```
  */
 export function bmSnapshotState(snap: BmSnapshot): TrainingState<Bm> {
-  const n = snap.nUnits;
-  const tensors = (t: BmSnapshot['params']) => ({ weights: new Matrix(n, n, t.weights.slice()), bias: t.bias.slice() });
-  const model: Bm = {
-    kind: 'bm',
-    params: { nUnits: n, nVisible: snap.nVisible, spin: snap.spin, mask: snap.mask.slice(), ...tensors(snap.params) },
-    rng: Rng.fromState(snap.rng),
-  };
-  return {
-    kind: bmKind,
-    model,
-    velocity: snap.velocity && tensors(snap.velocity),
-    chains: snap.chains && { states: new Matrix(snap.chains.rows, n, snap.chains.states.slice()) },
-    counters: { ...snap.counters },
-  };
+  return restoreRun(bmKind, snap, snap);
 }
 
 /** A DBM's training state from its snapshot (parameters in `backend`'s memory; by default the config's). */
 export function dbmSnapshotState(snap: DbmSnapshot, options: { backend?: Backend } = {}): TrainingState<Dbm> {
-  const backend = options.backend ?? selectBackend(snap.config.backend);
-  const tensors = (t: DbmSnapshot['params']): Pick<DbmParams, 'weights' | 'biases'> => {
-    const p = zeroDbmParams(snap.sizes);
-    p.weights.forEach((w, l) => w.data.set(t.weights[l]));
-    p.biases.forEach((b, l) => b.set(t.biases[l]));
-    return p;
-  };
-  const model: Dbm = { kind: 'dbm', params: { sizes: [...snap.sizes], ...tensors(snap.params) }, backend, rng: Rng.fromState(snap.rng) };
-  return {
-    kind: dbmKind,
-    model,
-    velocity: snap.velocity && tensors(snap.velocity),
-    chains: snap.chains && { layers: snap.chains.layers.map((l, i) => new Matrix(snap.chains!.rows, snap.sizes[i], l.slice())) },
-    counters: { ...snap.counters },
-  };
+  return restoreRun(dbmKind, snap, { ...snap, backend: options.backend ?? selectBackend(snap.config.backend) });
 }
 
 /** A DBN's trained layers (RBMs with fresh generators, unused by training) and the state of the layer in training, from its snapshot. */

@@ -13,7 +13,7 @@ import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { trainConfigSchema } from '../schemas/trainConfig.js';
-import { toSnapshot } from '../sinks/snapshotSink.js';
+import { toSnapshot } from '../sinks/stateSnapshot.js';
 import { minibatches } from '../sources/minibatches.js';
 import { snapshotModel } from '../sources/readSnapshot.js';
 import { binaryData, bytesOf } from './helpers.js';

@@ -7,7 +7,7 @@ import { trainRbm } from '../pipelines/trainRbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { decodeSnapshot, encodeSnapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema } from '../schemas/trainConfig.js';
-import { toSnapshot } from '../sinks/snapshotSink.js';
+import { toSnapshot } from '../sinks/stateSnapshot.js';
 import { parseIdxHeader } from '../sources/readIdx.js';
 import { parseRecord } from '../sources/parseRecord.js';
 import { binaryData } from './helpers.js';

@@ -8,7 +8,7 @@ import { fitStandardization } from '../models/standardize.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema } from '../schemas/trainConfig.js';
-import { toSnapshot } from '../sinks/snapshotSink.js';
+import { toSnapshot } from '../sinks/stateSnapshot.js';
 
 test('fitStandardization: two passes, so a large mean does not swamp the spread (1e7 ± 1: sd 1 to 1e-6; one pass gives 0.31)', (t) => {
   const data = new Matrix(

@@ -6,7 +6,7 @@ import { mean } from '../models/logProbability.js';
 import { createRbm } from '../models/rbm.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { decodeSnapshot } from '../schemas/snapshot.js';
-import { toSnapshot } from '../sinks/snapshotSink.js';
+import { toSnapshot } from '../sinks/stateSnapshot.js';
 import { encodeSnapshot } from '../schemas/snapshot.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';

@@ -16,7 +16,7 @@ import { trainEncoder, type EncoderOptions } from '../pipelines/trainEncoder.js'
 import { decodeModelSnapshot, encodeModelSnapshot, type DbnSnapshot } from '../schemas/modelSnapshot.js';
 import { dbnSnapshot, encoderSnapshot } from '../sinks/stateSnapshot.js';
 import { trainDbn } from '../pipelines/trainDbn.js';
-import { toSnapshot } from '../sinks/snapshotSink.js';
+import { toSnapshot } from '../sinks/stateSnapshot.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { decodeSnapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema } from '../schemas/trainConfig.js';
