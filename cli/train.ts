@@ -64,6 +64,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     'dashboard-remote',
     'overwrite',
     'learn-variance',
+    'keep-hidden',
   ]) as z.output<typeof trainFlagsSchema> & Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError(

@@ -15,6 +15,8 @@ export interface SamplerOptions {
   readonly temperature: number;
   readonly anneal?: AnnealSchedule;
   readonly nChains?: number;
+  /** RBM persistent chains: keep the hidden states between steps (default false; see `gibbsStep`). */
+  readonly keepHidden?: boolean;
 }
 
 /** One array the optimiser moves, in the order {@link ModelKind.tensors} gives them. */

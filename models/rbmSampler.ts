@@ -12,11 +12,12 @@ import { randomVisible, sampleVisible, visibleMeans, visibleUnitsOf } from './vi
  * The RBM's negative phase, with its buffers (allocated once per call of this factory: once per
  * subscription). An optional annealing schedule runs first, then k steps of block Gibbs v → h → v
  * at `temperature`, from the data (CD-k), from persistent chains (PCD) or from random states.
- * Persistent chains live in `state.chains` with their hidden states: each step ends by sampling
- * h ~ P(h | v) (the P(h | v) the statistics need anyway) and the next step starts at h → v, so a
- * PCD-k step costs k + 1 products with W. Chains found in the state that this sampler did not make
- * (a snapshot's) are copied in at the first step; chains without hidden states get them sampled.
- * Persistent chains with one temperature take their first half-step h → v and the data's
+ * Persistent chains live in `state.chains`: by default their visible states, each step starting
+ * at v → h under the updated parameters; with `keepHidden` their hidden states too: each step
+ * ends by sampling h ~ P(h | v) (the P(h | v) the statistics need anyway) and the next starts at
+ * h → v, one product with W fewer. Chains found in the state that this sampler did not make
+ * (a snapshot's) are copied in at the first step; with `keepHidden`, chains without hidden states get them sampled.
+ * Kept hidden states with one temperature take their first half-step h → v and the data's
  * reconstruction in one product: [chains' h; data's h]·Wᵀ, in `stack`, whose first rows hold the
  * chains' hidden states for good (one pass over W instead of two).
  */
@@ -31,7 +32,8 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
   let fresh: ((rows: number) => Matrix) | null = null;
   let recon: ((rows: number) => Matrix) | null = null;
   let stack: { hidden: Matrix; visible: Matrix } | null = null;
-  const fusable = o.chains === 'persistent' && schedule.length === 1;
+  const keepHidden = o.keepHidden ?? false;
+  const fusable = o.chains === 'persistent' && schedule.length === 1 && keepHidden;
   return (state, pos) => {
     const { model } = state;
     const { nVisible, nHidden } = model.params;
@@ -50,7 +52,7 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
           `${given.visible.rows}×${nHidden} hidden states (one row per chain)`,
         );
       chains = allocateMatrix(model.backend, given.visible.rows, nVisible).copyFrom(given.visible);
-      restoredHidden = given.hidden;
+      restoredHidden = keepHidden ? given.hidden : null;
       hiddenReady = false;
     }
     let reconstruction: Matrix;
@@ -103,9 +105,10 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
     }
     if (o.chains === 'persistent') {
       // Where the next step starts: h ~ P(h | v) at the last temperature, under this step's parameters.
-      model.backend.bernoulli(b.hiddenProbs.data, model.rng, b.hidden.data);
-      hiddenReady = true;
-      if (!mine || mine.visible !== v || mine.hidden !== b.hidden) mine = { visible: v, hidden: b.hidden };
+      if (keepHidden) model.backend.bernoulli(b.hiddenProbs.data, model.rng, b.hidden.data);
+      hiddenReady = keepHidden;
+      const hidden = keepHidden ? b.hidden : null;
+      if (!mine || mine.visible !== v || mine.hidden !== hidden) mine = { visible: v, hidden };
       state.chains = mine;
     }
     return { negativeVisible: v, negativeHiddenProbs: b.hiddenProbs, reconstruction };

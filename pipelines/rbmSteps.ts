@@ -33,7 +33,12 @@ export function rbmSteps(
   return (source) =>
     source.pipe(
       clampVisible(from),
-      gibbsStep({ k: config.k, chains: config.method === 'pcd' ? 'persistent' : 'data', nChains: options.nChains }),
+      gibbsStep({
+        k: config.k,
+        chains: config.method === 'pcd' ? 'persistent' : 'data',
+        nChains: options.nChains,
+        keepHidden: config.keepHidden,
+      }),
       collectStats(),
       applyUpdate({
         learningRate: config.learningRate,

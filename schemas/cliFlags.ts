@@ -19,6 +19,8 @@ export const trainConfigFlags = {
   /** `bernoulli` (values in [0, 1]) or `gaussian` (real values, standardised by the run). */
   visible: 'visibleUnits',
   'learn-variance': 'learnVariance',
+  /** PCD: keep the chains' hidden states between steps. */
+  'keep-hidden': 'keepHidden',
 } as const satisfies Record<string, keyof TrainConfigInput>;
 
 const binarize = z.enum(['none', 'threshold', 'stochastic']);

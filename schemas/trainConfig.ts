@@ -17,6 +17,8 @@ export const trainConfigSchema = z
     method: z.enum(['cd', 'pcd']).default('pcd'),
     /** Gibbs steps per minibatch. */
     k: z.int().min(1).max(100_000).default(1),
+    /** PCD: keep the chains' hidden states between steps (see `gibbsStep`'s `keepHidden`; off by default, it learned worse). */
+    keepHidden: z.boolean().default(false),
     /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
     visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
     /** Gaussian visible units: learn each unit's log-variance too. */

@@ -82,17 +82,24 @@ test("PCD chains persist: each minibatch continues the chains exactly where the 
   const seed = 5;
   // Chains as many as the rows, k = 3; then 7 chains, k = 1, and a short last minibatch (the
   // chains' first half-step and the reconstruction share one product: rows of different counts).
-  for (const { nChains, k, rows } of [
-    { nChains: undefined, k: 3, rows: [10, 10, 10, 10] },
-    { nChains: 7, k: 1, rows: [10, 10, 4] },
+  for (const { nChains, k, rows, keepHidden } of [
+    { nChains: undefined, k: 3, rows: [10, 10, 10, 10], keepHidden: false },
+    { nChains: 7, k: 1, rows: [10, 10, 4], keepHidden: false },
+    { nChains: undefined, k: 3, rows: [10, 10, 10, 10], keepHidden: true },
+    { nChains: 7, k: 1, rows: [10, 10, 4], keepHidden: true },
   ]) {
     const batches = rows.map((r, i) => binaryData(r, 6, i + 1));
     const rbm = randomRbm(6, 4, seed, 0.5);
     const seen = await lastValueFrom(
       from(batches).pipe(
         clampVisible(rbm),
-        gibbsStep({ k, chains: 'persistent', nChains }),
-        map((n) => ({ chains: n.state.chains!.visible, copy: n.negativeVisible.clone(), recon: n.reconstruction.clone() })),
+        gibbsStep({ k, chains: 'persistent', nChains, keepHidden }),
+        map((n) => ({
+          chains: n.state.chains!.visible,
+          hidden: n.state.chains!.hidden?.clone(),
+          copy: n.negativeVisible.clone(),
+          recon: n.reconstruction.clone(),
+        })),
         toArray(),
       ),
     );
@@ -102,7 +109,8 @@ test("PCD chains persist: each minibatch continues the chains exactly where the 
     );
     // Replay by hand with the same generator: the chains start from a sample of the first
     // minibatch and are never reset; only k Gibbs steps per minibatch move them, each after the
-    // first starting from the hidden states sampled at the end of the one before.
+    // first starting from the chains' visible states (v → h under the current parameters) or, with
+    // keepHidden, from the hidden states sampled at the end of the one before.
     const replay = rbmFromParams(randomRbm(6, 4, seed, 0.5).params, Rng.fromState(randomRbm(6, 4, seed, 0.5).rng.state()));
     const n = nChains ?? rows[0];
     const buffers = gibbsBuffers(replay.params, n);
@@ -117,9 +125,10 @@ test("PCD chains persist: each minibatch continues the chains exactly where the 
         replay.backend.bernoulli(chains.data, replay.rng, chains.data);
       }
       t.deepEqual(seen[b].recon.data, visibleProbs(replay, hs, Matrix.zeros(rows[b], 6)).data, `reconstruction ${b}`);
-      gibbsChain(replay, chains, k, buffers, 1, b > 0);
-      replay.backend.bernoulli(buffers.hiddenProbs.data, replay.rng, buffers.hidden.data);
-      t.deepEqual(seen[b].copy.data, chains.data, `${n} chains, k = ${k}, minibatch ${b}`);
+      gibbsChain(replay, chains, k, buffers, 1, keepHidden && b > 0);
+      if (keepHidden) replay.backend.bernoulli(buffers.hiddenProbs.data, replay.rng, buffers.hidden.data);
+      t.deepEqual(seen[b].copy.data, chains.data, `${n} chains, k = ${k}, keepHidden ${keepHidden}, minibatch ${b}`);
+      t.deepEqual(seen[b].hidden?.data.slice(), keepHidden ? buffers.hidden.data.slice() : undefined, `hidden states kept: ${keepHidden}`);
     }
   }
 });

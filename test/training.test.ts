@@ -75,15 +75,16 @@ test('the same seed gives the same weights, byte for byte; another seed does not
   t.false(a.equals(c));
 });
 
-for (const [method, learningRateSchedule] of [
-  ['cd', 'constant'],
-  ['pcd', 'constant'],
-  ['pcd', 'linear'],
+for (const [method, learningRateSchedule, keepHidden] of [
+  ['cd', 'constant', false],
+  ['pcd', 'constant', false],
+  ['pcd', 'linear', false],
+  ['pcd', 'linear', true],
 ] as const)
   for (const at of [7, 10])
     // mid-epoch (5 minibatches per epoch: 90 rows / 20) and an epoch end
-    test(`${method.toUpperCase()}, ${learningRateSchedule} learning rate: resuming from the snapshot after step ${at} gives the same final state, byte for byte`, async (t) => {
-      const config = parseWith(trainConfigSchema, { ...base, method, learningRateSchedule });
+    test(`${method.toUpperCase()}${keepHidden ? ' keeping hidden states' : ''}, ${learningRateSchedule} learning rate: resuming from the snapshot after step ${at} gives the same final state, byte for byte`, async (t) => {
+      const config = parseWith(trainConfigSchema, { ...base, method, learningRateSchedule, keepHidden });
       let saved: Snapshot | null = null;
       const straight = await lastValueFrom(
         trainRbm({ data, config }).pipe(
@@ -109,10 +110,17 @@ for (const [method, learningRateSchedule] of [
       t.deepEqual(resumed.model.rng.state(), straight.model.rng.state());
       if (method === 'pcd') {
         t.true(bytesOf(resumed.state.chains!.visible.data).equals(bytesOf(straight.state.chains!.visible.data)));
-        t.is(snap.chains!.hidden?.length, snap.chains!.rows * snap.nHidden, "the chains' hidden states are saved with them");
-        const { hidden: _, ...older } = snap.chains!;
-        const fromOlder = await lastValueFrom(trainRbm({ data, resume: { ...snap, chains: older } }).pipe(last()));
-        t.is(fromOlder.step, straight.step, 'a snapshot saved before hidden states were kept still resumes (the first step samples them)');
+        if (!keepHidden) t.is(snap.chains!.hidden, undefined, 'chains without kept hidden states save none');
+        else {
+          t.is(snap.chains!.hidden?.length, snap.chains!.rows * snap.nHidden, "the chains' hidden states are saved with them");
+          const { hidden: _, ...older } = snap.chains!;
+          const fromOlder = await lastValueFrom(trainRbm({ data, resume: { ...snap, chains: older } }).pipe(last()));
+          t.is(
+            fromOlder.step,
+            straight.step,
+            'a snapshot saved before hidden states were kept still resumes (the first step samples them)',
+          );
+        }
       }
     });
 
