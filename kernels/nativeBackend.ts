@@ -59,7 +59,8 @@ interface NativeAddon {
  * generator stays its only random state and the same p and seed give the same samples as on wasm.
  * Column sums and the fused momentum step are C loops in double that give the reference's bits;
  * a general BM's Glauber sweeps are a C loop with the reference's arithmetic and uniforms;
- * the other kernels are the reference's.
+ * Gaussian visible units' kernels are C loops in double (`gaussianSample`: Box–Muller on the
+ * wasm kernel's lanes, the same normals as wasm); the other kernels are the reference's.
  *
  * @example
  * ```ts

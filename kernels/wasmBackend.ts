@@ -73,7 +73,9 @@ const SLACK = 16;
  * same samples, and snapshots resume exactly); column sums and the momentum step, in float64 like the
  * reference (the values they store are its own to the bit); the squared distance, in float64 as four
  * running sums (the reconstruction error's); a general BM's Glauber sweeps, the reference's
- * arithmetic in the same order from the same uniforms (its chains are the reference's). The other
+ * arithmetic in the same order from the same uniforms (its chains are the reference's); Gaussian
+ * visible units' bias, scalings and variance statistic in float64 in the reference's order, and their
+ * sampler, Box–Muller in float64 on four xoshiro128+ lanes seeded from the run's generator. The other
  * kernels are the reference's.
  *
  * Arrays from its `allocate` live in the module's memory and are used in place; other operands are

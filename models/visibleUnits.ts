@@ -2,7 +2,7 @@ import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { jsBackend } from '../kernels/jsBackend.js';
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import type { Rbm, RbmParams } from './rbm.js';
 
 /** The largest finite float32: values outside ±this are ±∞ (or NaN). */
@@ -64,7 +64,8 @@ export function requireBinaryVisible(params: Pick<RbmParams, 'visibleUnits'>, wh
 const scratch = new WeakMap<object, { m: Matrix; backend?: Backend }>();
 function scratchFor(key: object, rows: number, cols: number, backend?: Backend): Matrix {
   let s = scratch.get(key);
-  if (!s || s.m.rows < rows || s.m.cols !== cols || s.backend !== backend) scratch.set(key, (s = { m: allocateMatrix(backend, rows, cols), backend }));
+  if (!s || s.m.rows < rows || s.m.cols !== cols || s.backend !== backend)
+    scratch.set(key, (s = { m: allocateMatrix(backend, rows, cols), backend }));
   return s.m.topRows(rows);
 }
 

@@ -90,8 +90,12 @@ for (const [name, backend] of backends) {
           t.is(firstApart(a, rowsExpected, 1), -1, `expScaleRows c=${c} ${what}`);
         }
       }
-    t.throws(() => backend.addBias(new Float32Array(7), new Float32Array(3), new Float32Array(7)), { message: /^addBias x: got "length 7", expected a multiple of 3/ });
-    t.throws(() => backend.expScaleColumns(new Float32Array(6), new Float32Array(3), -1, new Float32Array(5)), { message: /^expScaleColumns out/ });
+    t.throws(() => backend.addBias(new Float32Array(7), new Float32Array(3), new Float32Array(7)), {
+      message: /^addBias x: got "length 7", expected a multiple of 3/,
+    });
+    t.throws(() => backend.expScaleColumns(new Float32Array(6), new Float32Array(3), -1, new Float32Array(5)), {
+      message: /^expScaleColumns out/,
+    });
     t.throws(() => backend.expScaleRows(new Float32Array(5), new Float32Array(2), -1), { message: /^expScaleRows a/ });
   });
 
@@ -148,7 +152,10 @@ for (const [name, backend] of backends) {
     // Neighbouring columns (Box–Muller's cos and sin of one pair on the SIMD backends) are uncorrelated too.
     let c01 = 0;
     for (let r = 0; r < rows; r++) c01 += (out[r * cols] - means[0]) * (out[r * cols + 1] - means[1]);
-    t.true(Math.abs(c01 / rows / Math.sqrt((Math.exp(z[0]) * Math.exp(z[1])) / beta ** 2)) < 4 / Math.sqrt(rows), `columns 0, 1: ${c01 / rows}`);
+    t.true(
+      Math.abs(c01 / rows / Math.sqrt((Math.exp(z[0]) * Math.exp(z[1])) / beta ** 2)) < 4 / Math.sqrt(rows),
+      `columns 0, 1: ${c01 / rows}`,
+    );
     for (const [home, put] of homes(backend))
       for (const n of [1, 3, 5, 13]) {
         const m = put(means.subarray(0, n * cols)),

@@ -20,11 +20,22 @@ for (let k = 0; k < data.data.length; k++) data.data[k] = rng.normal() + (k % 3)
 
 /** sha256 (first 16 hex digits) of the trained parameters' bytes. */
 async function trainedHash(learnVariance: boolean, method: 'pcd' | 'cd', backend: BackendName): Promise<string> {
-  const config = { nHidden: 5, visibleUnits: 'gaussian', learnVariance, batchSize: 16, epochs: 3, learningRate: 0.01, method, backend, seed: 4 } as const;
+  const config = {
+    nHidden: 5,
+    visibleUnits: 'gaussian',
+    learnVariance,
+    batchSize: 16,
+    epochs: 3,
+    learningRate: 0.01,
+    method,
+    backend,
+    seed: 4,
+  } as const;
   const e = await lastValueFrom(trainRbm({ data, config }).pipe(last()));
   const p = e.model.params,
     h = createHash('sha256');
-  for (const a of [p.weights.data, p.visibleBias, p.hiddenBias, p.logVariance!]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const a of [p.weights.data, p.visibleBias, p.hiddenBias, p.logVariance!])
+    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return h.digest('hex').slice(0, 16);
 }
 
@@ -66,7 +77,8 @@ test('js: scaledVisible and randomVisible give the bits and generator states of 
   const g = gaussian(3),
     old = Rng.fromState(g.rng.state());
   const expected = new Float32Array(5 * 7);
-  for (let k = 0; k < expected.length; k++) expected[k] = g.params.visibleBias[k % 7] + Math.exp(0.5 * g.params.logVariance![k % 7]) * old.normal();
+  for (let k = 0; k < expected.length; k++)
+    expected[k] = g.params.visibleBias[k % 7] + Math.exp(0.5 * g.params.logVariance![k % 7]) * old.normal();
   const chains = Matrix.zeros(5, 7);
   randomVisible(g, chains);
   t.deepEqual(Array.from(chains.data), Array.from(expected), 'Gaussian random starts');
