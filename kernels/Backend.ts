@@ -76,6 +76,31 @@ export interface Backend {
    * Σ |a[i] − b[i]| over the masked i (in float64, in order) and their count.
    */
   maskedDifference(a: Float64Array, b: Float64Array, mask: Uint8Array | null, out: Float32Array): { sum: number; count: number };
+  /** out[k] ← x[k] + bias[k mod n], n = bias.length (x row-major with n columns): the bias added to every row. `out` may be `x`. */
+  addBias(x: Vec, bias: Vec, out: Float32Array): void;
+  /**
+   * out[k] ← x[k]·e^{c·z[k mod n]}, n = z.length (x row-major with n columns: column j scaled by
+   * e^{c·zⱼ}), the product in float64 rounded once to float32. `out` may be `x`. The js backend's e^x
+   * is the platform's `Math.exp`, the others' their own float64 exp: the results may differ in the last bit.
+   */
+  expScaleColumns(x: Vec, z: Vec, c: number, out: Float32Array): void;
+  /** a[k] ← a[k]·e^{c·z[⌊k/m⌋]}, m = a.length / z.length (a row-major with z.length rows: row i scaled by e^{c·zᵢ}), in place, as {@link expScaleColumns}. */
+  expScaleRows(a: Float32Array, z: Vec, c: number): void;
+  /**
+   * Gaussian sampling: out[k] ← means[k] + (e^{zⱼ/2}/√β)·N(0, 1) with j = k mod z.length (means
+   * row-major with z.length columns), the draws from `rng`. `out` may be `means`. The js backend
+   * draws `rng.normal()` in order; the SIMD backends (wasm, native) use Box–Muller in float64 on
+   * uniforms from four xoshiro128+ lanes seeded at each call from `rng` (as their `bernoulli`): other
+   * draws with the same distribution, the same for the same seed (wasm and native agree within the
+   * last float32 bit, their sin, cos and ln being their own).
+   */
+  gaussianSample(means: Vec, logVariance: Vec, beta: number, rng: Rng, out: Float32Array): void;
+  /**
+   * The learned variance's statistic: for each row r of v and wh (row-major, bias.length columns), in
+   * order, g[i] ← g[i] + alpha·((v[r,i] − bias[i])²/2 − v[r,i]·wh[r,i]), computed in float64 and
+   * rounded to float32 at each row. Every backend gives the same bits.
+   */
+  varianceGradient(v: Vec, wh: Vec, bias: Vec, alpha: number, g: Float32Array): void;
   /**
    * Sequential (Glauber) sweeps of a general Boltzmann machine on each of `rows` chains (the rows
    * of `states`, rows×n, updated in place), from uniforms given as 32-bit integers x (u = x·2⁻³²)

@@ -1,6 +1,6 @@
 import { SUM_BLOCK, type Backend } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
-import { checkLength, checkSameShape } from './checks.js';
+import { checkLength, checkRows, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import type { GlauberNet, GlauberScratch } from './glauber.js';
 import { Matrix } from './Matrix.js';
@@ -199,6 +199,49 @@ export function createJsBackend(): Backend {
         count++;
       }
       return { sum, count };
+    },
+
+    addBias(x, bias, out) {
+      checkRows(x, bias.length, 'addBias x');
+      checkLength(out, x.length, 'addBias out');
+      const n = bias.length;
+      for (let k = 0; k < x.length; k += n) for (let j = 0; j < n; j++) out[k + j] = x[k + j] + bias[j];
+    },
+
+    expScaleColumns(x, z, c, out) {
+      checkRows(x, z.length, 'expScaleColumns x');
+      checkLength(out, x.length, 'expScaleColumns out');
+      const n = z.length,
+        s = scratch.f64s(n);
+      for (let j = 0; j < n; j++) s[j] = Math.exp(c * z[j]);
+      for (let k = 0; k < x.length; k += n) for (let j = 0; j < n; j++) out[k + j] = x[k + j] * s[j];
+    },
+
+    expScaleRows(a, z, c) {
+      checkRows(a, z.length, 'expScaleRows a');
+      const m = a.length / z.length;
+      for (let i = 0; i < z.length; i++) {
+        const s = Math.exp(c * z[i]);
+        for (let k = i * m; k < (i + 1) * m; k++) a[k] *= s;
+      }
+    },
+
+    gaussianSample(means, logVariance, beta, rng, out) {
+      checkRows(means, logVariance.length, 'gaussianSample means');
+      checkLength(out, means.length, 'gaussianSample out');
+      const n = logVariance.length,
+        sd = scratch.f64s(n);
+      for (let j = 0; j < n; j++) sd[j] = Math.exp(0.5 * logVariance[j]) / Math.sqrt(beta);
+      for (let k = 0; k < means.length; k += n) for (let j = 0; j < n; j++) out[k + j] = means[k + j] + sd[j] * rng.normal();
+    },
+
+    varianceGradient(v, wh, bias, alpha, g) {
+      checkRows(v, bias.length, 'varianceGradient v');
+      checkLength(wh, v.length, 'varianceGradient wh');
+      checkLength(g, bias.length, 'varianceGradient g');
+      const n = bias.length;
+      for (let k = 0; k < v.length; k += n)
+        for (let i = 0; i < n; i++) g[i] += alpha * ((v[k + i] - bias[i]) ** 2 / 2 - v[k + i] * wh[k + i]);
     },
 
     glauberSweeps: glauberSweepsJs,

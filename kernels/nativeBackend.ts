@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from './Backend.js';
-import { checkLength, checkSameShape } from './checks.js';
+import type { Backend, Vec } from './Backend.js';
+import { checkLength, checkRows, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { checkGlauber, createJsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
@@ -42,6 +42,11 @@ interface NativeAddon {
     order: Uint32Array,
   ): number;
   threads(): number;
+  addBias(x: Vec, bias: Vec, out: Float32Array): void;
+  expScaleColumns(x: Vec, z: Vec, c: number, out: Float32Array, scratch: Float64Array): void;
+  expScaleRows(a: Float32Array, z: Vec, c: number): void;
+  gaussianSample(means: Vec, z: Vec, beta: number, out: Float32Array, state: Uint32Array, scratch: Float64Array): void;
+  varianceGradient(v: Vec, wh: Vec, bias: Vec, alpha: number, g: Float32Array): void;
 }
 
 /**
@@ -54,7 +59,8 @@ interface NativeAddon {
  * generator stays its only random state and the same p and seed give the same samples as on wasm.
  * Column sums and the fused momentum step are C loops in double that give the reference's bits;
  * a general BM's Glauber sweeps are a C loop with the reference's arithmetic and uniforms;
- * the other kernels are the reference's.
+ * Gaussian visible units' kernels are C loops in double (`gaussianSample`: Box–Muller on the
+ * wasm kernel's lanes, the same normals as wasm); the other kernels are the reference's.
  *
  * @example
  * ```ts
@@ -74,6 +80,8 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
   }
   const state = new Uint32Array(16);
   let sums = new Float64Array(0);
+  /** `sums`, at least n doubles long (grown once per size, never per call). */
+  const doubles = (n: number): Float64Array => (sums.length >= n ? sums : (sums = new Float64Array(n)));
   return {
     ...createJsBackend(), // the reference's other kernels, with scratch buffers of this backend's own
     name: 'native',
@@ -120,6 +128,33 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
       checkLength(v, g.length, 'velocity');
       checkLength(w, g.length, 'parameters');
       return addon.momentumStep(g as Float32Array, v, w, learningRate, momentum, decay);
+    },
+    addBias(x, bias, out) {
+      checkRows(x, bias.length, 'addBias x');
+      checkLength(out, x.length, 'addBias out');
+      addon.addBias(x, bias, out);
+    },
+    expScaleColumns(x, z, c, out) {
+      checkRows(x, z.length, 'expScaleColumns x');
+      checkLength(out, x.length, 'expScaleColumns out');
+      addon.expScaleColumns(x, z, c, out, doubles(z.length));
+    },
+    expScaleRows(a, z, c) {
+      checkRows(a, z.length, 'expScaleRows a');
+      addon.expScaleRows(a, z, c);
+    },
+    gaussianSample(means, logVariance, beta, rng, out) {
+      checkRows(means, logVariance.length, 'gaussianSample means');
+      checkLength(out, means.length, 'gaussianSample out');
+      if (means.length === 0) return;
+      seedLanes(rng, state);
+      addon.gaussianSample(means, logVariance, beta, out, state, doubles(logVariance.length));
+    },
+    varianceGradient(v, wh, bias, alpha, g) {
+      checkRows(v, bias.length, 'varianceGradient v');
+      checkLength(wh, v.length, 'varianceGradient wh');
+      checkLength(g, bias.length, 'varianceGradient g');
+      addon.varianceGradient(v, wh, bias, alpha, g);
     },
   };
 }

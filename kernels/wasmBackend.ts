@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SUM_BLOCK, type Backend, type Vec } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
-import { checkLength, checkSameShape } from './checks.js';
+import { checkLength, checkRows, checkSameShape } from './checks.js';
 import { gemmShape } from './gemmShape.js';
 import { checkGlauber, createJsBackend } from './jsBackend.js';
 import { seedLanes } from './seedLanes.js';
@@ -27,6 +27,11 @@ interface GemmExports extends Kernels {
   columnSums(a: number, rows: number, cols: number, alpha: number, beta: number, out: number, sums: number): void;
   squaredDistance(a: number, b: number, n: number): number;
   firstOutside(a: number, n: number, lo: number, hi: number): number;
+  addBias(x: number, bias: number, out: number, rows: number, n: number): void;
+  expScaleColumns(x: number, z: number, out: number, rows: number, n: number, s: number, c: number): void;
+  expScaleRows(a: number, z: number, n: number, m: number, c: number): void;
+  gaussianSample(means: number, z: number, out: number, len: number, n: number, state: number, s: number, beta: number): void;
+  varianceGradient(v: number, wh: number, b: number, g: number, rows: number, n: number, alpha: number): void;
   glauber(
     w: number,
     bias: number,
@@ -68,7 +73,9 @@ const SLACK = 16;
  * same samples, and snapshots resume exactly); column sums and the momentum step, in float64 like the
  * reference (the values they store are its own to the bit); the squared distance, in float64 as four
  * running sums (the reconstruction error's); a general BM's Glauber sweeps, the reference's
- * arithmetic in the same order from the same uniforms (its chains are the reference's). The other
+ * arithmetic in the same order from the same uniforms (its chains are the reference's); Gaussian
+ * visible units' bias, scalings and variance statistic in float64 in the reference's order, and their
+ * sampler, Box–Muller in float64 on four xoshiro128+ lanes seeded from the run's generator. The other
  * kernels are the reference's.
  *
  * Arrays from its `allocate` live in the module's memory and are used in place; other operands are
@@ -355,6 +362,60 @@ export function loadWasmBackend(path?: URL, options: { threads?: number; fma?: b
       if (ps === ss) states.set(heap.subarray(ss >> 2, (ss >> 2) + len));
       if (samples && po === so) samples.set(heap.subarray(so >> 2, (so >> 2) + out));
       return changed;
+    },
+    addBias(xs, bias, out) {
+      checkRows(xs, bias.length, 'addBias x');
+      checkLength(out, xs.length, 'addBias out');
+      if (xs.length === 0) return;
+      const [sx, sb] = layout(xs.length, bias.length);
+      const px = place(xs, sx),
+        pb = place(bias, sb),
+        po = into(out, sx);
+      x.addBias(px, pb, po, xs.length / bias.length, bias.length);
+      back(out, po);
+    },
+    expScaleColumns(xs, z, c, out) {
+      checkRows(xs, z.length, 'expScaleColumns x');
+      checkLength(out, xs.length, 'expScaleColumns out');
+      if (xs.length === 0) return;
+      const [sx, sz, ss] = layout(xs.length, z.length, 2 * z.length);
+      const px = place(xs, sx),
+        pz = place(z, sz),
+        po = into(out, sx);
+      x.expScaleColumns(px, pz, po, xs.length / z.length, z.length, ss, c);
+      back(out, po);
+    },
+    expScaleRows(a, z, c) {
+      checkRows(a, z.length, 'expScaleRows a');
+      if (a.length === 0) return;
+      const [sa, sz] = layout(a.length, z.length);
+      const pa = place(a, sa);
+      x.expScaleRows(pa, place(z, sz), z.length, a.length / z.length, c);
+      back(a, pa);
+    },
+    gaussianSample(means, logVariance, beta, rng, out) {
+      const n = logVariance.length;
+      checkRows(means, n, 'gaussianSample means');
+      checkLength(out, means.length, 'gaussianSample out');
+      if (means.length === 0) return;
+      const [sm, sz, ps, ss] = layout(means.length, n, 16, 2 * n);
+      const pm = place(means, sm),
+        pz = place(logVariance, sz),
+        po = into(out, sm);
+      seedLanes(rng, new Uint32Array(heap.buffer, ps, 16));
+      x.gaussianSample(pm, pz, po, means.length, n, ps, ss, beta);
+      back(out, po);
+    },
+    varianceGradient(v, wh, bias, alpha, g) {
+      const n = bias.length;
+      checkRows(v, n, 'varianceGradient v');
+      checkLength(wh, v.length, 'varianceGradient wh');
+      checkLength(g, n, 'varianceGradient g');
+      if (v.length === 0) return;
+      const [sv, sw, sb, sg] = layout(v.length, v.length, n, n);
+      const pg = place(g, sg);
+      x.varianceGradient(place(v, sv), place(wh, sw), place(bias, sb), pg, v.length / n, n, alpha);
+      back(g, pg);
     },
     squaredDistance(a, b) {
       checkLength(b, a.length, 'squaredDistance operand');

@@ -138,7 +138,7 @@ export function zeroRbmParams(nVisible: number, nHidden: number, visibleUnits?: 
  */
 export function hiddenProbs(rbm: Rbm, v: Matrix, out: Matrix, beta = 1): Matrix {
   const { backend, params } = rbm;
-  backend.gemm(false, false, 1, scaledVisible(params, v), params.weights, 0, out);
+  backend.gemm(false, false, 1, scaledVisible(params, v, backend), params.weights, 0, out);
   backend.sigmoid(out, params.hiddenBias, beta, out);
   return out;
 }

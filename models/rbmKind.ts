@@ -159,19 +159,17 @@ const savedTensors = (t: ParamBuffers): RbmSavedTensors => ({
 });
 
 /**
- * Gaussian visible units: rescales the Bernoulli-form ΔW and Δb by 1/σᵢ² (row i of ΔW, entry i of
- * Δb: the bᵢ terms cancel) and, when the variance is learned, fills Δz.
+ * Gaussian visible units: rescales the Bernoulli-form ΔW and Δb by 1/σᵢ² = e^{−zᵢ} (row i of ΔW,
+ * entry i of Δb: the bᵢ terms cancel; nothing to do where every zᵢ is 0) and, when the variance is
+ * learned, fills Δz. All of it on the model's backend (`expScaleRows`, `varianceGradient`,
+ * `expScaleColumns`): no per-element loop here.
  */
 function gaussianStatistics(model: Rbm, phase: RbmPositive & RbmNegative, gradient: ParamBuffers, scratch: (rows: number) => Matrix): void {
   const { params, backend } = model;
-  const z = params.logVariance!,
-    V = params.nVisible,
-    H = params.nHidden;
-  for (let i = 0; i < V; i++) {
-    const s = Math.exp(-z[i]);
-    if (s === 1) continue;
-    gradient.visibleBias[i] *= s;
-    for (let j = 0, k = i * H; j < H; j++, k++) gradient.weights.data[k] *= s;
+  const z = params.logVariance!;
+  if (backend.firstOutside(z, 0, 0) >= 0) {
+    backend.expScaleRows(gradient.weights.data, z, -1);
+    backend.expScaleRows(gradient.visibleBias, z, -1);
   }
   const g = gradient.logVariance;
   if (!g || !(params.visibleUnits?.type === 'gaussian' && params.visibleUnits.learnVariance)) return;
@@ -179,11 +177,9 @@ function gaussianStatistics(model: Rbm, phase: RbmPositive & RbmNegative, gradie
   const add = (v: Matrix, hp: Matrix, sign: number) => {
     const wh = scratch(v.rows);
     backend.gemm(false, true, 1, hp, params.weights, 0, wh);
-    for (let r = 0; r < v.rows; r++)
-      for (let i = 0, k = r * V; i < V; i++, k++)
-        g[i] += (sign / v.rows) * ((v.data[k] - params.visibleBias[i]) ** 2 / 2 - v.data[k] * wh.data[k]);
+    backend.varianceGradient(v.data, wh.data, params.visibleBias, sign / v.rows, g);
   };
   add(phase.visible, phase.hiddenProbs, 1);
   add(phase.negativeVisible, phase.negativeHiddenProbs, -1);
-  for (let i = 0; i < V; i++) g[i] *= Math.exp(-z[i]);
+  backend.expScaleColumns(g, z, -1, g);
 }

@@ -1,7 +1,8 @@
 import type { Backend } from '../kernels/Backend.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import { jsBackend } from '../kernels/jsBackend.js';
-import { Matrix } from '../kernels/Matrix.js';
+import type { Matrix } from '../kernels/Matrix.js';
 import type { Rbm, RbmParams } from './rbm.js';
 
 /** The largest finite float32: values outside ±this are ±∞ (or NaN). */
@@ -60,26 +61,24 @@ export function requireBinaryVisible(params: Pick<RbmParams, 'visibleUnits'>, wh
 
 // Scratch buffers, keyed by the parameter arrays they serve. Each call overwrites its buffer
 // before reading it, so they hold no state; they only spare an allocation per minibatch.
-const scratch = new WeakMap<object, Matrix>();
-function scratchFor(key: object, rows: number, cols: number): Matrix {
-  let m = scratch.get(key);
-  if (!m || m.rows < rows || m.cols !== cols) scratch.set(key, (m = Matrix.zeros(rows, cols)));
-  return m.topRows(rows);
+const scratch = new WeakMap<object, { m: Matrix; backend?: Backend }>();
+function scratchFor(key: object, rows: number, cols: number, backend?: Backend): Matrix {
+  let s = scratch.get(key);
+  if (!s || s.m.rows < rows || s.m.cols !== cols || s.backend !== backend)
+    scratch.set(key, (s = { m: allocateMatrix(backend, rows, cols), backend }));
+  return s.m.topRows(rows);
 }
 
 /**
- * The visible states as the hidden units see them: v itself, or vᵢ/σᵢ² for Gaussian units of
- * non-unit variance (in a scratch buffer, valid until the next call for this model).
+ * The visible states as the hidden units see them: v itself, or vᵢ/σᵢ² = vᵢ·e^{−zᵢ} for Gaussian
+ * units of non-unit variance (on `backend`, in a scratch buffer in its memory, valid until the next
+ * call for this model).
  */
-export function scaledVisible(params: RbmParams, v: Matrix): Matrix {
+export function scaledVisible(params: RbmParams, v: Matrix, backend: Backend = jsBackend): Matrix {
   const z = params.logVariance;
-  if (visibleUnitsOf(params).type !== 'gaussian' || !z || z.every((x) => x === 0)) return v;
-  const out = scratchFor(z, v.rows, v.cols);
-  const V = v.cols;
-  for (let i = 0; i < V; i++) {
-    const s = Math.exp(-z[i]);
-    for (let r = 0, k = i; r < v.rows; r++, k += V) out.data[k] = v.data[k] * s;
-  }
+  if (visibleUnitsOf(params).type !== 'gaussian' || !z || backend.firstOutside(z, 0, 0) < 0) return v;
+  const out = scratchFor(z, v.rows, v.cols, backend);
+  backend.expScaleColumns(v.data, z, -1, out.data);
   return out;
 }
 
@@ -92,9 +91,7 @@ export function visibleMeans(rbm: Rbm, x: Matrix, beta: number): Matrix {
   const { params, backend } = rbm;
   const units = visibleUnitsOf(params);
   if (units.type === 'gaussian') {
-    const b = params.visibleBias,
-      V = x.cols;
-    for (let r = 0; r < x.rows; r++) for (let i = 0, k = r * V; i < V; i++, k++) x.data[k] += b[i];
+    backend.addBias(x.data, params.visibleBias, x.data);
     return x;
   }
   const groups = units.softmaxGroups;
@@ -138,10 +135,7 @@ export function sampleVisible(rbm: Rbm, means: Matrix, out: Matrix, beta = 1): v
   const { params, backend, rng } = rbm;
   const units = visibleUnitsOf(params);
   if (units.type === 'gaussian') {
-    const z = params.logVariance!,
-      V = means.cols;
-    for (let r = 0; r < means.rows; r++)
-      for (let i = 0, k = r * V; i < V; i++, k++) out.data[k] = means.data[k] + (Math.exp(0.5 * z[i]) / Math.sqrt(beta)) * rng.normal();
+    backend.gaussianSample(means.data, params.logVariance!, beta, rng, out.data);
     return;
   }
   const groups = units.softmaxGroups;
@@ -177,17 +171,20 @@ export function sampleVisible(rbm: Rbm, means: Matrix, out: Matrix, beta = 1): v
   }
 }
 
-/** Random visible states for chains that start afresh: fair coins, a uniform category per group, or N(b, σ²) for Gaussian units. */
+/**
+ * Random visible states for chains that start afresh, drawn on the model's backend: fair coins
+ * (`bernoulli` of ½), a uniform category per group, or N(b, σ²) for Gaussian units (`gaussianSample`
+ * around b).
+ */
 export function randomVisible(rbm: Rbm, v: Matrix): void {
-  const { params, rng } = rbm;
+  const { params, rng, backend } = rbm;
   const units = visibleUnitsOf(params);
   if (units.type === 'gaussian') {
-    const z = params.logVariance!,
-      V = v.cols;
-    for (let k = 0; k < v.data.length; k++) v.data[k] = params.visibleBias[k % V] + Math.exp(0.5 * z[k % V]) * rng.normal();
+    backend.addBias(v.data.fill(0), params.visibleBias, v.data);
+    backend.gaussianSample(v.data, params.logVariance!, 1, rng, v.data);
     return;
   }
-  for (let i = 0; i < v.data.length; i++) v.data[i] = rng.uniform() < 0.5 ? 1 : 0;
+  backend.bernoulli(v.data.fill(0.5), rng, v.data);
   for (const g of units.softmaxGroups ?? [])
     for (let r = 0; r < v.rows; r++) {
       const pick = rng.int(g.size);

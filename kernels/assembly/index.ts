@@ -3,3 +3,4 @@ export * from './gemm';
 export * from './sample';
 export * from './update';
 export * from './glauber';
+export * from './gaussian';

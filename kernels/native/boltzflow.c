@@ -365,6 +365,8 @@ static napi_value threads(napi_env env, napi_callback_info info) {
   return v;
 }
 
+#include "gaussian.c"
+
 static napi_value init(napi_env env, napi_value exports) {
   pthread_once(&gate_once, gate_register);
   napi_property_descriptor props[] = {
@@ -375,6 +377,11 @@ static napi_value init(napi_env env, napi_value exports) {
     {"columnSums", NULL, columnSums, NULL, NULL, NULL, napi_default, NULL},
     {"glauber", NULL, glauber, NULL, NULL, NULL, napi_default, NULL},
     {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+    {"addBias", NULL, addBias, NULL, NULL, NULL, napi_default, NULL},
+    {"expScaleColumns", NULL, expScaleColumns, NULL, NULL, NULL, napi_default, NULL},
+    {"expScaleRows", NULL, expScaleRows, NULL, NULL, NULL, napi_default, NULL},
+    {"gaussianSample", NULL, gaussianSample, NULL, NULL, NULL, napi_default, NULL},
+    {"varianceGradient", NULL, varianceGradient, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

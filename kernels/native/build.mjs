@@ -31,6 +31,7 @@ const cc = process.env.CC ?? 'cc';
 const args = [
   '-O3',
   '-fno-trapping-math',
+  '-ffp-contract=off', // no fused multiply-adds: the double kernels give the js reference's bits
   '-fPIC',
   '-shared',
   '-DNODE_GYP_MODULE_NAME=boltzflow_native',
