@@ -37,7 +37,7 @@ export function classifyByFreeEnergy(rbm: Rbm, x: Matrix, group?: SoftmaxGroup):
   const inputs = x.clone();
   for (let r = 0; r < x.rows; r++) inputs.data.fill(0, r * x.cols + g.start, r * x.cols + g.start + K);
   const activation = Matrix.zeros(x.rows, H);
-  backend.gemm(false, false, 1, scaledVisible(params, inputs), params.weights, 0, activation);
+  backend.gemm(false, false, 1, scaledVisible(params, inputs, backend), params.weights, 0, activation);
   const bias = new Float32Array(H);
   const sums = new Float64Array(x.rows);
   const logProbs = new Float64Array(x.rows * K);

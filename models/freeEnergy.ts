@@ -24,7 +24,7 @@ export function freeEnergy(
 ): Float64Array {
   const { backend, params } = rbm;
   checkVisibleRows(v, params.nVisible, 'freeEnergy(v)');
-  backend.gemm(false, false, 1, scaledVisible(params, v), params.weights, 0, scratch);
+  backend.gemm(false, false, 1, scaledVisible(params, v, backend), params.weights, 0, scratch);
   backend.softplusRowSums(scratch, params.hiddenBias, 1, out);
   if (visibleUnitsOf(params).type === 'gaussian') {
     const z = params.logVariance!,

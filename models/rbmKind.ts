@@ -104,7 +104,7 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
   },
   negative: rbmSampler,
   statistics(model) {
-    const backProjection = reusableMatrix(model.params.nVisible);
+    const backProjection = reusableMatrix(model.params.nVisible, model.backend);
     return ({ model }, phase, gradient) => {
       const { visible, hiddenProbs, negativeVisible, negativeHiddenProbs, reconstruction } = phase;
       const { backend } = model;
