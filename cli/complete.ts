@@ -42,8 +42,7 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
   if (f.out && extname(f.out).toLowerCase() !== '.png') throw new BoltzflowError('--out', f.out, 'a .png file');
   if (f.out) checkOutputPath(f.out, '--out');
   const model = samplingModel(await readModelSnapshot(f.model), { backend: selectBackend('auto'), seed: f.seed, path: f.model });
-  if (!model.data.imageShape)
-    throw new BoltzflowError('--model', f.model, 'a model trained on images (its data have no image shape)');
+  if (!model.data.imageShape) throw new BoltzflowError('--model', f.model, 'a model trained on images (its data have no image shape)');
   const [height, width] = model.data.imageShape;
   // A Gaussian model completes standardised values; the cue, completion and errors are in the data's units.
   const { gaussian } = model;

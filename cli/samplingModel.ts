@@ -42,7 +42,10 @@ export type SamplingModel = (
  * training counts as trained once its epochs are done (the last snapshot of a finished run). A
  * general BM's snapshot, or a DBN's with no layer trained yet, is refused naming `field`.
  */
-export function samplingModel(snap: ModelSnapshot, options: { backend: Backend; seed: number; path: string; field?: string }): SamplingModel {
+export function samplingModel(
+  snap: ModelSnapshot,
+  options: { backend: Backend; seed: number; path: string; field?: string },
+): SamplingModel {
   const { backend, seed, path, field = '--model' } = options;
   if (snap.model === 'rbm') {
     const rbm = snapshotModel(snap, { backend, seed });

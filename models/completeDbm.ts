@@ -1,7 +1,13 @@
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { layerProbs, type Dbm } from './dbm.js';
-import { checkCompletionInput, clampRows, completeFromSamples, type DeepCompletionOptions, type SampledCompletion } from './completeFromSamples.js';
+import {
+  checkCompletionInput,
+  clampRows,
+  completeFromSamples,
+  type DeepCompletionOptions,
+  type SampledCompletion,
+} from './completeFromSamples.js';
 
 /**
  * Pattern completion with a DBM: `samples` chains with the units where `known[i]` is 1 clamped to

@@ -1,5 +1,11 @@
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
-import { checkCompletionInput, clampRows, completeFromSamples, type DeepCompletionOptions, type SampledCompletion } from './completeFromSamples.js';
+import {
+  checkCompletionInput,
+  clampRows,
+  completeFromSamples,
+  type DeepCompletionOptions,
+  type SampledCompletion,
+} from './completeFromSamples.js';
 import type { Dbn } from './dbn.js';
 import { hiddenProbs, visibleProbs } from './rbm.js';
 import { randomVisible, sampleVisible } from './visibleUnits.js';

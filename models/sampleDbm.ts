@@ -43,7 +43,7 @@ export function sampleDbm(dbm: Dbm, options: SampleDbmOptions): { states: Matrix
     backend.bernoulli(states[l].data, rng, states[l].data);
   });
   const chunk = 50;
-  for (let done = 0; done < steps; ) {
+  for (let done = 0; done < steps;) {
     const k = Math.min(chunk, steps - done);
     dbmGibbsSweeps(dbm, states, probs, k);
     done += k;

@@ -1,11 +1,23 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { createDbn } from '../models/dbn.js';
 import { completeDbm } from '../models/completeDbm.js';
 import { completeDbn } from '../models/completeDbn.js';
 import type { SampledCompletion } from '../models/completeFromSamples.js';
 import { exactRbmVisibleLogProbs } from '../models/exactRbm.js';
 import type { Rbm } from '../models/rbm.js';
-import { bits, compose, conditionalOf, conditionalTable, empirical, exactDbmVisible, exactDbnVisible, randomDbm, stateIndex, times, tv } from './deepExact.js';
+import {
+  bits,
+  compose,
+  conditionalOf,
+  conditionalTable,
+  empirical,
+  exactDbmVisible,
+  exactDbnVisible,
+  randomDbm,
+  stateIndex,
+  times,
+  tv,
+} from './deepExact.js';
 import { randomRbm } from './helpers.js';
 
 // Two of four visible units known (v₀ = 1, v₁ = 0), two unknown: K = 4 completions. With N = 20,000
@@ -18,7 +30,7 @@ const known = Uint8Array.of(1, 1, 0, 0);
 const unknown = [2, 3];
 
 /** The completion's samples against `want` (the distribution of v₂v₃), and its mean against want's marginals. */
-function check(t: import('ava').ExecutionContext, c: SampledCompletion, want: number[]): void {
+function check(t: ExecutionContext, c: SampledCompletion, want: number[]): void {
   t.is(c.samples.rows, N);
   for (let r = 0; r < N; r++) t.true(c.samples.get(r, 0) === 1 && c.samples.get(r, 1) === 0, `row ${r}: the known units as given`);
   const d = tv(empirical(c.samples, unknown), want);
@@ -79,12 +91,7 @@ for (const sizes of [
     const c = completeDbn(createDbn(layers), partial, known, { samples: N, steps: 50 });
     const want = upDownStationary(layers);
     check(t, c, want);
-    const exact = conditionalOf(
-      exactDbnVisible(layers.map((l) => l.params)),
-      4,
-      known,
-      partial,
-    );
+    const exact = conditionalOf(exactDbnVisible(layers.map((l) => l.params)), 4, known, partial);
     t.log(`the up-down chain's conditional is ${tv(want, exact).toFixed(4)} in TV from the exact P(v₂v₃ | v₀v₁) of this DBN`);
   });
 

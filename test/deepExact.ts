@@ -113,6 +113,7 @@ export function empirical(rows: { rows: number; row(r: number): Float32Array }, 
 export function randomDbm(sizes: number[], seed: number, scale = 1): Dbm {
   const dbm = createDbm({ sizes, seed, backend: jsBackend });
   const rng = Rng.fromSeed(seed + 1000);
-  for (const a of [...dbm.params.weights.map((w) => w.data), ...dbm.params.biases]) for (let k = 0; k < a.length; k++) a[k] = scale * rng.normal();
+  for (const a of [...dbm.params.weights.map((w) => w.data), ...dbm.params.biases])
+    for (let k = 0; k < a.length; k++) a[k] = scale * rng.normal();
   return dbm;
 }

@@ -103,7 +103,22 @@ for (const model of ['dbn', 'dbm'] as const)
     t.is((await cli(['sample', '--model', path, '--n', '4', '--steps', '5', '--out', png, '--json'])).code, 0);
     t.is(readFileSync(png).subarray(1, 4).toString(), 'PNG');
     const grid = join(dir, `${model}-completion.png`);
-    const c = await cli(['complete', '--model', path, '--data', data, '--n', '3', '--samples', '10', '--steps', '5', '--out', grid, '--json']);
+    const c = await cli([
+      'complete',
+      '--model',
+      path,
+      '--data',
+      data,
+      '--n',
+      '3',
+      '--samples',
+      '10',
+      '--steps',
+      '5',
+      '--out',
+      grid,
+      '--json',
+    ]);
     t.is(c.code, 0, c.stderr);
     const completions = c.events.filter((e) => e.event === 'completion');
     t.deepEqual(
@@ -120,7 +135,7 @@ for (const model of ['dbn', 'dbm'] as const)
       ...(model === 'dbn' ? { layers: { used: 2, of: 2, inTraining: null } } : {}),
       out: grid,
     });
-    t.true((meanSquaredError as number) < 8, `mean squared error ${meanSquaredError} (8 unknown pixels)`);
+    t.true((meanSquaredError as number) < 8, `mean squared error ${String(meanSquaredError)} (8 unknown pixels)`);
     t.is(readFileSync(grid).subarray(1, 4).toString(), 'PNG');
   });
 
@@ -128,12 +143,10 @@ for (const model of ['dbn', 'dbm'] as const)
 function dbnOf(snap: DbnSnapshot, layers: number, seed: number) {
   const restored = dbnSnapshotState(snap, { backend: jsBackend });
   const rng = Rng.fromSeed(seed);
-  return createDbn(
-    [...restored.trained, restored.state.model].slice(0, layers).map((r) => rbmFromParams(r.params, rng, jsBackend)),
-  );
+  return createDbn([...restored.trained, restored.state.model].slice(0, layers).map((r) => rbmFromParams(r.params, rng, jsBackend)));
 }
 
-test("a DBN snapshot taken mid-way samples from its trained layers only, and says so; one taken before any layer was trained is refused naming --model", async (t) => {
+test('a DBN snapshot taken mid-way samples from its trained layers only, and says so; one taken before any layer was trained is refused naming --model', async (t) => {
   for (const r of await trained) t.is(r.code, 0, r.stderr);
   // Step 18: the second layer's epoch 1 of 2; step 12: the first layer done, the second not begun; step 6: the first layer mid-way.
   const mid = join(dir, 'dbn', 'snapshots', 'step-000000018.msgpack');
@@ -158,7 +171,10 @@ test("a DBN snapshot taken mid-way samples from its trained layers only, and say
   ]) {
     const r = await cli(args);
     t.is(r.code, 2);
-    t.regex(r.stderr, /^boltzflow: --model: got ".*step-000000006\.msgpack: a DBN whose first layer is still in training \(epoch 1 of 2\)", expected a DBN snapshot with at least one trained layer \(continue the run: boltzflow train --resume /);
+    t.regex(
+      r.stderr,
+      /^boltzflow: --model: got ".*step-000000006\.msgpack: a DBN whose first layer is still in training \(epoch 1 of 2\)", expected a DBN snapshot with at least one trained layer \(continue the run: boltzflow train --resume /,
+    );
   }
   const zero = await cli(['sample', '--model', join(dir, 'dbn', 'snapshot.msgpack'), '--steps', '0']);
   t.is(zero.code, 2);
@@ -169,7 +185,10 @@ test("a DBN with a Gaussian first layer samples and completes in the data's unit
   const rng = Rng.fromSeed(11);
   const real = Matrix.from(rows.map((r) => r.map((x) => 50 + 20 * x + rng.normal())));
   const path = join(dir, 'real.csv');
-  writeFileSync(path, Array.from({ length: real.rows }, (_, r) => Array.from(real.row(r), (x) => x.toFixed(4)).join(',')).join('\n') + '\n');
+  writeFileSync(
+    path,
+    Array.from({ length: real.rows }, (_, r) => Array.from(real.row(r), (x) => x.toFixed(4)).join(',')).join('\n') + '\n',
+  );
   const loaded = Matrix.from(
     readFileSync(path, 'utf8')
       .trim()
@@ -206,19 +225,28 @@ test("a DBN with a Gaussian first layer samples and completes in the data's unit
   const known = Uint8Array.from({ length: 16 }, (_, k) => (k < 8 ? 1 : 0));
   const cue = standardize(loaded.topRows(2), standardization);
   const errors = [0, 1].map((r) => {
-    const mean = unstandardize(new Matrix(1, 16, completeDbn(dbn, cue.row(r), known, { samples: 10, steps: 5 }).mean), standardization).data;
+    const mean = unstandardize(
+      new Matrix(1, 16, completeDbn(dbn, cue.row(r), known, { samples: 10, steps: 5 }).mean),
+      standardization,
+    ).data;
     return mean.reduce((e, x, k) => (known[k] ? e : e + (x - loaded.get(r, k)) ** 2), 0);
   });
   const got = c.events.filter((e) => e.event === 'completion').map((e) => e.squaredError as number);
   errors.forEach((e, r) => t.true(Math.abs(got[r] - e) <= 1e-9 * e, `record ${r}: ${got[r]} vs ${e}`));
-  t.true(errors.every((e) => e < 8 * 20 ** 2), `squared errors ${errors} (in data units, 8 unknown values of spread 20)`);
+  t.true(
+    errors.every((e) => e < 8 * 20 ** 2),
+    `squared errors ${errors.join(', ')} (in data units, 8 unknown values of spread 20)`,
+  );
 });
 
 test('sample validates a DBM snapshot as it reads it: a weight matrix of the wrong length is refused naming the field', async (t) => {
   for (const r of await trained) t.is(r.code, 0, r.stderr);
   const snap = read(join(dir, 'dbm', 'snapshot.msgpack')) as DbmSnapshot;
   const bad = join(dir, 'bad-dbm.msgpack');
-  writeFileSync(bad, encodeModelSnapshot({ ...snap, params: { ...snap.params, weights: [snap.params.weights[0].subarray(1), snap.params.weights[1]] } }));
+  writeFileSync(
+    bad,
+    encodeModelSnapshot({ ...snap, params: { ...snap.params, weights: [snap.params.weights[0].subarray(1), snap.params.weights[1]] } }),
+  );
   const r = await cli(['sample', '--model', bad]);
   t.is(r.code, 2);
   t.regex(r.stderr, /params\.weights\.0/);

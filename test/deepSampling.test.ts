@@ -62,10 +62,7 @@ for (const sizes of [
     const rng = Rng.fromSeed(3);
     const v = Matrix.zeros(N, 4);
     for (let k = 0; k < v.data.length; k++) v.data[k] = rng.uniform() < probs.data[k] ? 1 : 0;
-    const d = tv(
-      empirical(v, [0, 1, 2, 3]),
-      exactDbnVisible(layers.map((l) => l.params)),
-    );
+    const d = tv(empirical(v, [0, 1, 2, 3]), exactDbnVisible(layers.map((l) => l.params)));
     t.log(`TV ${d.toFixed(4)}`);
     t.true(d < TOLERANCE, `TV ${d}`);
   });
