@@ -30,12 +30,16 @@ usage:
                    (Gaussian models: reconstruction, the default, free-energy or exact; a DBM: ais, the default, or exact,
                    its mean-field lower bound on ln P(v))
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
-  boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
+  boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--backend …] [--json]
+                   (an RBM's, DBM's or DBN's snapshot: P(v | h¹) after K steps of its Gibbs sampler; a DBN: Gibbs in
+                   its top RBM, then a down pass, with its trained layers only)
   boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]
                    [--repeats N] [--json]
   boltzflow hopfield [--units N] [--max-patterns P] [--step S] [--trials T] [--noise X] [--json]
   boltzflow complete --model SNAPSHOT --data PATH [--n N] [--known top|bottom|left|right]
-                   [--samples N] [--steps K] [--out FILE.png] [--json]
+                   [--samples N] [--steps K] [--seed S] [--out FILE.png] [--json]
+                   (an RBM or DBM: Gibbs with the known units clamped, the exact conditional; a DBN: up-down
+                   sweeps clamping them at each visit, exact for one layer, an approximation above)
 
 PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1];
 any real values with --visible gaussian, standardised per column (the fit is saved with the run and

@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { completePattern } from '../models/completePattern.js';
+import { completeDbm } from '../models/completeDbm.js';
+import { completeDbn } from '../models/completeDbn.js';
+import { completePattern, type Completion } from '../models/completePattern.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
-import { readSnapshot, snapshotModel } from '../sources/readSnapshot.js';
+import { readModelSnapshot } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
-import { imageScale, isGaussian, loadModelData, toDataUnits } from './visibleData.js';
+import { dbnLayersPhrase, dbnLayersUsed, samplingModel, type SamplingModel } from './samplingModel.js';
+import { imageScale, loadModelData, toDataUnits } from './visibleData.js';
 
 const flagsSchema = z.strictObject({
   model: z.string().min(1),
@@ -24,33 +27,37 @@ const flagsSchema = z.strictObject({
 });
 
 /**
- * `boltzflow complete`: pattern completion with a trained RBM. For each of the first n records of
- * `--data`, the `--known` half of the image is clamped and the rest sampled; writes a PNG with
- * three rows of n images (the cue, the completion's mean, the original) and reports each
- * completion's estimated probability and pixel error.
+ * `boltzflow complete`: pattern completion with a trained RBM, DBM or DBN. For each of the first n
+ * records of `--data`, the `--known` half of the image is clamped and the rest sampled by
+ * `--samples` chains of `--steps` sweeps; writes a PNG with three rows of n images (the cue, the
+ * completion's mean, the original) and reports each completion's estimated probability and pixel
+ * error. An RBM or a DBM: block Gibbs with the known visible units clamped and every other unit
+ * free (hidden layers included), whose samples come from the exact P(unknown | known). A DBN:
+ * up-down sweeps (sample up through every trained layer, one Gibbs step in the top RBM, sample
+ * down to v, clamp the known units again): exact for one layer, an approximation for more (each
+ * RBM's factorial posterior stands in for the DBN's; see `completeDbn`).
  */
 export async function completeCommand(args: readonly string[]): Promise<void> {
   const f = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape));
   if (f.out && extname(f.out).toLowerCase() !== '.png') throw new BoltzflowError('--out', f.out, 'a .png file');
   if (f.out) checkOutputPath(f.out, '--out');
-  const snap = await readSnapshot(f.model);
-  if (!snap.data.imageShape) throw new BoltzflowError('--model', f.model, 'a model trained on images (its data have no image shape)');
-  const [height, width] = snap.data.imageShape;
+  const model = samplingModel(await readModelSnapshot(f.model), { backend: selectBackend('auto'), seed: f.seed, path: f.model });
+  if (!model.data.imageShape) throw new BoltzflowError('--model', f.model, 'a model trained on images (its data have no image shape)');
+  const [height, width] = model.data.imageShape;
   // A Gaussian model completes standardised values; the cue, completion and errors are in the data's units.
-  const gaussian = isGaussian(snap);
+  const { gaussian } = model;
   const {
     dataset: { data },
     standardization,
   } = await loadModelData(f.data, {
     limit: f.n,
-    binarize: snap.data.binarize,
+    binarize: model.data.binarize,
     seed: f.seed,
     gaussian,
-    standardization: snap.data.standardization,
+    standardization: model.data.standardization,
   });
-  if (data.cols !== snap.nVisible)
-    throw new BoltzflowError('--data', `${data.cols} values per record`, `${snap.nVisible}, as the model has`);
-  const rbm = snapshotModel(snap, { backend: selectBackend('auto'), seed: f.seed });
+  if (data.cols !== model.nVisible)
+    throw new BoltzflowError('--data', `${data.cols} values per record`, `${model.nVisible}, as the model has`);
   const originals = toDataUnits(data, standardization);
   const known = Uint8Array.from({ length: data.cols }, (_, k) => {
     const y = Math.floor(k / width),
@@ -60,7 +67,7 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
   const grid = Matrix.zeros(3 * data.rows, data.cols);
   let errorSum = 0;
   for (let r = 0; r < data.rows; r++) {
-    const c = completePattern(rbm, data.row(r), known, { samples: f.samples, steps: f.steps });
+    const c = complete(model, data.row(r), known, { samples: f.samples, steps: f.steps });
     const mean = toDataUnits(new Matrix(1, data.cols, c.mean), standardization).data;
     const original = originals.row(r);
     let err = 0;
@@ -81,10 +88,26 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
     }
   }
   if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows, scale: imageScale(gaussian) }, '--out');
-  const summary = { event: 'summary', n: data.rows, known: f.known, meanSquaredError: errorSum / data.rows, out: f.out ?? null };
+  const layers = dbnLayersUsed(model);
+  const summary = {
+    event: 'summary',
+    model: model.kind,
+    n: data.rows,
+    known: f.known,
+    meanSquaredError: errorSum / data.rows,
+    ...(layers ? { layers } : {}),
+    out: f.out ?? null,
+  };
   if (f.json) emit(summary);
   else
     say(
-      `mean squared error over the unknown half: ${summary.meanSquaredError.toFixed(2)}${f.out ? `; cue / completion / original in ${f.out}` : ''}`,
+      `mean squared error over the unknown half: ${summary.meanSquaredError.toFixed(2)}${f.out ? `; cue / completion / original in ${f.out}` : ''}${dbnLayersPhrase(model)}`,
     );
+}
+
+/** One record's completion by the model's sampler. */
+function complete(model: SamplingModel, partial: Float32Array, known: Uint8Array, options: { samples: number; steps: number }): Completion {
+  if (model.kind === 'rbm') return completePattern(model.rbm, partial, known, options);
+  if (model.kind === 'dbm') return completeDbm(model.dbm, partial, known, options);
+  return completeDbn(model.dbn, partial, known, options);
 }
