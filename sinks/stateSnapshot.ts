@@ -49,10 +49,17 @@ export function dbnSnapshot(e: DbnStepEvent, layers: readonly TrainConfig[], dat
     model: 'dbn',
     layers: [...layers],
     trained,
-    current: toSnapshot(e, layers[e.layer], data),
+    current: toSnapshot(e, layers[e.layer], layerData(e.layer, data)),
     data,
     savedAt: new Date().toISOString(),
   };
+}
+
+/** The data as the layer in training sees it: the standardisation belongs to the first layer's (Gaussian) units only. */
+function layerData(layer: number, data: DataInfo): DataInfo {
+  if (layer === 0 || !data.standardization) return data;
+  const { standardization: _, ...rest } = data;
+  return rest;
 }
 
 /**

@@ -203,9 +203,8 @@ test("a DBN with a Gaussian first layer samples and completes in the data's unit
   const final = await lastValueFrom(trainDbn({ data: standardize(loaded, standardization), layers }).pipe(last()));
   const info = { name: path, rows: 60, imageShape: [4, 4] as [number, number], binarize: 'none' as const, standardization };
   const model = join(dir, 'gaussian-dbn.msgpack');
-  // The standardisation is the network's (its first layer's), not the top layer's in training: on the DBN's data only.
-  const { standardization: _, ...layerInfo } = info;
-  writeFileSync(model, encodeModelSnapshot({ ...dbnSnapshot(final, layers, layerInfo), data: info }));
+  // The standardisation is the network's (its first layer's), not the top layer's in training: dbnSnapshot keeps it on the DBN's data only.
+  writeFileSync(model, encodeModelSnapshot(dbnSnapshot(final, layers, info)));
   const s = await cli(['sample', '--model', model, '--n', '3', '--steps', '10', '--backend', 'js', '--seed', '2', '--json']);
   t.is(s.code, 0, s.stderr);
   t.is(summaryOf(s).values, 'data');
