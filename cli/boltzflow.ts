@@ -31,8 +31,9 @@ usage:
                    its mean-field lower bound on ln P(v))
                    [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--json]
-  boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]
-                   [--repeats N] [--json]
+  boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--keep N] [--min-distance N] [--noise-on X]
+                   [--noise-off X] [--step X] [--threshold X] [--repeats N] [--weight-std X]
+                   [--probes random|shuffled] [--success codes|recall] [--check-every N] [--json]
   boltzflow hopfield [--units N] [--max-patterns P] [--step S] [--trials T] [--noise X] [--json]
   boltzflow complete --model SNAPSHOT --data PATH [--n N] [--known top|bottom|left|right]
                    [--samples N] [--steps K] [--out FILE.png] [--json]

@@ -1,7 +1,7 @@
 import type { Backend } from '../kernels/Backend.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import type { Rng } from '../kernels/Rng.js';
-import type { AnnealSchedule } from './bm.js';
+import type { AnnealSchedule, SweepProbes } from './bm.js';
 import type { RunState } from './trainingState.js';
 
 /**
@@ -15,6 +15,8 @@ export interface SamplerOptions {
   readonly temperature: number;
   readonly anneal?: AnnealSchedule;
   readonly nChains?: number;
+  /** General BM: what a sweep is (`annealStates`). */
+  readonly probes?: SweepProbes;
 }
 
 /** One array the optimiser moves, in the order {@link ModelKind.tensors} gives them. */

@@ -22,6 +22,8 @@ export const gibbsOptionsSchema = z.strictObject({
   anneal: z.array(annealStepSchema).min(1).max(1000).optional(),
   /** Number of persistent or random chains; by default the first minibatch's size. */
   nChains: z.int().min(1).max(1_000_000).optional(),
+  /** General BM: what a sweep is, `shuffled` (every free unit once, in a random order) or `random` (as many random single-unit probes as free units, Ackley, Hinton & Sejnowski 1985). */
+  probes: z.enum(['shuffled', 'random']).default('shuffled'),
 });
 
 export type GibbsOptions = z.input<typeof gibbsOptionsSchema>;
