@@ -18,7 +18,11 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
   const [shape, ...rest] = args;
   const m = /^(\d+)-(\d+)-(\d+)$/.exec(shape ?? '');
   if (!m || m[1] !== m[3] || Number(m[1]) < 2 || Number(m[2]) < 1 || Number(m[1]) * 2 + Number(m[2]) > 128)
-    throw new BoltzflowError('encoder shape', shape, 'V-H-V with equal visible groups, V ≥ 2, H ≥ 1, 2V + H ≤ 128 (e.g. 4-2-4, 4-3-4, 8-3-8)');
+    throw new BoltzflowError(
+      'encoder shape',
+      shape,
+      'V-H-V with equal visible groups, V ≥ 2, H ≥ 1, 2V + H ≤ 128 (e.g. 4-2-4, 4-3-4, 8-3-8)',
+    );
   const visible = Number(m[1]),
     hidden = Number(m[2]);
   const flags = parseFlags(rest, encoderFlagsSchema, Object.keys(encoderFlagsSchema.shape));
@@ -29,7 +33,14 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
     const start = performance.now();
     const end = await lastValueFrom(trainEncoder({ ...options, seed }).pipe(last()));
     const recovered = countRecovered(end.model, visible, recallSchedule(ENCODER_ANNEAL, 10), 50);
-    const run = { seed, solvedAt: end.solvedAt, cycles: end.cycle, codesPass: end.codesPass, distinctCodes: distinctCodes(end.codes), recovered };
+    const run = {
+      seed,
+      solvedAt: end.solvedAt,
+      cycles: end.cycle,
+      codesPass: end.codesPass,
+      distinctCodes: distinctCodes(end.codes),
+      recovered,
+    };
     runs.push(run);
     if (flags.json) emit({ event: 'seed', ...run, codes: end.codes, seconds: (performance.now() - start) / 1000 });
     else

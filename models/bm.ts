@@ -179,18 +179,7 @@ export function annealStates(
       probeSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, last ? stats : null);
       continue;
     }
-    glauberSweeps(
-      net,
-      states.data,
-      states.rows,
-      step.sweeps,
-      step.temperature,
-      bm.rng,
-      clamped,
-      last ? stats : null,
-      backend,
-      buffers,
-    );
+    glauberSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, last ? stats : null, backend, buffers);
   }
 }
 

@@ -24,7 +24,8 @@ import type { Bm } from './bm.js';
  */
 export function hiddenCodes(bm: Bm, patterns: Matrix): (string | null)[] {
   const { nUnits: n, nVisible, weights, bias, mask } = bm.params;
-  if (patterns.cols > nVisible) throw new BoltzflowError('patterns', `${patterns.rows}×${patterns.cols}`, `rows of at most ${nVisible} visible values`);
+  if (patterns.cols > nVisible)
+    throw new BoltzflowError('patterns', `${patterns.rows}×${patterns.cols}`, `rows of at most ${nVisible} visible values`);
   for (let i = nVisible; i < n; i++)
     for (let j = nVisible; j < n; j++)
       if (mask[i * n + j]) throw new BoltzflowError(`mask[${i}][${j}]`, 1, '0 (hidden units not connected to each other)');

@@ -10,6 +10,7 @@ import { gibbsStep } from '../operators/gibbsStep.js';
 import type { BmStepEvent, Minibatch } from '../operators/phases.js';
 import type { TrainingState } from '../models/modelKinds.js';
 import type { BmSnapshot } from '../schemas/modelSnapshot.js';
+import type { UpdateOptions } from '../schemas/updateOptions.js';
 import { bmSnapshotState } from '../sources/restoreState.js';
 
 /**
@@ -65,7 +66,12 @@ export interface EncoderOptions {
 }
 
 /** This library's earlier encoder recipe, kept as options: 5 presentations, a 0.05 dead zone, shuffled sweeps, success by recall. */
-export const ENCODER_RECALL_VARIANT = { repeats: 5, threshold: 0.05, probes: 'shuffled', success: 'recall' } as const satisfies Partial<EncoderOptions>;
+export const ENCODER_RECALL_VARIANT = {
+  repeats: 5,
+  threshold: 0.05,
+  probes: 'shuffled',
+  success: 'recall',
+} as const satisfies Partial<EncoderOptions>;
 
 /** The 1985 paper's annealing schedule: T = 20, 15, 12, 10 for 2, 2, 2, 4 sweeps. */
 export const ENCODER_ANNEAL: AnnealSchedule = [
@@ -95,6 +101,14 @@ export interface EncoderEvent {
   readonly state: TrainingState<Bm>;
 }
 
+/**
+ * The encoder's `applyUpdate` options: the sign rule, ±`stepSize` (default 2) wherever
+ * |p⁺ − p⁻| > `threshold` (default 0: wherever they differ; no step where they are equal).
+ */
+export function encoderUpdate(o: Pick<EncoderOptions, 'stepSize' | 'threshold' | 'weightDecay'> = {}): UpdateOptions {
+  return { rule: 'sign', stepSize: o.stepSize ?? 2, threshold: o.threshold ?? 0, weightDecay: o.weightDecay ?? 0 };
+}
+
 /** The encoder patterns: unit i on in V1 and unit i on in V2, everything else off. */
 export function encoderPatterns(visible: number): Matrix {
   const m = Matrix.zeros(visible, 2 * visible);
@@ -121,7 +135,7 @@ export function encoderPatterns(visible: number): Matrix {
  * ```
  */
 export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> {
-  const { visible, hidden, seed, maxCycles = 4000, checkEvery = 10, stepSize = 2, threshold = 0, weightDecay = 0, weightStd = 0 } = options;
+  const { visible, hidden, seed, maxCycles = 4000, checkEvery = 10, stepSize, threshold, weightDecay, weightStd = 0 } = options;
   const { repeats = 2, probes = 'random', success = 'codes', keep = 20 } = options;
   const minDistance = options.minDistance ?? defaultCodeDistance(visible, hidden);
   const anneal = options.anneal ?? ENCODER_ANNEAL;
@@ -145,7 +159,7 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
       clampVisible<Bm>(start, { anneal: [...anneal], temperature, k, noise, repeats, probes }),
       gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k, probes }),
       collectStats(),
-      applyUpdate({ rule: 'sign', stepSize, threshold, weightDecay }),
+      applyUpdate(encoderUpdate({ stepSize, threshold, weightDecay })),
       map((e: BmStepEvent): EncoderEvent => {
         const codes = hiddenCodes(e.model, patterns);
         const codesPass = codesDistinct(codes, minDistance);
@@ -157,7 +171,18 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
         }
         solved = passes >= enough;
         const solvedAt = !solved ? null : success === 'codes' ? e.step - keep : e.step;
-        return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, codes, codesPass, recovered, solved, solvedAt, passes, model: e.model, state: e.state };
+        return {
+          cycle: e.step,
+          statisticsGap: e.metrics.statisticsGap,
+          codes,
+          codesPass,
+          recovered,
+          solved,
+          solvedAt,
+          passes,
+          model: e.model,
+          state: e.state,
+        };
       }),
     );
   });
