@@ -33,8 +33,9 @@ usage:
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--backend …] [--json]
                    (an RBM's, DBM's or DBN's snapshot: P(v | h¹) after K steps of its Gibbs sampler; a DBN: Gibbs in
                    its top RBM, then a down pass, with its trained layers only)
-  boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--check-every N] [--step X] [--threshold X]
-                   [--repeats N] [--json]
+  boltzflow encoder V-H-V [--seeds N] [--max-cycles N] [--keep N] [--min-distance N] [--noise-on X]
+                   [--noise-off X] [--step X] [--threshold X] [--repeats N] [--weight-std X]
+                   [--probes random|shuffled] [--success codes|recall] [--check-every N] [--json]
   boltzflow hopfield [--units N] [--max-patterns P] [--step S] [--trials T] [--noise X] [--json]
   boltzflow complete --model SNAPSHOT --data PATH [--n N] [--known top|bottom|left|right]
                    [--samples N] [--steps K] [--seed S] [--out FILE.png] [--json]

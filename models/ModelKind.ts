@@ -1,7 +1,7 @@
 import type { Backend } from '../kernels/Backend.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import type { Rng } from '../kernels/Rng.js';
-import type { AnnealSchedule } from './bm.js';
+import type { AnnealSchedule, SweepProbes } from './bm.js';
 import type { RunState } from './trainingState.js';
 
 /**
@@ -17,6 +17,8 @@ export interface SamplerOptions {
   readonly nChains?: number;
   /** RBM persistent chains: keep the hidden states between steps (default false; see `gibbsStep`). */
   readonly keepHidden?: boolean;
+  /** General BM: what a sweep is (`annealStates`). */
+  readonly probes?: SweepProbes;
 }
 
 /** One array the optimiser moves, in the order {@link ModelKind.tensors} gives them. */

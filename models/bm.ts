@@ -2,6 +2,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { allocateMatrix } from '../kernels/allocateMatrix.js';
 import type { Backend } from '../kernels/Backend.js';
 import { createGlauberBuffers, glauberSweeps, type GlauberBuffers, type GlauberNet, type UnitStats } from '../kernels/glauber.js';
+import { probeSweeps } from '../kernels/glauberProbes.js';
 import { jsBackend } from '../kernels/jsBackend.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
@@ -38,6 +39,13 @@ export interface AnnealStep {
   readonly sweeps: number;
 }
 export type AnnealSchedule = readonly AnnealStep[];
+
+/**
+ * What a sweep is: `shuffled`, every free unit once in a fresh random order (`glauberSweeps`, on the
+ * model's backend); `random`, as many probes of a free unit drawn at random as there are free units
+ * (`probeSweeps`, js only: Ackley, Hinton & Sejnowski 1985's "unit of time").
+ */
+export type SweepProbes = 'shuffled' | 'random';
 
 export interface CreateBmOptions {
   nVisible: number;
@@ -139,7 +147,8 @@ export function bmNet(params: BmParams): GlauberNet {
  * Simulated annealing of each row of `states` (rows×n) through `schedule`, sequential dynamics,
  * units with `clamped[i] = 1` held fixed. With `stats`, statistics are gathered over the sweeps
  * of the last step only (the equilibrium at the final temperature). The sweeps run on the model's
- * backend; `buffers` (the caller's, reused across calls) hold their uniforms and samples.
+ * backend; `buffers` (the caller's, reused across calls) hold their uniforms and samples. With
+ * `probes: 'random'` each sweep is the 1985 paper's random probes instead (`probeSweeps`, js).
  *
  * @example
  * ```ts
@@ -157,25 +166,20 @@ export function annealStates(
   clamped: Uint8Array | null = null,
   stats: UnitStats | null = null,
   buffers: GlauberBuffers = createGlauberBuffers(bm.backend),
+  probes: SweepProbes = 'shuffled',
 ): void {
   if (states.cols !== bm.params.nUnits)
     throw new BoltzflowError('states', `${states.rows}×${states.cols}`, `rows of ${bm.params.nUnits} units`);
   const net = bmNet(bm.params),
     backend = bm.backend ?? jsBackend;
   for (let k = 0; k < schedule.length; k++) {
-    const step = schedule[k];
-    glauberSweeps(
-      net,
-      states.data,
-      states.rows,
-      step.sweeps,
-      step.temperature,
-      bm.rng,
-      clamped,
-      k === schedule.length - 1 ? stats : null,
-      backend,
-      buffers,
-    );
+    const step = schedule[k],
+      last = k === schedule.length - 1;
+    if (probes === 'random') {
+      probeSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, last ? stats : null);
+      continue;
+    }
+    glauberSweeps(net, states.data, states.rows, step.sweeps, step.temperature, bm.rng, clamped, last ? stats : null, backend, buffers);
   }
 }
 

@@ -5,7 +5,7 @@ import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { Rng } from '../kernels/Rng.js';
-import type { AnnealSchedule, Bm, BmParams } from './bm.js';
+import type { AnnealSchedule, Bm, BmParams, SweepProbes } from './bm.js';
 import { clampedMoments, createBmPhaseBuffers, freeMoments, type BmPhaseBuffers, type ClampOptions } from './bmPhases.js';
 import type { BmMoments } from './exactBm.js';
 import type { ModelKind } from './ModelKind.js';
@@ -43,6 +43,8 @@ export interface BmClampSettings {
   readonly k: number;
   readonly noise?: { on: number; off: number };
   readonly repeats: number;
+  /** What a sweep is (`annealStates`; default `shuffled`). */
+  readonly probes?: SweepProbes;
 }
 
 export type BmState = RunState<Bm, BmBuffers, BmChains>;
@@ -99,6 +101,7 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
       anneal: [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }],
       noise: o.noise,
       repeats: o.repeats,
+      probes: o.probes,
     };
     const states = reusableMatrix(model.params.nUnits);
     const buffers = createBmPhaseBuffers(model);
@@ -131,7 +134,7 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
         if (o.chains === 'data') states.data.set(pos.clampedStates.data);
       }
       buffers ??= createBmPhaseBuffers(model);
-      return { negative: freeMoments(model, states, schedule, o.chains === 'random', buffers) };
+      return { negative: freeMoments(model, states, schedule, o.chains === 'random', buffers, o.probes) };
     };
   },
   statistics:

@@ -1,7 +1,7 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { createGlauberBuffers, createUnitStats, type GlauberBuffers, type UnitStats } from '../kernels/glauber.js';
 import type { Matrix } from '../kernels/Matrix.js';
-import { annealStates, randomizeStates, type AnnealSchedule, type Bm } from './bm.js';
+import { annealStates, randomizeStates, type AnnealSchedule, type Bm, type SweepProbes } from './bm.js';
 import type { BmMoments } from './exactBm.js';
 
 export interface ClampOptions {
@@ -14,6 +14,8 @@ export interface ClampOptions {
   noise?: { on: number; off: number };
   /** Presentations of each data vector (default 1). */
   repeats?: number;
+  /** What a sweep is (default `shuffled`; `random`: the 1985 paper's random probes). */
+  probes?: SweepProbes;
 }
 
 /**
@@ -89,7 +91,7 @@ export function clampedMoments(
   }
   const view = states.topRows(rows);
   randomizeStates(bm, view, clamped);
-  annealStates(bm, view, options.anneal, clamped, resetStats(buffers.stats), buffers.sweeps);
+  annealStates(bm, view, options.anneal, clamped, resetStats(buffers.stats), buffers.sweeps, options.probes);
   return average(buffers);
 }
 
@@ -97,6 +99,7 @@ export function clampedMoments(
  * The negative phase: every row of `states` runs free through `anneal` (starting from random
  * states when `randomStart`, else from where they are), statistics over the last step's sweeps.
  * With `buffers`, nothing is allocated (the moments returned are theirs); without, fresh ones.
+ * `probes` says what a sweep is (`annealStates`).
  */
 export function freeMoments(
   bm: Bm,
@@ -104,10 +107,11 @@ export function freeMoments(
   anneal: AnnealSchedule,
   randomStart: boolean,
   buffers: BmPhaseBuffers = createBmPhaseBuffers(bm),
+  probes: SweepProbes = 'shuffled',
 ): BmMoments {
   checkBuffers(buffers, bm.params.nUnits);
   if (randomStart) randomizeStates(bm, states);
-  annealStates(bm, states, anneal, null, resetStats(buffers.stats), buffers.sweeps);
+  annealStates(bm, states, anneal, null, resetStats(buffers.stats), buffers.sweeps, probes);
   return average(buffers);
 }
 

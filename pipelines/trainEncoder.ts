@@ -1,6 +1,7 @@
 import { defer, from, map, type Observable } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
-import { createBm, encoderMask, type AnnealSchedule, type Bm } from '../models/bm.js';
+import { createBm, encoderMask, type AnnealSchedule, type Bm, type SweepProbes } from '../models/bm.js';
+import { codesDistinct, defaultCodeDistance, hiddenCodes } from '../models/encoderCodes.js';
 import { clampedMoments } from '../models/bmPhases.js';
 import { applyUpdate } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
@@ -9,36 +10,68 @@ import { gibbsStep } from '../operators/gibbsStep.js';
 import type { BmStepEvent, Minibatch } from '../operators/phases.js';
 import type { TrainingState } from '../models/modelKinds.js';
 import type { BmSnapshot } from '../schemas/modelSnapshot.js';
+import type { UpdateOptions } from '../schemas/updateOptions.js';
 import { bmSnapshotState } from '../sources/restoreState.js';
 
-/** The settings of an encoder run; the defaults are Ackley, Hinton & Sejnowski (1985)'s. */
+/**
+ * The settings of an encoder run. The defaults are Ackley, Hinton & Sejnowski (1985)'s protocol:
+ * weights and biases start at 0; each cycle clamps every pattern twice (noisy clamping) and runs
+ * as many free annealings; a sweep is as many random single-unit probes as there are free units;
+ * each weight and bias moves by exactly ±2 in the sign of p⁺ − p⁻ (none where they are equal: the
+ * paper names only the two strict cases); success is the patterns' distinct hidden codes, kept.
+ * `repeats: 5, threshold: 0.05, probes: 'shuffled', success: 'recall'` (optionally `weightStd`)
+ * is this library's earlier recipe ({@link ENCODER_RECALL_VARIANT}).
+ */
 export interface EncoderOptions {
   /** Units in each visible group (V1 and V2) and in the hidden group: 4-2-4 is { visible: 4, hidden: 2 }. */
   visible: number;
   hidden: number;
   seed: number;
-  /** Learning cycles at most (default 2000). */
+  /** Learning cycles at most (default 4000, the paper's bound for 8-3-8). */
   maxCycles?: number;
-  /** Test recall every this many cycles (default 10). */
+  /** With `success: 'recall'`, test recall every this many cycles (default 10). */
   checkEvery?: number;
   /** Annealing before the statistics (default T = 20, 15, 12, 10 for 2, 2, 2, 4 sweeps). */
   anneal?: AnnealSchedule;
   /** Temperature and sweeps of the statistics (default 10 sweeps at T = 10). */
   temperature?: number;
   statsSweeps?: number;
-  /** Noisy clamping (default on-bits off with 0.15, off-bits on with 0.05). */
+  /** Noisy clamping (default on-bits off with 0.15, off-bits on with 0.05; 0.02 from 8 patterns on, as the paper's 8-3-8). */
   noise?: { on: number; off: number };
-  /** Presentations of each pattern per cycle, in the clamped and in the free phase (default 5). */
+  /** Presentations of each pattern per cycle, in the clamped and in the free phase (default 2). */
   repeats?: number;
   /** The weight step (default 2). */
   stepSize?: number;
-  /** No step where |p⁺ᵢⱼ − p⁻ᵢⱼ| ≤ threshold (default 0.05: without it, sampling noise random-walks the weights until the dynamics freeze). */
+  /** No step where |p⁺ᵢⱼ − p⁻ᵢⱼ| ≤ threshold (default 0: a step wherever they differ). */
   threshold?: number;
   /** Weights shrink by this fraction each cycle (default 0). */
   weightDecay?: number;
-  /** Continue a run from its snapshot (`encoderSnapshot`): the same cycles, recall tests and weights as the run straight through. */
+  /** Standard deviation of the initial weights (default 0: all weights start at 0). */
+  weightStd?: number;
+  /** What a sweep is (default `random`: as many random single-unit probes as free units; `shuffled`: each free unit once). */
+  probes?: SweepProbes;
+  /**
+   * When a run is solved (default `codes`): `codes`, the first cycle at which the patterns' hidden
+   * codes (`hiddenCodes`) are distinct, `minDistance` bits apart, and stay so at each of the `keep`
+   * cycles after it (the run ends `keep` cycles after its solving cycle); `recall`, every pattern's
+   * V2 recovered from V1 at two recall tests in a row (`countRecovered`, every `checkEvery` cycles).
+   */
+  success?: 'codes' | 'recall';
+  /** Cycles after the solving cycle at which the codes must still pass (default 20). */
+  keep?: number;
+  /** Bits every two codes must differ in (default `defaultCodeDistance`: 2 for 4-3-4 and 40-10-40, 1 for 4-2-4 and 8-3-8). */
+  minDistance?: number;
+  /** Continue a run from its snapshot (`encoderSnapshot`): the same cycles, tests and weights as the run straight through. */
   resume?: BmSnapshot;
 }
+
+/** This library's earlier encoder recipe, kept as options: 5 presentations, a 0.05 dead zone, shuffled sweeps, success by recall. */
+export const ENCODER_RECALL_VARIANT = {
+  repeats: 5,
+  threshold: 0.05,
+  probes: 'shuffled',
+  success: 'recall',
+} as const satisfies Partial<EncoderOptions>;
 
 /** The 1985 paper's annealing schedule: T = 20, 15, 12, 10 for 2, 2, 2, 4 sweeps. */
 export const ENCODER_ANNEAL: AnnealSchedule = [
@@ -48,18 +81,32 @@ export const ENCODER_ANNEAL: AnnealSchedule = [
   { temperature: 10, sweeps: 4 },
 ];
 
-/** One learning cycle of the encoder; `recovered` is set on the cycles where recall was tested. */
+/** One learning cycle of the encoder. */
 export interface EncoderEvent {
   readonly cycle: number;
   readonly statisticsGap: number;
-  /** Patterns whose V2 half was recovered from V1 (of `visible`), when tested. */
+  /** Each pattern's hidden code after this cycle (`hiddenCodes`; null where a hidden unit ties). */
+  readonly codes: readonly (string | null)[];
+  /** Whether those codes pass (distinct, `minDistance` apart). */
+  readonly codesPass: boolean;
+  /** Patterns whose V2 half was recovered from V1 (of `visible`), on the cycles where recall was tested. */
   readonly recovered: number | null;
   readonly solved: boolean;
-  /** Recall tests passed in a row so far (two solve it). */
+  /** The solving cycle (with `success: 'codes'` the first of the passing cycles kept), once solved. */
+  readonly solvedAt: number | null;
+  /** Tests passed in a row so far: cycles whose codes pass (`codes`) or recall tests (`recall`). */
   readonly passes: number;
   readonly model: Bm;
   /** The run's state after this cycle (what `encoderSnapshot` saves; valid until the next cycle). */
   readonly state: TrainingState<Bm>;
+}
+
+/**
+ * The encoder's `applyUpdate` options: the sign rule, ±`stepSize` (default 2) wherever
+ * |p⁺ − p⁻| > `threshold` (default 0: wherever they differ; no step where they are equal).
+ */
+export function encoderUpdate(o: Pick<EncoderOptions, 'stepSize' | 'threshold' | 'weightDecay'> = {}): UpdateOptions {
+  return { rule: 'sign', stepSize: o.stepSize ?? 2, threshold: o.threshold ?? 0, weightDecay: o.weightDecay ?? 0 };
 }
 
 /** The encoder patterns: unit i on in V1 and unit i on in V2, everything else off. */
@@ -72,60 +119,70 @@ export function encoderPatterns(visible: number): Matrix {
 /**
  * The encoder problem (Ackley, Hinton & Sejnowski 1985), learned through the same four operators
  * as any model: two visible groups V1 and V2 that talk only through a small hidden group H must
- * come to use H as a code, so that clamping V1 and annealing recovers V2. Each cycle is one
- * minibatch of all the patterns: `clampVisible` (noisy clamping, annealing, statistics at
- * the final temperature), `gibbsStep` (free running from random states, same schedule),
- * `collectStats`, `applyUpdate` with the fixed-size `sign` rule. Completes when every pattern is
- * recovered at two tests in a row (each with 50 annealing trials per pattern), or after `maxCycles`.
+ * come to use H as a code. Each cycle is one minibatch of all the patterns: `clampVisible` (noisy
+ * clamping, annealing, statistics at the final temperature), `gibbsStep` (free running from random
+ * states, same schedule), `collectStats`, `applyUpdate` with the fixed-size `sign` rule. The bias
+ * is the model's own θ, moved by the same rule: that is the paper's always-on unit, whose weight
+ * wᵢ₀ adds to ΔEᵢ as θᵢ does and whose statistic p⁺ᵢ₀ − p⁻ᵢ₀ is p⁺ᵢ − p⁻ᵢ. Completes when solved
+ * (see {@link EncoderOptions.success}), or after `maxCycles`.
  *
  * @example
  * ```ts
  * import { last, lastValueFrom } from 'rxjs';
  * import { trainEncoder } from 'boltzflow';
- * const end = await lastValueFrom(trainEncoder({ visible: 4, hidden: 2, seed: 1, maxCycles: 300 }).pipe(last()));
- * console.log(end.cycle, end.solved);
+ * const end = await lastValueFrom(trainEncoder({ visible: 4, hidden: 2, seed: 2, maxCycles: 300 }).pipe(last()));
+ * console.log(end.solvedAt !== null, end.codes.length); // true 4 (seed 2 finds its codes at cycle 62)
  * ```
  */
 export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> {
-  const {
-    visible,
-    hidden,
-    seed,
-    maxCycles = 2000,
-    checkEvery = 10,
-    repeats = 5,
-    stepSize = 2,
-    threshold = 0.05,
-    weightDecay = 0,
-  } = options;
+  const { visible, hidden, seed, maxCycles = 4000, checkEvery = 10, stepSize, threshold, weightDecay, weightStd = 0 } = options;
+  const { repeats = 2, probes = 'random', success = 'codes', keep = 20 } = options;
+  const minDistance = options.minDistance ?? defaultCodeDistance(visible, hidden);
   const anneal = options.anneal ?? ENCODER_ANNEAL;
   const temperature = options.temperature ?? 10,
     k = options.statsSweeps ?? 10;
-  const noise = options.noise ?? { on: 0.15, off: 0.05 };
+  const noise = options.noise ?? { on: 0.15, off: visible >= 8 ? 0.02 : 0.05 };
   const patterns = encoderPatterns(visible);
   const { resume } = options;
+  const enough = success === 'codes' ? keep + 1 : 2; // the solving cycle and `keep` more; two recall tests in a row
   return defer(() => {
     const start = resume
       ? bmSnapshotState(resume)
-      : createBm({ nVisible: 2 * visible, nHidden: hidden, seed, mask: encoderMask(visible, hidden, visible) });
+      : createBm({ nVisible: 2 * visible, nHidden: hidden, seed, weightStd, mask: encoderMask(visible, hidden, visible) });
     let passes = resume ? Number(resume.config.passes ?? 0) : 0;
-    let solved = passes >= 2; // a snapshot of the solving cycle resumes solved: nothing more to learn
+    let solved = passes >= enough; // a snapshot of the solving cycle resumes solved: nothing more to learn
     function* cycles(): Generator<Minibatch> {
       for (let step = resume?.counters.step ?? 0; step < maxCycles && !solved; step++)
         yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
     }
     return from(cycles()).pipe(
-      clampVisible<Bm>(start, { anneal: [...anneal], temperature, k, noise, repeats }),
-      gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k }),
+      clampVisible<Bm>(start, { anneal: [...anneal], temperature, k, noise, repeats, probes }),
+      gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k, probes }),
       collectStats(),
-      applyUpdate({ rule: 'sign', stepSize, threshold, weightDecay }),
+      applyUpdate(encoderUpdate({ stepSize, threshold, weightDecay })),
       map((e: BmStepEvent): EncoderEvent => {
-        const recovered = e.step % checkEvery === 0 ? countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50) : null;
-        if (recovered !== null) {
-          passes = recovered === visible ? passes + 1 : 0;
-          solved = passes >= 2; // two tests in a row, so that one lucky test does not count
+        const codes = hiddenCodes(e.model, patterns);
+        const codesPass = codesDistinct(codes, minDistance);
+        let recovered: number | null = null;
+        if (success === 'codes') passes = codesPass ? passes + 1 : 0;
+        else if (e.step % checkEvery === 0) {
+          recovered = countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50);
+          passes = recovered === visible ? passes + 1 : 0; // two tests in a row, so that one lucky test does not count
         }
-        return { cycle: e.step, statisticsGap: e.metrics.statisticsGap, recovered, solved, passes, model: e.model, state: e.state };
+        solved = passes >= enough;
+        const solvedAt = !solved ? null : success === 'codes' ? e.step - keep : e.step;
+        return {
+          cycle: e.step,
+          statisticsGap: e.metrics.statisticsGap,
+          codes,
+          codesPass,
+          recovered,
+          solved,
+          solvedAt,
+          passes,
+          model: e.model,
+          state: e.state,
+        };
       }),
     );
   });

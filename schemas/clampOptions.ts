@@ -13,6 +13,8 @@ export const clampOptionsSchema = z.strictObject({
   noise: z.strictObject({ on: z.number().min(0).max(1), off: z.number().min(0).max(1) }).optional(),
   /** Presentations of each data vector per minibatch. */
   repeats: z.int().min(1).max(10_000).default(1),
+  /** General BM: what a sweep is, `shuffled` (every free unit once, in a random order) or `random` (as many random single-unit probes as free units, Ackley, Hinton & Sejnowski 1985). */
+  probes: z.enum(['shuffled', 'random']).default('shuffled'),
 });
 
 export type BmClampOptions = z.input<typeof clampOptionsSchema>;

@@ -30,6 +30,8 @@ export const gibbsOptionsSchema = z.strictObject({
    * better model (exact test log-likelihood, 784→16, see the README's training recipes).
    */
   keepHidden: z.boolean().default(false),
+  /** General BM: what a sweep is, `shuffled` (every free unit once, in a random order) or `random` (as many random single-unit probes as free units, Ackley, Hinton & Sejnowski 1985). */
+  probes: z.enum(['shuffled', 'random']).default('shuffled'),
 });
 
 export type GibbsOptions = z.input<typeof gibbsOptionsSchema>;

@@ -12,7 +12,7 @@ import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { minibatches } from '../sources/minibatches.js';
-import { trainEncoder, type EncoderOptions } from '../pipelines/trainEncoder.js';
+import { ENCODER_RECALL_VARIANT, trainEncoder, type EncoderOptions } from '../pipelines/trainEncoder.js';
 import { decodeModelSnapshot, encodeModelSnapshot, type DbnSnapshot } from '../schemas/modelSnapshot.js';
 import { dbnSnapshot, encoderSnapshot } from '../sinks/stateSnapshot.js';
 import { trainDbn } from '../pipelines/trainDbn.js';
@@ -100,7 +100,7 @@ for (const [name, make, clamp] of kinds) {
 }
 
 test('the encoder resumed from its snapshot (encoded and decoded) at cycle 50, one recall test passed, continues as the run straight through: the same recall tests, passes, solution and weights, bit for bit', async (t) => {
-  const options = { visible: 4, hidden: 2, seed: 4, maxCycles: 80, checkEvery: 5 }; // passes its first recall test at cycle 50, its second at 55
+  const options = { visible: 4, hidden: 2, seed: 4, maxCycles: 80, checkEvery: 5, ...ENCODER_RECALL_VARIANT }; // passes its first recall test at cycle 50, its second at 55
   let bytes: Uint8Array | null = null; // encoded during the run: an event's state is the live one, valid until the next cycle
   const straight = await lastValueFrom(
     trainEncoder(options).pipe(
@@ -158,7 +158,7 @@ test('a classification RBM (a one-of-K label group beside the data) resumed from
 });
 
 test('an encoder snapshot of its solving cycle resumes solved: no more cycles', async (t) => {
-  const options = { visible: 4, hidden: 2, seed: 4, maxCycles: 80, checkEvery: 5 };
+  const options = { visible: 4, hidden: 2, seed: 4, maxCycles: 80, checkEvery: 5, ...ENCODER_RECALL_VARIANT };
   let bytes: Uint8Array | null = null;
   const straight = await lastValueFrom(
     trainEncoder(options).pipe(
