@@ -70,7 +70,9 @@ for (const rows of sizes) {
       if (backend === 'js' && (rows > 10_000 || repeat > 0)) continue; // ~40 s per epoch at 60,000: measured once, on the small set
       for (const method of ['cd', 'pcd'] as const) {
         const t0 = performance.now();
-        await lastValueFrom(trainRbm({ data, config: { nHidden: H, method, keepHidden: true, batchSize: B, epochs: 1, backend } }).pipe(last()));
+        await lastValueFrom(
+          trainRbm({ data, config: { nHidden: H, method, keepHidden: true, batchSize: B, epochs: 1, backend } }).pipe(last()),
+        );
         // Products per minibatch: CD-1 5; PCD-1 6 (scikit-learn's 5, and the reconstruction for the step's metric).
         runs.push({
           rows,

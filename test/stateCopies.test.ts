@@ -27,7 +27,7 @@ function steps<M extends AnyModel>(start: M | TrainingState<M>, clamp?: object):
   return (source) =>
     source.pipe(
       clampVisible<M>(start, clamp as never),
-      gibbsStep<M>({ k: 2, chains: 'persistent', nChains: 5 }),
+      gibbsStep<M>({ k: 2, chains: 'persistent', nChains: 5, keepHidden: true }), // an RBM's chains keep their hidden states: one more matrix to copy
       collectStats<M>(),
       applyUpdate<M>({ learningRate: 0.05, momentum: 0.5, weightDecay: 1e-3 }),
     );
