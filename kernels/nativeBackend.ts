@@ -42,6 +42,16 @@ interface NativeAddon {
     order: Uint32Array,
   ): number;
   threads(): number;
+  softplusRowSumPair(
+    x: Float32Array,
+    bias: Float32Array,
+    betaA: number,
+    betaB: number,
+    outA: Float64Array,
+    outB: Float64Array,
+    rows: number,
+    cols: number,
+  ): void;
 }
 
 /**
@@ -120,6 +130,12 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
       checkLength(v, g.length, 'velocity');
       checkLength(w, g.length, 'parameters');
       return addon.momentumStep(g as Float32Array, v, w, learningRate, momentum, decay);
+    },
+    softplusRowSumPair(x, bias, betaA, betaB, outA, outB) {
+      checkLength(bias, x.cols, 'bias');
+      checkLength(outA, x.rows, 'softplusRowSumPair outA');
+      checkLength(outB, x.rows, 'softplusRowSumPair outB');
+      addon.softplusRowSumPair(x.data, bias as Float32Array, betaA, betaB, outA, outB, x.rows, x.cols);
     },
   };
 }

@@ -199,8 +199,7 @@ export function createAnnealingChains(rbm: Rbm, bA: Float32Array, count: number)
       hiddenInputs();
       backend.rowDots(v, params.visibleBias, dotB);
       backend.rowDots(v, bA, dotA);
-      backend.softplusRowSums(z, params.hiddenBias, hi, spHi);
-      backend.softplusRowSums(z, params.hiddenBias, lo, spLo);
+      backend.softplusRowSumPair(z, params.hiddenBias, hi, lo, spHi, spLo);
       for (let r = 0; r < count; r++) acc[r] += sign * ((hi - lo) * (dotB[r] - dotA[r]) + spHi[r] - spLo[r]);
     },
     /** One block-Gibbs transition v → h → v that leaves p_β invariant. */

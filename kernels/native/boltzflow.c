@@ -357,6 +357,47 @@ static napi_value glauber(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// softplusRowSumPair(x, bias, betaA, betaB, outA, outB, rows, cols): the js reference's loop in
+// double (Σ max(z, 0), and ln of the product of 1 + e^{−|z|} per 512 values), with libm's exp.
+CLONES static void softplus_pair(const float *x, const float *bias, double ba, double bb, double *oa, double *ob, int32_t rows, int32_t cols) {
+  for (int32_t i = 0; i < rows; i++) {
+    const float *xr = x + (size_t)i * cols;
+    double sa = 0, sb = 0, pa = 1, pb = 1;
+    for (int32_t j = 0; j < cols; j++) {
+      double y = (double)xr[j] + (double)bias[j], a = ba * y, b = bb * y;
+      sa += a > 0 ? a : 0;
+      sb += b > 0 ? b : 0;
+      pa *= 1 + exp(-fabs(a));
+      pb *= 1 + exp(-fabs(b));
+      if ((j & 511) == 511) {
+        sa += log(pa);
+        sb += log(pb);
+        pa = pb = 1;
+      }
+    }
+    oa[i] = sa + log(pa);
+    ob[i] = sb + log(pb);
+  }
+}
+
+static napi_value softplusRowSumPair(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *x, *bias;
+  double *oa, *ob, ba, bb;
+  size_t lx, lbias, la, lb;
+  int32_t rows, cols;
+  CHECK(f32(env, argv[0], &x, &lx)); CHECK(f32(env, argv[1], &bias, &lbias)); CHECK(num(env, argv[2], &ba)); CHECK(num(env, argv[3], &bb));
+  CHECK(f64(env, argv[4], &oa, &la)); CHECK(f64(env, argv[5], &ob, &lb)); CHECK(i32(env, argv[6], &rows)); CHECK(i32(env, argv[7], &cols));
+  if (rows < 0 || cols < 0 || (size_t)rows * cols > lx || lbias < (size_t)cols || la < (size_t)rows || lb < (size_t)rows) {
+    napi_throw_range_error(env, NULL, "softplusRowSumPair: operand shorter than its shape");
+    return NULL;
+  }
+  softplus_pair(x, bias, ba, bb, oa, ob, rows, cols);
+  return NULL;
+}
+
 // threads(): the number of threads OpenBLAS runs its GEMM on.
 static napi_value threads(napi_env env, napi_callback_info info) {
   (void)info;
@@ -375,6 +416,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"columnSums", NULL, columnSums, NULL, NULL, NULL, napi_default, NULL},
     {"glauber", NULL, glauber, NULL, NULL, NULL, napi_default, NULL},
     {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+    {"softplusRowSumPair", NULL, softplusRowSumPair, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
