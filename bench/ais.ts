@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { selectBackend } from '../kernels/selectBackend.js';
+import type * as AisModule from '../models/ais.js';
 import { aisBetas } from '../models/ais.js';
 import { createRaise } from '../models/raise.js';
 import { createRbm } from '../models/rbm.js';
@@ -56,7 +57,7 @@ if (mode === '--child') {
   } else {
     // `before`: the other build's AIS (argument 6, its dist folder) on the same model.
     const dist = variant === 'before' ? process.argv[6] : fileURLToPath(new URL('..', import.meta.url));
-    const { createAis } = (await import(join(dist, 'models', 'ais.js'))) as typeof import('../models/ais.js');
+    const { createAis } = (await import(join(dist, 'models', 'ais.js'))) as typeof AisModule;
     const ais = createAis(rbm, { baseVisibleBias: base, betas, runs, seed: 1 });
     ais.advance(Infinity);
     value = ais.result().logZ;
@@ -74,15 +75,25 @@ if (mode === '--child') {
     const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', v, String(steps), String(runs), other], {
       encoding: 'utf8',
     });
-    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { variant: string; backend: string; seconds: number; cpuSeconds: number; value: number };
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      variant: string;
+      backend: string;
+      seconds: number;
+      cpuSeconds: number;
+      value: number;
+    };
     console.log(JSON.stringify(r));
     return r;
   });
   const flops = 2 * 2 * runs * NV * NH * steps;
-  console.log(`\n| variant | backend | seconds | CPU seconds | ratio to ${rows[0].variant} | GEMM GFLOP/s | estimate |\n|---|---|---|---|---|---|---|`);
+  console.log(
+    `\n| variant | backend | seconds | CPU seconds | ratio to ${rows[0].variant} | GEMM GFLOP/s | estimate |\n|---|---|---|---|---|---|---|`,
+  );
   for (const r of rows)
     console.log(
       `| ${r.variant} | ${r.backend} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${(r.seconds / rows[0].seconds).toFixed(2)} | ${(flops / r.seconds / 1e9).toFixed(1)} | ${r.value.toFixed(3)} |`,
     );
-  console.log(`(${runs} runs × ${steps} temperatures, 784×500; ${steps === 14_500 ? 'the paper\'s schedule' : `× ${(14_500 / steps).toFixed(1)} for the paper's 14,500`})`);
+  console.log(
+    `(${runs} runs × ${steps} temperatures, 784×500; ${steps === 14_500 ? "the paper's schedule" : `× ${(14_500 / steps).toFixed(1)} for the paper's 14,500`})`,
+  );
 }

@@ -149,7 +149,7 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
         ? `log-${gaussian ? 'density' : 'probability'} (${metric === 'exact' ? 'exact' : 'AIS'})`
         : metric === 'raise'
           ? `log-probability (RAISE, a conservative estimate: ${flags['raise-runs']} reverse run${flags['raise-runs'] > 1 ? 's' : ''} per row × ${flags['ais-steps']} steps)`
-        : `${metric}${gaussian && standardization ? ' (of the standardised data)' : ''}`;
+          : `${metric}${gaussian && standardization ? ' (of the standardised data)' : ''}`;
     say(
       `${what} of ${flags.model} on ${dataset.name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`,
     );
@@ -226,7 +226,9 @@ export async function runRaise(rbm: Rbm, data: Matrix, flags: EvalFlags): Promis
       if (flags.json) emit({ event: 'progress', metric: 'raise', done, steps });
       else if (performance.now() - lastPrint > 2000) {
         lastPrint = performance.now();
-        say(`RAISE ${Math.round((100 * done) / steps)}% (${done}/${steps} steps) · ETA ${seconds(((lastPrint - start) / done) * (steps - done))}`);
+        say(
+          `RAISE ${Math.round((100 * done) / steps)}% (${done}/${steps} steps) · ETA ${seconds(((lastPrint - start) / done) * (steps - done))}`,
+        );
       }
       await new Promise((resolve) => setImmediate(resolve)); // signals and timers run between chunks
     }

@@ -35,8 +35,14 @@ for (const [name, backend] of Object.entries(availableBackends()))
         backend.softplusRowSumPair(x, bias, ba, bb, outA, outB);
         const [wantA, wantB] = [plain(x, bias, ba), plain(x, bias, bb)];
         for (let i = 0; i < 5; i++) {
-          t.true(Math.abs(outA[i] - wantA[i]) <= 1e-12 * Math.max(1, Math.abs(wantA[i])), `${cols} cols, β ${ba}: ${outA[i]} vs ${wantA[i]}`);
-          t.true(Math.abs(outB[i] - wantB[i]) <= 1e-12 * Math.max(1, Math.abs(wantB[i])), `${cols} cols, β ${bb}: ${outB[i]} vs ${wantB[i]}`);
+          t.true(
+            Math.abs(outA[i] - wantA[i]) <= 1e-12 * Math.max(1, Math.abs(wantA[i])),
+            `${cols} cols, β ${ba}: ${outA[i]} vs ${wantA[i]}`,
+          );
+          t.true(
+            Math.abs(outB[i] - wantB[i]) <= 1e-12 * Math.max(1, Math.abs(wantB[i])),
+            `${cols} cols, β ${bb}: ${outB[i]} vs ${wantB[i]}`,
+          );
         }
       }
     }

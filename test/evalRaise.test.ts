@@ -28,7 +28,7 @@ function cli(...args: string[]) {
     r.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, any>);
+      .map((l) => JSON.parse(l));
   return { code: r.status, stderr: r.stderr, lines };
 }
 
@@ -44,13 +44,28 @@ const model = trained('rbm', binary, '--epochs', '60');
 
 test('eval --metric ais,raise: the sandwich, RAISE below the exact mean ln P(v) and AIS within 0.15 nats of it (300 temperatures), in JSON and in words', (t) => {
   const exact = cli('eval', '--model', model, '--data', binary, '--metric', 'exact', '--json').lines()[0];
-  const flags = ['--model', model, '--data', binary, '--metric', 'ais,raise', '--ais-steps', '300', '--ais-runs', '50', '--raise-runs', '2'];
+  const flags = [
+    '--model',
+    model,
+    '--data',
+    binary,
+    '--metric',
+    'ais,raise',
+    '--ais-steps',
+    '300',
+    '--ais-runs',
+    '50',
+    '--raise-runs',
+    '2',
+  ];
   const r = cli('eval', ...flags, '--json');
   t.is(r.code, 0, r.stderr);
   const lines = r.lines();
   t.true(lines.some((l) => l.event === 'progress' && l.metric === 'raise'));
   const s = lines.at(-1)!;
-  t.log(`exact ${exact.value.toFixed(4)}, AIS ${s.value.toFixed(4)}, RAISE ${s.raise.value.toFixed(4)} ± ${s.raise.standardError.toFixed(4)}`);
+  t.log(
+    `exact ${exact.value.toFixed(4)}, AIS ${s.value.toFixed(4)}, RAISE ${s.raise.value.toFixed(4)} ± ${s.raise.standardError.toFixed(4)}`,
+  );
   t.is(s.metric, 'ais,raise');
   t.true(Math.abs(s.value - exact.value) < 0.15);
   t.true(s.raise.value < exact.value, 'RAISE is conservative');
@@ -59,22 +74,32 @@ test('eval --metric ais,raise: the sandwich, RAISE below the exact mean ln P(v) 
   t.true(Math.abs(s.gap - (s.value - s.raise.value)) < 1e-9);
   const text = cli('eval', ...flags);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stderr, /RAISE \(conservative, 2 reverse runs per row\): -?\d+\.\d{3} ± \d+\.\d{3}; the log-probability lies between RAISE -?\d+\.\d{3} and AIS -?\d+\.\d{3} \(a gap of \d+\.\d{3} nats\)/);
+  t.regex(
+    text.stderr,
+    /RAISE \(conservative, 2 reverse runs per row\): -?\d+\.\d{3} ± \d+\.\d{3}; the log-probability lies between RAISE -?\d+\.\d{3} and AIS -?\d+\.\d{3} \(a gap of \d+\.\d{3} nats\)/,
+  );
   // --metric raise alone: the same estimate as in the sandwich (same seed, same chains).
-  const alone = cli('eval', '--model', model, '--data', binary, '--metric', 'raise', '--ais-steps', '300', '--raise-runs', '2', '--json').lines().at(-1)!;
+  const alone = cli('eval', '--model', model, '--data', binary, '--metric', 'raise', '--ais-steps', '300', '--raise-runs', '2', '--json')
+    .lines()
+    .at(-1)!;
   t.is(alone.value, s.raise.value);
   t.regex(alone.bound, /RAISE: a stochastic lower bound/);
 });
 
 test('eval --metric ais says in words when the lower 3σ bound of ln Z is undefined (JSON: null and logZLowUndefined), never "-Infinity"', (t) => {
   const flags = ['--model', model, '--data', binary, '--metric', 'ais', '--ais-steps', '3', '--ais-runs', '2', '--seed', '1'];
-  const j = cli('eval', ...flags, '--json').lines().at(-1)!;
+  const j = cli('eval', ...flags, '--json')
+    .lines()
+    .at(-1)!;
   t.is(j.logZLow, null);
   t.is(j.valueHigh, null);
   t.regex(j.logZLowUndefined, /undefined: the runs' mean weight r̂ minus three standard errors σ̂ is ≤ 0/);
   const text = cli('eval', ...flags);
   t.is(text.code, 0, text.stderr);
-  t.regex(text.stderr, /lower 3σ bound undefined: the runs' mean weight r̂ minus three standard errors σ̂ is ≤ 0 .*--ais-runs or --ais-steps/);
+  t.regex(
+    text.stderr,
+    /lower 3σ bound undefined: the runs' mean weight r̂ minus three standard errors σ̂ is ≤ 0 .*--ais-runs or --ais-steps/,
+  );
   t.regex(text.stderr, /the log-probability is at least -?\d+\.\d{3}, with no upper 3σ bound/);
   t.notRegex(text.stderr, /Infinity/);
 });
@@ -98,13 +123,16 @@ test('eval --metric exact|ais|raise of data that are not binary is refused in on
   t.is(cli('eval', '--model', greyModel, '--data', grey, '--metric', 'free-energy').code, 0);
 });
 
-test("eval of a DBM refuses data that are not binary in the same words; a Gaussian model refuses RAISE", (t) => {
+test('eval of a DBM refuses data that are not binary in the same words; a Gaussian model refuses RAISE', (t) => {
   const out = join(dir, 'dbm');
   const r = cli('train', '--data', grey, '--model', 'dbm', '--layers', '4,3', '--epochs', '1', '--batch', '10', '--out', out, '--json');
   t.is(r.code, 0, r.stderr);
   const e = cli('eval', '--model', join(out, 'snapshot.msgpack'), '--data', grey, '--metric', 'exact');
   t.is(e.code, 2);
-  t.regex(e.stderr, /^boltzflow: --binarize: got "none", expected stochastic or threshold for --metric exact: .*\(pass --binarize stochastic, as the papers do\)\n$/);
+  t.regex(
+    e.stderr,
+    /^boltzflow: --binarize: got "none", expected stochastic or threshold for --metric exact: .*\(pass --binarize stochastic, as the papers do\)\n$/,
+  );
   const gaussian = trained('gaussian', grey, '--epochs', '1', '--visible', 'gaussian');
   const g = cli('eval', '--model', gaussian, '--data', grey, '--metric', 'raise');
   t.is(g.code, 2);

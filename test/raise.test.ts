@@ -74,7 +74,10 @@ test("RAISE's weight is an unbiased estimate of the forward annealing's law q(v)
   // q is far from p at 3 temperatures (by more than 8 standard errors somewhere), so the test tells an estimate of q from one of p.
   const p = exactRbmLogProbability(rbm.params, data).map(Math.exp);
   t.log(`max |q − p| ${Math.max(...q.map((x, s) => Math.abs(x - p[s]))).toFixed(4)}`);
-  t.true(q.some((x, s) => Math.abs(x - p[s]) > 8 * ses[s]), 'q is not p');
+  t.true(
+    q.some((x, s) => Math.abs(x - p[s]) > 8 * ses[s]),
+    'q is not p',
+  );
 });
 
 /** `n` rows drawn exactly from the RBM's p(v) (by enumeration). */
