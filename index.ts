@@ -52,6 +52,7 @@ export {
 export type { RbmGradient } from './models/exactRbm.js';
 export { exactGaussianRbmLogPartition } from './models/exactGaussianRbm.js';
 export { createAis, aisBetas, baseRateBias, type Ais, type AisOptions, type AisEstimate } from './models/ais.js';
+export { createRaise, type Raise, type RaiseOptions, type RaiseEstimate } from './models/raise.js';
 
 // Deep models
 export { createDbn, dbnFeatures, sampleDbn, type Dbn } from './models/dbn.js';

@@ -26,10 +26,10 @@ usage:
   boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]
                    [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]
                    [--snapshot-seconds T] [--keep K] [--json]   (a DBN layer by layer, or a DBM; resumes mid-layer)
-  boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais]
+  boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais|raise|ais,raise]
                    (Gaussian models: reconstruction, the default, free-energy or exact; a DBM: ais, the default, or exact,
                    its mean-field lower bound on ln P(v))
-                   [--ais-runs N] [--ais-steps K] [--binarize …] [--limit N] [--seed S] [--json]
+                   [--ais-runs N] [--ais-steps K] [--raise-runs N] [--binarize …] [--limit N] [--seed S] [--json]
   boltzflow sample --model SNAPSHOT [--n N] [--steps K] [--out FILE.png|.csv|.ndjson] [--seed S] [--backend …] [--json]
                    (an RBM's, DBM's or DBN's snapshot: P(v | h¹) after K steps of its Gibbs sampler; a DBN: Gibbs in
                    its top RBM, then a down pass, with its trained layers only)

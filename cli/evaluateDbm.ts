@@ -5,7 +5,7 @@ import { exactRbmLogPartition, MAX_ENUMERATED_UNITS } from '../models/exactRbm.j
 import type { DbmSnapshot } from '../schemas/modelSnapshot.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { dbmSnapshotState } from '../sources/restoreState.js';
-import { runAis, spread, type EvalFlags } from './evaluate.js';
+import { aisRange, LOW_BOUND_UNDEFINED, requireBinaryData, runAis, spread, type EvalFlags } from './evaluate.js';
 import { emit, say } from './output.js';
 
 /**
@@ -27,8 +27,9 @@ export async function evalDbm(flags: EvalFlags, snap: DbmSnapshot): Promise<void
       `a DBM with ${snap.sizes.length - 1} hidden layers`,
       'a DBM with 2 hidden layers (ln Z is estimated on it regrouped as an RBM)',
     );
+  const binarize = flags.binarize ?? snap.data.binarize;
   const { data, name } = await loadDataset(flags.data, {
-    binarize: flags.binarize ?? snap.data.binarize,
+    binarize,
     seed: flags.seed,
     limit: flags.limit,
   });
@@ -38,6 +39,7 @@ export async function evalDbm(flags: EvalFlags, snap: DbmSnapshot): Promise<void
       `${name} with ${data.cols} values per record`,
       `${snap.sizes[0]} values per record, as the model has`,
     );
+  requireBinaryData(data, name, binarize, metric);
   const start = performance.now();
   const dbm = dbmSnapshotState(snap, { backend: selectBackend(flags.backend) }).model;
   const asRbm = dbmAsRbm(dbm);
@@ -67,7 +69,15 @@ export async function evalDbm(flags: EvalFlags, snap: DbmSnapshot): Promise<void
     n,
     bound: 'mean-field lower bound on ln P(v)',
     logZ,
-    ...(ais ? { logZLow: ais.logZLow, logZHigh: ais.logZHigh, runs: ais.runs, steps: ais.steps } : {}),
+    ...(ais
+      ? {
+          logZLow: ais.logZLow,
+          logZHigh: ais.logZHigh,
+          ...(ais.logZLow === -Infinity ? { logZLowUndefined: LOW_BOUND_UNDEFINED } : {}),
+          runs: ais.runs,
+          steps: ais.steps,
+        }
+      : {}),
     model: flags.model,
     data: name,
     seconds: Math.round(performance.now() - start) / 1000,
@@ -77,8 +87,6 @@ export async function evalDbm(flags: EvalFlags, snap: DbmSnapshot): Promise<void
     say(
       `mean-field lower bound on ln P(v) (${metric}) of the DBM ${snap.sizes.join('→')} ${flags.model} on ${name} (${n} rows): ${value.toFixed(3)} ± ${summary.standardError.toFixed(3)} (sd ${sd.toFixed(3)})`,
     );
-    say(
-      `  ln Z = ${logZ.toFixed(4)} (${metric === 'exact' ? 'exact, by enumeration' : `AIS, ${ais!.runs} runs × ${ais!.steps} steps; ±3σ range [${ais!.logZLow.toFixed(2)}, ${ais!.logZHigh.toFixed(2)}]`})`,
-    );
+    say(ais ? `  ${aisRange(ais, value)}` : `  ln Z = ${logZ.toFixed(4)} (exact, by enumeration)`);
   }
 }

@@ -126,4 +126,12 @@ export interface Backend {
     samples: Float32Array | null,
     scratch: GlauberScratch,
   ): number;
+  /**
+   * {@link softplusRowSums} at two inverse temperatures in one pass (AIS's and RAISE's weights):
+   * outA[i] ← Σⱼ softplus(betaA·(x[i,j] + bias[j])), outB[i] likewise at betaB, in float64. Each
+   * softplus(z) is max(z, 0) + ln(1 + e^{−|z|}), and the logarithms of up to 512 factors of a row
+   * are taken as one, of their product (each factor in (1, 2]): one e^x per value and per β. Agrees
+   * with softplusRowSums to about 1e-13 per row, not bit for bit.
+   */
+  softplusRowSumPair(x: Matrix, bias: Vec, betaA: number, betaB: number, outA: Float64Array, outB: Float64Array): void;
 }

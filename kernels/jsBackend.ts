@@ -245,6 +245,36 @@ export function createJsBackend(): Backend {
     },
 
     glauberSweeps: glauberSweepsJs,
+
+    softplusRowSumPair(x, bias, betaA, betaB, outA, outB) {
+      checkLength(bias, x.cols, 'bias');
+      checkLength(outA, x.rows, 'softplusRowSumPair outA');
+      checkLength(outB, x.rows, 'softplusRowSumPair outB');
+      const cols = x.cols,
+        d = x.data;
+      for (let i = 0, o = 0; i < x.rows; i++, o += cols) {
+        let sA = 0,
+          sB = 0,
+          pA = 1,
+          pB = 1;
+        for (let j = 0; j < cols; j++) {
+          const y = d[o + j] + bias[j],
+            a = betaA * y,
+            b = betaB * y;
+          sA += a > 0 ? a : 0;
+          sB += b > 0 ? b : 0;
+          pA *= 1 + Math.exp(-Math.abs(a));
+          pB *= 1 + Math.exp(-Math.abs(b));
+          if ((j & 511) === 511) {
+            sA += Math.log(pA);
+            sB += Math.log(pB);
+            pA = pB = 1;
+          }
+        }
+        outA[i] = sA + Math.log(pA);
+        outB[i] = sB + Math.log(pB);
+      }
+    },
   };
 }
 

@@ -47,6 +47,16 @@ interface NativeAddon {
   expScaleRows(a: Float32Array, z: Vec, c: number): void;
   gaussianSample(means: Vec, z: Vec, beta: number, out: Float32Array, state: Uint32Array, scratch: Float64Array): void;
   varianceGradient(v: Vec, wh: Vec, bias: Vec, alpha: number, g: Float32Array): void;
+  softplusRowSumPair(
+    x: Float32Array,
+    bias: Float32Array,
+    betaA: number,
+    betaB: number,
+    outA: Float64Array,
+    outB: Float64Array,
+    rows: number,
+    cols: number,
+  ): void;
 }
 
 /**
@@ -155,6 +165,11 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
       checkLength(wh, v.length, 'varianceGradient wh');
       checkLength(g, bias.length, 'varianceGradient g');
       addon.varianceGradient(v, wh, bias, alpha, g);
+    softplusRowSumPair(x, bias, betaA, betaB, outA, outB) {
+      checkLength(bias, x.cols, 'bias');
+      checkLength(outA, x.rows, 'softplusRowSumPair outA');
+      checkLength(outB, x.rows, 'softplusRowSumPair outB');
+      addon.softplusRowSumPair(x.data, bias as Float32Array, betaA, betaB, outA, outB, x.rows, x.cols);
     },
   };
 }

@@ -90,34 +90,18 @@ export interface AisEstimate {
  */
 export function createAis(rbm: Rbm, options: AisOptions) {
   const { backend, params } = rbm;
-  requireBinaryVisible(params, 'AIS');
   const { baseVisibleBias: bA, betas = aisBetas(), runs = 100, seed = 1 } = options;
+  checkAnnealing(rbm, 'AIS', bA, betas);
   const nv = params.nVisible,
     nh = params.nHidden;
-  if (bA.length !== nv) throw new BoltzflowError('baseVisibleBias', `length ${bA.length}`, `length ${nv}`);
   if (!Number.isInteger(runs) || runs < 2) throw new BoltzflowError('AIS runs', runs, 'an integer ≥ 2');
-  if (betas[0] !== 0 || betas[betas.length - 1] !== 1 || betas.some((b, i) => i > 0 && !(b > betas[i - 1])))
-    throw new BoltzflowError(
-      'AIS betas',
-      `${betas.length} values from ${betas[0]} to ${betas[betas.length - 1]}`,
-      'increasing values from 0 to 1',
-    );
   const rng = Rng.fromSeed(seed);
   const steps = betas.length - 1;
-  const logZBase = nh * Math.LN2 + bA.reduce((s, b) => s + softplus(b), 0);
-
-  const v = Matrix.zeros(runs, nv);
-  for (let r = 0; r < runs; r++) v.row(r).set(bA);
-  backend.sigmoid(v, new Float32Array(nv), 1, v);
-  backend.bernoulli(v.data, rng, v.data); // exact samples of p_0
-  const z = Matrix.zeros(runs, nh),
-    h = Matrix.zeros(runs, nh),
-    vp = Matrix.zeros(runs, nv);
-  const dotB = new Float64Array(runs),
-    dotA = new Float64Array(runs);
-  const spNew = new Float64Array(runs),
-    spOld = new Float64Array(runs);
-  const mixedBias = new Float32Array(nv);
+  const logZBase = baseLogPartition(bA, nh);
+  const chains = createAnnealingChains(rbm, bA, runs);
+  for (let r = 0; r < runs; r++) chains.v.row(r).set(bA);
+  backend.sigmoid(chains.v, new Float32Array(nv), 1, chains.v);
+  backend.bernoulli(chains.v.data, rng, chains.v.data); // exact samples of p_0
   const logWeights = new Float64Array(runs);
   let done = 0;
 
@@ -130,22 +114,10 @@ export function createAis(rbm: Rbm, options: AisOptions) {
     /** Runs up to `n` more annealing steps. */
     advance(n: number): void {
       const end = Math.min(steps, done + n);
+      // ln p*_k(v) − ln p*_{k−1}(v) for the current states, then one transition at β_k.
       for (let k = done + 1; k <= end; k++) {
-        const bOld = betas[k - 1],
-          bNew = betas[k];
-        // ln p*_k(v) − ln p*_{k−1}(v) for the current states, then one transition at β_k.
-        backend.gemm(false, false, 1, v, params.weights, 0, z);
-        backend.rowDots(v, params.visibleBias, dotB);
-        backend.rowDots(v, bA, dotA);
-        backend.softplusRowSums(z, params.hiddenBias, bNew, spNew);
-        backend.softplusRowSums(z, params.hiddenBias, bOld, spOld);
-        for (let r = 0; r < runs; r++) logWeights[r] += (bNew - bOld) * (dotB[r] - dotA[r]) + spNew[r] - spOld[r];
-        backend.sigmoid(z, params.hiddenBias, bNew, h);
-        backend.bernoulli(h.data, rng, h.data);
-        for (let i = 0; i < nv; i++) mixedBias[i] = (1 - bNew) * bA[i] + bNew * params.visibleBias[i];
-        backend.gemm(false, true, bNew, h, params.weights, 0, vp);
-        backend.sigmoid(vp, mixedBias, 1, vp);
-        backend.bernoulli(vp.data, rng, v.data);
+        chains.addLogRatio(betas[k], betas[k - 1], 1, logWeights);
+        chains.transition(betas[k], rng);
       }
       done = end;
     },
@@ -173,3 +145,73 @@ export function createAis(rbm: Rbm, options: AisOptions) {
 }
 
 export type Ais = ReturnType<typeof createAis>;
+
+/** ln Z of the base-rate model with visible biases `bA` and `nHidden` free hidden units: Σᵢ softplus(bAᵢ) + nHidden·ln 2. */
+export function baseLogPartition(bA: Float32Array, nHidden: number): number {
+  return nHidden * Math.LN2 + bA.reduce((s, b) => s + softplus(b), 0);
+}
+
+/** Refuses what annealing between the base-rate model and `rbm` cannot use, naming `what` (AIS, RAISE). */
+export function checkAnnealing(rbm: Rbm, what: string, bA: Float32Array, betas: Float64Array): void {
+  requireBinaryVisible(rbm.params, what);
+  if (bA.length !== rbm.params.nVisible)
+    throw new BoltzflowError('baseVisibleBias', `length ${bA.length}`, `length ${rbm.params.nVisible}`);
+  if (betas[0] !== 0 || betas[betas.length - 1] !== 1 || betas.some((b, i) => i > 0 && !(b > betas[i - 1])))
+    throw new BoltzflowError(
+      `${what} betas`,
+      `${betas.length} values from ${betas[0]} to ${betas[betas.length - 1]}`,
+      'increasing values from 0 to 1',
+    );
+}
+
+/**
+ * `count` chains of binary visible states (the rows of `v`) on the path p_β(v) ∝
+ * e^{(1−β) b_Aᵀv + β bᵀv} Π_j (1 + e^{β (c_j + (vW)_j)}) from the base-rate model (β = 0) to the
+ * RBM (β = 1): the part that AIS and RAISE share. Its buffers are allocated once.
+ */
+export function createAnnealingChains(rbm: Rbm, bA: Float32Array, count: number) {
+  const { backend, params } = rbm;
+  const nv = params.nVisible,
+    nh = params.nHidden;
+  const v = Matrix.zeros(count, nv),
+    z = Matrix.zeros(count, nh),
+    h = Matrix.zeros(count, nh),
+    vp = Matrix.zeros(count, nv);
+  const dotB = new Float64Array(count),
+    dotA = new Float64Array(count),
+    spHi = new Float64Array(count),
+    spLo = new Float64Array(count);
+  const mixedBias = new Float32Array(nv);
+  let fresh = false; // z holds vW for the current v
+  const hiddenInputs = () => {
+    if (!fresh) backend.gemm(false, false, 1, v, params.weights, 0, z);
+    fresh = true;
+  };
+  return {
+    /** The chains' states (count × nV); write them, then call {@link changed}. */
+    v,
+    /** Says that `v` was written from outside. */
+    changed(): void {
+      fresh = false;
+    },
+    /** acc[r] += sign·(ln p*_hi(v_r) − ln p*_lo(v_r)), the unnormalised log-probabilities at β = hi and lo. */
+    addLogRatio(hi: number, lo: number, sign: number, acc: Float64Array): void {
+      hiddenInputs();
+      backend.rowDots(v, params.visibleBias, dotB);
+      backend.rowDots(v, bA, dotA);
+      backend.softplusRowSumPair(z, params.hiddenBias, hi, lo, spHi, spLo);
+      for (let r = 0; r < count; r++) acc[r] += sign * ((hi - lo) * (dotB[r] - dotA[r]) + spHi[r] - spLo[r]);
+    },
+    /** One block-Gibbs transition v → h → v that leaves p_β invariant. */
+    transition(beta: number, rng: Rng): void {
+      hiddenInputs();
+      backend.sigmoid(z, params.hiddenBias, beta, h);
+      backend.bernoulli(h.data, rng, h.data);
+      for (let i = 0; i < nv; i++) mixedBias[i] = (1 - beta) * bA[i] + beta * params.visibleBias[i];
+      backend.gemm(false, true, beta, h, params.weights, 0, vp);
+      backend.sigmoid(vp, mixedBias, 1, vp);
+      backend.bernoulli(vp.data, rng, v.data);
+      fresh = false;
+    },
+  };
+}

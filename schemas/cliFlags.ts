@@ -85,11 +85,16 @@ export const trainFlagsSchema = z.strictObject({
 export const evalFlagsSchema = z.strictObject({
   model: z.string().min(1),
   data: z.string().min(1),
-  /** Default `pseudo-likelihood`, or `reconstruction` for a model with Gaussian visible units. */
-  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy', 'exact', 'ais']).optional(),
-  /** AIS: annealing runs, and steps (Salakhutdinov & Murray's 14,500 by default). */
+  /**
+   * Default `pseudo-likelihood`, or `reconstruction` for a model with Gaussian visible units. `raise`
+   * is the conservative log-probability by reverse annealing; `ais,raise` gives both (the sandwich).
+   */
+  metric: z.enum(['reconstruction', 'pseudo-likelihood', 'free-energy', 'exact', 'ais', 'raise', 'ais,raise']).optional(),
+  /** AIS: annealing runs, and steps (Salakhutdinov & Murray's 14,500 by default; RAISE walks the same schedule). */
   'ais-runs': count(2).default(100),
   'ais-steps': count(3).default(14_500),
+  /** RAISE: reverse chains per data row (each row costs as much as this many AIS runs). */
+  'raise-runs': count(1).default(1),
   binarize: binarize.optional(),
   limit: count(1).optional(),
   seed: z.int().min(0).max(0xffffffff).default(1),
