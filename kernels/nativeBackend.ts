@@ -165,6 +165,7 @@ export function loadNativeBackend(path: string = fileURLToPath(new URL('./native
       checkLength(wh, v.length, 'varianceGradient wh');
       checkLength(g, bias.length, 'varianceGradient g');
       addon.varianceGradient(v, wh, bias, alpha, g);
+    },
     softplusRowSumPair(x, bias, betaA, betaB, outA, outB) {
       checkLength(bias, x.cols, 'bias');
       checkLength(outA, x.rows, 'softplusRowSumPair outA');
