@@ -13,7 +13,7 @@ import { completeCommand } from './complete.js';
 const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 
 usage:
-  boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd] [--keep-hidden] [--k K] [--lr X]
+  boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd|pt] [--keep-hidden] [--replicas M] [--k K] [--lr X]
                    [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
                    [--visible bernoulli|gaussian] [--learn-variance]
                    [--resume SNAPSHOT] [--overwrite] [--backend auto|native|wasm|js] [--binarize none|threshold|stochastic]

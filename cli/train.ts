@@ -119,6 +119,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       input.learningRateSchedule = 'constant';
     }
     config = parseWith(trainConfigSchema, input, { fieldName: configFieldToFlag });
+    if (flags.replicas !== undefined && config.method !== 'pt')
+      throw new BoltzflowError('--replicas', flags.replicas, 'to be used with --method pt (the replicas of parallel tempering)');
   }
   // A resumed run continues in its own folder (DIR of DIR/snapshot.msgpack or DIR/snapshots/step-N.msgpack).
   const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : 'runs/rbm');
@@ -178,7 +180,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   assertSnapshotFits({
     nVisible: dataset.data.cols,
     nHidden: config.nHidden,
-    chains: config.method === 'pcd' ? config.batchSize : 0,
+    chains: config.method === 'cd' ? 0 : config.batchSize * (config.method === 'pt' ? config.replicas : 1),
     gaussian: config.visibleUnits === 'gaussian',
   });
   clearEarlierRun();
@@ -208,7 +210,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   if (json) emit(header);
   else {
     say(
-      `boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}`,
+      `boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}${config.method === 'pt' ? ` (${config.replicas} replicas, β 1 → 0 linearly spaced)` : ''}`,
     );
     say(
       `  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`,

@@ -7,11 +7,11 @@ import type { RunState } from './trainingState.js';
 /**
  * How the negative phase samples, as the kinds receive it (`gibbsStep`'s options, parsed): k
  * steps or sweeps at `temperature` after an optional annealing, chains started at the data, kept
- * (PCD) or random.
+ * (PCD), kept with tempered replicas (RBM parallel tempering) or random.
  */
 export interface SamplerOptions {
   readonly k: number;
-  readonly chains: 'data' | 'persistent' | 'random';
+  readonly chains: 'data' | 'persistent' | 'tempered' | 'random';
   readonly temperature: number;
   readonly anneal?: AnnealSchedule;
   readonly nChains?: number;
@@ -19,6 +19,9 @@ export interface SamplerOptions {
   readonly keepHidden?: boolean;
   /** General BM: what a sweep is (`annealStates`). */
   readonly probes?: SweepProbes;
+  /** RBM tempered chains: replicas of each chain (default 10) and the hottest replica's β (default 0); see `gibbsStep`. */
+  readonly replicas?: number;
+  readonly minBeta?: number;
 }
 
 /** One array the optimiser moves, in the order {@link ModelKind.tensors} gives them. */

@@ -111,6 +111,12 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
     };
   },
   negative(o) {
+    if (o.chains === 'tempered')
+      throw new BoltzflowError(
+        'gibbsStep chains',
+        'tempered',
+        `data, persistent or random for a general BM (parallel tempering is the RBM's)`,
+      );
     const schedule = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
     let mine: BmChains | null = null;
     let fresh: ((rows: number) => Matrix) | null = null;

@@ -78,6 +78,8 @@ export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNega
     };
   },
   negative(o) {
+    if (o.chains === 'tempered')
+      throw new BoltzflowError('gibbsStep chains', 'tempered', `data, persistent or random for a DBM (parallel tempering is the RBM's)`);
     const schedule = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
     let chains: Matrix[] | null = null;
     let probs: Matrix[] | null = null;

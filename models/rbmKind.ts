@@ -16,10 +16,24 @@ export interface ParamBuffers {
   readonly logVariance?: Float32Array;
 }
 
-/** An RBM's persistent chains: visible states, and the hidden states where their next step starts (null: sample them). */
+/**
+ * An RBM's persistent chains: visible states, and the hidden states where their next step starts
+ * (null: sample them); with parallel tempering `visible` is the β = 1 replica and `tempered` the others.
+ */
 export interface RbmChains {
   readonly visible: Matrix;
   readonly hidden: Matrix | null;
+  readonly tempered?: RbmTempering;
+}
+
+/** Parallel tempering's other replicas of the N chains (see `temperedSampler`). */
+export interface RbmTempering {
+  /** Their visible states, replica by replica ((M − 1)·N × V): rows (a − 1)·N … a·N − 1 at inverse temperature `betas[a]`. */
+  readonly visible: Matrix;
+  /** The M inverse temperatures, 1 = betas[0] > … > betas[M − 1]. */
+  readonly betas: Float32Array;
+  /** Swap rounds done: the next round pairs (0, 1), (2, 3)… when even, (1, 2), (3, 4)… when odd. */
+  rounds: number;
 }
 
 /** What the RBM's positive phase adds: the data clamped, P(h | v⁰) and a sample h⁰. */
@@ -59,7 +73,12 @@ export interface RbmSaved {
   readonly visibleUnits?: VisibleUnits;
   readonly params: RbmSavedTensors;
   readonly velocity: RbmSavedTensors | null;
-  readonly chains: { readonly rows: number; readonly states: Float32Array; readonly hidden?: Float32Array } | null;
+  readonly chains: {
+    readonly rows: number;
+    readonly states: Float32Array;
+    readonly hidden?: Float32Array;
+    readonly tempered?: { readonly states: Float32Array; readonly betas: Float32Array; readonly rounds: number };
+  } | null;
 }
 
 /**
@@ -91,7 +110,13 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
     return learnVariance ? [t.weights.data, t.visibleBias, t.hiddenBias, t.logVariance] : [t.weights.data, t.visibleBias, t.hiddenBias];
   },
   decays: () => [true, false, false, false],
-  copyChains: (c) => ({ visible: c.visible.clone(), hidden: c.hidden ? c.hidden.clone() : null }),
+  copyChains: (c) => ({
+    visible: c.visible.clone(),
+    hidden: c.hidden ? c.hidden.clone() : null,
+    ...(c.tempered
+      ? { tempered: { visible: c.tempered.visible.clone(), betas: c.tempered.betas.slice(), rounds: c.tempered.rounds } }
+      : {}),
+  }),
   positive(model) {
     const hp = reusableMatrix(model.params.nHidden, model.backend);
     const hs = reusableMatrix(model.params.nHidden, model.backend);
@@ -131,6 +156,9 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
         rows: chains.visible.rows,
         states: chains.visible.data,
         ...(chains.hidden ? { hidden: chains.hidden.data } : {}),
+        ...(chains.tempered
+          ? { tempered: { states: chains.tempered.visible.data, betas: chains.tempered.betas, rounds: chains.tempered.rounds } }
+          : {}),
       },
     };
   },
@@ -146,6 +174,15 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
     const chains = s.chains && {
       visible: new Matrix(s.chains.rows, V, s.chains.states),
       hidden: s.chains.hidden ? new Matrix(s.chains.rows, H, s.chains.hidden) : null,
+      ...(s.chains.tempered
+        ? {
+            tempered: {
+              visible: new Matrix((s.chains.tempered.betas.length - 1) * s.chains.rows, V, s.chains.tempered.states),
+              betas: s.chains.tempered.betas,
+              rounds: s.chains.tempered.rounds,
+            },
+          }
+        : {}),
     };
     return { model: rbmFromParams(params, rng, backend), velocity: s.velocity && tensors(s.velocity), chains };
   },

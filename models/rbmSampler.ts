@@ -6,6 +6,7 @@ import type { AnnealStep } from './bm.js';
 import type { SamplerOptions } from './ModelKind.js';
 import { gibbsBuffers, gibbsChain, visibleProbs, type GibbsBuffers, type Rbm } from './rbm.js';
 import type { RbmChains, RbmNegative, RbmPositive, RbmState } from './rbmKind.js';
+import { temperedSampler } from './temperedSampler.js';
 import { randomVisible, sampleVisible, visibleMeans, visibleUnitsOf } from './visibleUnits.js';
 
 /**
@@ -20,8 +21,10 @@ import { randomVisible, sampleVisible, visibleMeans, visibleUnitsOf } from './vi
  * Kept hidden states with one temperature take their first half-step h → v and the data's
  * reconstruction in one product: [chains' h; data's h]·Wᵀ, in `stack`, whose first rows hold the
  * chains' hidden states for good (one pass over W instead of two).
+ * Tempered chains (parallel tempering) are {@link temperedSampler}'s.
  */
 export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositive) => RbmNegative {
+  if (o.chains === 'tempered') return temperedSampler(o);
   const schedule: AnnealStep[] = [...(o.anneal ?? []), { temperature: o.temperature, sweeps: o.k }];
   let buffers: GibbsBuffers | null = null;
   /** Whether `buffers.hidden` holds the persistent chains' hidden states. */
@@ -116,7 +119,7 @@ export function rbmSampler(o: SamplerOptions): (state: RbmState, pos: RbmPositiv
 }
 
 /** Chains starting from the rows of `from` (cycled); with binary visible units, binarised by sampling. */
-function startFrom(from: Matrix, n: number, rbm: Rbm): Matrix {
+export function startFrom(from: Matrix, n: number, rbm: Rbm): Matrix {
   const chains = allocateMatrix(rbm.backend, n, from.cols);
   for (let r = 0; r < n; r++) chains.row(r).set(from.row(r % from.rows));
   if (visibleUnitsOf(rbm.params).type === 'bernoulli') sampleVisible(rbm, chains, chains);

@@ -35,9 +35,10 @@ export function rbmSteps(
       clampVisible(from),
       gibbsStep({
         k: config.k,
-        chains: config.method === 'pcd' ? 'persistent' : 'data',
+        chains: chainsOf[config.method],
         nChains: options.nChains,
         keepHidden: config.keepHidden,
+        ...(config.method === 'pt' ? { replicas: config.replicas } : {}),
       }),
       collectStats(),
       applyUpdate({
@@ -49,6 +50,9 @@ export function rbmSteps(
       guardDivergence({ learningRate: config.learningRate }),
     );
 }
+
+/** Where each method's negative chains start: `gibbsStep`'s `chains`. */
+const chainsOf = { cd: 'data', pcd: 'persistent', pt: 'tempered' } as const;
 
 /** The learning-rate schedule a config asks for over `rows` training rows: linear decay to zero, or none. */
 export function configSchedule(config: TrainConfig, rows: number): ((step: number) => number) | undefined {

@@ -103,7 +103,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         }
         const counters = Object.entries(options.counters ?? {});
         return from(all()).pipe(
-          rbmSteps(model, config, { nChains: config.method === 'pcd' ? config.batchSize : undefined }),
+          rbmSteps(model, config, { nChains: config.method !== 'cd' ? config.batchSize : undefined }),
           map((e) => {
             const metrics: Record<string, number> = { ...e.metrics, skippedRecords: 0 };
             for (const kind of BAD_RECORD_KINDS) {

@@ -21,6 +21,8 @@ export const trainConfigFlags = {
   'learn-variance': 'learnVariance',
   /** PCD: keep the chains' hidden states between steps. */
   'keep-hidden': 'keepHidden',
+  /** PT (`--method pt`): replicas of each chain. */
+  replicas: 'replicas',
 } as const satisfies Record<string, keyof TrainConfigInput>;
 
 const binarize = z.enum(['none', 'threshold', 'stochastic']);

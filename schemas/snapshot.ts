@@ -144,9 +144,18 @@ export const snapshotSchema = z
     /**
      * Persistent chains' visible states (PCD), flattened N×V, and the hidden states where their next
      * step starts, flattened N×H (absent in snapshots from before they were kept: the resumed run
-     * then samples them); null for CD.
+     * then samples them); null for CD. Parallel tempering (`tempered`, absent otherwise): `states` are
+     * the β = 1 replicas, `tempered.states` the other M − 1 replicas' flattened ((M − 1)·N×V, replica
+     * by replica), at the inverse temperatures `betas` (M, from 1 down), after `rounds` swap rounds.
      */
-    chains: z.strictObject({ rows: z.int().min(1), states: f32, hidden: f32.optional() }).nullable(),
+    chains: z
+      .strictObject({
+        rows: z.int().min(1),
+        states: f32,
+        hidden: f32.optional(),
+        tempered: z.strictObject({ states: f32, betas: f32, rounds: count }).optional(),
+      })
+      .nullable(),
     /** The run's generator (xoshiro128** state words). */
     rng: z.array(z.int().min(0).max(0xffffffff)).length(4),
     /** `step` updates done; the next minibatch is number `index` of epoch `epoch`. */
@@ -196,6 +205,19 @@ export const snapshotSchema = z
     }
     if (s.chains) expect(['chains', 'states'], s.chains.states, s.chains.rows * s.nVisible);
     if (s.chains?.hidden) expect(['chains', 'hidden'], s.chains.hidden, s.chains.rows * s.nHidden);
+    const t = s.chains?.tempered;
+    if (s.chains && t) {
+      const b = t.betas;
+      if (b.length < 2 || b.length > 1000)
+        ctx.addIssue({ code: 'custom', path: ['chains', 'tempered', 'betas'], message: 'length 2 to 1000 (one per replica)' });
+      else if (b[0] !== 1 || b.some((x, a) => !(x >= 0 && (a === 0 || x < b[a - 1]))))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['chains', 'tempered', 'betas'],
+          message: 'values falling from 1 to ≥ 0 (inverse temperatures)',
+        });
+      else expect(['chains', 'tempered', 'states'], t.states, (b.length - 1) * s.chains.rows * s.nVisible);
+    }
     if (s.config.nHidden !== s.nHidden)
       ctx.addIssue({ code: 'custom', path: ['config', 'nHidden'], message: `${s.nHidden} (nHidden), got ${s.config.nHidden}` });
     if (s.rng.every((w) => w === 0)) ctx.addIssue({ code: 'custom', path: ['rng'], message: 'not all zero' });

@@ -13,12 +13,17 @@ export const trainConfigSchema = z
   .strictObject({
     /** Hidden units. */
     nHidden: z.int().min(1).max(100_000).default(500),
-    /** `cd`: contrastive divergence (chains restart at the data); `pcd`: persistent chains. */
-    method: z.enum(['cd', 'pcd']).default('pcd'),
+    /**
+     * `cd`: contrastive divergence (chains restart at the data); `pcd`: persistent chains; `pt`:
+     * persistent chains with parallel tempering (`replicas` each, β from 1 down to 0; see `gibbsStep`).
+     */
+    method: z.enum(['cd', 'pcd', 'pt']).default('pcd'),
     /** Gibbs steps per minibatch. */
     k: z.int().min(1).max(100_000).default(1),
     /** PCD: keep the chains' hidden states between steps (see `gibbsStep`'s `keepHidden`; off by default, it learned worse). */
     keepHidden: z.boolean().default(false),
+    /** PT: replicas of each persistent chain, at inverse temperatures spaced linearly from 1 to 0. */
+    replicas: z.int().min(2).max(1000).default(10),
     /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
     visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
     /** Gaussian visible units: learn each unit's log-variance too. */
@@ -43,6 +48,18 @@ export const trainConfigSchema = z
         code: 'custom',
         path: ['learnVariance'],
         message: 'false unless visibleUnits is "gaussian" (only Gaussian units have a variance)',
+      });
+    if (c.method === 'pt' && c.keepHidden)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keepHidden'],
+        message: 'false with method "pt" (tempered replicas keep their visible states only)',
+      });
+    if (c.method === 'pt' && c.visibleUnits === 'gaussian')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['method'],
+        message: 'cd or pcd with Gaussian visible units (parallel tempering is for Bernoulli units)',
       });
   })
   .transform((c) => ({ ...c, learningRate: c.learningRate ?? DEFAULT_LEARNING_RATE[c.visibleUnits] }));

@@ -244,7 +244,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
   const cases: Array<[string[], RegExp]> = [
     [['train', '--hidden', '0'], /^boltzflow: --hidden: got 0, expected a number ≥ 1\n$/],
     [['train', '--lr', '-0.5'], /^boltzflow: --lr: got -0.5, expected a number > 0\n$/],
-    [['train', '--method', 'sgd'], /^boltzflow: --method: got "sgd", expected one of "cd", "pcd"\n$/],
+    [['train', '--method', 'sgd'], /^boltzflow: --method: got "sgd", expected one of "cd", "pcd", "pt"\n$/],
     [['train', '--k', 'two'], /^boltzflow: --k: got "two", expected a finite number\n$/],
     [['train', '--bogus', '1'], /^boltzflow: flag: got "--bogus", expected one of --data, .*--hidden/],
     [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: --batch: got 1000, expected at most 60/],

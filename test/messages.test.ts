@@ -122,7 +122,7 @@ test('a flag given twice is refused instead of the last value silently winning',
 });
 
 test('a flag value with a BOM is shown escaped', (t) => {
-  refused(t, ['train', '--method', '\ufeffcd'], /^boltzflow: --method: got "\\ufeffcd", expected one of "cd", "pcd"\n$/);
+  refused(t, ['train', '--method', '\ufeffcd'], /^boltzflow: --method: got "\\ufeffcd", expected one of "cd", "pcd", "pt"\n$/);
 });
 
 test('sample --out under a regular file is refused at once, before any sampling', (t) => {
