@@ -82,6 +82,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
         flags[clash],
         'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)',
       );
+    refuseFinished(resume as DbnSnapshot | DbmSnapshot, flags.epochs, flags.resume!);
   } else if (!flags.layers || (kind === 'dbm' && flags.layers.length < 2))
     throw new BoltzflowError(
       '--layers',
@@ -274,4 +275,20 @@ function describeResumed(s: DbmSnapshot | DbnSnapshot): string {
   return s.model === 'dbm'
     ? s.sizes.join('→')
     : [s.trained[0]?.nVisible ?? s.current.nVisible, ...s.layers.map((c) => c.nHidden)].join('→');
+}
+
+/** A finished run (a DBM's last epoch, or a DBN's last layer's) has nothing left to train: say so, as an RBM's resume does, rather than exit having done nothing. */
+function refuseFinished(resume: DbnSnapshot | DbmSnapshot, epochs: number | undefined, path: string): void {
+  const [last, counters, config] =
+    resume.model === 'dbm'
+      ? [true, resume.counters, resume.config]
+      : [resume.trained.length === resume.layers.length - 1, resume.current.counters, resume.layers[resume.trained.length]];
+  const target = epochs ?? config.epochs;
+  if (!last || target > counters.epoch) return;
+  const what = resume.model === 'dbm' ? 'the DBM' : `the DBN's last layer (${resume.layers.length} of ${resume.layers.length})`;
+  throw new BoltzflowError(
+    '--epochs',
+    target,
+    `more than ${counters.epoch}${epochs === undefined ? " (no --epochs given: the resumed run's own count)" : ''}: ${path} has ${what} trained for ${counters.epoch} epoch(s), so there is nothing left to train; pass --epochs ${counters.epoch + 1} or more to train on`,
+  );
 }

@@ -124,6 +124,21 @@ test('train --model rbm is an RBM run, as without --model', async (t) => {
   t.is(read(join(dir, 'rbm', 'snapshot.msgpack')).model, 'rbm');
 });
 
+test("resuming a finished DBM or DBN (its last layer done) is refused naming --epochs, as an RBM's is; more epochs train on", async (t) => {
+  for (const model of ['dbm', 'dbn'] as const) {
+    const out = join(dir, `${model}-finished`);
+    await train(['--batch', '10', '--model', model, '--layers', '6,3', '--epochs', '1', '--out', out]);
+    for (const more of [[], ['--epochs', '1']]) {
+      const run = runCli(['train', '--json', '--resume', join(out, 'snapshot.msgpack'), ...more]);
+      const { code, stderr } = await run.exited;
+      t.is(code, 2, stderr);
+      t.regex(stderr, /--epochs: got 1, expected more than 1.*nothing left to train; pass --epochs 2 or more/);
+    }
+    const summary = await train(['--resume', join(out, 'snapshot.msgpack'), '--epochs', '2']);
+    t.true((summary.steps as number) > 0, JSON.stringify(summary));
+  }
+});
+
 test('train --model dbm without --layers, or with one layer, is refused naming --layers; --model xyz names the flag', async (t) => {
   for (const [args, text] of [
     [['--model', 'dbm'], '--layers'],
