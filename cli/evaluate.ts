@@ -36,6 +36,14 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, evalFlagsSchema, Object.keys(evalFlagsSchema.shape));
   const any = await readModelSnapshot(flags.model);
   if (any.model === 'dbm') return evalDbm(flags, any);
+  if (any.model !== 'rbm')
+    throw new BoltzflowError(
+      `${flags.model} model`,
+      any.model,
+      any.model === 'dbn'
+        ? '"rbm" or "dbm": eval has no log-probability for a DBN yet (its bound needs AIS on the top RBM and the directed layers); sample and complete read it'
+        : '"rbm" or "dbm" (eval reads RBM and DBM snapshots)',
+    );
   const snap = rbmSnapshot(any, flags.model);
   const binarize = flags.binarize ?? snap.data.binarize;
   // A Gaussian model sees its data standardised as its training data were (never checked against [0, 1]).

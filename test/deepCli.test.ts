@@ -136,6 +136,12 @@ test("resuming a finished DBM or DBN (its last layer done) is refused naming --e
     }
     const summary = await train(['--resume', join(out, 'snapshot.msgpack'), '--epochs', '2']);
     t.true((summary.steps as number) > 0, JSON.stringify(summary));
+    if (model === 'dbn') {
+      const ev = runCli(['eval', '--model', join(out, 'snapshot.msgpack'), '--data', data]);
+      const { code, stderr } = await ev.exited;
+      t.is(code, 2, stderr);
+      t.regex(stderr, /model: got "dbn", expected "rbm" or "dbm": eval has no log-probability for a DBN yet/);
+    }
   }
 });
 
