@@ -193,7 +193,14 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       // A DBN's metrics number its steps over all layers, as its files (and the trimming on resume) do.
       kind === 'dbn' ? map((e) => ({ ...e, step: (e as DbnStepEvent).totalStep })) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
-      flags.json ? metricsSink(1) : progressSink({ epochs }),
+      flags.json
+        ? metricsSink(1)
+        : progressSink({
+            epochs,
+            ...(kind === 'dbn'
+              ? { prefix: (e: StepEvent<AnyModel>) => `layer ${(e as DbnStepEvent).layer + 1}/${(runConfigs as TrainConfig[]).length} · ` }
+              : {}),
+          }),
       tap((e) => (last = e)),
     ),
     { defaultValue: null },

@@ -2,7 +2,7 @@ import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 
-export interface ProgressSinkOptions {
+export interface ProgressSinkOptions<E = StepEvent<AnyModel>> {
   /** Where lines go (default: stderr, so stdout stays for data). */
   write?: (text: string) => void;
   /** Total epochs of the run, for the ETA. */
@@ -11,6 +11,8 @@ export interface ProgressSinkOptions {
   intervalMs?: number;
   /** Rewrite one line in place (default: whether stderr is a terminal). */
   inPlace?: boolean;
+  /** Text before each line, from its event (a DBN's run: which layer, `layer 2/3 · `). */
+  prefix?: (e: E) => string;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface ProgressSinkOptions {
  * // epoch 1/3 · batch 120/600 · 1830 samples/s · ETA 2m31s · recon 31.52
  * ```
  */
-export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options: ProgressSinkOptions): MonoTypeOperatorFunction<E> {
+export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options: ProgressSinkOptions<E>): MonoTypeOperatorFunction<E> {
   const inPlace = options.inPlace ?? Boolean(process.stderr.isTTY);
   const write = options.write ?? ((t: string) => void process.stderr.write(t));
   const interval = options.intervalMs ?? (inPlace ? 1000 : 15000);
@@ -58,8 +60,9 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
           const rate = samples / ((now - start) / 1000);
           if ('pseudoLikelihood' in e.metrics || 'freeEnergyGap' in e.metrics) heldOut = heldOutText(e.metrics);
           const endOfEpoch = e.index === e.batchesPerEpoch - 1;
+          const prefix = options.prefix ? options.prefix(e) : '';
           if (endOfEpoch) {
-            const line = `epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean ${label} ${(epochSum / epochN).toFixed(3)}${heldOut}`;
+            const line = `${prefix}epoch ${e.epoch + 1}/${options.epochs} done in ${seconds(now - epochStart)} · ${Math.round(rate)} samples/s · mean ${label} ${(epochSum / epochN).toFixed(3)}${heldOut}`;
             write(inPlace ? `\r\x1b[K${line}\n` : `${line}\n`);
             epochStart = lastPrint = now;
             epochSum = epochN = windowSum = windowN = 0;
@@ -67,7 +70,7 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
             // An online feed: no epochs, no ETA.
             const dropped = e.metrics.droppedRecords ? ` · ${e.metrics.droppedRecords} records dropped` : '';
             const skipped = e.metrics.skippedRecords ? ` · ${e.metrics.skippedRecords} bad records skipped` : '';
-            const line = `step ${e.step} · ${Math.round(rate)} samples/s · ${label} ${(windowSum / windowN).toFixed(3)}${dropped}${skipped}${heldOut}`;
+            const line = `${prefix}step ${e.step} · ${Math.round(rate)} samples/s · ${label} ${(windowSum / windowN).toFixed(3)}${dropped}${skipped}${heldOut}`;
             write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
             lastPrint = now;
             windowSum = windowN = 0;
@@ -76,7 +79,7 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
             const stepsDone = e.step - firstStep;
             const eta = Number.isFinite(totalSteps) ? ((now - start) / stepsDone) * (totalSteps - e.step) : NaN;
             const line =
-              `epoch ${e.epoch + 1}/${options.epochs} · batch ${e.index + 1}/${e.batchesPerEpoch} · ` +
+              `${prefix}epoch ${e.epoch + 1}/${options.epochs} · batch ${e.index + 1}/${e.batchesPerEpoch} · ` +
               `${Math.round(rate)} samples/s · ETA ${Number.isFinite(eta) ? seconds(eta) : '?'} · ${label} ${(windowSum / windowN).toFixed(3)}`;
             write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
             lastPrint = now;
@@ -100,7 +103,9 @@ function heldOutText(m: Readonly<Record<string, number>>): string {
 function mainMetric(metrics: Readonly<Record<string, number>>): [string, number] {
   if ('reconstructionError' in metrics) return ['recon', metrics.reconstructionError];
   const [name, value] = Object.entries(metrics)[0] ?? ['recon', NaN];
-  return [name, value];
+  // A metric's name in words: meanFieldIterations → mean-field iterations, statisticsGap → statistics gap.
+  const words = name.replace(/^meanField/, 'mean-field').replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+  return [words, value];
 }
 
 export function seconds(ms: number): string {

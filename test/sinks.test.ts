@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { last, lastValueFrom, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
+import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { crc32, encodePng } from '../sinks/encodePng.js';
 import { imageGrid } from '../sinks/imageGrid.js';
@@ -94,5 +95,17 @@ test('progressSink reports epochs with time and mean reconstruction error, and p
     out.join(''),
   );
   t.is(seconds(3_723_000), '1h02m');
+  // Another kind's metric in words, and a prefix (a DBN's layer) before every line.
+  const dbm: string[] = [];
+  await lastValueFrom(
+    trainDbm({ data, hidden: [4, 3], config: { batchSize: 10, epochs: 1 } }).pipe(
+      progressSink({ epochs: 1, write: (s) => dbm.push(s), intervalMs: 0, inPlace: false, prefix: () => 'layer 1/1 · ' }),
+      last(),
+    ),
+  );
+  t.true(
+    dbm.some((l) => /^layer 1\/1 · epoch 1\/1 done in .* · mean mean-field iterations \d+\.\d{3}\n$/.test(l)),
+    dbm.join(''),
+  );
   t.is(seconds(65_000), '1m05s');
 });
