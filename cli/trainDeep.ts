@@ -82,7 +82,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
         flags[clash],
         'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)',
       );
-    refuseFinished(resume as DbnSnapshot | DbmSnapshot, flags.epochs, flags.resume!);
+    refuseFinished(resume, flags.epochs, flags.resume!);
   } else if (!flags.layers || (kind === 'dbm' && flags.layers.length < 2))
     throw new BoltzflowError(
       '--layers',
