@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Matrix } from '../kernels/Matrix.js';
@@ -289,16 +290,18 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     seconds: Math.round(elapsed) / 1000,
     samplesPerSecond: Math.round(samples / (elapsed / 1000)),
     reconstructionError: Number.isFinite(lastEpochErr) ? lastEpochErr : (last?.metrics.reconstructionError ?? null),
-    snapshot: join(out, 'snapshot.msgpack'),
+    // null when the run stopped before anything was saved (a signal before the first step).
+    snapshot: existsSync(join(out, 'snapshot.msgpack')) ? join(out, 'snapshot.msgpack') : null,
     metrics: join(out, 'metrics.ndjson'),
     ...images,
   };
   if (json) emit(summary);
   else {
     say(
-      `${interrupted ? `interrupted (${shutdown.received})` : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); reconstruction error ${summary.reconstructionError?.toFixed(3)} (mean over the last epoch)`,
+      `${interrupted ? `interrupted (${shutdown.received})` : 'done'}: ${summary.steps} steps in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s)${summary.reconstructionError === null ? '' : `; reconstruction error ${summary.reconstructionError.toFixed(3)} (mean over the last epoch)`}`,
     );
-    say(`  snapshot ${summary.snapshot}${interrupted ? `  (continue with: boltzflow train --resume ${summary.snapshot})` : ''}`);
+    if (summary.snapshot === null) say(`  nothing was learned or saved: run the same command again to start afresh`);
+    else say(`  snapshot ${summary.snapshot}${interrupted ? `  (continue with: boltzflow train --resume ${summary.snapshot})` : ''}`);
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
   }

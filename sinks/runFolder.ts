@@ -44,7 +44,8 @@ export interface RunFolderOptions {
  * ```
  */
 export function checkRunFolder(dir: string, options: RunFolderOptions = {}): () => void {
-  const held = RUN_FILES.filter((f) => exists(join(dir, f)));
+  // An empty metrics file is no run (one stopped before its first step left it): a fresh run may start there.
+  const held = RUN_FILES.filter((f) => exists(join(dir, f)) && !(f === 'metrics.ndjson' && emptyFile(join(dir, f))));
   const { resume, overwrite = false } = options;
   const clear = () => {
     for (const f of readdirSync(dir))
@@ -90,6 +91,14 @@ function snapshotFiles(folder: string): { name: string; step: number }[] {
   return names
     .flatMap((name) => (/^step-(\d+)\.msgpack$/.exec(name) ? [{ name, step: Number(name.slice(5, -8)) }] : []))
     .sort((a, b) => a.step - b.step);
+}
+
+function emptyFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile() && lstatSync(path).size === 0;
+  } catch {
+    return false;
+  }
 }
 
 function exists(path: string): boolean {

@@ -273,3 +273,12 @@ test('checkRunFolder: checks write nothing; the earlier run is deleted only when
   clear();
   t.deepEqual(files(out), ['notes.txt'], "only the run's files are deleted");
 });
+
+test('checkRunFolder: an empty metrics file (a run stopped before its first step) is no run, and a fresh run may start there; a non-empty one is', (t) => {
+  const out = join(dir, 'empty-metrics');
+  mkdirSync(out);
+  writeFileSync(join(out, 'metrics.ndjson'), '');
+  t.notThrows(() => checkRunFolder(out));
+  writeFileSync(join(out, 'metrics.ndjson'), '{"step":1}\n');
+  t.throws(() => checkRunFolder(out), { message: /holds metrics.ndjson of an earlier run/ });
+});
