@@ -1,3 +1,4 @@
+import { completeFromSamples } from './completeFromSamples.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { annealStates, randomizeStates, type AnnealSchedule, type Bm } from './bm.js';
@@ -79,17 +80,6 @@ export function completePattern(
     annealStates(model, states, anneal, clamped);
     for (let k = 0; k < states.data.length; k++) mean[k % n] += states.data[k] / samples;
   }
-  const counts = new Map<string, number>();
-  let best = '',
-    bestCount = 0;
-  for (let r = 0; r < samples; r++) {
-    const key = Array.from(states.row(r)).join(',');
-    const c = (counts.get(key) ?? 0) + 1;
-    counts.set(key, c);
-    if (c > bestCount) {
-      best = key;
-      bestCount = c;
-    }
-  }
-  return { state: Float32Array.from(best.split(','), Number), probability: bestCount / samples, mean };
+  const { state, probability } = completeFromSamples(states, mean);
+  return { state, probability, mean };
 }
