@@ -1,3 +1,4 @@
+import { glauberState } from './glauberState.js';
 import type { Backend } from './Backend.js';
 import { jsBackend } from './jsBackend.js';
 import { Matrix } from './Matrix.js';
@@ -193,7 +194,7 @@ export function parallelSweeps(
           if ((colors && colors[i] !== c) || (clamped && clamped[i])) continue;
           const gap = gain * fields[i],
             u = rng.uniform();
-          s[i] = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : s[i]) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
+          s[i] = glauberState(gap, temperature, u, s[i], off);
         }
       }
       if (stats) addState(stats, s, n);

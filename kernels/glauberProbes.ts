@@ -1,3 +1,4 @@
+import { glauberState } from './glauberState.js';
 import type { GlauberNet, UnitStats } from './glauber.js';
 import type { Rng } from './Rng.js';
 
@@ -53,7 +54,7 @@ export function probeSweeps(
         const gap = gain * fields[i],
           u = rng.uniform(),
           current = states[so + i];
-        const next = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : current) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
+        const next = glauberState(gap, temperature, u, current, off);
         const delta = next - current;
         if (delta !== 0) {
           states[so + i] = next;

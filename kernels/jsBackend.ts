@@ -1,3 +1,4 @@
+import { glauberState } from './glauberState.js';
 import { SUM_BLOCK, type Backend } from './Backend.js';
 import { BoltzflowError } from './BoltzflowError.js';
 import { checkLength, checkRows, checkSameShape } from './checks.js';
@@ -488,7 +489,7 @@ function glauberSweepsJs(
         const gap = gain * fields[i],
           u = draws[d++] * U,
           current = states[so + i];
-        const next = temperature === 0 ? (gap > 0 ? 1 : gap < 0 ? off : current) : u < 1 / (1 + Math.exp(-gap / temperature)) ? 1 : off;
+        const next = glauberState(gap, temperature, u, current, off);
         const delta = next - current;
         if (delta !== 0) {
           states[so + i] = next;
