@@ -1,8 +1,16 @@
-import { last, lastValueFrom } from 'rxjs';
+import { last, lastValueFrom, tap } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { defaultCodeDistance, distinctCodes } from '../models/encoderCodes.js';
+import { completionRate } from '../models/encoderCompletion.js';
 import { summarizeEncoderRuns, type EncoderRun } from '../models/encoderSummary.js';
-import { countRecovered, ENCODER_ANNEAL, recallSchedule, trainEncoder, type EncoderOptions } from '../pipelines/trainEncoder.js';
+import {
+  countRecovered,
+  ENCODER_ANNEAL,
+  recallSchedule,
+  trainEncoder,
+  type EncoderEvent,
+  type EncoderOptions,
+} from '../pipelines/trainEncoder.js';
 import { encoderFlagsSchema, type EncoderFlags } from '../schemas/encoderFlags.js';
 import { seconds } from '../sinks/progressSink.js';
 import { parseFlags } from './parseFlags.js';
@@ -11,7 +19,8 @@ import { emit, say } from './output.js';
 /**
  * `boltzflow encoder V-H-V`: the encoder problem of Ackley, Hinton & Sejnowski (1985), learned
  * over several seeds as the paper did it (see `EncoderOptions`); reports for each seed its solving
- * cycle, its codes and its recall at the end, then solved/seeds, the median (of the solved runs,
+ * cycle, its codes, its recall and its completion rate (`completionRate`) at the end, and its
+ * cycle every 10 s on long runs; then solved/seeds, the median (of the solved runs,
  * the mean of the two middle ones for an even count, with the unsolved counted apart) and the max.
  */
 export async function encoderCommand(args: readonly string[]): Promise<void> {
@@ -31,8 +40,18 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
   const runs: EncoderRun[] = [];
   for (let seed = 1; seed <= flags.seeds; seed++) {
     const start = performance.now();
-    const end = await lastValueFrom(trainEncoder({ ...options, seed }).pipe(last()));
-    const recovered = countRecovered(end.model, visible, recallSchedule(ENCODER_ANNEAL, 10), 50);
+    let shown = start;
+    const progress = tap(({ cycle, codes }: EncoderEvent) => {
+      if (performance.now() - shown < PROGRESS_MS) return;
+      shown = performance.now();
+      const at = { seed, cycle, distinctCodes: distinctCodes(codes) };
+      if (flags.json) emit({ event: 'progress', ...at });
+      else say(`  seed ${seed}: cycle ${cycle}, ${at.distinctCodes}/${visible} distinct codes (${seconds(shown - start)})`);
+    });
+    const end = await lastValueFrom(trainEncoder({ ...options, seed }).pipe(progress, last()));
+    const recall = recallSchedule(ENCODER_ANNEAL, 10);
+    const recovered = countRecovered(end.model, visible, recall, 50);
+    const completion = completionRate(end.model, visible, recall, 50);
     const run = {
       seed,
       solvedAt: end.solvedAt,
@@ -40,13 +59,14 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
       codesPass: end.codesPass,
       distinctCodes: distinctCodes(end.codes),
       recovered,
+      completion,
     };
     runs.push(run);
     if (flags.json) emit({ event: 'seed', ...run, codes: end.codes, seconds: (performance.now() - start) / 1000 });
     else
       say(
         `  seed ${seed}: ${run.solvedAt !== null ? `solved at cycle ${run.solvedAt}` : `not solved in ${run.cycles} cycles`}; at the end ` +
-          `${run.distinctCodes}/${visible} distinct codes (${end.codes.map((c) => c ?? '?').join(' ')}), ${recovered}/${visible} recalled (${seconds(performance.now() - start)})`,
+          `${run.distinctCodes}/${visible} distinct codes (${end.codes.map((c) => c ?? '?').join(' ')}), ${recovered}/${visible} recalled, completion ${percent(completion)} (${seconds(performance.now() - start)})`,
       );
   }
   const s = summarizeEncoderRuns(runs, visible);
@@ -56,9 +76,15 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
       `${s.solved}/${s.seeds} seeds solved (${flags.success})` +
         (s.medianCycles !== null ? `; median ${s.medianCycles} cycles of the solved, max ${s.maxCycles}` : '') +
         (s.unsolved ? `; ${s.unsolved} unsolved (median with them as ∞: ${s.medianAll ?? '∞'})` : '') +
-        `; at the end ${s.codesAtEnd}/${s.seeds} with passing codes, ${s.recalledAtEnd}/${s.seeds} recalling every pattern`,
+        `; at the end ${s.codesAtEnd}/${s.seeds} with passing codes, ${s.recalledAtEnd}/${s.seeds} recalling every pattern, ` +
+        `mean completion ${percent(s.meanCompletion ?? 0)}`,
     );
 }
+
+/** A seed that runs longer than this shows its cycle (40-10-40 takes minutes a seed). */
+const PROGRESS_MS = 10_000;
+
+const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The pipeline options the flags ask for. */
 export function encoderOptions(flags: EncoderFlags, visible: number, hidden: number): Omit<EncoderOptions, 'seed'> {
@@ -74,6 +100,7 @@ export function encoderOptions(flags: EncoderFlags, visible: number, hidden: num
     probes: flags.probes,
     success: flags.success,
     keep: flags.keep,
+    kept: flags.kept,
     minDistance: flags['min-distance'] ?? defaultCodeDistance(visible, hidden),
     noise: { on: flags['noise-on'], off: flags['noise-off'] ?? (visible >= 8 ? 0.02 : 0.05) },
   };
@@ -82,7 +109,8 @@ export function encoderOptions(flags: EncoderFlags, visible: number, hidden: num
 function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 'seed'>): string {
   const success =
     o.success === 'codes'
-      ? `solved when the hidden codes are distinct${o.minDistance && o.minDistance > 1 ? `, ${o.minDistance} bits apart,` : ''} and stay so for ${o.keep} more cycles`
+      ? `solved when the hidden codes are distinct${o.minDistance && o.minDistance > 1 ? `, ${o.minDistance} bits apart,` : ''} and ` +
+        (o.kept === 'every' ? `stay so for ${o.keep} more cycles` : `still so ${o.keep} cycles later`)
       : `solved when every pattern is recalled at two tests in a row (every ${o.checkEvery} cycles)`;
   return (
     `encoder ${shape}: ${flags.seeds} seeds, at most ${o.maxCycles} cycles; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +

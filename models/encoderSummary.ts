@@ -26,6 +26,8 @@ export interface EncoderRun {
   readonly codesPass: boolean;
   readonly distinctCodes: number;
   readonly recovered: number;
+  /** At the end: the completion rate (`completionRate`: V1 clamped, V2 exactly right, of patterns × trials). */
+  readonly completion: number;
 }
 
 /** What a set of encoder runs sums up to. */
@@ -41,6 +43,8 @@ export interface EncoderSummary {
   /** Runs whose codes pass at the end, and runs whose every pattern is recalled at the end (the two criteria). */
   readonly codesAtEnd: number;
   readonly recalledAtEnd: number;
+  /** The runs' mean completion rate at the end. */
+  readonly meanCompletion: number | null;
 }
 
 /**
@@ -49,7 +53,7 @@ export interface EncoderSummary {
  * @example
  * ```ts
  * import { summarizeEncoderRuns } from '#internal/models/encoderSummary.js';
- * const run = { cycles: 0, codesPass: true, distinctCodes: 4, recovered: 4 };
+ * const run = { cycles: 0, codesPass: true, distinctCodes: 4, recovered: 4, completion: 1 };
  * const s = summarizeEncoderRuns([{ ...run, seed: 1, solvedAt: 760 }, { ...run, seed: 2, solvedAt: 340 }, { ...run, seed: 3, solvedAt: null }], 4);
  * console.log(s.solved, s.medianCycles, s.medianAll, s.maxCycles, s.unsolved); // 2 550 760 760 1
  * ```
@@ -67,5 +71,6 @@ export function summarizeEncoderRuns(runs: readonly EncoderRun[], patterns: numb
     unsolved,
     codesAtEnd: runs.filter((r) => r.codesPass).length,
     recalledAtEnd: runs.filter((r) => r.recovered === patterns).length,
+    meanCompletion: runs.length ? runs.reduce((a, r) => a + r.completion, 0) / runs.length : null,
   };
 }

@@ -18,6 +18,8 @@ export const encoderFlagsSchema = z.strictObject({
   success: z.enum(['codes', 'recall']).default('codes'),
   /** Cycles after the solving cycle at which the codes must still pass. */
   keep: z.int().min(0).max(100_000).default(20),
+  /** What kept means: the codes pass again `keep` cycles later (`end`, the default) or at each of those cycles (`every`). */
+  kept: z.enum(['end', 'every']).default('end'),
   /** Bits every two codes must differ in (default: 2 where the codes can be, else 1). */
   'min-distance': z.int().min(1).max(64).optional(),
   /** Noisy clamping: on-bits turned off, off-bits turned on (default 0.15 and 0.05, 0.02 from 8 patterns on). */

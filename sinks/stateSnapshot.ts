@@ -90,5 +90,5 @@ export function stateSnapshot(e: StepEvent<AnyModel>, config: unknown, data: Dat
  */
 export function encoderSnapshot(e: EncoderEvent, options: Omit<EncoderOptions, 'resume'>): BmSnapshot {
   const { resume: _, ...rest } = options as EncoderOptions;
-  return bmSnapshot({ state: e.state, metrics: { statisticsGap: e.statisticsGap } }, { ...rest, passes: e.passes });
+  return bmSnapshot({ state: e.state, metrics: { statisticsGap: e.statisticsGap } }, { ...rest, passes: e.passes, recent: e.recent });
 }

@@ -64,7 +64,7 @@ test('the median is the true median: the mean of the two middle values for an ev
   t.is(median([5, 1, 3]), 3);
   t.is(median([4, 1, 3, 2]), 2.5);
   t.is(median([]), null);
-  const run = { cycles: 100, codesPass: true, distinctCodes: 4, recovered: 4 };
+  const run = { cycles: 100, codesPass: true, distinctCodes: 4, recovered: 4, completion: 1 };
   const runs = [760, 340, null, 120].map((solvedAt, i) => ({ ...run, seed: i + 1, solvedAt }));
   const s = summarizeEncoderRuns([...runs, { ...run, seed: 5, solvedAt: null, codesPass: false, recovered: 3 }], 4);
   t.like(s, { seeds: 5, solved: 3, medianCycles: 340, maxCycles: 760, unsolved: 2, codesAtEnd: 4, recalledAtEnd: 4 });
