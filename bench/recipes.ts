@@ -27,6 +27,7 @@ const recipes: Array<{ name: string; config: TrainConfigInput }> = [
   { name: 'PCD-1 (default: chains keep v)', config: { method: 'pcd' } },
   { name: 'PCD-1, chains keep h (--keep-hidden)', config: { method: 'pcd', keepHidden: true } },
   { name: 'CD-1', config: { method: 'cd' } },
+  { name: 'PCD-1, centered (--centering)', config: { method: 'pcd', centering: true } },
 ];
 
 const { data } = await loadDataset('mnist', { limit: rows, binarize: 'stochastic', seed: 1 });

@@ -66,6 +66,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     'overwrite',
     'learn-variance',
     'keep-hidden',
+    'centering',
   ]) as z.output<typeof trainFlagsSchema> & Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError(
@@ -122,6 +123,12 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     config = parseWith(trainConfigSchema, input, { fieldName: configFieldToFlag });
     if (flags.replicas !== undefined && config.method !== 'pt')
       throw new BoltzflowError('--replicas', flags.replicas, 'to be used with --method pt (the replicas of parallel tempering)');
+    if (flags['offset-sliding'] !== undefined && !config.centering)
+      throw new BoltzflowError(
+        '--offset-sliding',
+        flags['offset-sliding'],
+        'to be used with --centering (the sliding factor of its offsets)',
+      );
   }
   // A resumed run continues in its own folder (DIR of DIR/snapshot.msgpack or DIR/snapshots/step-N.msgpack).
   const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : 'runs/rbm');
@@ -211,7 +218,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   if (json) emit(header);
   else {
     say(
-      `boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}${config.method === 'pt' ? ` (${config.replicas} replicas, β 1 → 0 linearly spaced)` : ''}`,
+      `boltzflow train · backend ${header.backend}${header.backendDetail ? `, ${header.backendDetail}` : ''}${header.threads > 1 ? ` (${header.threads} threads)` : ''} · RBM ${dataset.data.cols}→${config.nHidden} · ${config.method.toUpperCase()}-${config.k}${config.method === 'pt' ? ` (${config.replicas} replicas, β 1 → 0 linearly spaced)` : ''}${config.centering ? ` · centered (offsets slide ${config.offsetSliding})` : ''}`,
     );
     say(
       `  lr ${config.learningRate}${config.learningRateSchedule === 'linear' ? ' → 0 (linear decay)' : ''} · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · ${config.epochs} epoch(s) · seed ${config.seed}`,

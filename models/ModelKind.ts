@@ -66,8 +66,8 @@ export interface ModelKind<M, P, G, Pos, Neg, C, O, S> {
   statistics(model: M): (state: RunState<M, G, C>, phase: Pos & Neg, gradient: G) => Record<string, number>;
   /** The state's model, velocity and chains as plain arrays, what a snapshot holds of this kind (views of the state: encode them before the next step). */
   save(state: RunState<M, G, C>): S;
-  /** The model, velocity and chains that `saved` holds, as views of its arrays, with the generator `rng` (on `backend` where the kind has one); `restoreRun` makes them a run's own. */
-  view(saved: S, rng: Rng, backend?: Backend): Pick<RunState<M, G, C>, 'model' | 'velocity' | 'chains'>;
+  /** The model, velocity and chains (and an RBM's centering offsets) that `saved` holds, as views of its arrays, with the generator `rng` (on `backend` where the kind has one); `restoreRun` makes them a run's own. */
+  view(saved: S, rng: Rng, backend?: Backend): Pick<RunState<M, G, C>, 'model' | 'velocity' | 'chains' | 'offsets'>;
 }
 
 /** A model kind with its type parameters left open: what the operators hold. */

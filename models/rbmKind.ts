@@ -1,6 +1,7 @@
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import { centerGradient, slideOffsets, type CenteringOffsets } from './centering.js';
 import type { ModelKind } from './ModelKind.js';
 import { hiddenProbs, rbmFromParams, zeroRbmParams, type Rbm, type RbmParams } from './rbm.js';
 import { rbmSampler } from './rbmSampler.js';
@@ -79,6 +80,8 @@ export interface RbmSaved {
     readonly hidden?: Float32Array;
     readonly tempered?: { readonly states: Float32Array; readonly betas: Float32Array; readonly rounds: number };
   } | null;
+  /** A centered run's offsets μ (V), λ (H) and sliding factor ν; absent otherwise. */
+  readonly offsets?: { readonly visible: Float32Array; readonly hidden: Float32Array; readonly sliding: number };
 }
 
 /**
@@ -88,6 +91,9 @@ export interface RbmSaved {
  * chains) with the metric `reconstructionError`, the mean over the minibatch of Σᵢ (v⁰ᵢ − E[vᵢ | h⁰])².
  * Gaussian visible units see vᵢ/σᵢ² in ΔW and Δb, and a learned variance gets
  * Δzᵢ = ⟨e^{−zᵢ}((vᵢ − bᵢ)²/2 − vᵢ(W P(h|v))ᵢ)⟩₊ − ⟨…⟩₋ (the derivatives of −F(v)).
+ * A state with centering offsets (`state.offsets`) first slides them to the minibatch's
+ * positive-phase means (`slideOffsets`), then turns the statistics into the centered step
+ * (`centerGradient`).
  */
 export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNegative, RbmChains, Record<string, never>, RbmSaved> = {
   name: 'rbm',
@@ -130,7 +136,8 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
   negative: rbmSampler,
   statistics(model) {
     const backProjection = reusableMatrix(model.params.nVisible, model.backend);
-    return ({ model }, phase, gradient) => {
+    let centered: { gradient: ParamBuffers; offsets: CenteringOffsets; apply: () => void } | null = null;
+    return ({ model, offsets }, phase, gradient) => {
       const { visible, hiddenProbs, negativeVisible, negativeHiddenProbs, reconstruction } = phase;
       const { backend } = model;
       const b = visible.rows,
@@ -142,10 +149,16 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
       backend.columnSums(hiddenProbs, 1 / b, 0, gradient.hiddenBias);
       backend.columnSums(negativeHiddenProbs, -1 / n, 1, gradient.hiddenBias);
       if (visibleUnitsOf(model.params).type === 'gaussian') gaussianStatistics(model, phase, gradient, backProjection);
+      if (offsets) {
+        slideOffsets(backend, offsets, visible, hiddenProbs);
+        if (centered?.gradient !== gradient || centered.offsets !== offsets)
+          centered = { gradient, offsets, apply: centerGradient(backend, gradient, offsets) };
+        centered.apply();
+      }
       return { reconstructionError: backend.squaredDistance(visible.data, reconstruction.data) / b };
     };
   },
-  save({ model: { params: p }, velocity, chains }) {
+  save({ model: { params: p }, velocity, chains, offsets }) {
     return {
       nVisible: p.nVisible,
       nHidden: p.nHidden,
@@ -160,6 +173,7 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
           ? { tempered: { states: chains.tempered.visible.data, betas: chains.tempered.betas, rounds: chains.tempered.rounds } }
           : {}),
       },
+      ...(offsets ? { offsets: { visible: offsets.visible, hidden: offsets.hidden, sliding: offsets.sliding } } : {}),
     };
   },
   view(s, rng, backend) {
@@ -184,7 +198,13 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
           }
         : {}),
     };
-    return { model: rbmFromParams(params, rng, backend), velocity: s.velocity && tensors(s.velocity), chains };
+    const offsets = s.offsets && { visible: s.offsets.visible, hidden: s.offsets.hidden, sliding: s.offsets.sliding };
+    return {
+      model: rbmFromParams(params, rng, backend),
+      velocity: s.velocity && tensors(s.velocity),
+      chains,
+      ...(offsets ? { offsets } : {}),
+    };
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Backend } from '../kernels/Backend.js';
 import { Rng } from '../kernels/Rng.js';
+import { copyOffsets, type CenteringOffsets } from './centering.js';
 import type { AnyKind, ModelKind } from './ModelKind.js';
 
 /** Where a run stands: `step` updates done; the next minibatch is number `index` of epoch `epoch`. */
@@ -26,6 +27,8 @@ export interface RunState<M, G, C> {
   velocity: G | null;
   /** Persistent chains (PCD) with what the sampler keeps; null when chains restart each minibatch. */
   chains: C | null;
+  /** A centered RBM's offsets (`trainConfig.centering`): absent when the run does not centre its gradient. */
+  offsets?: CenteringOffsets;
   counters: RunCounters;
 }
 
@@ -34,7 +37,7 @@ export function startState<M, G, C>(kind: AnyKind, model: M): RunState<M, G, C> 
   return { kind, model: kind.copy(model) as M, velocity: null, chains: null, counters: { step: 0, epoch: 0, index: 0 } };
 }
 
-/** A deep copy of a state (model, velocity, chains, counters): the copy and the original never share a buffer. */
+/** A deep copy of a state (model, velocity, chains, offsets, counters): the copy and the original never share a buffer. */
 export function copyState<M, G, C>(state: RunState<M, G, C>): RunState<M, G, C> {
   const { kind } = state;
   const model = kind.copy(state.model) as M;
@@ -45,7 +48,15 @@ export function copyState<M, G, C>(state: RunState<M, G, C>): RunState<M, G, C> 
       from = kind.tensors(state.model, state.velocity);
     to.forEach((t, i) => t.set(from[i]));
   }
-  return { kind, model, velocity, chains: state.chains ? (kind.copyChains(state.chains) as C) : null, counters: { ...state.counters } };
+  const chains = state.chains ? (kind.copyChains(state.chains) as C) : null;
+  return {
+    kind,
+    model,
+    velocity,
+    chains,
+    ...(state.offsets ? { offsets: copyOffsets(state.offsets) } : {}),
+    counters: { ...state.counters },
+  };
 }
 
 /**

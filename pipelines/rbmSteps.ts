@@ -1,6 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
-import type { TrainingState } from '../models/modelKinds.js';
+import { initialOffsets } from '../models/centering.js';
+import { isState, type TrainingState } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
+import { rbmKind, type ParamBuffers, type RbmChains } from '../models/rbmKind.js';
+import { startState } from '../models/trainingState.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
@@ -13,7 +16,9 @@ import type { TrainConfig } from '../schemas/trainConfig.js';
 /**
  * The training step of `trainRbm` and `trainOnline`: the four operators configured from a training
  * config — from a model, or continuing a training state (a restored snapshot's: its parameters,
- * persistent chains, velocity, generator and counters) — then the divergence guard. Minibatches in, one step event per minibatch out.
+ * persistent chains, velocity, generator, centering offsets and counters) — then the divergence guard. Minibatches in, one step event per minibatch out.
+ * With `config.centering` a run from a model starts its offsets with `initialOffsets` (μ at the
+ * model's base rates, λ = 0.5); a state keeps its own.
  *
  * @example
  * ```ts
@@ -32,7 +37,7 @@ export function rbmSteps(
 ): OperatorFunction<Minibatch, StepEvent> {
   return (source) =>
     source.pipe(
-      clampVisible(from),
+      clampVisible(withCentering(from, config)),
       gibbsStep({
         k: config.k,
         chains: chainsOf[config.method],
@@ -49,6 +54,19 @@ export function rbmSteps(
       }),
       guardDivergence({ learningRate: config.learningRate }),
     );
+}
+
+/** The run's start with the offsets `config.centering` asks for: a state's own, or fresh ones; none without centering. */
+function withCentering(from: Rbm | TrainingState<Rbm>, config: TrainConfig): Rbm | TrainingState<Rbm> {
+  const state = isState(from) ? from : null;
+  if (!config.centering) {
+    if (!state?.offsets) return from;
+    const { offsets: _, ...rest } = state;
+    return rest;
+  }
+  if (state?.offsets) return state;
+  const start = state ?? startState<Rbm, ParamBuffers, RbmChains>(rbmKind, from as Rbm);
+  return { ...start, offsets: initialOffsets(start.model.params, config.offsetSliding) };
 }
 
 /** Where each method's negative chains start: `gibbsStep`'s `chains`. */

@@ -23,6 +23,10 @@ export const trainConfigFlags = {
   'keep-hidden': 'keepHidden',
   /** PT (`--method pt`): replicas of each chain. */
   replicas: 'replicas',
+  /** Centering (Melchior et al. 2016): the gradient around offsets that follow the data's means. */
+  centering: 'centering',
+  /** Centering: the offsets' sliding factor. */
+  'offset-sliding': 'offsetSliding',
 } as const satisfies Record<string, keyof TrainConfigInput>;
 
 const binarize = z.enum(['none', 'threshold', 'stochastic']);

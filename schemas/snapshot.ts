@@ -36,11 +36,12 @@ export interface SnapshotShape {
 /** Room for the config, data description, counters and metrics besides the tensors. */
 const OVERHEAD_BYTES = 64 * 1024;
 
-/** An upper bound on the encoded size of a snapshot of this shape: parameters and velocity (float32), chains (visible and hidden), the standardisation, and the rest. */
+/** An upper bound on the encoded size of a snapshot of this shape: parameters and velocity (float32), chains (visible and hidden), the standardisation, centering's offsets, and the rest. */
 export function snapshotBytesBound(s: SnapshotShape): number {
   const params = s.nVisible * s.nHidden + s.nVisible * (s.gaussian ? 2 : 1) + s.nHidden;
   // Gaussian runs also keep the data's standardisation (a mean and a std per visible unit).
-  const floats = 2 * params + s.chains * (s.nVisible + s.nHidden) + (s.gaussian ? 2 * s.nVisible : 0);
+  // Centered runs keep their offsets (one per unit).
+  const floats = 2 * params + s.chains * (s.nVisible + s.nHidden) + (s.gaussian ? 2 * s.nVisible : 0) + s.nVisible + s.nHidden;
   return 4 * floats + 16 * 8 + OVERHEAD_BYTES;
 }
 
@@ -156,6 +157,8 @@ export const snapshotSchema = z
         tempered: z.strictObject({ states: f32, betas: f32, rounds: count }).optional(),
       })
       .nullable(),
+    /** Centered runs (`config.centering`, absent otherwise): the offsets μ (nVisible) and λ (nHidden), and their sliding factor. */
+    offsets: z.strictObject({ visible: f32, hidden: f32, sliding: z.number().gt(0).max(1) }).optional(),
     /** The run's generator (xoshiro128** state words). */
     rng: z.array(z.int().min(0).max(0xffffffff)).length(4),
     /** `step` updates done; the next minibatch is number `index` of epoch `epoch`. */
@@ -218,6 +221,16 @@ export const snapshotSchema = z
         });
       else expect(['chains', 'tempered', 'states'], t.states, (b.length - 1) * s.chains.rows * s.nVisible);
     }
+    if (s.offsets) {
+      expect(['offsets', 'visible'], s.offsets.visible, s.nVisible);
+      expect(['offsets', 'hidden'], s.offsets.hidden, s.nHidden);
+    }
+    if (!s.offsets !== !s.config.centering)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offsets'],
+        message: s.config.centering ? 'present (config.centering is true)' : 'absent (config.centering is false)',
+      });
     if (s.config.nHidden !== s.nHidden)
       ctx.addIssue({ code: 'custom', path: ['config', 'nHidden'], message: `${s.nHidden} (nHidden), got ${s.config.nHidden}` });
     if (s.rng.every((w) => w === 0)) ctx.addIssue({ code: 'custom', path: ['rng'], message: 'not all zero' });

@@ -24,6 +24,14 @@ export const trainConfigSchema = z
     keepHidden: z.boolean().default(false),
     /** PT: replicas of each persistent chain, at inverse temperatures spaced linearly from 1 to 0. */
     replicas: z.int().min(2).max(1000).default(10),
+    /**
+     * Centering (Montavon & Müller 2012; Melchior, Fischer & Wiskott 2016): the gradient of the
+     * energy written around offsets μ, λ that follow the data's visible and hidden means (see
+     * `centerGradient`); the model stays in the ordinary parametrisation. Bernoulli visible units.
+     */
+    centering: z.boolean().default(false),
+    /** Centering: the offsets' sliding factor ν (each step moves them this fraction of the way to the minibatch's means). */
+    offsetSliding: z.number().gt(0).max(1).default(0.01),
     /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
     visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
     /** Gaussian visible units: learn each unit's log-variance too. */
@@ -48,6 +56,12 @@ export const trainConfigSchema = z
         code: 'custom',
         path: ['learnVariance'],
         message: 'false unless visibleUnits is "gaussian" (only Gaussian units have a variance)',
+      });
+    if (c.centering && c.visibleUnits === 'gaussian')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['centering'],
+        message: 'false with Gaussian visible units (their data are standardised, centred already)',
       });
     if (c.method === 'pt' && c.keepHidden)
       ctx.addIssue({
