@@ -98,6 +98,9 @@ for (const name of armNames) {
         epochs,
         trainSeconds: seconds,
         ...r,
+        ...(Number.isFinite(r.logZLow)
+          ? {}
+          : { logZLow: null, note: "ln Z's lower 3σ bound is undefined (r̂ − 3σ̂ ≤ 0): the range has no upper end" }),
         aisRuns: AIS_RUNS,
         aisSteps,
         backend: backend.name,
