@@ -5,15 +5,17 @@
  * 10,000 test digits. Prints one JSON line per model and a Markdown table.
  *
  * Run: `npm run build && node dist/bench/likelihood.js [epochs=3] [aisSteps=14500]` (about 35
- * minutes on a 2-core laptop with the js backend). Not part of `npm test`.
+ * minutes on a 2-core laptop with the js backend). Not part of `npm test`. The recipes' curves of test
+ * log-probability against training minutes are bench/timeToQuality.ts (`npm run bench:likelihood`).
  */
 import { last, lastValueFrom } from 'rxjs';
-import { aisBetas, baseRateBias, createAis } from '../models/ais.js';
+import { baseRateBias } from '../models/ais.js';
 import { exactRbmLogPartition } from '../models/exactRbm.js';
 import { logProbability, mean } from '../models/logProbability.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import type { TrainConfigInput } from '../schemas/trainConfig.js';
 import { loadDataset } from '../sources/loadDataset.js';
+import { aisLogProb } from './aisLogProb.js';
 import { positiveInteger } from './args.js';
 
 const epochs = positiveInteger(0, 'epochs', 3);
@@ -34,32 +36,31 @@ for (const { name, config } of models) {
   const t0 = performance.now();
   const final = await lastValueFrom(trainRbm({ data: train.data, config: { ...config, epochs, seed: 1 } }).pipe(last()));
   const trainSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const ais = createAis(final.model, { baseVisibleBias: base, betas: aisBetas(aisSteps), runs, seed: 1 });
-  ais.advance(Infinity);
-  const est = ais.result();
-  const aisSeconds = (performance.now() - t1) / 1000;
-  const testLogProb = mean(logProbability(final.model, test.data, est.logZ));
-  const trainLogProb = mean(logProbability(final.model, train.data.topRows(10_000), est.logZ));
+  const { logZ, logZLow, logZHigh, testLogProb, testLogProbRange, aisSeconds } = aisLogProb(final.model, test.data, {
+    base,
+    steps: aisSteps,
+    runs,
+  });
+  const trainLogProb = mean(logProbability(final.model, train.data.topRows(10_000), logZ));
   const exact = config.nHidden! <= 25 ? exactRbmLogPartition(final.model.params) : null;
   const result = {
     name,
     config: { ...config, epochs, learningRate: 0.1, learningRateSchedule: 'linear', momentum: 0.5, weightDecay: 1e-4, batchSize: 100 },
     trainSeconds,
     aisSeconds,
-    logZ: est.logZ,
-    logZLow: est.logZLow,
-    logZHigh: est.logZHigh,
+    logZ,
+    logZLow,
+    logZHigh,
     exactLogZ: exact,
     testLogProb,
-    testLogProbRange: [testLogProb + est.logZ - est.logZHigh, testLogProb + est.logZ - est.logZLow],
-    exactTestLogProb: exact === null ? null : testLogProb + est.logZ - exact,
+    testLogProbRange,
+    exactTestLogProb: exact === null ? null : testLogProb + logZ - exact,
     trainLogProb,
   };
   console.log(JSON.stringify(result));
   const f = (x: number) => x.toFixed(2);
   rows.push(
-    `| ${name} | ${epochs} | ${Math.round(trainSeconds)} s | ${f(est.logZ)} [${f(est.logZLow)}, ${f(est.logZHigh)}] | ${exact === null ? '—' : f(exact)} | ` +
+    `| ${name} | ${epochs} | ${Math.round(trainSeconds)} s | ${f(logZ)} [${f(logZLow)}, ${f(logZHigh)}] | ${exact === null ? '—' : f(exact)} | ` +
       `${f(testLogProb)}${exact === null ? '' : ` (exact ${f(result.exactTestLogProb!)})`} | ${f(trainLogProb)} |`,
   );
 }
