@@ -19,6 +19,7 @@ export { loadNativeBackend } from './kernels/nativeBackend.js';
 export { BACKEND_NAMES, availableBackends, selectBackend, type BackendName } from './kernels/selectBackend.js';
 
 // Models: the RBM and its math
+export { centeredStart } from './models/centeredStart.js';
 export { createRbm, rbmFromParams, zeroRbmParams, hiddenProbs, visibleProbs, rbmFilters, rbmEnergy } from './models/rbm.js';
 export type { Rbm, RbmParams, CreateRbmOptions } from './models/rbm.js';
 export type { VisibleUnits, SoftmaxGroup } from './models/visibleUnits.js';

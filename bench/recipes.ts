@@ -24,10 +24,10 @@ if (nHidden > 20) throw new BoltzflowError('argument 4 (hidden units)', nHidden,
 
 /** The recipes compared: the default first. */
 const recipes: Array<{ name: string; config: TrainConfigInput }> = [
-  { name: 'PCD-1 (default: chains keep v)', config: { method: 'pcd' } },
-  { name: 'PCD-1, chains keep h (--keep-hidden)', config: { method: 'pcd', keepHidden: true } },
-  { name: 'CD-1', config: { method: 'cd' } },
-  { name: 'PCD-1, centered (--centering)', config: { method: 'pcd', centering: true } },
+  { name: 'PCD-1, centered (the default)', config: { method: 'pcd' } },
+  { name: 'PCD-1, not centered (--no-centering)', config: { method: 'pcd', centering: false } },
+  { name: 'PCD-1, not centered, chains keep h (--keep-hidden)', config: { method: 'pcd', centering: false, keepHidden: true } },
+  { name: 'CD-1, not centered', config: { method: 'cd', centering: false } },
 ];
 
 const { data } = await loadDataset('mnist', { limit: rows, binarize: 'stochastic', seed: 1 });

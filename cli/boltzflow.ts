@@ -15,7 +15,7 @@ const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 usage:
   boltzflow train  [--data mnist|mnist:test|PATH] [--hidden N] [--method cd|pcd|pt] [--keep-hidden] [--replicas M] [--k K] [--lr X]
                    [--lr-schedule constant|linear] [--momentum X] [--weight-decay X] [--batch B] [--epochs E] [--seed S] [--out DIR]
-                   [--visible bernoulli|gaussian] [--learn-variance] [--centering [--offset-sliding X]]
+                   [--visible bernoulli|gaussian] [--learn-variance] [--no-centering | --offset-sliding X]
                    [--resume SNAPSHOT] [--overwrite] [--backend auto|native|wasm|js] [--binarize none|threshold|stochastic]
                    [--limit N] [--max-line-bytes N] [--snapshot-every STEPS] [--snapshot-seconds T] [--keep K]
                    [--sample-steps K] [--validation PATH --eval-every STEPS] [--log metrics|snapshots] [--log-every N]

@@ -166,7 +166,9 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
     if (raise && ais)
       say(
         `  RAISE (conservative, ${flags['raise-runs']} reverse run${flags['raise-runs'] > 1 ? 's' : ''} per row): ${raise.value.toFixed(3)} ± ${raise.standardError.toFixed(3)}; ` +
-          `the log-probability lies between RAISE ${raise.value.toFixed(3)} and AIS ${value.toFixed(3)} (a gap of ${(value - raise.value).toFixed(3)} nats)`,
+          (value >= raise.value
+            ? `the log-probability lies between RAISE ${raise.value.toFixed(3)} and AIS ${value.toFixed(3)} (a gap of ${(value - raise.value).toFixed(3)} nats)`
+            : `RAISE lies ${(raise.value - value).toFixed(3)} nats above AIS: the two agree within their noise (no gap to bracket the log-probability with)`),
       );
   }
 }

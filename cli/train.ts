@@ -67,6 +67,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     'learn-variance',
     'keep-hidden',
     'centering',
+    'no-centering',
   ]) as z.output<typeof trainFlagsSchema> & Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError(
@@ -92,7 +93,9 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
         flags['lr-schedule'],
         '"constant" with --online (a feed has no known length to decay over)',
       );
-    const clash = given.find((f) => f !== 'epochs' && f !== 'backend' && !(toOnline && f === 'lr-schedule'));
+    const clash = [...given, ...(flags['no-centering'] ? (['no-centering'] as const) : [])].find(
+      (f) => f !== 'epochs' && f !== 'backend' && !(toOnline && f === 'lr-schedule'),
+    );
     if (clash)
       throw new BoltzflowError(
         `--${clash}`,
@@ -113,6 +116,10 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       say(`  the resumed run decayed its learning rate linearly; online it continues at the constant rate ${config.learningRate}`);
   } else {
     const input: Record<string, unknown> = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
+    if (flags['no-centering']) {
+      if (flags.centering) throw new BoltzflowError('--no-centering', true, 'not together with --centering (give one of them)');
+      input.centering = false;
+    }
     if (flags.online) {
       if (flags.epochs !== undefined)
         throw new BoltzflowError('--epochs', flags.epochs, 'no --epochs with --online (a feed is read until it ends or Ctrl-C)');
@@ -127,7 +134,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       throw new BoltzflowError(
         '--offset-sliding',
         flags['offset-sliding'],
-        'to be used with --centering (the sliding factor of its offsets)',
+        'to be used with centering (on by default for Bernoulli units; not with --no-centering or Gaussian units)',
       );
   }
   // A resumed run continues in its own folder (DIR of DIR/snapshot.msgpack or DIR/snapshots/step-N.msgpack).

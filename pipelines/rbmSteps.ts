@@ -1,9 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
+import { centeredStart } from '../models/centeredStart.js';
 import { initialOffsets } from '../models/centering.js';
 import { isState, type TrainingState } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
-import { rbmKind, type ParamBuffers, type RbmChains } from '../models/rbmKind.js';
-import { startState } from '../models/trainingState.js';
 import type { VisibleUnits } from '../models/visibleUnits.js';
 import { applyUpdate, linearDecay } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
@@ -65,8 +64,9 @@ function withCentering(from: Rbm | TrainingState<Rbm>, config: TrainConfig): Rbm
     return rest;
   }
   if (state?.offsets) return state;
-  const start = state ?? startState<Rbm, ParamBuffers, RbmChains>(rbmKind, from as Rbm);
-  return { ...start, offsets: initialOffsets(start.model.params, config.offsetSliding) };
+  return state
+    ? { ...state, offsets: initialOffsets(state.model.params, config.offsetSliding) }
+    : centeredStart(from as Rbm, config.offsetSliding);
 }
 
 /** Where each method's negative chains start: `gibbsStep`'s `chains`. */

@@ -23,7 +23,7 @@ export const trainConfigFlags = {
   'keep-hidden': 'keepHidden',
   /** PT (`--method pt`): replicas of each chain. */
   replicas: 'replicas',
-  /** Centering (Melchior et al. 2016): the gradient around offsets that follow the data's means. */
+  /** Centering (Melchior et al. 2016): the gradient around offsets that follow the data's means (the default for Bernoulli units; `--no-centering` turns it off). */
   centering: 'centering',
   /** Centering: the offsets' sliding factor. */
   'offset-sliding': 'offsetSliding',
@@ -43,6 +43,8 @@ export const trainFlagsSchema = z.strictObject({
   resume: z.string().min(1).optional(),
   /** Start afresh in an --out folder that holds an earlier run: its snapshots, pointer, metrics and log are deleted first. */
   overwrite: z.boolean().default(false),
+  /** Train the ordinary (uncentered) gradient: centering is the default for Bernoulli visible units. */
+  'no-centering': z.boolean().default(false),
   /** Default `none`, or the resumed run's. */
   binarize: binarize.optional(),
   limit: count(1).optional(),

@@ -10,7 +10,7 @@ import {
   snapshotSchema,
   unpackSnapshot,
 } from './snapshot.js';
-import { trainConfigSchema } from './trainConfig.js';
+import { storedTrainConfigSchema } from './trainConfig.js';
 
 const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { error: 'a Float32Array' });
 const u8 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'a Uint8Array' });
@@ -124,7 +124,7 @@ export const dbnSnapshotSchema = z
     version: z.literal(SNAPSHOT_VERSION),
     model: z.literal('dbn'),
     /** One training config per layer, bottom first. */
-    layers: z.array(trainConfigSchema).min(1).max(100),
+    layers: z.array(storedTrainConfigSchema).min(1).max(100),
     /** The layers below the one in training. */
     trained: z.array(dbnLayerSchema).max(99),
     /** The layer in training (index `trained.length`). */

@@ -2,7 +2,7 @@ import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { parseWith } from './parseWith.js';
-import { trainConfigSchema } from './trainConfig.js';
+import { storedTrainConfigSchema } from './trainConfig.js';
 
 export const SNAPSHOT_FORMAT = 'boltzflow-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -137,7 +137,7 @@ export const snapshotSchema = z
     nVisible: z.int().min(1).max(SNAPSHOT_LIMITS.maxVisible),
     nHidden: z.int().min(1).max(SNAPSHOT_LIMITS.maxHidden),
     visibleUnits: visibleUnitsSchema.optional(),
-    config: trainConfigSchema,
+    config: storedTrainConfigSchema,
     data: dataInfoSchema,
     params: paramsShape,
     /** The optimiser's velocity; null before the first step. */

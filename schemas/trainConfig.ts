@@ -27,9 +27,10 @@ export const trainConfigSchema = z
     /**
      * Centering (Montavon & Müller 2012; Melchior, Fischer & Wiskott 2016): the gradient of the
      * energy written around offsets μ, λ that follow the data's visible and hidden means (see
-     * `centerGradient`); the model stays in the ordinary parametrisation. Bernoulli visible units.
+     * `centerGradient`); the model stays in the ordinary parametrisation. Bernoulli visible units
+     * only; the default: on for them (it learned best, see the README's "Training recipes"), off for Gaussian ones.
      */
-    centering: z.boolean().default(false),
+    centering: z.boolean().optional(),
     /** Centering: the offsets' sliding factor ν (each step moves them this fraction of the way to the minibatch's means). */
     offsetSliding: z.number().gt(0).max(1).default(0.01),
     /** Visible units: `bernoulli` (data in [0, 1]) or `gaussian` (real data, standardised; σ = 1 unless learned). */
@@ -76,7 +77,20 @@ export const trainConfigSchema = z
         message: 'cd or pcd with Gaussian visible units (parallel tempering is for Bernoulli units)',
       });
   })
-  .transform((c) => ({ ...c, learningRate: c.learningRate ?? DEFAULT_LEARNING_RATE[c.visibleUnits] }));
+  .transform((c) => ({
+    ...c,
+    learningRate: c.learningRate ?? DEFAULT_LEARNING_RATE[c.visibleUnits],
+    centering: c.centering ?? c.visibleUnits === 'bernoulli',
+  }));
+
+/**
+ * A config as a snapshot stores it: one written before centering existed has no `centering`
+ * field and trained without it, whatever today's default.
+ */
+export const storedTrainConfigSchema = z.preprocess(
+  (c) => (c !== null && typeof c === 'object' && !('centering' in c) ? { ...c, centering: false } : c),
+  trainConfigSchema,
+);
 
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type TrainConfig = z.output<typeof trainConfigSchema>;

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { last, lastValueFrom, take, tap } from 'rxjs';
@@ -18,7 +18,7 @@ import type { StepEvent } from '../operators/phases.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from '../schemas/snapshot.js';
-import { trainConfigSchema } from '../schemas/trainConfig.js';
+import { storedTrainConfigSchema, trainConfigSchema } from '../schemas/trainConfig.js';
 import { toSnapshot } from '../sinks/stateSnapshot.js';
 import { readSnapshot, snapshotState } from '../sources/readSnapshot.js';
 import { bin } from './cliRun.js';
@@ -149,7 +149,7 @@ test("a centered run's first step through the four operators moves (W, b, c) by 
   const base = { nHidden: 4, method: 'cd', batchSize: 20, learningRate: 0.5, momentum: 0, weightDecay: 0, seed: 3, backend: 'js' } as const;
   const first = (config: object) => lastValueFrom(trainRbm({ data: d, config: { ...base, ...config } }).pipe(take(1)));
   const start = rbmKind.copy((await first({ learningRate: 1e-30 })).model); // the initial parameters (a step of ~0)
-  const [plain, cent] = [await first({}), await first({ centering: true, offsetSliding: 0.5 })];
+  const [plain, cent] = [await first({ centering: false }), await first({ offsetSliding: 0.5 })];
   const o = cent.state.offsets!;
   const initial = initialOffsets(start.params);
   const means = (m: Matrix) =>
@@ -266,7 +266,9 @@ test('a centered run resumed from its snapshot keeps its offsets bit for bit and
   });
 });
 
-test('centering is refused for Gaussian visible units; boltzflow train --centering says so in its first line and saves the offsets; --offset-sliding needs --centering', async (t) => {
+test('centering is the default for Bernoulli units and off for Gaussian ones, refused for Gaussian ones when asked; boltzflow train says so in its first line and saves the offsets; --no-centering turns it off; --offset-sliding needs centering', async (t) => {
+  const resolve = (input: object) => parseWith(trainConfigSchema, input).centering;
+  t.deepEqual([resolve({}), resolve({ visibleUnits: 'gaussian' }), resolve({ centering: false })], [true, false, false]);
   t.throws(
     () => parseWith(trainConfigSchema, { centering: true, visibleUnits: 'gaussian' }, { fieldName: (p) => `config.${p.join('.')}` }),
     {
@@ -282,14 +284,28 @@ test('centering is refused for Gaussian visible units; boltzflow train --centeri
     spawnSync(process.execPath, [bin, 'train', '--data', csv, '--hidden', '3', '--batch', '10', '--sample-steps', '0', ...args], {
       encoding: 'utf8',
     });
-  const r = run('--centering', '--offset-sliding', '0.05', '--epochs', '2', '--out', join(dir, 'c'));
+  const r = run('--offset-sliding', '0.05', '--epochs', '2', '--out', join(dir, 'c'));
   t.is(r.status, 0, r.stderr);
   t.regex(r.stderr, /RBM 8→3 · PCD-1 · centered \(offsets slide 0\.05\)/);
   const snap = await readSnapshot(join(dir, 'c', 'snapshot.msgpack'));
   t.true(snap.config.centering && snap.offsets?.sliding === 0.05 && snap.offsets.visible.length === 8);
-  const bad = run('--offset-sliding', '0.05', '--out', join(dir, 'p'));
+  const plain = run('--no-centering', '--epochs', '1', '--out', join(dir, 'p'));
+  t.is(plain.status, 0, plain.stderr);
+  t.regex(plain.stderr, /RBM 8→3 · PCD-1\n/);
+  t.false((await readSnapshot(join(dir, 'p', 'snapshot.msgpack'))).config.centering);
+  const bad = run('--no-centering', '--offset-sliding', '0.05', '--out', join(dir, 'q'));
   t.is(bad.status, 2);
-  t.regex(bad.stderr, /^boltzflow: --offset-sliding: got 0.05, expected to be used with --centering/);
+  t.regex(bad.stderr, /^boltzflow: --offset-sliding: got 0.05, expected to be used with centering/);
+  const both = run('--centering', '--no-centering', '--out', join(dir, 'q'));
+  t.regex(both.stderr, /^boltzflow: --no-centering: got true, expected not together with --centering/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('a snapshot written before centering existed (no config.centering) reads as a run without it, whatever the default', (t) => {
+  const { centering: _, ...old } = parseWith(trainConfigSchema, {});
+  t.false(storedTrainConfigSchema.parse(old).centering);
+  t.true(storedTrainConfigSchema.parse({ ...old, centering: true }).centering);
+  t.true(trainConfigSchema.parse(old).centering, 'a new config without the field gets the default');
 });
 
 for (const [name, backend] of Object.entries(availableBackends()))

@@ -6,7 +6,8 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { availableBackends, selectBackend } from '../kernels/selectBackend.js';
 import { createDbm } from '../models/dbm.js';
-import { createRbm, logOdds, rbmFromParams } from '../models/rbm.js';
+import { centeredStart } from '../models/centeredStart.js';
+import { createRbm, logOdds, rbmFromParams, type Rbm } from '../models/rbm.js';
 import { applyUpdate } from '../operators/applyUpdate.js';
 import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
@@ -82,27 +83,35 @@ test('createRbm({ data }) starts the visible biases at the log-odds of the dataâ
   });
 });
 
-test("the README's hand-composed loop, given the data, trains the same model as trainRbm with the same settings, bit for bit", async (t) => {
+test("the README's hand-composed loop, given the data, trains the same model as trainRbm with the same settings, bit for bit: centered from centeredStart as by default, ordinary from the bare model as with centering off", async (t) => {
   const data = binaryData(200, 24, 5);
   const settings = { learningRate: 0.05, momentum: 0.5, weightDecay: 1e-4 };
   const rbm = createRbm({ nVisible: 24, nHidden: 8, seed: 1, data });
-  const hand = await lastValueFrom(
-    from(minibatches(data, { batchSize: 20, epochs: 2, seed: 1 })).pipe(
-      clampVisible(rbm),
-      gibbsStep({ k: 1, chains: 'persistent' }),
-      collectStats(),
-      applyUpdate(settings),
-      last(),
-    ),
-  );
-  const piped = await lastValueFrom(
-    trainRbm({ data, config: { nHidden: 8, method: 'pcd', epochs: 2, batchSize: 20, learningRateSchedule: 'constant', ...settings } }).pipe(
-      last(),
-    ),
-  );
-  t.is(hand.step, piped.step);
-  t.is(hand.model.backend, piped.model.backend, 'the same (fastest) backend by default');
-  t.deepEqual(bytesOf(hand.model.params.weights.data), bytesOf(piped.model.params.weights.data));
-  t.deepEqual(bytesOf(hand.model.params.visibleBias), bytesOf(piped.model.params.visibleBias));
-  t.is(hand.metrics.reconstructionError, piped.metrics.reconstructionError);
+  const hand = (start: typeof rbm | ReturnType<typeof centeredStart>) =>
+    lastValueFrom(
+      from(minibatches(data, { batchSize: 20, epochs: 2, seed: 1 })).pipe(
+        clampVisible<Rbm>(start),
+        gibbsStep({ k: 1, chains: 'persistent' }),
+        collectStats(),
+        applyUpdate(settings),
+        last(),
+      ),
+    );
+  const piped = (centering?: boolean) =>
+    lastValueFrom(
+      trainRbm({
+        data,
+        config: { nHidden: 8, method: 'pcd', epochs: 2, batchSize: 20, learningRateSchedule: 'constant', centering, ...settings },
+      }).pipe(last()),
+    );
+  for (const [h, p] of [
+    [await hand(centeredStart(rbm)), await piped()],
+    [await hand(rbm), await piped(false)],
+  ]) {
+    t.is(h.step, p.step);
+    t.is(h.model.backend, p.model.backend, 'the same (fastest) backend by default');
+    t.deepEqual(bytesOf(h.model.params.weights.data), bytesOf(p.model.params.weights.data));
+    t.deepEqual(bytesOf(h.model.params.visibleBias), bytesOf(p.model.params.visibleBias));
+    t.is(h.metrics.reconstructionError, p.metrics.reconstructionError);
+  }
 });

@@ -14,7 +14,7 @@ test("trainDbn: the final DBN's first layer is the one its last layer-0 event tr
     trainDbn({
       data,
       layers: [
-        { nHidden: 4, batchSize: 10, epochs: 3, seed: 1, learningRate: 0.5 },
+        { nHidden: 4, batchSize: 10, epochs: 3, seed: 1, learningRate: 0.5, centering: false },
         { nHidden: 3, batchSize: 10, epochs: 1, seed: 2 },
       ],
     }).pipe(

@@ -26,6 +26,7 @@ const PUBLIC = [
   'bmSnapshotSchema',
   'bmSnapshotState',
   'boundedBuffer',
+  'centeredStart',
   'checkRunFolder',
   'clampVisible',
   'classifyByFreeEnergy',
