@@ -71,7 +71,10 @@ for (const rows of sizes) {
       for (const method of ['cd', 'pcd'] as const) {
         const t0 = performance.now();
         await lastValueFrom(
-          trainRbm({ data, config: { nHidden: H, method, keepHidden: true, batchSize: B, epochs: 1, backend } }).pipe(last()),
+          trainRbm({
+            data,
+            config: { nHidden: H, method, k: 1, keepHidden: true, centering: false, batchSize: B, epochs: 1, backend },
+          }).pipe(last()),
         );
         // Products per minibatch: CD-1 5; PCD-1 6 (scikit-learn's 5, and the reconstruction for the step's metric).
         runs.push({

@@ -26,10 +26,10 @@ const test = await loadDataset('mnist:test', { binarize: 'stochastic', seed: 2 }
 const base = baseRateBias(train.data);
 
 const models: Array<{ name: string; config: TrainConfigInput }> = [
-  { name: '20 hidden, CD-1', config: { nHidden: 20, method: 'cd', k: 1 } },
-  { name: '500 hidden, CD-1', config: { nHidden: 500, method: 'cd', k: 1 } },
-  { name: '500 hidden, PCD-1', config: { nHidden: 500, method: 'pcd', k: 1 } },
-  { name: '500 hidden, CD-10', config: { nHidden: 500, method: 'cd', k: 10 } },
+  { name: '20 hidden, CD-1', config: { nHidden: 20, method: 'cd', k: 1, centering: false } },
+  { name: '500 hidden, CD-1', config: { nHidden: 500, method: 'cd', k: 1, centering: false } },
+  { name: '500 hidden, PCD-1', config: { nHidden: 500, method: 'pcd', k: 1, centering: false } },
+  { name: '500 hidden, CD-10', config: { nHidden: 500, method: 'cd', k: 10, centering: false } },
 ];
 const rows: string[] = [];
 for (const { name, config } of models) {

@@ -24,10 +24,14 @@ if (nHidden > 20) throw new BoltzflowError('argument 4 (hidden units)', nHidden,
 
 /** The recipes compared: the default first. */
 const recipes: Array<{ name: string; config: TrainConfigInput }> = [
-  { name: 'PCD-1, centered (the default)', config: { method: 'pcd' } },
-  { name: 'PCD-1, not centered (--no-centering)', config: { method: 'pcd', centering: false } },
-  { name: 'PCD-1, not centered, chains keep h (--keep-hidden)', config: { method: 'pcd', centering: false, keepHidden: true } },
-  { name: 'CD-1, not centered', config: { method: 'cd', centering: false } },
+  { name: 'PCD-2, centered (the default)', config: {} },
+  { name: 'PCD-1, centered (--k 1)', config: { method: 'pcd', k: 1 } },
+  { name: 'PCD-1, not centered (--k 1 --no-centering)', config: { method: 'pcd', k: 1, centering: false } },
+  {
+    name: 'PCD-1, not centered, chains keep h (--k 1 --no-centering --keep-hidden)',
+    config: { method: 'pcd', k: 1, centering: false, keepHidden: true },
+  },
+  { name: 'CD-1, not centered', config: { method: 'cd', k: 1, centering: false } },
 ];
 
 const { data } = await loadDataset('mnist', { limit: rows, binarize: 'stochastic', seed: 1 });

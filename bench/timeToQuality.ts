@@ -12,7 +12,7 @@
  * Prints one JSON line per (arm, checkpoint) and a Markdown table, and writes a PNG plot (x: training
  * minutes, log scale; y: test log-probability; the published −86.34 of CD-25 as a dashed line).
  *
- * Run: `npm run bench:likelihood -- [epochs=100] [aisSteps=14500] [arms=default,cd1,cd10,keephidden,pt]
+ * Run: `npm run bench:likelihood -- [epochs=100] [aisSteps=14500] [arms=default,pcd1,plain,cd1,cd10,keephidden,pt]
  * [out=guides/img/time-to-quality.png] [checkpoints=1,2,5,10,20,50,100] [hidden=500]`; the last epoch
  * is always a checkpoint. A trial: `npm run bench:likelihood -- 2 1000 default,cd1` (minutes, not
  * hours). Not part of `npm test`; the papers' fixed-epoch table is bench/likelihood.ts.
@@ -36,12 +36,13 @@ import { plotCurves } from './plotCurves.js';
 
 /** The recipes, by the name the command line gives; each config is laid over the defaults. Add an arm here. */
 const ARMS: Record<string, { label?: string; config: TrainConfigInput }> = {
-  default: { label: 'PCD-1, centered (the default)', config: {} },
-  plain: { label: 'PCD-1, not centered', config: { centering: false } },
+  default: { label: 'PCD-2, centered (the default)', config: {} },
+  pcd1: { label: 'PCD-1, centered', config: { k: 1 } },
+  plain: { label: 'PCD-1, not centered', config: { k: 1, centering: false } },
   cd1: { label: 'CD-1, not centered', config: { method: 'cd', k: 1, centering: false } },
   cd10: { label: 'CD-10, not centered', config: { method: 'cd', k: 10, centering: false } },
-  keephidden: { label: 'PCD-1, not centered, chains keep h', config: { method: 'pcd', keepHidden: true, centering: false } },
-  pt: { label: 'parallel tempering (10 replicas), centered', config: { method: 'pt' } },
+  keephidden: { label: 'PCD-1, not centered, chains keep h', config: { method: 'pcd', k: 1, keepHidden: true, centering: false } },
+  pt: { label: 'parallel tempering (10 replicas, k 1), centered', config: { method: 'pt', k: 1 } },
 };
 const PUBLISHED = { y: -86.34, label: 'CD-25, Salakhutdinov & Murray 2008: −86.34' };
 const AIS_RUNS = 100;

@@ -286,12 +286,12 @@ test('centering is the default for Bernoulli units and off for Gaussian ones, re
     });
   const r = run('--offset-sliding', '0.05', '--epochs', '2', '--out', join(dir, 'c'));
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stderr, /RBM 8→3 · PCD-1 · centered \(offsets slide 0\.05\)/);
+  t.regex(r.stderr, /RBM 8→3 · PCD-2 · centered \(offsets slide 0\.05\)/);
   const snap = await readSnapshot(join(dir, 'c', 'snapshot.msgpack'));
   t.true(snap.config.centering && snap.offsets?.sliding === 0.05 && snap.offsets.visible.length === 8);
   const plain = run('--no-centering', '--epochs', '1', '--out', join(dir, 'p'));
   t.is(plain.status, 0, plain.stderr);
-  t.regex(plain.stderr, /RBM 8→3 · PCD-1\n/);
+  t.regex(plain.stderr, /RBM 8→3 · PCD-2\n/);
   t.false((await readSnapshot(join(dir, 'p', 'snapshot.msgpack'))).config.centering);
   const bad = run('--no-centering', '--offset-sliding', '0.05', '--out', join(dir, 'q'));
   t.is(bad.status, 2);

@@ -101,7 +101,7 @@ test("the README's hand-composed loop, given the data, trains the same model as 
     lastValueFrom(
       trainRbm({
         data,
-        config: { nHidden: 8, method: 'pcd', epochs: 2, batchSize: 20, learningRateSchedule: 'constant', centering, ...settings },
+        config: { nHidden: 8, method: 'pcd', k: 1, epochs: 2, batchSize: 20, learningRateSchedule: 'constant', centering, ...settings },
       }).pipe(last()),
     );
   for (const [h, p] of [

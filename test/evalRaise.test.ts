@@ -34,7 +34,22 @@ function cli(...args: string[]) {
 
 function trained(name: string, data: string, ...more: string[]): string {
   const out = join(dir, name);
-  const args = ['train', '--data', data, '--hidden', '6', '--batch', '10', '--lr', '0.3', '--sample-steps', '0', '--no-centering'];
+  const args = [
+    'train',
+    '--data',
+    data,
+    '--hidden',
+    '6',
+    '--batch',
+    '10',
+    '--lr',
+    '0.3',
+    '--sample-steps',
+    '0',
+    '--k',
+    '1',
+    '--no-centering',
+  ];
   const r = cli(...args, '--out', out, '--json', ...more);
   if (r.code !== 0) throw new Error(r.stderr);
   return join(out, 'snapshot.msgpack');

@@ -28,6 +28,7 @@ async function trainedHash(learnVariance: boolean, method: 'pcd' | 'cd', backend
     epochs: 3,
     learningRate: 0.01,
     method,
+    k: 1, // as at 411dd1c, where k's default was 1
     keepHidden: true, // as at 411dd1c, where PCD chains kept their hidden states
     backend,
     seed: 4,

@@ -103,7 +103,7 @@ test('boltzflow train --method pt --replicas 3 trains with tempered chains (the 
     spawnSync(process.execPath, [bin, 'train', '--data', csv, '--hidden', '4', '--batch', '10', ...args], { encoding: 'utf8' });
   const r = run('--method', 'pt', '--replicas', '3', '--epochs', '2', '--sample-steps', '0', '--out', join(dir, 'pt'));
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stderr, /RBM 12→4 · PT-1 \(3 replicas, β 1 → 0 linearly spaced\)/);
+  t.regex(r.stderr, /RBM 12→4 · PT-2 \(3 replicas, β 1 → 0 linearly spaced\)/);
   const snap = await readSnapshot(join(dir, 'pt', 'snapshot.msgpack'));
   t.is(snap.config.method, 'pt');
   t.deepEqual(Array.from(snap.chains!.tempered!.betas), [1, 0.5, 0]);
