@@ -37,7 +37,7 @@ const train = (await loadDataset('mnist')).data,
   trainLabels = await loadLabels('mnist');
 const test = (await loadDataset('mnist:test')).data,
   testLabels = await loadLabels('mnist:test');
-const rbmConfig = { nHidden: 500, epochs, method: 'pcd', learningRate: 0.05, batchSize: 100, seed: 1 } as const;
+const rbmConfig = { nHidden: 500, epochs, method: 'pcd', k: 1, centering: false, learningRate: 0.05, batchSize: 100, seed: 1 } as const;
 const readout = { classes: 10, epochs: 30, batchSize: 100, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, backend };
 const rows: string[] = [];
 const report = (name: string, result: Record<string, unknown>) => {
@@ -93,7 +93,7 @@ report('classification RBM (784+10 visible, 500 hidden), free-energy prediction'
 // standard deviation; the floor of 0.1 (MNIST's pixel deviations reach 0.45) keeps them tame.
 const scaling = fitStandardization(train, 0.1);
 const real = standardize(train, scaling);
-const gaussianConfig = { nHidden: 500, epochs, method: 'cd', visibleUnits: 'gaussian', batchSize: 100, seed: 1 } as const;
+const gaussianConfig = { nHidden: 500, epochs, method: 'cd', k: 1, visibleUnits: 'gaussian', batchSize: 100, seed: 1 } as const;
 t0 = performance.now();
 const gaussian = await lastValueFrom(trainRbm({ data: real, config: gaussianConfig }).pipe(last()));
 const gaussianSeconds = seconds(t0);

@@ -35,7 +35,7 @@ const progress = <E extends { batchesPerEpoch: number; index: number; epoch: num
   });
 
 let t0 = performance.now();
-const layer = { epochs: pretrainEpochs, method: 'pcd', learningRate: 0.05, batchSize: 100 } as const;
+const layer = { epochs: pretrainEpochs, method: 'pcd', k: 1, centering: false, learningRate: 0.05, batchSize: 100 } as const;
 const dbn = (
   await lastValueFrom(
     trainDbn({
