@@ -63,12 +63,15 @@ export async function plotCurves(curves: Curve[], options: PlotCurvesOptions): P
       return { series: label, x: p.x, y: p.y, ...(p.low !== undefined && p.high !== undefined ? { low: p.low, high: p.high } : {}) };
     }),
   );
+  // As many legend columns as the longest label lets fit in the width (at most about 11 px a character at 13 px).
+  const entryWidth = 11 * Math.max(...labels.map((l) => l.length)) + 60;
+  const legendColumns = Math.max(1, Math.min(labels.length, Math.floor(width / entryWidth)));
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
     scale: { domain: labels },
-    legend: { orient: 'bottom', columns: 3, labelLimit: 360 },
+    legend: { orient: 'bottom', columns: legendColumns, labelLimit: Math.floor(width / legendColumns) - 40 },
   };
   const x = { field: 'x', type: 'quantitative', title: xTitle, scale: { type: xLog ? 'log' : 'linear', nice: false, padding: 16 } };
   const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false, padding: 8 } };
