@@ -166,11 +166,19 @@ export async function evalCommand(args: readonly string[]): Promise<void> {
     if (raise && ais)
       say(
         `  RAISE (conservative, ${flags['raise-runs']} reverse run${flags['raise-runs'] > 1 ? 's' : ''} per row): ${raise.value.toFixed(3)} ± ${raise.standardError.toFixed(3)}; ` +
-          (value >= raise.value
-            ? `the log-probability lies between RAISE ${raise.value.toFixed(3)} and AIS ${value.toFixed(3)} (a gap of ${(value - raise.value).toFixed(3)} nats)`
-            : `RAISE lies ${(raise.value - value).toFixed(3)} nats above AIS: the two agree within their noise (no gap to bracket the log-probability with)`),
+          sandwichText(value, raise.value),
       );
   }
+}
+
+/**
+ * The AIS/RAISE sandwich in words: the mean ln P(v) between RAISE (below) and AIS (above) and their
+ * gap; where RAISE lands above AIS (both are noisy estimates) it says so instead of a negative gap.
+ */
+export function sandwichText(ais: number, raise: number): string {
+  return ais >= raise
+    ? `the log-probability lies between RAISE ${raise.toFixed(3)} and AIS ${ais.toFixed(3)} (a gap of ${(ais - raise).toFixed(3)} nats)`
+    : `RAISE lies ${(raise - ais).toFixed(3)} nats above AIS: the two agree within their noise (no gap to bracket the log-probability with)`;
 }
 
 /** The metrics that report ln P(v), which only binary data have. */

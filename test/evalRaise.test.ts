@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sandwichText } from '../cli/evaluate.js';
 import { Rng } from '../kernels/Rng.js';
 import { bin } from './cliRun.js';
 
@@ -99,6 +100,14 @@ test('eval --metric ais,raise: the sandwich, RAISE below the exact mean ln P(v) 
     .at(-1)!;
   t.is(alone.value, s.raise.value);
   t.regex(alone.bound, /RAISE: a stochastic lower bound/);
+});
+
+test('the sandwich in words: RAISE below AIS brackets the log-probability with their gap; RAISE above AIS says they agree within noise, never a negative gap', (t) => {
+  t.is(sandwichText(-5.1, -5.3), 'the log-probability lies between RAISE -5.300 and AIS -5.100 (a gap of 0.200 nats)');
+  t.is(
+    sandwichText(-5.179, -5.148),
+    'RAISE lies 0.031 nats above AIS: the two agree within their noise (no gap to bracket the log-probability with)',
+  );
 });
 
 test('eval --metric ais says in words when the lower 3σ bound of ln Z is undefined (JSON: null and logZLowUndefined), never "-Infinity"', (t) => {
