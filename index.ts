@@ -133,6 +133,12 @@ export { bmSnapshotState, dbmSnapshotState, dbnSnapshotState } from './sources/r
 export { readLog } from './sources/readLog.js';
 export { openFeed, type Feed, type FeedOptions } from './sources/openFeed.js';
 export { followFile, type FollowOptions } from './sources/followFile.js';
+export { idleWatch } from './sources/idleWatch.js';
+export { isNatsSpec, natsAddress, type NatsAddress } from './sources/natsAddress.js';
+export { natsConnect, type NatsLink } from './sources/natsConnect.js';
+export { openNatsFeed, type NatsFeed, type NatsFeedOptions } from './sources/natsFeed.js';
+export { sequenceRanges, sequencesOf } from './sources/sequenceRanges.js';
+export { publishRecords, recordMessage, type PublishOptions, type PublishResult } from './sinks/publishRecords.js';
 export { boundedBuffer, type BoundedBuffer, type OverflowPolicy } from './sources/boundedBuffer.js';
 export { feedFromObservable } from './sources/feedFromObservable.js';
 export { onlineMinibatches, type OnlineMinibatchOptions } from './sources/onlineMinibatches.js';

@@ -9,6 +9,7 @@ import { trainCommand } from './train.js';
 import { encoderCommand } from './encoder.js';
 import { hopfieldCommand } from './hopfield.js';
 import { completeCommand } from './complete.js';
+import { publishCommand } from './publish.js';
 
 const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 
@@ -20,9 +21,12 @@ usage:
                    [--limit N] [--max-line-bytes N] [--snapshot-every STEPS] [--snapshot-seconds T] [--keep K]
                    [--sample-steps K] [--validation PATH --eval-every STEPS] [--log metrics|snapshots] [--log-every N]
                    [--dashboard] [--dashboard-port P] [--dashboard-host H --dashboard-remote] [--json]
-  boltzflow train --online --data -|FILE|tcp://HOST:PORT|http://HOST:PORT [--follow] [--format auto|ndjson|csv]
-                   [--buffer N] [--overflow block|drop-oldest|fail] [--bad-records fail|skip] [--drain-seconds T]
-                   [--max-body-bytes N] [--reconnect] (and the flags above but --epochs)
+  boltzflow train --online --data -|FILE|tcp://HOST:PORT|http://HOST:PORT|nats://HOST:PORT/STREAM?consumer=NAME
+                   [--follow] [--format auto|ndjson|csv] [--buffer N] [--overflow block|drop-oldest|fail]
+                   [--bad-records fail|skip] [--drain-seconds T] [--stop-when-idle T] [--max-body-bytes N] [--reconnect]
+                   [--ack-wait T] (and the flags above but --epochs)
+  boltzflow publish --to nats://HOST:PORT/STREAM [--data mnist|mnist:test|PATH] [--limit N] [--binarize …] [--seed S]
+                   [--window N] [--json]   (one message per record; the stream is created if missing)
   boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]
                    [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]
                    [--snapshot-seconds T] [--keep K] [--json]   (a DBN layer by layer, or a DBM; resumes mid-layer)
@@ -56,6 +60,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
   encoder: encoderCommand,
   hopfield: hopfieldCommand,
   complete: completeCommand,
+  publish: publishCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -153,12 +153,27 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   });
   if (flags.online) {
     if (!flags.data && !resume)
-      throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
+      throw new BoltzflowError(
+        '--data',
+        undefined,
+        'a feed with --online: -, a file, tcp://HOST:PORT, http://HOST:PORT or nats://HOST:PORT/STREAM?consumer=NAME',
+      );
     clearEarlierRun();
     await trimResumedMetrics(out, resume, flags.json);
     return trainOnlineCommand(flags, config, resume, out, shutdown);
   }
-  for (const f of ['follow', 'format', 'buffer', 'overflow', 'bad-records', 'drain-seconds', 'max-body-bytes', 'reconnect'] as const)
+  for (const f of [
+    'follow',
+    'format',
+    'buffer',
+    'overflow',
+    'bad-records',
+    'drain-seconds',
+    'max-body-bytes',
+    'reconnect',
+    'stop-when-idle',
+    'ack-wait',
+  ] as const)
     if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)))
       throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');
   const dataName = flags.data ?? resume?.data.name ?? 'mnist';

@@ -15,7 +15,10 @@ import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { BAD_RECORD_KINDS, type BadRecordKind } from '../sources/DataRecord.js';
-import { isFileFeed, openFeed } from '../sources/openFeed.js';
+import { idleWatch } from '../sources/idleWatch.js';
+import { isNatsSpec, natsAddress } from '../sources/natsAddress.js';
+import { openNatsFeed, type NatsFeed } from '../sources/natsFeed.js';
+import { isFileFeed, openFeed, type Feed } from '../sources/openFeed.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
 import type { Shutdown } from './shutdownSignals.js';
@@ -46,7 +49,11 @@ export async function trainOnlineCommand(
   shutdown: Shutdown,
 ): Promise<void> {
   if (!flags.data && !resume)
-    throw new BoltzflowError('--data', undefined, 'a feed with --online: -, a file, tcp://HOST:PORT or http://HOST:PORT');
+    throw new BoltzflowError(
+      '--data',
+      undefined,
+      'a feed with --online: -, a file, tcp://HOST:PORT, http://HOST:PORT or nats://HOST:PORT/STREAM?consumer=NAME',
+    );
   const spec = flags.data ?? resume!.data.name;
   const reading = new AbortController();
   // A file can seek: a resumed online run skips the records it has already learned from, so that
@@ -56,22 +63,25 @@ export async function trainOnlineCommand(
   const firstRows = resume && wasOnline(resume) && resume.data.name === spec ? resume.data.rows : 0;
   const skip = seekable ? firstRows : 0;
   const status = (line: string) => (flags.json ? emit({ event: 'feed', message: line }) : say(`  ${line}`));
-  const feed = openFeed(spec, {
-    skip,
-    follow: flags.follow,
-    format: flags.format,
-    capacity: flags.buffer,
-    policy: flags.overflow,
-    signal: reading.signal,
-    nVisible: resume?.nVisible,
-    onBadRecord: flags['bad-records'],
-    maxBodyBytes: flags['max-body-bytes'],
-    reconnect: flags.reconnect,
-    onStatus: status,
-    maxLineBytes: flags['max-line-bytes'],
-    onListening: ({ host, port }) =>
-      flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`),
-  });
+  const nats = isNatsSpec(spec) ? await openBroker(spec, flags, resume, reading.signal, status) : null;
+  const feed: Feed =
+    nats ??
+    openFeed(spec, {
+      skip,
+      follow: flags.follow,
+      format: flags.format,
+      capacity: flags.buffer,
+      policy: flags.overflow,
+      signal: reading.signal,
+      nVisible: resume?.nVisible,
+      onBadRecord: flags['bad-records'],
+      maxBodyBytes: flags['max-body-bytes'],
+      reconnect: flags.reconnect,
+      onStatus: status,
+      maxLineBytes: flags['max-line-bytes'],
+      onListening: ({ host, port }) =>
+        flags.json ? emit({ event: 'listening', host, port }) : say(`  serving http://${host}:${port}/ — POST records, one per line`),
+    });
   // Skipped bad records: those the feed skipped itself, and those of the trainer's own checks.
   const trainerSkipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
   const skippedOf = (kind: BadRecordKind) => feed.skipped[kind] + trainerSkipped[kind];
@@ -79,8 +89,17 @@ export async function trainOnlineCommand(
   const onSkip = (error: BoltzflowError, kind: BadRecordKind) => {
     if (++trainerSkipped[kind] <= 3 && !flags.json) say(`  skipped ${error.message.split('\n')[0]}`);
   };
+  let idle = false;
+  const stopWhenIdle = flags['stop-when-idle'];
+  const records = stopWhenIdle
+    ? idleWatch(feed, stopWhenIdle, () => {
+        idle = true;
+        status(`no record for ${stopWhenIdle} s: stopping, learning what was received, then saving`);
+        reading.abort();
+      })
+    : feed;
   const steps$ = trainOnline({
-    records: feed,
+    records,
     config,
     resume: resume && { ...resume, config },
     onBadRecord: flags['bad-records'],
@@ -91,7 +110,13 @@ export async function trainOnlineCommand(
   const backend = selectBackend(config.backend);
   let rows = firstRows;
   let width = resume?.nVisible ?? 0;
-  const data = (): DataInfo => ({ name: spec, rows: Math.max(1, rows), imageShape: squareImageShape(width), binarize: 'none' });
+  const data = (): DataInfo => ({
+    name: spec,
+    rows: Math.max(1, rows),
+    imageShape: squareImageShape(width),
+    binarize: 'none',
+    ...(nats ? { unconfirmed: nats.unconfirmed(rows - firstRows) } : {}),
+  });
   const snapshotSeconds = flags['snapshot-seconds'] ?? ONLINE_SNAPSHOT_SECONDS;
   const header = {
     event: 'start',
@@ -136,7 +161,15 @@ export async function trainOnlineCommand(
   let samples = 0;
   /** The last snapshot this run wrote: its step and the rows it holds. */
   const saved: { step: number | null; rows: number } = { step: null, rows: firstRows };
+  // A broker's records are acknowledged once a snapshot holding them is on disk (never before).
+  const acks = new Set<Promise<void>>();
+  const acknowledge = (learned: number) => {
+    if (!nats) return;
+    const p = nats.acknowledge(learned).finally(() => acks.delete(p));
+    acks.add(p);
+  };
   let failure: unknown = null;
+  let brokerEnd: { pending: number; ackPending: number } | null = null;
   shutdown.lastWords = () => {
     const notSaved = Math.max(0, firstRows + feed.received - feed.dropped - saved.rows);
     const where = saved.step !== null ? `the last snapshot on disk is step ${saved.step}` : 'this run wrote no snapshot';
@@ -157,7 +190,11 @@ export async function trainOnlineCommand(
           every: config.snapshotEvery,
           everySeconds: snapshotSeconds,
           keep: flags.keep,
-          onWrite: (_path, step) => Object.assign(saved, { step, rows }),
+          due: nats ? () => nats.due() : undefined,
+          onWrite: (_path, step) => {
+            Object.assign(saved, { step, rows });
+            acknowledge(rows - firstRows);
+          },
         }),
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
@@ -174,7 +211,11 @@ export async function trainOnlineCommand(
     failure = e;
   } finally {
     reading.abort();
-    feed.close();
+    await Promise.all(acks);
+    if (nats) {
+      brokerEnd = await nats.pending().catch(() => null);
+      await nats.closeAsync();
+    } else feed.close();
     if (spec === '-') process.stdin.destroy(); // a producer still holding the pipe open must not keep the process alive
   }
   const elapsed = performance.now() - start;
@@ -200,6 +241,17 @@ export async function trainOnlineCommand(
     ...(feed.http
       ? { acknowledged: feed.http.acknowledged, rejectedRequests: feed.http.rejectedRequests, abortedRequests: feed.http.abortedRequests }
       : {}),
+    ...(nats
+      ? {
+          acknowledged: nats.broker.acknowledged,
+          duplicates: nats.broker.duplicates,
+          redelivered: nats.broker.redelivered,
+          reconnects: nats.broker.reconnects,
+          consumerPending: brokerEnd?.pending ?? null,
+          consumerAckPending: brokerEnd?.ackPending ?? null,
+        }
+      : {}),
+    stoppedWhenIdle: idle,
     droppedRecords: feed.dropped,
     skippedRecords: totalSkipped(),
     skipped: Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, skippedOf(k)])),
@@ -214,13 +266,24 @@ export async function trainOnlineCommand(
   };
   if (flags.json) emit(summary);
   else {
-    const how = failure ? 'feed failed' : summary.interrupted ? `interrupted (${summary.signal})` : 'feed ended';
+    const how = failure
+      ? 'feed failed'
+      : summary.interrupted
+        ? `interrupted (${summary.signal})`
+        : idle
+          ? `idle for ${stopWhenIdle} s`
+          : 'feed ended';
     say(
       `${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`,
     );
     if (feed.http)
       say(
         `  ${feed.http.acknowledged} records acknowledged (202), ${unlearned} of them not learned; ${plural(feed.http.rejectedRequests, 'request')} refused, ${feed.http.abortedRequests} aborted by their clients`,
+      );
+    else if (nats)
+      say(
+        `  ${nats.broker.acknowledged} messages acknowledged to ${spec}; ${nats.broker.duplicates} duplicates not learned again, ${nats.broker.redelivered} redelivered from elsewhere, ${nats.broker.reconnects} reconnects` +
+          (brokerEnd ? `; the consumer has ${brokerEnd.pending} undelivered and ${brokerEnd.ackPending} unacknowledged` : ''),
       );
     else if (unlearned > 0)
       say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
@@ -237,6 +300,29 @@ export async function trainOnlineCommand(
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the stream errored with, as it came
     throw failure;
   }
+}
+
+/** Opens a `nats://` feed: its consumer, the resumed snapshot's unconfirmed records, the flags that apply to it. */
+async function openBroker(
+  spec: string,
+  flags: TrainFlags,
+  resume: Snapshot | undefined,
+  signal: AbortSignal,
+  onStatus: (line: string) => void,
+): Promise<NatsFeed> {
+  if (flags.follow) throw new BoltzflowError('--follow', true, 'no --follow with a nats:// feed (a stream is followed anyway)');
+  if (flags.overflow !== 'block')
+    throw new BoltzflowError('--overflow', flags.overflow, '"block" with a nats:// feed (the stream holds what waits; nothing is dropped)');
+  return openNatsFeed(natsAddress(spec, '--data', 'required'), {
+    format: flags.format,
+    capacity: flags.buffer,
+    signal,
+    nVisible: resume?.nVisible,
+    onBadRecord: flags['bad-records'],
+    learned: resume?.data.name === spec ? resume.data.unconfirmed : undefined,
+    ackWaitSeconds: flags['ack-wait'],
+    onStatus,
+  });
 }
 
 /** Whether a snapshot comes from an online run (whose `data.rows` counts the records learned, not a data set's size). */

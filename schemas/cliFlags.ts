@@ -62,6 +62,10 @@ export const trainFlagsSchema = z.strictObject({
   buffer: count(1).default(1000),
   overflow: z.enum(['block', 'drop-oldest', 'fail']).default('block'),
   'bad-records': z.enum(['fail', 'skip']).default('fail'),
+  /** Online: end cleanly, with a snapshot, once no record has arrived for this many seconds. */
+  'stop-when-idle': z.number().positive().max(31_536_000).optional(),
+  /** Online from NATS (`nats://…?consumer=NAME`), when this worker creates the consumer: seconds before an unacknowledged record is redelivered. */
+  'ack-wait': z.number().min(1).max(86_400).default(60),
   /** Online: after a signal, how long to go on learning what was already received before the final snapshot. */
   'drain-seconds': z.number().min(0).max(86_400).default(30),
   /** HTTP feeds: the largest body taken (413 past it). */
@@ -86,6 +90,26 @@ export const trainFlagsSchema = z.strictObject({
   'dashboard-port': z.int().min(0).max(65535).default(0),
   'dashboard-host': z.string().min(1).max(255).default('127.0.0.1'),
   'dashboard-remote': z.boolean().default(false),
+  json: z.boolean().default(false),
+});
+
+/** `boltzflow publish` flags. */
+export const publishFlagsSchema = z.strictObject({
+  /** `nats://HOST:PORT/STREAM`: the stream, created if missing (its subject is its name). */
+  to: z.string().min(1),
+  /** Default `mnist`: what `train --data` takes (an IDX file, CSV, NDJSON, mnist, mnist:test). */
+  data: z.string().min(1).default('mnist'),
+  limit: count(1).optional(),
+  binarize: binarize.default('none'),
+  /** Seeds `--binarize stochastic`. */
+  seed: z.int().min(0).max(0xffffffff).default(1),
+  /** Publications awaiting the server's acknowledgement at most. */
+  window: z.int().min(1).max(65_536).default(256),
+  'max-line-bytes': z
+    .int()
+    .min(1)
+    .max(256 * 1024 * 1024)
+    .optional(),
   json: z.boolean().default(false),
 });
 

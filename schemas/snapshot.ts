@@ -101,6 +101,12 @@ export const dataInfoSchema = z.strictObject({
   binarize: z.enum(['none', 'threshold', 'stochastic']),
   /** Gaussian runs of the CLI: the standardisation fitted on the training data, applied to all data given to the model. */
   standardization: standardizationSchema.optional(),
+  /**
+   * Online runs from a broker (`nats://`): the stream sequences this snapshot holds (learned, or
+   * skipped as bad) whose acknowledgement the server had not confirmed when it was written, as
+   * `sequenceRanges`; a resumed worker acknowledges them on arrival instead of learning them again.
+   */
+  unconfirmed: z.array(z.int().min(1)).max(1_000_000).optional(),
 });
 export type DataInfo = z.output<typeof dataInfoSchema>;
 

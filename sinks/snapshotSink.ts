@@ -23,6 +23,8 @@ export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> 
   every?: number;
   /** Also write when this many seconds have passed since the last write (0: never for that reason). */
   everySeconds?: number;
+  /** Also write when this says so after a step (a broker feed whose unacknowledged records near the consumer's limit). */
+  due?: () => boolean;
   /** Snapshot files kept (default 3): older ones are deleted once a newer one is complete. */
   keep?: number;
   /** What the reader accepts (default `SNAPSHOT_LIMITS`): a snapshot past them is an error, never a file. */
@@ -44,7 +46,7 @@ export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> 
 /**
  * Saves the complete training state — parameters, velocity, persistent chains, generator state,
  * counters, config — at the end of every epoch, every `every` steps, every `everySeconds` (also
- * while no step comes: a quiet feed's last steps are saved on time), and when the stream
+ * while no step comes: a quiet feed's last steps are saved on time), after a step when `due` says so, and when the stream
  * completes or errors. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
  * (msgpackr, written atomically: temp file, fsync, rename); then the `latest` pointer,
  * `<dir>/snapshot.msgpack`, a symbolic link, is swapped to it atomically (a new link renamed over
@@ -115,7 +117,8 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
               if (
                 e.index === e.batchesPerEpoch - 1 ||
                 (every > 0 && e.step % every === 0) ||
-                (everyMs > 0 && performance.now() - lastTime >= everyMs)
+                (everyMs > 0 && performance.now() - lastTime >= everyMs) ||
+                options.due?.()
               )
                 write(e);
             },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { startNatsServer, type NatsServer } from './natsServer.js';
 import { outputPattern, printedMatches } from './statedOutput.js';
 
 // Every `@example` in the library's doc comments, and every ```ts block of the README, is a program: extract it, transpile it, run it
@@ -35,6 +36,15 @@ for (const file of readdirSync(join(root, 'guides')).filter((f) => f.endsWith('.
     guideBlocks++;
   }
 }
+
+// Examples that talk to NATS JetStream find a real server at NATS_URL (nats-server -js, started here on a loopback port).
+let nats: NatsServer | undefined;
+test.before(async () => {
+  nats = await startNatsServer();
+});
+test.after.always(async () => {
+  await nats?.stop();
+});
 
 test.before(() => {
   mkdirSync(out, { recursive: true });
@@ -88,7 +98,7 @@ for (const { name, code } of examples)
     const js = ts.transpileModule(tagged, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     const file = join(out, name.replace(/[/#.]/g, '_') + '.mjs');
     writeFileSync(file, js);
-    const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NATS_URL: nats!.url } });
     t.is(r.status, 0, `${name}\n${code}\n--- stderr ---\n${r.stderr}`);
     const printed = new Map<number, string[]>();
     for (const line of r.stdout.split('\n')) {
