@@ -25,6 +25,8 @@ usage:
                    [--follow] [--format auto|ndjson|csv] [--buffer N] [--overflow block|drop-oldest|fail]
                    [--bad-records fail|skip] [--drain-seconds T] [--stop-when-idle T] [--max-body-bytes N] [--reconnect]
                    [--ack-wait T] (and the flags above but --epochs)
+                   (train, online or not: --snapshot-store nats://HOST:PORT/BUCKET also puts each snapshot in a JetStream
+                   object store, as its step and as latest; --model and --resume take nats://HOST:PORT/BUCKET[/NAME])
   boltzflow publish --to nats://HOST:PORT/STREAM [--data mnist|mnist:test|PATH] [--limit N] [--binarize …] [--seed S]
                    [--window N] [--json]   (one message per record; the stream is created if missing)
   boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]

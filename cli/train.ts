@@ -33,6 +33,8 @@ import { trimMetrics } from '../sinks/trimMetrics.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
+import { isNatsSpec } from '../sources/natsAddress.js';
+import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import { trainOnlineCommand } from './trainOnline.js';
 import { modelToTrain, trainDeepCommand } from './trainDeep.js';
 
@@ -138,6 +140,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       );
   }
   // A resumed run continues in its own folder (DIR of DIR/snapshot.msgpack or DIR/snapshots/step-N.msgpack).
+  if (flags.resume && isNatsSpec(flags.resume) && !flags.out)
+    throw new BoltzflowError('--out', undefined, `a run folder for a run resumed from an object store (${flags.resume} has none)`);
   const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : 'runs/rbm');
   if (resume && !flags.online && config.epochs <= resume.counters.epoch)
     throw new BoltzflowError(
@@ -263,6 +267,9 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     samples = 0;
   // SIGINT, SIGTERM or SIGHUP: the step in progress ends, the last one is saved (a second signal exits at once).
   let savedStep: number | null = null;
+  const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
+    json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
+  );
   shutdown.lastWords = () =>
     savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   await lastValueFrom(
@@ -276,7 +283,10 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
         every: config.snapshotEvery,
         everySeconds: flags['snapshot-seconds'] ?? 0,
         keep: flags.keep,
-        onWrite: (_p, step) => (savedStep = step),
+        onWrite: (_p, step, bytes, name) => {
+          savedStep = step;
+          store?.put(name, bytes);
+        },
       }),
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
@@ -295,6 +305,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     ),
     { defaultValue: null },
   );
+  await store?.close();
   const interrupted = shutdown.received !== null;
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;
@@ -321,6 +332,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     reconstructionError: Number.isFinite(lastEpochErr) ? lastEpochErr : (last?.metrics.reconstructionError ?? null),
     // null when the run stopped before anything was saved (a signal before the first step).
     snapshot: existsSync(join(out, 'snapshot.msgpack')) ? join(out, 'snapshot.msgpack') : null,
+    ...storeSummary(flags['snapshot-store'], store),
     metrics: join(out, 'metrics.ndjson'),
     ...images,
   };
@@ -331,6 +343,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     );
     if (summary.snapshot === null) say(`  nothing was learned or saved: run the same command again to start afresh`);
     else say(`  snapshot ${summary.snapshot}${interrupted ? `  (continue with: boltzflow train --resume ${summary.snapshot})` : ''}`);
+    if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
   }

@@ -21,6 +21,7 @@ import { openNatsFeed, type NatsFeed } from '../sources/natsFeed.js';
 import { isFileFeed, openFeed, type Feed } from '../sources/openFeed.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
+import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import type { Shutdown } from './shutdownSignals.js';
 import { dashboardTap } from './train.js';
 
@@ -63,7 +64,15 @@ export async function trainOnlineCommand(
   const firstRows = resume && wasOnline(resume) && resume.data.name === spec ? resume.data.rows : 0;
   const skip = seekable ? firstRows : 0;
   const status = (line: string) => (flags.json ? emit({ event: 'feed', message: line }) : say(`  ${line}`));
-  const nats = isNatsSpec(spec) ? await openBroker(spec, flags, resume, reading.signal, status) : null;
+  const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
+    flags.json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
+  );
+  const nats = isNatsSpec(spec)
+    ? await openBroker(spec, flags, resume, reading.signal, status).catch(async (e: unknown) => {
+        await store?.close();
+        throw e;
+      })
+    : null;
   const feed: Feed =
     nats ??
     openFeed(spec, {
@@ -191,9 +200,10 @@ export async function trainOnlineCommand(
           everySeconds: snapshotSeconds,
           keep: flags.keep,
           due: nats ? () => nats.due() : undefined,
-          onWrite: (_path, step) => {
+          onWrite: (_path, step, bytes, name) => {
             Object.assign(saved, { step, rows });
             acknowledge(rows - firstRows);
+            store?.put(name, bytes);
           },
         }),
         dashboardTap(flags, config, undefined),
@@ -212,6 +222,7 @@ export async function trainOnlineCommand(
   } finally {
     reading.abort();
     await Promise.all(acks);
+    await store?.close();
     if (nats) {
       brokerEnd = await nats.pending().catch(() => null);
       await nats.closeAsync();
@@ -261,6 +272,7 @@ export async function trainOnlineCommand(
     reconstructionError: last?.metrics.reconstructionError ?? null,
     snapshot: join(out, 'snapshot.msgpack'),
     savedStep,
+    ...storeSummary(flags['snapshot-store'], store),
     ...(filters ? { filters } : {}),
     ...(failure ? { error: (failure as Error).message } : {}),
   };

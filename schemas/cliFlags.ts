@@ -55,6 +55,8 @@ export const trainFlagsSchema = z.strictObject({
   /** Snapshots: also every this many seconds (default: 60 online, 0 — epoch ends only — offline); files kept. */
   'snapshot-seconds': z.number().min(0).max(31_536_000).optional(),
   keep: count(1).default(3),
+  /** Also put each snapshot in a JetStream object store, `nats://HOST:PORT/BUCKET` (created if missing), as its step and as `latest`. */
+  'snapshot-store': z.string().min(1).optional(),
   /** Online training from a feed (`--data -`, a file with --follow, tcp://HOST:PORT, http://HOST:PORT). */
   online: z.boolean().default(false),
   follow: z.boolean().default(false),

@@ -35,8 +35,8 @@ export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> 
    * state that its reader would refuse (non-finite parameters) is not written.
    */
   saveOnError?: boolean;
-  /** Called after each write with the file's path and the step. */
-  onWrite?: (path: string, step: number) => void; // the step is the file's number (see fileStep)
+  /** Called after each write with the pointer's path, the step and the bytes written (valid during the call). */
+  onWrite?: (path: string, step: number, bytes: Uint8Array, name: string) => void; // the step is the file's number (see fileStep)
   /** The snapshot of a step event (default `stateSnapshot`, by the kind of the run's model; `dbnSnapshot` for a DBN's run). */
   toSnapshot?: (e: E, data: DataInfo) => ModelSnapshot;
   /** The number in a snapshot's file name (default the event's `step`; a DBN's run numbers its files by `totalStep`, over all layers). */
@@ -107,7 +107,7 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
         }
         lastWritten = at(e);
         lastTime = performance.now();
-        options.onWrite?.(pointer, at(e));
+        options.onWrite?.(pointer, at(e), bytes, name);
       };
       const subscription = source
         .pipe(

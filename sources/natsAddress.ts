@@ -45,3 +45,30 @@ export function natsAddress(spec: string, field: string, consumer: 'required' | 
   if (consumer === 'refused' && c !== null) throw new BoltzflowError(`${field} consumer`, c, `no ?consumer= here (${shape})`);
   return { server: `${host}:${port}`, name, consumer: c };
 }
+
+/** An object of a JetStream object store: `nats://HOST:PORT/BUCKET[/NAME]` (NAME defaults to `latest`). */
+export interface NatsObjectAddress {
+  readonly server: string;
+  readonly bucket: string;
+  readonly object: string;
+}
+
+/**
+ * Parses `nats://HOST:PORT/BUCKET[/NAME]`, an object store's bucket and one of its objects (`latest`
+ * when no NAME is given: the snapshot a run put there last).
+ *
+ * @example
+ * ```ts
+ * import { natsObjectAddress } from 'boltzflow';
+ * console.log(natsObjectAddress('nats://127.0.0.1:4222/models/step-000000600', '--model')); // { server: '127.0.0.1:4222', bucket: 'models', object: 'step-000000600' }
+ * ```
+ */
+export function natsObjectAddress(spec: string, field: string): NatsObjectAddress {
+  const m = /^(nats:\/\/[^/]+\/[^/?]+)(?:\/([^/?]+))?$/.exec(spec);
+  if (!m) throw new BoltzflowError(field, spec, 'nats://HOST:PORT/BUCKET or nats://HOST:PORT/BUCKET/NAME');
+  const { server, name } = natsAddress(m[1], field, 'refused');
+  const object = m[2] ?? 'latest';
+  if (!/^[A-Za-z0-9_.=-]{1,255}$/.test(object))
+    throw new BoltzflowError(`${field} object`, object, 'an object name: letters, digits, ., -, _ and =');
+  return { server, bucket: name, object };
+}

@@ -24,7 +24,7 @@ export interface NatsLink {
  * ```
  */
 export async function natsConnect(
-  address: NatsAddress,
+  address: Pick<NatsAddress, 'server'>,
   options: { field: string; onStatus?: (line: string) => void; timeoutMs?: number },
 ): Promise<NatsLink> {
   const { connect } = await import('@nats-io/transport-node');

@@ -8,6 +8,8 @@ import type { Rbm } from '../models/rbm.js';
 import { rbmKind } from '../models/rbmKind.js';
 import { restoreRun } from '../models/trainingState.js';
 import { fileError } from './fileError.js';
+import { isNatsSpec, natsObjectAddress } from './natsAddress.js';
+import { readObject } from './natsObjects.js';
 import { decodeModelSnapshot, type ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { SNAPSHOT_LIMITS, type Snapshot } from '../schemas/snapshot.js';
 
@@ -40,8 +42,16 @@ export function rbmSnapshot(snap: ModelSnapshot, path: string): Snapshot {
   return snap;
 }
 
-/** Reads and fully validates a snapshot file of any model kind (rbm, bm, dbm, dbn); `field` names it in errors (default `--model`). */
+/**
+ * Reads and fully validates a snapshot of any model kind (rbm, bm, dbm, dbn): a file, or an object
+ * of a JetStream object store, `nats://HOST:PORT/BUCKET[/NAME]` (`latest` by default: what a run
+ * with `--snapshot-store` put there last). `field` names it in errors (default `--model`).
+ */
 export async function readModelSnapshot(path: string, options: { field?: string } = {}): Promise<ModelSnapshot> {
+  if (isNatsSpec(path)) {
+    const field = options.field ?? '--model';
+    return decodeModelSnapshot(await readObject(natsObjectAddress(path, field), field, MAX_SNAPSHOT_BYTES), path);
+  }
   let bytes: Buffer;
   try {
     const size = (await stat(path)).size;

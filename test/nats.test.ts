@@ -1,13 +1,15 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Matrix } from '../kernels/Matrix.js';
 import { publishRecords } from '../sinks/publishRecords.js';
-import { natsAddress } from '../sources/natsAddress.js';
+import { natsAddress, natsObjectAddress } from '../sources/natsAddress.js';
+import { readObject } from '../sources/natsObjects.js';
 import { openNatsFeed } from '../sources/natsFeed.js';
 import { readSnapshot } from '../sources/readSnapshot.js';
 import { bin, runCli, stripes } from './cliRun.js';
@@ -258,4 +260,51 @@ test('--stop-when-idle ends a followed file cleanly, saved, once nothing more is
     { stoppedWhenIdle: true, records: 55, interrupted: false },
   );
   t.is((await readSnapshot(join(dir, 'idle', 'snapshot.msgpack'))).data.rows, 55, 'the part-filled last minibatch is learned and saved');
+});
+
+test('--snapshot-store: each snapshot also in an object store, bit for bit; eval and --resume read it back by nats://HOST:PORT/BUCKET[/NAME]', async (t) => {
+  const csv = join(dir, 'store.csv');
+  writeFileSync(csv, stripes(0, 40).replace(/\[|\]/g, ''));
+  const out = join(dir, 'stored');
+  const bucket = `${server.url}/models`;
+  const trained = await cli(
+    ['train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '3', '--sample-steps', '0', '--keep', '1'].concat([
+      '--snapshot-store',
+      bucket,
+      '--out',
+      out,
+      '--json',
+    ]),
+  );
+  t.is(trained.status, 0, trained.stderr);
+  // Uploads run behind training, the newest first when several wait: the first and the last are always stored.
+  const put = summaryOf(trained.stdout).snapshotStore;
+  t.like(put, { bucket, latest: 'step-000000012' });
+  t.true(put.stored >= 2 && put.stored <= 3, `${put.stored} stored`);
+  const local = await readFile(join(out, 'snapshot.msgpack'));
+  t.deepEqual(
+    Buffer.from(await readObject(natsObjectAddress(bucket, '--model'), '--model', 1 << 30)),
+    local,
+    'latest is the last snapshot, bit for bit',
+  );
+  t.deepEqual(Buffer.from(await readObject(natsObjectAddress(`${bucket}/step-000000012`, '--model'), '--model', 1 << 30)), local);
+  const gone = await readObject(natsObjectAddress(`${bucket}/step-000000004`, '--model'), '--model', 1 << 30).catch(
+    (e: Error) => e.message,
+  );
+  t.regex(String(gone), /it has none named step-000000004/, '--keep 1: older step objects are deleted');
+  const evalArgs = ['--data', csv, '--metric', 'exact', '--json'];
+  const fromStore = summaryOf((await cli(['eval', '--model', bucket, ...evalArgs])).stdout);
+  const fromFile = summaryOf((await cli(['eval', '--model', join(out, 'snapshot.msgpack'), ...evalArgs])).stdout);
+  t.is(fromStore.value, fromFile.value);
+  const noOut = await cli(['train', '--resume', bucket, '--epochs', '4']);
+  t.regex(noOut.stderr, /--out: got undefined, expected a run folder for a run resumed from an object store/);
+  for (const [from, to] of [
+    [bucket, 'resumed-store'],
+    [join(out, 'snapshot.msgpack'), 'resumed-file'],
+  ]) {
+    const r = await cli(['train', '--resume', from, '--epochs', '4', '--sample-steps', '0', '--out', join(dir, to), '--json']);
+    t.is(r.status, 0, r.stderr);
+  }
+  const [a, b] = await Promise.all(['resumed-store', 'resumed-file'].map((d) => readSnapshot(join(dir, d, 'snapshot.msgpack'))));
+  t.deepEqual(a.params.weights, b.params.weights, 'resuming from the store continues exactly as from the file');
 });
