@@ -4,8 +4,11 @@
  * the same records from a local file, and the broker's cost per record; then a fault run — two
  * workers, one SIGKILLed at several moments and resumed — with published, learned, duplicates and
  * what the consumer still holds at the end. Each worker has one BLAS thread (the machine's cores
- * are shared out, not oversubscribed). Run: `npm run bench:nats [-- RECORDS FAULT_RECORDS HIDDEN]` (default 10000 20000 500).
+ * are shared out, not oversubscribed). Then the quality of one pass over the records by one worker, by two that
+ * average their parameters every 10 steps, and by two that do not. Run:
+ * `npm run bench:nats [-- RECORDS FAULT_RECORDS HIDDEN QUALITY_RECORDS]` (default 10000 20000 500 60000).
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,21 +17,23 @@ import { AckPolicy, jetstreamManager } from '@nats-io/jetstream';
 import { publishRecords, recordMessage } from '../sinks/publishRecords.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { natsAddress } from '../sources/natsAddress.js';
-import { readSnapshot } from '../sources/readSnapshot.js';
-import { runCli, type CliRun } from '../test/cliRun.js';
+import { readModelSnapshot, readSnapshot } from '../sources/readSnapshot.js';
+import { encodeModelSnapshot } from '../schemas/modelSnapshot.js';
+import { bin, runCli, type CliRun } from '../test/cliRun.js';
 import { startNatsServer } from '../test/natsServer.js';
 import { positiveInteger } from './args.js';
 
 const records = positiveInteger(0, 'records for the throughput runs', 10_000);
 const faultRecords = positiveInteger(1, 'records for the fault runs', 20_000);
 const hidden = String(positiveInteger(2, 'hidden units', 500));
+const qualityRecords = positiveInteger(3, 'records for the quality runs', 60_000);
 process.env.OPENBLAS_NUM_THREADS = '1';
 const model = ['--hidden', hidden, '--k', '1', '--batch', '100', '--snapshot-seconds', '0', '--sample-steps', '0', '--json'];
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-bench-nats-'));
 const server = await startNatsServer();
 const host = server.url.slice('nats://'.length);
 
-const { data } = await loadDataset('mnist', { binarize: 'stochastic', seed: 1, limit: Math.max(records, faultRecords) });
+const { data } = await loadDataset('mnist', { binarize: 'stochastic', seed: 1, limit: Math.max(records, faultRecords, qualityRecords) });
 const summaryOf = (run: CliRun) => run.events.find((e) => e.event === 'summary') as Record<string, number>;
 /** Wall time from the first step any worker took to the last one, and what they learned. */
 function span(runs: CliRun[], stamps: Map<CliRun, number[]>) {
@@ -126,6 +131,87 @@ try {
       `| ${at} | ${faultRecords} | ${held} | ${learned} | ${learned - faultRecords} | ${info.num_pending} / ${info.num_ack_pending} |`,
     );
   }
+
+  // Quality: one pass over the same records by one worker, by two that average every 10 steps, and by two that do not.
+  console.log(
+    `\nquality: ${qualityRecords} records once; test digits 1–2000 (stochastically binarised), reconstruction error and pseudo-likelihood`,
+  );
+  await publish('quality', qualityRecords);
+  const evalOf = async (model: string) => {
+    const out: Record<string, number> = {};
+    for (const metric of ['reconstruction', 'pseudo-likelihood']) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          bin,
+          'eval',
+          '--model',
+          model,
+          '--data',
+          'mnist:test',
+          '--binarize',
+          'stochastic',
+          '--limit',
+          '2000',
+          '--metric',
+          metric,
+          '--json',
+        ],
+        { encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new Error(`eval ${model}: ${r.stderr}`);
+      out[metric] = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { value: number }).value;
+    }
+    return out;
+  };
+  const qualityRows: string[] = [];
+  for (const [name, workers, extra] of [
+    ['one worker, every record', 1, []],
+    ['two workers, averaged every 10 steps', 2, ['--average-every', '10']],
+    ['two workers, not averaged', 2, []],
+  ] as const) {
+    const runs = Array.from({ length: workers }, (_, i) =>
+      runCli([
+        'train',
+        '--online',
+        '--data',
+        `${server.url}/quality?consumer=${name.replace(/[^a-z]/g, '')}`,
+        '--stop-when-idle',
+        '3',
+        '--out',
+        join(dir, `q-${name.replace(/[^a-z]/g, '')}-${i}`),
+        ...extra,
+        ...model,
+      ]),
+    );
+    const ends = await Promise.all(runs.map((r) => r.exited));
+    for (const e of ends) if (e.code !== 0) throw new Error(`${name}: ${e.stderr}`);
+    const snaps = runs.map((_, i) => join(dir, `q-${name.replace(/[^a-z]/g, '')}-${i}`, 'snapshot.msgpack'));
+    const learned = runs.map((r) => summaryOf(r).learned).join(' + ');
+    const rounds = workers > 1 && extra.length ? `, ${(summaryOf(runs[0]).averaging as unknown as { rounds: number }).rounds} rounds` : '';
+    for (const [i, snap] of snaps.entries()) {
+      const q = await evalOf(snap);
+      qualityRows.push(
+        `| ${name} | worker ${i + 1} (learned ${learned}${rounds}) | ${q.reconstruction.toFixed(2)} | ${q['pseudo-likelihood'].toFixed(2)} |`,
+      );
+    }
+    if (workers > 1) {
+      // The two final models averaged once more (what a last round would give).
+      const [a, b] = await Promise.all(snaps.map((f) => readModelSnapshot(f)));
+      if (a.model !== 'rbm' || b.model !== 'rbm') throw new Error('rbm snapshots expected');
+      for (const k of ['weights', 'visibleBias', 'hiddenBias'] as const)
+        for (let i = 0; i < a.params[k].length; i++) a.params[k][i] = (a.params[k][i] + b.params[k][i]) / 2;
+      const mean = join(dir, `q-mean-${workers}-${extra.length}.msgpack`);
+      writeFileSync(mean, encodeModelSnapshot(a));
+      const q = await evalOf(mean);
+      qualityRows.push(
+        `| ${name} | the two final models averaged | ${q.reconstruction.toFixed(2)} | ${q['pseudo-likelihood'].toFixed(2)} |`,
+      );
+    }
+  }
+  console.log('| training | model | test reconstruction error | test pseudo-likelihood |');
+  console.log('|---|---|---|---|');
+  for (const r of qualityRows) console.log(r);
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,7 @@ usage:
   boltzflow train --online --data -|FILE|tcp://HOST:PORT|http://HOST:PORT|nats://HOST:PORT/STREAM?consumer=NAME
                    [--follow] [--format auto|ndjson|csv] [--buffer N] [--overflow block|drop-oldest|fail]
                    [--bad-records fail|skip] [--drain-seconds T] [--stop-when-idle T] [--max-body-bytes N] [--reconnect]
-                   [--ack-wait T] (and the flags above but --epochs)
+                   [--ack-wait T] [--average-every STEPS [--average-deadline T] [--worker NAME]] (and the flags above but --epochs)
                    (train, online or not: --snapshot-store nats://HOST:PORT/BUCKET also puts each snapshot in a JetStream
                    object store, as its step and as latest; --model and --resume take nats://HOST:PORT/BUCKET[/NAME])
   boltzflow publish --to nats://HOST:PORT/STREAM [--data mnist|mnist:test|PATH] [--limit N] [--binarize …] [--seed S]

@@ -177,6 +177,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     'reconnect',
     'stop-when-idle',
     'ack-wait',
+    'average-every',
+    'worker',
   ] as const)
     if (args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)))
       throw new BoltzflowError(`--${f}`, flags[f], 'to be used with --online (it configures a feed)');

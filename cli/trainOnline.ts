@@ -1,9 +1,11 @@
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { identity, lastValueFrom, switchMap, takeUntil, tap, timer } from 'rxjs';
 import type { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { rbmFilters } from '../models/rbm.js';
+import { rbmFilters, type Rbm } from '../models/rbm.js';
+import { openAverager } from '../sinks/averageParameters.js';
 import type { StepEvent } from '../operators/phases.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import type { trainFlagsSchema } from '../schemas/cliFlags.js';
@@ -67,9 +69,14 @@ export async function trainOnlineCommand(
   const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
     flags.json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
   );
+  const averaging = await averagingFlag(flags, spec, resume, out, status).catch(async (e: unknown) => {
+    await store?.close();
+    throw e;
+  });
   const nats = isNatsSpec(spec)
     ? await openBroker(spec, flags, resume, reading.signal, status).catch(async (e: unknown) => {
         await store?.close();
+        await averaging?.averager.close();
         throw e;
       })
     : null;
@@ -115,6 +122,7 @@ export async function trainOnlineCommand(
     feedSkipped: feed.skipped,
     onSkip,
     counters: { droppedRecords: () => feed.dropped },
+    between: averaging?.between,
   });
   const backend = selectBackend(config.backend);
   let rows = firstRows;
@@ -125,6 +133,7 @@ export async function trainOnlineCommand(
     imageShape: squareImageShape(width),
     binarize: 'none',
     ...(nats ? { unconfirmed: nats.unconfirmed(rows - firstRows) } : {}),
+    ...(averaging ? { round: averaging.averager.round } : {}),
   });
   const snapshotSeconds = flags['snapshot-seconds'] ?? ONLINE_SNAPSHOT_SECONDS;
   const header = {
@@ -223,6 +232,7 @@ export async function trainOnlineCommand(
     reading.abort();
     await Promise.all(acks);
     await store?.close();
+    await averaging?.averager.close();
     if (nats) {
       brokerEnd = await nats.pending().catch(() => null);
       await nats.closeAsync();
@@ -262,6 +272,7 @@ export async function trainOnlineCommand(
           consumerAckPending: brokerEnd?.ackPending ?? null,
         }
       : {}),
+    ...(averaging ? { averaging: averaging.summary() } : {}),
     stoppedWhenIdle: idle,
     droppedRecords: feed.dropped,
     skippedRecords: totalSkipped(),
@@ -312,6 +323,50 @@ export async function trainOnlineCommand(
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the stream errored with, as it came
     throw failure;
   }
+}
+
+/**
+ * `--average-every STEPS`: the averager of the workers sharing this feed's consumer (an object store
+ * bucket `avg-STREAM-CONSUMER` on the feed's server), and the hook that averages every STEPS steps.
+ */
+async function averagingFlag(flags: TrainFlags, spec: string, resume: Snapshot | undefined, out: string, status: (line: string) => void) {
+  const every = flags['average-every'];
+  if (every === undefined) return null;
+  if (!isNatsSpec(spec))
+    throw new BoltzflowError('--average-every', every, 'a nats://…?consumer=NAME feed (the workers that share a consumer average)');
+  const a = natsAddress(spec, '--data', 'required');
+  const worker = flags.worker ?? `${hostname()}-${basename(resolve(out))}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100);
+  const averager = await openAverager(
+    { server: a.server, bucket: `avg-${a.name}-${a.consumer}`, object: 'latest' },
+    { worker, deadlineMs: flags['average-deadline'] * 1000, startRound: resume?.data.round ?? 0, onStatus: status },
+  );
+  let rounds = 0,
+    contributors = 0,
+    timedOut = 0,
+    waited = 0;
+  return {
+    averager,
+    summary: () => ({
+      worker,
+      rounds,
+      round: averager.round,
+      meanContributors: rounds ? contributors / rounds : 0,
+      timedOut,
+      secondsWaited: Math.round(waited) / 1000,
+    }),
+    between: async (step: number, model: Rbm) => {
+      if (step % every !== 0) return;
+      const { params } = model;
+      const r = await averager.average([params.weights.data, params.visibleBias, params.hiddenBias]);
+      rounds++;
+      contributors += r.contributors.length;
+      waited += r.waitedMs;
+      if (r.timedOut) {
+        timedOut++;
+        status(`averaging round ${r.round}: the deadline came first; averaged ${r.contributors.join(', ')}`);
+      }
+    },
+  };
 }
 
 /** Opens a `nats://` feed: its consumer, the resumed snapshot's unconfirmed records, the flags that apply to it. */

@@ -1,7 +1,7 @@
 import { defer, EMPTY, from, map, switchMap, type Observable } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { createRbm } from '../models/rbm.js';
+import { createRbm, type Rbm } from '../models/rbm.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
@@ -30,6 +30,12 @@ export interface TrainOnlineOptions {
   onSkip?: (error: BoltzflowError, kind: BadRecordKind) => void;
   /** Feed counters added to each step's metrics, e.g. `{ droppedRecords: () => feed.dropped }`. */
   counters?: Record<string, () => number>;
+  /**
+   * Called before each minibatch after the first, between steps (the model is whole), with the step
+   * about to be taken and the model; the next step waits for it (parameter averaging between workers
+   * changes the parameters here).
+   */
+  between?: (step: number, model: Rbm) => Promise<void>;
 }
 
 /**
@@ -93,11 +99,13 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
               backend,
               data,
             });
+        let live: Rbm | null = null; // the model the steps train (a restored state is copied by them)
         async function* all(): AsyncGenerator<Minibatch> {
           yield first.value as Minibatch;
           for (;;) {
             const r = await batches.next();
             if (r.done) return;
+            if (options.between && live) await options.between(r.value.step, live);
             yield r.value;
           }
         }
@@ -105,6 +113,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
         return from(all()).pipe(
           rbmSteps(model, config, { nChains: config.method !== 'cd' ? config.batchSize : undefined }),
           map((e) => {
+            live = e.model;
             const metrics: Record<string, number> = { ...e.metrics, skippedRecords: 0 };
             for (const kind of BAD_RECORD_KINDS) {
               const n = byKind[kind] + (options.feedSkipped?.[kind] ?? 0);

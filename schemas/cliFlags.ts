@@ -68,6 +68,15 @@ export const trainFlagsSchema = z.strictObject({
   'stop-when-idle': z.number().positive().max(31_536_000).optional(),
   /** Online from NATS (`nats://…?consumer=NAME`), when this worker creates the consumer: seconds before an unacknowledged record is redelivered. */
   'ack-wait': z.number().min(1).max(86_400).default(60),
+  /** Online from NATS: average the parameters with the other workers of the consumer every this many steps (through a JetStream object store). */
+  'average-every': count(1).optional(),
+  /** Averaging: the longest a round waits for the other workers, in seconds. */
+  'average-deadline': z.number().positive().max(3600).default(10),
+  /** Averaging: this worker's name among the workers (default: host name and run folder). */
+  worker: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/)
+    .optional(),
   /** Online: after a signal, how long to go on learning what was already received before the final snapshot. */
   'drain-seconds': z.number().min(0).max(86_400).default(30),
   /** HTTP feeds: the largest body taken (413 past it). */

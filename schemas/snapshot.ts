@@ -107,6 +107,8 @@ export const dataInfoSchema = z.strictObject({
    * `sequenceRanges`; a resumed worker acknowledges them on arrival instead of learning them again.
    */
   unconfirmed: z.array(z.int().min(1)).max(1_000_000).optional(),
+  /** Online runs that average parameters with other workers (`--average-every`): the last round this worker took part in. */
+  round: z.int().min(0).optional(),
 });
 export type DataInfo = z.output<typeof dataInfoSchema>;
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Matrix } from '../kernels/Matrix.js';
+import { openAverager } from '../sinks/averageParameters.js';
 import { publishRecords } from '../sinks/publishRecords.js';
 import { natsAddress, natsObjectAddress } from '../sources/natsAddress.js';
 import { readObject } from '../sources/natsObjects.js';
@@ -307,4 +308,70 @@ test('--snapshot-store: each snapshot also in an object store, bit for bit; eval
   }
   const [a, b] = await Promise.all(['resumed-store', 'resumed-file'].map((d) => readSnapshot(join(dir, d, 'snapshot.msgpack'))));
   t.deepEqual(a.params.weights, b.params.weights, 'resuming from the store continues exactly as from the file');
+});
+
+test('averaging rounds: the workers of a round end with the same bits, the mean of their parameters; a worker that leaves is waited for only until the deadline', async (t) => {
+  const bucket = natsObjectAddress(`${server.url}/rounds-test`, '--average-every');
+  const [a, b] = await Promise.all(['alpha', 'beta'].map((worker) => openAverager(bucket, { worker, deadlineMs: 3000 })));
+  const pa = [Float32Array.of(1, 2, 3), Float32Array.of(0.1)];
+  const pb = [Float32Array.of(3, 6, 9), Float32Array.of(0.7)];
+  await Promise.all([a.average(pa), b.average(pb)]); // the first round: each may not know of the other yet
+  for (const [p, w, b] of [
+    [pa, [1, 2, 3], 0.1],
+    [pb, [3, 6, 9], 0.7],
+  ] as const) {
+    p[0].set(w);
+    p[1][0] = b;
+  }
+  const [ra, rb] = await Promise.all([a.average(pa), b.average(pb)]);
+  t.deepEqual(ra.contributors, ['alpha', 'beta']);
+  t.deepEqual(rb.contributors, ['alpha', 'beta']);
+  t.is(ra.round, rb.round);
+  t.deepEqual(pa, pb, 'the same bits on both workers');
+  t.deepEqual(pa[0], Float32Array.of(2, 4, 6));
+  t.is(pa[1][0], Math.fround((Math.fround(0.1) + Math.fround(0.7)) / 2));
+  // beta leaves: alpha's next rounds wait for it until the deadline, then average alone; beta is forgotten after two rounds.
+  await b.close();
+  const lone = await a.average(pa);
+  t.true(lone.timedOut);
+  t.deepEqual(lone.contributors, ['alpha']);
+  t.true(lone.waitedMs >= 3000 && lone.waitedMs < 6000, `${lone.waitedMs} ms`);
+  await a.average(pa);
+  const later = await a.average(pa);
+  t.false(later.timedOut, 'a worker absent for two rounds is no longer waited for');
+  t.true(later.waitedMs < 2000);
+  await a.close();
+});
+
+test('--average-every: two workers average as they learn from one consumer; one SIGKILLed mid-run does not stall the other past the deadline', async (t) => {
+  const stream = 'averaged';
+  const address = natsAddress(`${server.url}/${stream}`, '--to');
+  await publishRecords(address, Matrix.zeros(0, 16));
+  const spec = `${server.url}/${stream}?consumer=avg`;
+  const args = (name: string) => [
+    'train',
+    ...['--online', '--data', spec, '--hidden', '8', '--batch', '10', '--buffer', '50', '--stop-when-idle', '6', '--average-every', '5'],
+    ...['--average-deadline', '2', '--ack-wait', '2', '--worker', name, '--out', join(dir, name), '--json'],
+  ];
+  const workers = [runCli(args('avg-1')), runCli(args('avg-2'))];
+  await Promise.all(workers.map((w) => w.waitFor((e) => e.event === 'start')));
+  await publishRecords(address, stripeRows(3000));
+  await workers[1].waitFor((e) => e.event === 'step' && (e.step as number) >= 60);
+  workers[1].child.kill('SIGKILL');
+  const end = await workers[0].exited;
+  t.is(end.code, 0, end.stderr);
+  const s = workers[0].events.find((e) => e.event === 'summary') as {
+    records: number;
+    averaging: { rounds: number; round: number; meanContributors: number; timedOut: number };
+  };
+  t.true(s.averaging.rounds >= 10, `${s.averaging.rounds} rounds`);
+  t.true(s.averaging.meanContributors > 1, `mean contributors ${s.averaging.meanContributors}: the two averaged`);
+  t.true(s.averaging.timedOut >= 1 && s.averaging.timedOut <= 3, `${s.averaging.timedOut} rounds waited out the deadline after the kill`);
+  const killedSnap = await readSnapshot(join(dir, 'avg-2', 'snapshot.msgpack')).catch(() => null);
+  t.is(s.records + (killedSnap?.data.rows ?? 0), 3000, "every record learned once: by the survivor, or in the killed worker's snapshot");
+  t.is(
+    (await readSnapshot(join(dir, 'avg-1', 'snapshot.msgpack'))).data.round,
+    s.averaging.round,
+    'the snapshot says which round the worker is in',
+  );
 });

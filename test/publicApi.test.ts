@@ -82,6 +82,7 @@ const PUBLIC = [
   'natsAddress',
   'natsConnect',
   'natsObjectAddress',
+  'openAverager',
   'openSnapshotStore',
   'readObject',
   'openNatsFeed',
