@@ -137,6 +137,7 @@ export { idleWatch } from './sources/idleWatch.js';
 export { isNatsSpec, natsAddress, natsObjectAddress, type NatsAddress, type NatsObjectAddress } from './sources/natsAddress.js';
 export { readObject } from './sources/natsObjects.js';
 export { openSnapshotStore, type SnapshotStore } from './sinks/snapshotStore.js';
+export { natsMetricsSink } from './sinks/natsMetricsSink.js';
 export { openAverager, type Averager, type AveragerOptions, type AveragingRound } from './sinks/averageParameters.js';
 export { natsConnect, type NatsLink } from './sources/natsConnect.js';
 export { openNatsFeed, type NatsFeed, type NatsFeedOptions } from './sources/natsFeed.js';

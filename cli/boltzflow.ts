@@ -10,6 +10,7 @@ import { encoderCommand } from './encoder.js';
 import { hopfieldCommand } from './hopfield.js';
 import { completeCommand } from './complete.js';
 import { publishCommand } from './publish.js';
+import { watchCommand } from './watch.js';
 
 const USAGE = `boltzflow — Boltzmann machines trained as RxJS pipelines
 
@@ -26,9 +27,12 @@ usage:
                    [--bad-records fail|skip] [--drain-seconds T] [--stop-when-idle T] [--max-body-bytes N] [--reconnect]
                    [--ack-wait T] [--average-every STEPS [--average-deadline T] [--worker NAME]] (and the flags above but --epochs)
                    (train, online or not: --snapshot-store nats://HOST:PORT/BUCKET also puts each snapshot in a JetStream
-                   object store, as its step and as latest; --model and --resume take nats://HOST:PORT/BUCKET[/NAME])
+                   object store, as its step and as latest; --model and --resume take nats://HOST:PORT/BUCKET[/NAME];
+                   --metrics-subject nats://HOST:PORT/SUBJECT publishes each step's metrics there)
   boltzflow publish --to nats://HOST:PORT/STREAM [--data mnist|mnist:test|PATH] [--limit N] [--binarize …] [--seed S]
                    [--window N] [--json]   (one message per record; the stream is created if missing)
+  boltzflow watch nats://HOST:PORT/SUBJECT [--count N] [--json]   (the step metrics a run publishes with
+                   --metrics-subject SUBJECT, from any machine that reaches the server)
   boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]
                    [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]
                    [--snapshot-seconds T] [--keep K] [--json]   (a DBN layer by layer, or a DBM; resumes mid-layer)
@@ -63,6 +67,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
   hopfield: hopfieldCommand,
   complete: completeCommand,
   publish: publishCommand,
+  watch: watchCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {

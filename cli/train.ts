@@ -35,6 +35,7 @@ import { emit, say } from './output.js';
 import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
 import { isNatsSpec } from '../sources/natsAddress.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
+import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { trainOnlineCommand } from './trainOnline.js';
 import { modelToTrain, trainDeepCommand } from './trainDeep.js';
 
@@ -272,6 +273,12 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
     json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
   );
+  const published = await metricsSubjectFlag(flags['metrics-subject'], undefined, (line) =>
+    json ? emit({ event: 'metrics', message: line }) : say(`  ${line}`),
+  ).catch(async (e: unknown) => {
+    await store?.close();
+    throw e;
+  });
   shutdown.lastWords = () =>
     savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   await lastValueFrom(
@@ -293,6 +300,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
+      published.tap,
       json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
       tap((e) => {
         final = e;
@@ -308,6 +316,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     { defaultValue: null },
   );
   await store?.close();
+  await published.link?.close();
   const interrupted = shutdown.received !== null;
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;

@@ -24,6 +24,7 @@ import { isFileFeed, openFeed, type Feed } from '../sources/openFeed.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
+import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import type { Shutdown } from './shutdownSignals.js';
 import { dashboardTap } from './train.js';
 
@@ -69,14 +70,20 @@ export async function trainOnlineCommand(
   const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
     flags.json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
   );
+  const published = await metricsSubjectFlag(flags['metrics-subject'], spec, status).catch(async (e: unknown) => {
+    await store?.close();
+    throw e;
+  });
   const averaging = await averagingFlag(flags, spec, resume, out, status).catch(async (e: unknown) => {
     await store?.close();
+    await published.link?.close();
     throw e;
   });
   const nats = isNatsSpec(spec)
     ? await openBroker(spec, flags, resume, reading.signal, status).catch(async (e: unknown) => {
         await store?.close();
         await averaging?.averager.close();
+        await published.link?.close();
         throw e;
       })
     : null;
@@ -121,7 +128,7 @@ export async function trainOnlineCommand(
     onBadRecord: flags['bad-records'],
     feedSkipped: feed.skipped,
     onSkip,
-    counters: { droppedRecords: () => feed.dropped },
+    counters: nats ? { droppedRecords: () => 0, reconnects: () => nats.broker.reconnects } : { droppedRecords: () => feed.dropped },
     between: averaging?.between,
   });
   const backend = selectBackend(config.backend);
@@ -218,6 +225,7 @@ export async function trainOnlineCommand(
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
+        published.tap,
         flags.json ? metricsSink(1) : progressSink({ epochs: 1 }),
         tap((e) => {
           final = e;
@@ -233,6 +241,7 @@ export async function trainOnlineCommand(
     await Promise.all(acks);
     await store?.close();
     await averaging?.averager.close();
+    await published.link?.close();
     if (nats) {
       brokerEnd = await nats.pending().catch(() => null);
       await nats.closeAsync();

@@ -57,6 +57,8 @@ export const trainFlagsSchema = z.strictObject({
   keep: count(1).default(3),
   /** Also put each snapshot in a JetStream object store, `nats://HOST:PORT/BUCKET` (created if missing), as its step and as `latest`. */
   'snapshot-store': z.string().min(1).optional(),
+  /** Publish each step's metrics on this NATS subject (`nats://HOST:PORT/SUBJECT`, or SUBJECT on the server of a nats:// feed). */
+  'metrics-subject': z.string().min(1).max(1000).optional(),
   /** Online training from a feed (`--data -`, a file with --follow, tcp://HOST:PORT, http://HOST:PORT). */
   online: z.boolean().default(false),
   follow: z.boolean().default(false),
@@ -121,6 +123,13 @@ export const publishFlagsSchema = z.strictObject({
     .min(1)
     .max(256 * 1024 * 1024)
     .optional(),
+  json: z.boolean().default(false),
+});
+
+/** `boltzflow watch` flags. */
+export const watchFlagsSchema = z.strictObject({
+  /** Stop after this many steps (default: until Ctrl-C). */
+  count: count(1).optional(),
   json: z.boolean().default(false),
 });
 

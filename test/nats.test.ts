@@ -375,3 +375,62 @@ test('--average-every: two workers average as they learn from one consumer; one 
     'the snapshot says which round the worker is in',
   );
 });
+
+test('--metrics-subject: each step published on a NATS subject; boltzflow watch follows it from elsewhere', async (t) => {
+  const subject = `${server.url}/runs.metrics-test`;
+  const watcher = runCli(['watch', subject, '--count', '5', '--json']);
+  await new Promise((r) => setTimeout(r, 1500)); // subscribed
+  const csv = join(dir, 'watched.csv');
+  writeFileSync(csv, stripes(0, 200).replace(/\[|\]/g, ''));
+  const run = await cli(
+    ['train', '--data', csv, '--hidden', '4', '--batch', '10', '--epochs', '3', '--sample-steps', '0', '--metrics-subject', subject].concat(
+      ['--out', join(dir, 'watched'), '--json'],
+    ),
+  );
+  t.is(run.status, 0, run.stderr);
+  const end = await watcher.exited;
+  t.is(end.code, 0, end.stderr);
+  const steps = watcher.events.filter((e) => e.event === 'step');
+  t.deepEqual(
+    steps.map((e) => e.step),
+    [1, 2, 3, 4, 5],
+    "the run's first five steps, in order",
+  );
+  t.true(steps.every((e) => typeof e.reconstructionError === 'number'));
+  const bad = await cli(['train', '--data', csv, '--metrics-subject', 'runs.*', '--out', join(dir, 'watched-bad')]);
+  t.regex(bad.stderr, /--metrics-subject: got "runs\.\*", expected a NATS subject/);
+  const bare = await cli(['train', '--data', csv, '--metrics-subject', 'runs.x', '--out', join(dir, 'watched-bare')]);
+  t.regex(bare.stderr, /a bare subject is published on the server of a nats:\/\/ --data feed/);
+});
+
+test.serial(
+  'a server that goes away and comes back: the worker reconnects (counted), and every record is learned and acknowledged',
+  async (t) => {
+    const stream = 'comeback';
+    const address = natsAddress(`${server.url}/${stream}`, '--to');
+    await publishRecords(address, stripeRows(3000));
+    const run = runCli(
+      ['train', '--online', '--data', `${server.url}/${stream}?consumer=c`, '--hidden', '8', '--batch', '10', '--buffer', '100'].concat([
+        '--stop-when-idle',
+        '8',
+        '--out',
+        join(dir, 'comeback'),
+        '--json',
+      ]),
+    );
+    await run.waitFor((e) => e.event === 'step' && (e.step as number) >= 20);
+    run.child.kill('SIGSTOP'); // hold the worker mid-stream while the server goes away and comes back
+    await server.restart(1500);
+    run.child.kill('SIGCONT');
+    const end = await run.exited;
+    t.is(end.code, 0, end.stderr);
+    const s = run.events.find((e) => e.event === 'summary') as Record<string, number>;
+    t.true(s.reconnects >= 1, `${s.reconnects} reconnects`);
+    t.true(
+      run.events.some((e) => e.event === 'feed' && /reconnected/.test(String(e.message))),
+      'the return is told',
+    );
+    t.is(s.learned, 3000);
+    t.like(await consumerCounts(stream, 'c'), { pending: 0, ackPending: 0 });
+  },
+);

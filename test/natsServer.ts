@@ -11,6 +11,8 @@ export interface NatsServer {
   readonly port: number;
   /** Stops the server (SIGTERM, then waits for it) and removes its store. */
   stop(): Promise<void>;
+  /** Stops the server, waits `downMs`, and starts it again on the same port with the same store (a server that goes away and comes back). */
+  restart(downMs: number): Promise<void>;
 }
 
 /** Whether Debian's `nats-server` is on this machine (`.ci/run` installs it; without it the NATS tests fail, naming it). */
@@ -35,6 +37,24 @@ export async function startNatsServer(): Promise<NatsServer> {
   if (!natsServerInstalled()) throw new Error('nats-server is not installed: run scripts/debian-packages.sh nats-server (.ci/run does)');
   const store = mkdtempSync(join(tmpdir(), 'boltzflow-nats-'));
   const port = await freePort();
+  let running = await launch(port, store);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      await running.stop();
+      rmSync(store, { recursive: true, force: true });
+    },
+    async restart(downMs: number) {
+      await running.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      running = await launch(port, store);
+    },
+  };
+}
+
+/** One server process on `port` with its store in `store`, once it is ready. */
+async function launch(port: number, store: string): Promise<{ stop(): Promise<void> }> {
   const child = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -50,12 +70,9 @@ export async function startNatsServer(): Promise<NatsServer> {
     void exited.then(() => reject(new Error(`nats-server exited:\n${log}`)));
   });
   return {
-    url: `nats://127.0.0.1:${port}`,
-    port,
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      rmSync(store, { recursive: true, force: true });
     },
   };
 }

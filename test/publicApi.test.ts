@@ -81,6 +81,7 @@ const PUBLIC = [
   'isNatsSpec',
   'natsAddress',
   'natsConnect',
+  'natsMetricsSink',
   'natsObjectAddress',
   'openAverager',
   'openSnapshotStore',
