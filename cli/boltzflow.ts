@@ -31,7 +31,7 @@ usage:
                    --metrics-subject nats://HOST:PORT/SUBJECT publishes each step's metrics there)
   boltzflow publish --to nats://HOST:PORT/STREAM [--data mnist|mnist:test|PATH] [--limit N] [--binarize …] [--seed S]
                    [--window N] [--json]   (one message per record; the stream is created if missing)
-  boltzflow watch nats://HOST:PORT/SUBJECT [--count N] [--json]   (the step metrics a run publishes with
+  boltzflow watch nats://HOST:PORT/SUBJECT [--count N] [--dashboard [--dashboard-port P]] [--json]   (the step metrics a run publishes with
                    --metrics-subject SUBJECT, from any machine that reaches the server)
   boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]
                    [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]

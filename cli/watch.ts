@@ -1,23 +1,43 @@
+import { Subject } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { watchFlagsSchema } from '../schemas/cliFlags.js';
+import { dashboardSink, type DashboardEvent } from '../sinks/dashboardSink.js';
 import { natsConnect } from '../sources/natsConnect.js';
 import { subjectAddress } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
 import { parseFlags } from './parseFlags.js';
-import { watchFlagsSchema } from '../schemas/cliFlags.js';
+
+/** The counters of a step record (`stepRecord`); every other number in it is a metric. */
+const COUNTERS = new Set(['event', 'step', 'epoch', 'index', 'batchesPerEpoch', 'batchSize', 'seconds']);
 
 /**
  * `boltzflow watch nats://HOST:PORT/SUBJECT`: follows the step metrics a run publishes with
  * `--metrics-subject`, from any machine that reaches the server: one line per step (with `--json`,
- * the run's own JSON objects), until Ctrl-C or `--count` steps.
+ * the run's own JSON objects), and with `--dashboard` the live page's curves too, until Ctrl-C or
+ * `--count` steps.
  */
 export async function watchCommand(args: readonly string[]): Promise<void> {
   const [spec, ...rest] = args;
   if (!spec || spec.startsWith('--'))
     throw new BoltzflowError('watch', spec, 'nats://HOST:PORT/SUBJECT, the subject a run publishes its metrics on');
-  const flags = parseFlags(rest, watchFlagsSchema, Object.keys(watchFlagsSchema.shape), ['json']);
+  const flags = parseFlags(rest, watchFlagsSchema, Object.keys(watchFlagsSchema.shape), ['json', 'dashboard']);
   const { server, subject } = subjectAddress(spec, 'watch', undefined);
   const link = await natsConnect({ server }, { field: 'watch', onStatus: (line) => say(`  ${line}`) });
   if (!flags.json) say(`boltzflow watch · nats://${server} subject ${subject} (Ctrl-C stops)`);
+  const steps = new Subject<DashboardEvent>();
+  const page = flags.dashboard
+    ? steps
+        .pipe(
+          dashboardSink({
+            port: flags['dashboard-port'],
+            config: { following: `nats://${server}/${subject}` },
+            imageShape: null,
+            onListening: (url) => (flags.json ? emit({ event: 'dashboard', url }) : say(`  dashboard ${url}`)),
+            warn: (line) => process.stderr.write(`warning: ${line}\n`),
+          }),
+        )
+        .subscribe()
+    : null;
   let seen = 0;
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -31,14 +51,24 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
         } catch {
           return; // not a metrics message
         }
+        if (typeof e.step !== 'number') return;
         seen++;
+        const metrics = Object.fromEntries(
+          Object.entries(e).filter((kv): kv is [string, number] => !COUNTERS.has(kv[0]) && typeof kv[1] === 'number'),
+        );
+        steps.next({
+          step: e.step,
+          epoch: typeof e.epoch === 'number' ? e.epoch : 0,
+          batchesPerEpoch: typeof e.batchesPerEpoch === 'number' ? e.batchesPerEpoch : Infinity,
+          batchSize: typeof e.batchSize === 'number' ? e.batchSize : 0,
+          metrics,
+        });
         if (flags.json) emit(e);
         else
           say(
-            Object.entries(e)
-              .filter((kv): kv is [string, number] => kv[0] !== 'event' && typeof kv[1] === 'number')
-              .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`)
-              .join(' · '),
+            [`step ${e.step}`, ...Object.entries(metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`)].join(
+              ' · ',
+            ),
           );
         if (flags.count !== undefined && seen >= flags.count) {
           sub.unsubscribe();
@@ -47,5 +77,7 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
       },
     });
   });
+  steps.complete();
+  page?.unsubscribe();
   await link.close();
 }

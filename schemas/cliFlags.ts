@@ -130,6 +130,9 @@ export const publishFlagsSchema = z.strictObject({
 export const watchFlagsSchema = z.strictObject({
   /** Stop after this many steps (default: until Ctrl-C). */
   count: count(1).optional(),
+  /** Also serve the live dashboard's curves for the followed run, on 127.0.0.1 at this port (0: any free one). */
+  dashboard: z.boolean().default(false),
+  'dashboard-port': z.int().min(0).max(65535).default(0),
   json: z.boolean().default(false),
 });
 

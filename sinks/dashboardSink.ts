@@ -34,6 +34,14 @@ export interface DashboardOptions {
   seed?: number;
 }
 
+/**
+ * What the dashboard shows of a step: its counters and metrics, and, where the event carries the
+ * model (a training stream's `StepEvent`), filters and samples. Metrics alone (a run followed from
+ * elsewhere, `boltzflow watch --dashboard`) draw the curves only.
+ */
+export type DashboardEvent = Pick<StepEvent, 'step' | 'epoch' | 'batchesPerEpoch' | 'batchSize' | 'metrics'> &
+  Partial<Pick<StepEvent, 'model' | 'params' | 'state'>>;
+
 interface Client {
   res: ServerResponse;
 }
@@ -67,7 +75,7 @@ const SECURITY_HEADERS = {
  *   .subscribe();
  * ```
  */
-export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFunction<StepEvent> {
+export function dashboardSink<E extends DashboardEvent = StepEvent>(options: DashboardOptions): MonoTypeOperatorFunction<E> {
   const host = options.host ?? '127.0.0.1';
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   if (!loopback && !options.allowRemote)
@@ -124,7 +132,8 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
         lastImages = -Infinity,
         samples = 0;
       const sampler = Rng.fromSeed(options.seed ?? 1);
-      const images = (e: StepEvent) => {
+      const images = (e: DashboardEvent) => {
+        if (!e.model || !e.params || !e.state) return; // metrics only
         const shape = options.imageShape === undefined ? squareImageShape(e.params.nVisible) : options.imageShape;
         if (!shape) return;
         const [height, width] = shape;
@@ -138,7 +147,7 @@ export function dashboardSink(options: DashboardOptions): MonoTypeOperatorFuncti
           : sampleRbm(rbmFromParams(e.model.params, sampler, e.model.backend), { n: 50, steps: 50 }).probs;
         broadcast('samples', png(chains, 'unit'));
       };
-      let last: StepEvent | null = null;
+      let last: DashboardEvent | null = null;
       return source.pipe(
         tap((e) => {
           last = e;

@@ -123,7 +123,8 @@ export async function openNatsFeed(address: NatsAddress, options: NatsFeedOption
     throw e;
   }
   const name = `nats://${address.server}/${address.name}?consumer=${consumerName}`;
-  const ackEvery = Math.max(1, Math.min(5000, Math.floor(maxAckPending / 8)));
+  // A consumer without a limit (-1) still gets a snapshot, and its acknowledgements, every 5,000 records.
+  const ackEvery = maxAckPending > 0 ? Math.max(1, Math.min(5000, Math.floor(maxAckPending / 8))) : 5000;
   const carried = new Set(sequencesOf(options.learned ?? []).filter((s) => s > ackFloor));
   const skipped = Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, 0])) as Record<BadRecordKind, number>;
   const held: Held[] = []; // taken, in order, not yet acknowledged

@@ -2,6 +2,7 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -379,6 +380,13 @@ test('--average-every: two workers average as they learn from one consumer; one 
 test('--metrics-subject: each step published on a NATS subject; boltzflow watch follows it from elsewhere', async (t) => {
   const subject = `${server.url}/runs.metrics-test`;
   const watcher = runCli(['watch', subject, '--count', '5', '--json']);
+  // A second one serves the dashboard's curves for the followed run: its page's event stream gets the metrics.
+  const page = runCli(['watch', subject, '--count', '30', '--dashboard', '--json']);
+  const url = (await page.waitFor((e) => e.event === 'dashboard')).url as string;
+  let sse = '';
+  const req = request(`${url}events`, (res) => res.on('data', (c: Buffer) => (sse += c.toString())));
+  req.on('error', () => {});
+  req.end();
   await new Promise((r) => setTimeout(r, 1500)); // subscribed
   const csv = join(dir, 'watched.csv');
   writeFileSync(csv, stripes(0, 200).replace(/\[|\]/g, ''));
@@ -397,6 +405,14 @@ test('--metrics-subject: each step published on a NATS subject; boltzflow watch 
     "the run's first five steps, in order",
   );
   t.true(steps.every((e) => typeof e.reconstructionError === 'number'));
+  t.is((await page.exited).code, 0);
+  const shown = [...sse.matchAll(/event: metrics\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]));
+  t.true(shown.length >= 1, sse.slice(0, 300));
+  t.true(
+    shown.every((m) => typeof m.step === 'number' && typeof m.reconstructionError === 'number'),
+    JSON.stringify(shown[0]),
+  );
+  req.destroy();
   const bad = await cli(['train', '--data', csv, '--metrics-subject', 'runs.*', '--out', join(dir, 'watched-bad')]);
   t.regex(bad.stderr, /--metrics-subject: got "runs\.\*", expected a NATS subject/);
   const bare = await cli(['train', '--data', csv, '--metrics-subject', 'runs.x', '--out', join(dir, 'watched-bare')]);
