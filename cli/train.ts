@@ -142,7 +142,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   }
   // A resumed run continues in its own folder (DIR of DIR/snapshot.msgpack or DIR/snapshots/step-N.msgpack).
   if (flags.resume && isNatsSpec(flags.resume) && !flags.out)
-    throw new BoltzflowError('--out', undefined, `a run folder for a run resumed from an object store (${flags.resume} has none)`);
+    throw new BoltzflowError('--resume', flags.resume, '--out DIR with it: a snapshot in an object store has no run folder to continue in');
   const out = flags.out ?? (flags.resume ? runFolderOf(flags.resume) : 'runs/rbm');
   if (resume && !flags.online && config.epochs <= resume.counters.epoch)
     throw new BoltzflowError(

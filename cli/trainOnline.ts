@@ -115,7 +115,8 @@ export async function trainOnlineCommand(
   let idle = false;
   const stopWhenIdle = flags['stop-when-idle'];
   const records = stopWhenIdle
-    ? idleWatch(feed, stopWhenIdle, () => {
+    ? idleWatch(feed, stopWhenIdle, async () => {
+        if (nats && (await redeliveryDue(nats, status))) return false;
         idle = true;
         status(`no record for ${stopWhenIdle} s: stopping, learning what was received, then saving`);
         reading.abort();
@@ -167,6 +168,12 @@ export async function trainOnlineCommand(
     say(
       `  snapshots in ${out}/ (every ${snapshotSeconds || '—'} s, ${config.snapshotEvery || '—'} steps, and at the end; keeping ${flags.keep})  (Ctrl-C or SIGTERM stops and saves)`,
     );
+    if (averaging)
+      say(
+        `  averaging the parameters with the consumer's other workers every ${flags['average-every']} steps as ${averaging.summary().worker} (a round waits at most ${flags['average-deadline']} s)`,
+      );
+    if (store) say(`  each snapshot also to ${flags['snapshot-store']}`);
+    if (flags['metrics-subject']) say(`  each step's metrics on ${flags['metrics-subject']}`);
   }
   // The first signal stops the reading; a file feed is then cut at once, a live feed once what it
   // had received is learned (it ends by itself) or the drain time is up.
@@ -306,7 +313,7 @@ export async function trainOnlineCommand(
           ? `idle for ${stopWhenIdle} s`
           : 'feed ended';
     say(
-      `${how}: ${summary.steps} steps, ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s); ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`,
+      `${how}: ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s), now at step ${summary.steps}${firstRows ? ` with ${rows} records over the run's history` : ''}; ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`,
     );
     if (feed.http)
       say(
@@ -319,6 +326,13 @@ export async function trainOnlineCommand(
       );
     else if (unlearned > 0)
       say(`  ${unlearned} records received but not learned${seekable ? ` (a resumed run reads them again from ${spec})` : ''}`);
+    if (averaging) {
+      const a = averaging.summary();
+      say(
+        `  averaging: ${a.rounds} rounds (up to round ${a.round}), ${a.meanContributors.toFixed(2)} workers a round on average, ${a.timedOut} ended by the deadline, ${a.secondsWaited} s waiting`,
+      );
+    }
+    if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
     if (feed.torn > 0) say(`  the last line was cut in half by the signal: not taken for a record`);
     if (savedStep !== null)
       say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
@@ -377,6 +391,26 @@ async function averagingFlag(flags: TrainFlags, spec: string, resume: Snapshot |
     },
   };
 }
+
+/**
+ * Whether an idle worker should wait on: the consumer still has records that other workers hold
+ * unacknowledged (or undelivered ones), which the server redelivers after its ack wait if their
+ * worker died. It waits at most 1.5 ack waits for them, from the first time it saw them.
+ */
+async function redeliveryDue(nats: NatsFeed, status: (line: string) => void): Promise<boolean> {
+  const p = await nats.pending().catch(() => null);
+  const elsewhere = p ? p.pending + Math.max(0, p.ackPending - nats.unacknowledged) : 0;
+  if (elsewhere === 0) return false;
+  const now = performance.now();
+  const since = (waitingForRedelivery.get(nats) ?? waitingForRedelivery.set(nats, now).get(nats))!;
+  if (now - since > 1.5 * nats.broker.ackWaitSeconds * 1000) return false;
+  if (since === now)
+    status(
+      `idle, but the consumer still has ${elsewhere} record(s) with other workers or undelivered: waiting up to ${Math.round(1.5 * nats.broker.ackWaitSeconds)} s for them (redelivered after the ack wait if their worker died)`,
+    );
+  return true;
+}
+const waitingForRedelivery = new WeakMap<NatsFeed, number>();
 
 /** Opens a `nats://` feed: its consumer, the resumed snapshot's unconfirmed records, the flags that apply to it. */
 async function openBroker(

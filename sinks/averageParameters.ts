@@ -46,7 +46,8 @@ const objectName = (round: number, worker: string) => `r${String(round).padStart
  * (or `deadlineMs` passes), and takes the mean of those present, summed in the workers' name order,
  * so that every worker of a round computes the same bits. A worker that joins late, or falls
  * behind, enters the newest round it finds; one that dies is waited for until the deadline of two
- * rounds, then no more. Each worker deletes its own objects three rounds old.
+ * rounds, then no more; one that `close`s is not waited for at all (its last rounds' objects go with
+ * it). Each worker deletes its own objects three rounds old.
  *
  * @example
  * ```ts
@@ -145,6 +146,10 @@ export async function openAverager(address: NatsObjectAddress, options: Averager
       if (round > 3) await store.delete(old).catch(() => {});
       return { round, contributors, waitedMs: performance.now() - start, timedOut };
     },
-    close: () => link.close(),
+    async close() {
+      // Leaving: the others stop waiting for this worker at once (they expect whoever put parameters in the last rounds).
+      for (let r = Math.max(1, round - 2); r <= round; r++) await store.delete(objectName(r, options.worker)).catch(() => {});
+      await link.close();
+    },
   };
 }

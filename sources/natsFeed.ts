@@ -46,6 +46,8 @@ export interface NatsFeed extends Feed {
     /** The consumer's limit on unacknowledged messages, and the records after which this feed asks for a snapshot (see `due`). */
     readonly maxAckPending: number;
     readonly ackEvery: number;
+    /** The consumer's ack wait: how long the server waits before it redelivers what a worker holds unacknowledged. */
+    readonly ackWaitSeconds: number;
   };
   /** Records taken by the consumer and not yet acknowledged. */
   readonly unacknowledged: number;
@@ -260,6 +262,7 @@ export async function openNatsFeed(address: NatsAddress, options: NatsFeedOption
       },
       maxAckPending,
       ackEvery,
+      ackWaitSeconds: ackWaitMs / 1000,
     },
     get unacknowledged() {
       return held.length;

@@ -4,7 +4,8 @@ import { natsConnect, type NatsLink } from './natsConnect.js';
 
 /** A JetStream object store of a connection (`@nats-io/obj`), created if `create` and missing. */
 export async function objectStore(link: NatsLink, address: NatsObjectAddress, field: string, create: boolean) {
-  const { Objm } = await import('@nats-io/obj');
+  const { Objm, setSha256Backend } = await import('@nats-io/obj');
+  setSha256Backend('native'); // node:crypto: the pure-JS default costs ~50 ms a 1.5 MB object each way
   const objm = new Objm(link.nc);
   try {
     return create ? await objm.create(address.bucket) : await objm.open(address.bucket);
@@ -12,7 +13,7 @@ export async function objectStore(link: NatsLink, address: NatsObjectAddress, fi
     throw new BoltzflowError(
       field,
       `nats://${address.server}/${address.bucket}`,
-      `${create ? 'an object store bucket that can be made' : 'an object store bucket that exists'} (${(cause as Error).message}; the server needs JetStream: nats-server -js)`,
+      `${create ? 'an object store bucket that can be made' : 'an object store bucket that exists'} (${(cause as Error).message}${/jetstream not enabled/i.test((cause as Error).message) ? '; the server needs JetStream: nats-server -js' : ''})`,
       { cause },
     );
   }

@@ -299,7 +299,7 @@ test('--snapshot-store: each snapshot also in an object store, bit for bit; eval
   const fromFile = summaryOf((await cli(['eval', '--model', join(out, 'snapshot.msgpack'), ...evalArgs])).stdout);
   t.is(fromStore.value, fromFile.value);
   const noOut = await cli(['train', '--resume', bucket, '--epochs', '4']);
-  t.regex(noOut.stderr, /--out: got undefined, expected a run folder for a run resumed from an object store/);
+  t.regex(noOut.stderr, /--resume: got "nats:\/\/127\.0\.0\.1:\d+\/models", expected --out DIR with it/);
   for (const [from, to] of [
     [bucket, 'resumed-store'],
     [join(out, 'snapshot.msgpack'), 'resumed-file'],
@@ -311,37 +311,40 @@ test('--snapshot-store: each snapshot also in an object store, bit for bit; eval
   t.deepEqual(a.params.weights, b.params.weights, 'resuming from the store continues exactly as from the file');
 });
 
-test('averaging rounds: the workers of a round end with the same bits, the mean of their parameters; a worker that leaves is waited for only until the deadline', async (t) => {
+test('averaging rounds: the workers of a round end with the same bits, the mean of their parameters; one that leaves is not waited for, one that dies only until the deadline', async (t) => {
   const bucket = natsObjectAddress(`${server.url}/rounds-test`, '--average-every');
-  const [a, b] = await Promise.all(['alpha', 'beta'].map((worker) => openAverager(bucket, { worker, deadlineMs: 3000 })));
-  const pa = [Float32Array.of(1, 2, 3), Float32Array.of(0.1)];
-  const pb = [Float32Array.of(3, 6, 9), Float32Array.of(0.7)];
-  await Promise.all([a.average(pa), b.average(pb)]); // the first round: each may not know of the other yet
-  for (const [p, w, b] of [
-    [pa, [1, 2, 3], 0.1],
-    [pb, [3, 6, 9], 0.7],
-  ] as const) {
-    p[0].set(w);
-    p[1][0] = b;
-  }
-  const [ra, rb] = await Promise.all([a.average(pa), b.average(pb)]);
-  t.deepEqual(ra.contributors, ['alpha', 'beta']);
-  t.deepEqual(rb.contributors, ['alpha', 'beta']);
-  t.is(ra.round, rb.round);
-  t.deepEqual(pa, pb, 'the same bits on both workers');
-  t.deepEqual(pa[0], Float32Array.of(2, 4, 6));
-  t.is(pa[1][0], Math.fround((Math.fround(0.1) + Math.fround(0.7)) / 2));
-  // beta leaves: alpha's next rounds wait for it until the deadline, then average alone; beta is forgotten after two rounds.
+  const names = ['alpha', 'beta', 'gamma'];
+  const [a, b, c] = await Promise.all(names.map((worker) => openAverager(bucket, { worker, deadlineMs: 3000 })));
+  const start = [
+    [Float32Array.of(1, 2, 3), Float32Array.of(0.1)],
+    [Float32Array.of(3, 6, 9), Float32Array.of(0.7)],
+    [Float32Array.of(5, 1, 0), Float32Array.of(0.4)],
+  ];
+  const params = start.map((p) => p.map((x) => x.slice()));
+  await Promise.all([a, b, c].map((w, i) => w.average(params[i]))); // the first round: each may not know of the others yet
+  params.forEach((p, i) => p.forEach((x, j) => x.set(start[i][j])));
+  const rounds = await Promise.all([a, b, c].map((w, i) => w.average(params[i])));
+  for (const r of rounds) t.deepEqual(r.contributors, names);
+  t.is(new Set(rounds.map((r) => r.round)).size, 1);
+  t.deepEqual(params[0], params[1], 'the same bits on every worker');
+  t.deepEqual(params[0], params[2]);
+  t.deepEqual(params[0][0], Float32Array.of(3, 3, 4));
+  t.is(params[0][1][0], Math.fround((Math.fround(0.1) + Math.fround(0.7) + Math.fround(0.4)) / 3));
+  // beta leaves (closes); gamma dies (stops taking part, says nothing): alpha waits for gamma until the deadline, never for beta.
   await b.close();
-  const lone = await a.average(pa);
+  const [left] = await Promise.all([a.average(params[0]), c.average(params[2])]);
+  t.false(left.timedOut, 'a worker that closed is not waited for');
+  t.deepEqual(left.contributors, ['alpha', 'gamma']);
+  t.true(left.waitedMs < 2000, `${left.waitedMs} ms`);
+  const lone = await a.average(params[0]);
   t.true(lone.timedOut);
   t.deepEqual(lone.contributors, ['alpha']);
   t.true(lone.waitedMs >= 3000 && lone.waitedMs < 6000, `${lone.waitedMs} ms`);
-  await a.average(pa);
-  const later = await a.average(pa);
+  await a.average(params[0]);
+  const later = await a.average(params[0]);
   t.false(later.timedOut, 'a worker absent for two rounds is no longer waited for');
   t.true(later.waitedMs < 2000);
-  await a.close();
+  await Promise.all([a.close(), c.close()]);
 });
 
 test('--average-every: two workers average as they learn from one consumer; one SIGKILLed mid-run does not stall the other past the deadline', async (t) => {
