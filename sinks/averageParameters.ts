@@ -1,7 +1,6 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { NatsObjectAddress } from '../sources/natsAddress.js';
-import { natsConnect } from '../sources/natsConnect.js';
-import { objectStore } from '../sources/natsObjects.js';
+import { openObjectStore } from '../sources/natsObjects.js';
 
 /** One averaging round, as a worker saw it. */
 export interface AveragingRound {
@@ -68,11 +67,7 @@ export async function openAverager(address: NatsObjectAddress, options: Averager
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(options.worker))
     throw new BoltzflowError('worker', options.worker, 'a name of letters, digits, - and _ (at most 100)');
   const deadlineMs = options.deadlineMs ?? 10_000;
-  const link = await natsConnect(address, { field, onStatus: options.onStatus });
-  const store = await objectStore(link, address, field, true).catch(async (e: unknown) => {
-    await link.close();
-    throw e;
-  });
+  const { link, store } = await openObjectStore(address, { field, create: true, onStatus: options.onStatus });
   let round = options.startRound ?? 0;
   const present = async () => {
     const byRound = new Map<number, Set<string>>();

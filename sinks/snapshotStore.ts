@@ -1,6 +1,5 @@
 import type { NatsObjectAddress } from '../sources/natsAddress.js';
-import { natsConnect } from '../sources/natsConnect.js';
-import { objectStore } from '../sources/natsObjects.js';
+import { openObjectStore } from '../sources/natsObjects.js';
 
 /** A run's snapshots, also put in a JetStream object store. */
 export interface SnapshotStore {
@@ -38,11 +37,7 @@ export async function openSnapshotStore(
 ): Promise<SnapshotStore> {
   const field = options.field ?? '--snapshot-store';
   const keep = options.keep ?? 3;
-  const link = await natsConnect(address, { field, onStatus: options.onStatus });
-  const store = await objectStore(link, address, field, true).catch(async (e: unknown) => {
-    await link.close();
-    throw e;
-  });
+  const { link, store } = await openObjectStore(address, { field, create: true, onStatus: options.onStatus });
   let stored = 0,
     latest: string | null = null;
   // Step objects an earlier run put here (a resumed run's) count toward `keep` too.

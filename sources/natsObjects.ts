@@ -1,15 +1,25 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { NatsObjectAddress } from './natsAddress.js';
-import { natsConnect, type NatsLink } from './natsConnect.js';
+import { natsConnect } from './natsConnect.js';
 
-/** A JetStream object store of a connection (`@nats-io/obj`), created if `create` and missing. */
-export async function objectStore(link: NatsLink, address: NatsObjectAddress, field: string, create: boolean) {
+/**
+ * Connects to the server of `address` and opens its object store bucket (`@nats-io/obj`; created
+ * if `create` and missing). A bucket that cannot be opened is one error naming `field`, and the
+ * connection is closed again.
+ */
+export async function openObjectStore(
+  address: Pick<NatsObjectAddress, 'server' | 'bucket'>,
+  options: { field: string; create: boolean; onStatus?: (line: string) => void },
+) {
+  const { field, create } = options;
+  const link = await natsConnect(address, { field, onStatus: options.onStatus });
   const { Objm, setSha256Backend } = await import('@nats-io/obj');
   setSha256Backend('native'); // node:crypto: the pure-JS default costs ~50 ms a 1.5 MB object each way
-  const objm = new Objm(link.nc);
   try {
-    return create ? await objm.create(address.bucket) : await objm.open(address.bucket);
+    const objm = new Objm(link.nc);
+    return { link, store: create ? await objm.create(address.bucket) : await objm.open(address.bucket) };
   } catch (cause) {
+    await link.close();
     throw new BoltzflowError(
       field,
       `nats://${address.server}/${address.bucket}`,
@@ -31,9 +41,8 @@ export async function objectStore(link: NatsLink, address: NatsObjectAddress, fi
  * ```
  */
 export async function readObject(address: NatsObjectAddress, field: string, maxBytes: number): Promise<Uint8Array> {
-  const link = await natsConnect(address, { field });
+  const { link, store } = await openObjectStore(address, { field, create: false });
   try {
-    const store = await objectStore(link, address, field, false);
     const where = `nats://${address.server}/${address.bucket}/${address.object}`;
     const info = await store.info(address.object);
     if (!info || info.deleted) throw new BoltzflowError(field, where, `an object in the bucket (it has none named ${address.object})`);
