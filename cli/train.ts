@@ -36,6 +36,7 @@ import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
 import { isNatsSpec } from '../sources/natsAddress.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
+import { closeAll } from './closeAll.js';
 import { trainOnlineCommand } from './trainOnline.js';
 import { modelToTrain, trainDeepCommand } from './trainDeep.js';
 
@@ -276,11 +277,12 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   const published = await metricsSubjectFlag(flags['metrics-subject'], undefined, (line) =>
     json ? emit({ event: 'metrics', message: line }) : say(`  ${line}`),
   ).catch(async (e: unknown) => {
-    await store?.close();
+    await closeAll(store);
     throw e;
   });
   shutdown.lastWords = () =>
     savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
+  // However training ends, the store's last upload finishes and the connections close (open ones would keep the process alive).
   await lastValueFrom(
     steps$.pipe(
       takeUntil(shutdown.requested$),
@@ -314,9 +316,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       }),
     ),
     { defaultValue: null },
-  );
-  await store?.close();
-  await published.link?.close();
+  ).finally(() => closeAll(store, published.link));
   const interrupted = shutdown.received !== null;
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;

@@ -6,6 +6,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { rbmFilters, type Rbm } from '../models/rbm.js';
 import { openAverager } from '../sinks/averageParameters.js';
+import type { SnapshotStore } from '../sinks/snapshotStore.js';
 import type { StepEvent } from '../operators/phases.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import type { trainFlagsSchema } from '../schemas/cliFlags.js';
@@ -23,6 +24,7 @@ import { openNatsFeed, type NatsFeed } from '../sources/natsFeed.js';
 import { isFileFeed, openFeed, type Feed } from '../sources/openFeed.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
 import { emit, say } from './output.js';
+import { closeAll } from './closeAll.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import type { Shutdown } from './shutdownSignals.js';
@@ -67,26 +69,7 @@ export async function trainOnlineCommand(
   const firstRows = resume && wasOnline(resume) && resume.data.name === spec ? resume.data.rows : 0;
   const skip = seekable ? firstRows : 0;
   const status = (line: string) => (flags.json ? emit({ event: 'feed', message: line }) : say(`  ${line}`));
-  const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
-    flags.json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
-  );
-  const published = await metricsSubjectFlag(flags['metrics-subject'], spec, status).catch(async (e: unknown) => {
-    await store?.close();
-    throw e;
-  });
-  const averaging = await averagingFlag(flags, spec, resume, out, status).catch(async (e: unknown) => {
-    await store?.close();
-    await published.link?.close();
-    throw e;
-  });
-  const nats = isNatsSpec(spec)
-    ? await openBroker(spec, flags, resume, reading.signal, status).catch(async (e: unknown) => {
-        await store?.close();
-        await averaging?.averager.close();
-        await published.link?.close();
-        throw e;
-      })
-    : null;
+  const { store, published, averaging, nats } = await openOutside(flags, spec, resume, out, reading.signal, status);
   const feed: Feed =
     nats ??
     openFeed(spec, {
@@ -114,9 +97,10 @@ export async function trainOnlineCommand(
   };
   let idle = false;
   const stopWhenIdle = flags['stop-when-idle'];
+  const redeliveryDue = nats && redeliveryWait(nats, status);
   const records = stopWhenIdle
     ? idleWatch(feed, stopWhenIdle, async () => {
-        if (nats && (await redeliveryDue(nats, status))) return false;
+        if (redeliveryDue && (await redeliveryDue())) return false;
         idle = true;
         status(`no record for ${stopWhenIdle} s: stopping, learning what was received, then saving`);
         reading.abort();
@@ -246,9 +230,7 @@ export async function trainOnlineCommand(
   } finally {
     reading.abort();
     await Promise.all(acks);
-    await store?.close();
-    await averaging?.averager.close();
-    await published.link?.close();
+    await closeAll(store, averaging?.averager, published.link);
     if (nats) {
       brokerEnd = await nats.pending().catch(() => null);
       await nats.closeAsync();
@@ -393,24 +375,56 @@ async function averagingFlag(flags: TrainFlags, spec: string, resume: Snapshot |
 }
 
 /**
- * Whether an idle worker should wait on: the consumer still has records that other workers hold
- * unacknowledged (or undelivered ones), which the server redelivers after its ack wait if their
+ * For an idle worker: whether to wait on, because the consumer still has records that other workers
+ * hold unacknowledged (or undelivered ones), which the server redelivers after its ack wait if their
  * worker died. It waits at most 1.5 ack waits for them, from the first time it saw them.
  */
-async function redeliveryDue(nats: NatsFeed, status: (line: string) => void): Promise<boolean> {
-  const p = await nats.pending().catch(() => null);
-  const elsewhere = p ? p.pending + Math.max(0, p.ackPending - nats.unacknowledged) : 0;
-  if (elsewhere === 0) return false;
-  const now = performance.now();
-  const since = (waitingForRedelivery.get(nats) ?? waitingForRedelivery.set(nats, now).get(nats))!;
-  if (now - since > 1.5 * nats.broker.ackWaitSeconds * 1000) return false;
-  if (since === now)
-    status(
-      `idle, but the consumer still has ${elsewhere} record(s) with other workers or undelivered: waiting up to ${Math.round(1.5 * nats.broker.ackWaitSeconds)} s for them (redelivered after the ack wait if their worker died)`,
-    );
-  return true;
+function redeliveryWait(nats: NatsFeed, status: (line: string) => void): () => Promise<boolean> {
+  let since: number | null = null;
+  return async () => {
+    const p = await nats.pending().catch(() => null);
+    const elsewhere = p ? p.pending + Math.max(0, p.ackPending - nats.unacknowledged) : 0;
+    if (elsewhere === 0) return false;
+    const now = performance.now();
+    if (since === null) {
+      since = now;
+      status(
+        `idle, but the consumer still has ${elsewhere} record(s) with other workers or undelivered: waiting up to ${Math.round(1.5 * nats.broker.ackWaitSeconds)} s for them (redelivered after the ack wait if their worker died)`,
+      );
+    }
+    return now - since <= 1.5 * nats.broker.ackWaitSeconds * 1000;
+  };
 }
-const waitingForRedelivery = new WeakMap<NatsFeed, number>();
+
+/**
+ * What an online run opens outside itself before it starts, each only when its flag asks: the
+ * snapshot store, the metrics subject's connection, the averager and the broker feed. When one
+ * cannot be opened, those opened before it are closed again, and the error stands.
+ */
+async function openOutside(
+  flags: TrainFlags,
+  spec: string,
+  resume: Snapshot | undefined,
+  out: string,
+  signal: AbortSignal,
+  status: (line: string) => void,
+) {
+  let store: SnapshotStore | null = null;
+  let published: Awaited<ReturnType<typeof metricsSubjectFlag>> | null = null;
+  let averaging: Awaited<ReturnType<typeof averagingFlag>> = null;
+  try {
+    store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
+      flags.json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
+    );
+    published = await metricsSubjectFlag(flags['metrics-subject'], spec, status);
+    averaging = await averagingFlag(flags, spec, resume, out, status);
+    const nats = isNatsSpec(spec) ? await openBroker(spec, flags, resume, signal, status) : null;
+    return { store, published, averaging, nats };
+  } catch (e) {
+    await closeAll(store, published?.link, averaging?.averager);
+    throw e;
+  }
+}
 
 /** Opens a `nats://` feed: its consumer, the resumed snapshot's unconfirmed records, the flags that apply to it. */
 async function openBroker(
