@@ -170,23 +170,25 @@ try {
     ['two workers, averaged every 10 steps', 2, ['--average-every', '10']],
     ['two workers, not averaged', 2, []],
   ] as const) {
+    const tag = name.replace(/[^a-z]/g, ''); // the consumer's name and the run folders'
+    const folder = (i: number) => join(dir, `q-${tag}-${i}`);
     const runs = Array.from({ length: workers }, (_, i) =>
       runCli([
         'train',
         '--online',
         '--data',
-        `${server.url}/quality?consumer=${name.replace(/[^a-z]/g, '')}`,
+        `${server.url}/quality?consumer=${tag}`,
         '--stop-when-idle',
         '3',
         '--out',
-        join(dir, `q-${name.replace(/[^a-z]/g, '')}-${i}`),
+        folder(i),
         ...extra,
         ...model,
       ]),
     );
     const ends = await Promise.all(runs.map((r) => r.exited));
     for (const e of ends) if (e.code !== 0) throw new Error(`${name}: ${e.stderr}`);
-    const snaps = runs.map((_, i) => join(dir, `q-${name.replace(/[^a-z]/g, '')}-${i}`, 'snapshot.msgpack'));
+    const snaps = runs.map((_, i) => join(folder(i), 'snapshot.msgpack'));
     const learned = runs.map((r) => summaryOf(r).learned).join(' + ');
     const rounds = workers > 1 && extra.length ? `, ${(summaryOf(runs[0]).averaging as unknown as { rounds: number }).rounds} rounds` : '';
     for (const [i, snap] of snaps.entries()) {

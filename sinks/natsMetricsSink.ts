@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 import type { NatsLink } from '../sources/natsConnect.js';
@@ -29,15 +29,12 @@ import { stepRecord } from './metricsSink.js';
  */
 export function natsMetricsSink<E extends StepEvent<AnyModel> = StepEvent>(link: NatsLink, subject: string): MonoTypeOperatorFunction<E> {
   return (source) =>
-    new Observable<E>((subscriber) => {
+    defer(() => {
       const start = performance.now();
-      return source.subscribe({
-        next: (e) => {
+      return source.pipe(
+        tap((e) => {
           if (!link.nc.isClosed()) link.nc.publish(subject, JSON.stringify(stepRecord(e, (performance.now() - start) / 1000)));
-          subscriber.next(e);
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      });
+        }),
+      );
     });
 }
