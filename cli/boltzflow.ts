@@ -35,7 +35,8 @@ usage:
                    --metrics-subject SUBJECT, from any machine that reaches the server)
   boltzflow train --model dbn|dbm --layers N1,N2[,…] [--data …] [--epochs E] [--batch B] [--lr X] [--momentum X]
                    [--weight-decay X] [--k K] [--seed S] [--backend …] [--out DIR] [--resume SNAPSHOT] [--snapshot-every STEPS]
-                   [--snapshot-seconds T] [--keep K] [--json]   (a DBN layer by layer, or a DBM; resumes mid-layer)
+                   [--snapshot-seconds T] [--keep K] [--snapshot-store …] [--metrics-subject …] [--json]
+                   (a DBN layer by layer, or a DBM; resumes mid-layer)
   boltzflow eval   --model SNAPSHOT --data PATH [--metric reconstruction|pseudo-likelihood|free-energy|exact|ais|raise|ais,raise]
                    (Gaussian models: reconstruction, the default, free-energy or exact; a DBM: ais, the default, or exact,
                    its mean-field lower bound on ln P(v))

@@ -1,5 +1,6 @@
 import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 import { natsMetricsSink } from '../sinks/natsMetricsSink.js';
 import { isNatsSpec, natsAddress } from '../sources/natsAddress.js';
@@ -22,13 +23,13 @@ export function subjectAddress(spec: string, field: string, feed?: string): { se
 }
 
 /** `--metrics-subject`: the operator that publishes each step's metrics there, and the connection to close at the end. */
-export async function metricsSubjectFlag(
+export async function metricsSubjectFlag<E extends StepEvent<AnyModel> = StepEvent>(
   spec: string | undefined,
   feed: string | undefined,
   onStatus: (line: string) => void,
-): Promise<{ tap: MonoTypeOperatorFunction<StepEvent>; link: NatsLink | null }> {
+): Promise<{ tap: MonoTypeOperatorFunction<E>; link: NatsLink | null }> {
   if (!spec) return { tap: identity, link: null };
   const { server, subject } = subjectAddress(spec, '--metrics-subject', feed);
   const link = await natsConnect({ server }, { field: '--metrics-subject', onStatus });
-  return { tap: natsMetricsSink(link, subject), link };
+  return { tap: natsMetricsSink<E>(link, subject), link };
 }

@@ -233,6 +233,16 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   const steps$ = trainRbm({ data: dataset.data, config, resume: resume && { ...resume, config } });
 
   const json = flags.json;
+  // The outside parts open before the banner: a server that does not answer is the run's one line.
+  const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
+    json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
+  );
+  const published = await metricsSubjectFlag(flags['metrics-subject'], undefined, (line) =>
+    json ? emit({ event: 'metrics', message: line }) : say(`  ${line}`),
+  ).catch(async (e: unknown) => {
+    await closeAll(store);
+    throw e;
+  });
   const backend = selectBackend(config.backend);
   const header = {
     event: 'start',
@@ -271,15 +281,6 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     samples = 0;
   // SIGINT, SIGTERM or SIGHUP: the step in progress ends, the last one is saved (a second signal exits at once).
   let savedStep: number | null = null;
-  const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>
-    json ? emit({ event: 'store', message: line }) : say(`  ${line}`),
-  );
-  const published = await metricsSubjectFlag(flags['metrics-subject'], undefined, (line) =>
-    json ? emit({ event: 'metrics', message: line }) : say(`  ${line}`),
-  ).catch(async (e: unknown) => {
-    await closeAll(store);
-    throw e;
-  });
   shutdown.lastWords = () =>
     savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   // However training ends, the store's last upload finishes and the connections close (open ones would keep the process alive).

@@ -21,9 +21,12 @@ import { dbnSnapshot } from '../sinks/stateSnapshot.js';
 import { trimMetrics } from '../sinks/trimMetrics.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readModelSnapshot } from '../sources/readSnapshot.js';
+import { closeAll } from './closeAll.js';
+import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import type { Shutdown } from './shutdownSignals.js';
+import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 
 const count = z.int().min(1).max(10_000_000);
 /** `boltzflow train --model dbn|dbm` flags: the RBM's training flags that apply to every layer, and the layers. */
@@ -56,6 +59,8 @@ export const deepFlagsSchema = z.strictObject({
   'snapshot-every': z.int().min(0).max(10_000_000).optional(),
   'snapshot-seconds': z.number().min(0).max(31_536_000).optional(),
   keep: count.default(3),
+  'snapshot-store': z.string().min(1).optional(),
+  'metrics-subject': z.string().min(1).max(1000).optional(),
   json: z.boolean().default(false),
 });
 type DeepFlags = z.output<typeof deepFlagsSchema>;
@@ -124,7 +129,10 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     data,
     everySeconds: flags['snapshot-seconds'] ?? 0,
     keep: flags.keep,
-    onWrite: (_p: string, s: number) => (savedStep = s),
+    onWrite: (_p: string, s: number, bytes: Uint8Array, name: string) => {
+      savedStep = s;
+      store?.put(name, bytes);
+    },
   };
   if (kind === 'dbn') {
     const layers: TrainConfig[] = resume
@@ -164,6 +172,15 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       : (runConfigs as DbmConfig).backend;
   const shape = resume ? describeResumed(resume) : [dataset.data.cols, ...flags.layers!].join('→');
   const backend = selectBackend(runBackend);
+  // The outside parts open before the banner: a server that does not answer is the run's one line.
+  const status = (event: string) => (line: string) => (flags.json ? emit({ event, message: line }) : say(`  ${line}`));
+  const store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, status('store'));
+  const published = await metricsSubjectFlag<StepEvent<AnyModel>>(flags['metrics-subject'], undefined, status('metrics')).catch(
+    async (e: unknown) => {
+      await closeAll(store);
+      throw e;
+    },
+  );
   if (flags.json)
     emit({
       event: 'start',
@@ -193,6 +210,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       // A DBN's metrics number its steps over all layers, as its files (and the trimming on resume) do.
       kind === 'dbn' ? map((e) => ({ ...e, step: (e as DbnStepEvent).totalStep })) : identity,
       metricsSink(join(out, 'metrics.ndjson')),
+      published.tap,
       flags.json
         ? metricsSink(1)
         : progressSink({
@@ -204,7 +222,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       tap((e) => (last = e)),
     ),
     { defaultValue: null },
-  );
+  ).finally(() => closeAll(store, published.link));
   const final = last as StepEvent<AnyModel> | null;
   const summary = {
     event: 'summary',
@@ -215,12 +233,15 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     seconds: Math.round(performance.now() - start) / 1000,
     metrics: final ? { ...final.metrics } : null,
     snapshot: join(out, 'snapshot.msgpack'),
+    ...storeSummary(flags['snapshot-store'], store),
   };
   if (flags.json) emit(summary);
-  else
+  else {
     say(
       `${summary.interrupted ? `interrupted (${summary.signal})` : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot}`,
     );
+    if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
+  }
 }
 
 /**

@@ -410,7 +410,7 @@ async function openOutside(
   status: (line: string) => void,
 ) {
   let store: SnapshotStore | null = null;
-  let published: Awaited<ReturnType<typeof metricsSubjectFlag>> | null = null;
+  let published: Awaited<ReturnType<typeof metricsSubjectFlag<StepEvent>>> | null = null;
   let averaging: Awaited<ReturnType<typeof averagingFlag>> = null;
   try {
     store = await snapshotStoreFlag(flags['snapshot-store'], flags.keep, (line) =>

@@ -311,6 +311,57 @@ test('--snapshot-store: each snapshot also in an object store, bit for bit; eval
   t.deepEqual(a.params.weights, b.params.weights, 'resuming from the store continues exactly as from the file');
 });
 
+test('a DBN and a DBM put their snapshots in the store and publish their metrics too; sample reads the DBN back from it', async (t) => {
+  const csv = join(dir, 'deep-store.csv');
+  writeFileSync(csv, stripes(0, 40).replace(/\[|\]/g, ''));
+  const subject = `${server.url}/runs.deep-test`;
+  const watcher = runCli(['watch', subject, '--count', '3', '--json']);
+  await new Promise((r) => setTimeout(r, 1500)); // subscribed
+  for (const kind of ['dbn', 'dbm']) {
+    const bucket = `${server.url}/deep-${kind}`;
+    const out = join(dir, `deep-${kind}`);
+    const trained = await cli(
+      ['train', '--model', kind, '--layers', '4,3', '--data', csv, '--batch', '10', '--epochs', '2', '--keep', '1'].concat([
+        '--snapshot-store',
+        bucket,
+        ...(kind === 'dbn' ? ['--metrics-subject', subject] : []),
+        '--out',
+        out,
+        '--json',
+      ]),
+    );
+    t.is(trained.status, 0, trained.stderr);
+    const put = summaryOf(trained.stdout).snapshotStore;
+    t.is(put.bucket, bucket);
+    t.true(put.stored >= 2, `${put.stored} stored`);
+    t.deepEqual(
+      Buffer.from(await readObject(natsObjectAddress(bucket, '--model'), '--model', 1 << 30)),
+      await readFile(join(out, 'snapshot.msgpack')),
+      `${kind}: latest is the last snapshot, bit for bit`,
+    );
+  }
+  const sampled = await cli([
+    'sample',
+    '--model',
+    `${server.url}/deep-dbn`,
+    '--n',
+    '3',
+    '--steps',
+    '2',
+    '--out',
+    join(dir, 'deep.csv'),
+    '--json',
+  ]);
+  t.is(sampled.status, 0, sampled.stderr);
+  const end = await watcher.exited;
+  t.is(end.code, 0, end.stderr);
+  t.deepEqual(
+    watcher.events.filter((e) => e.event === 'step').map((e) => e.step),
+    [1, 2, 3],
+    "the DBN's first steps on the subject",
+  );
+});
+
 test('averaging rounds: the workers of a round end with the same bits, the mean of their parameters; one that leaves is not waited for, one that dies only until the deadline', async (t) => {
   const bucket = natsObjectAddress(`${server.url}/rounds-test`, '--average-every');
   const names = ['alpha', 'beta', 'gamma'];
