@@ -51,6 +51,14 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
         } catch {
           return; // not a metrics message
         }
+        if (e.event === 'end') {
+          if (flags.json) emit(e);
+          else
+            say(
+              `the run ${e.failed === true ? 'failed' : 'ended'}${typeof e.step === 'number' ? ` after step ${e.step}` : ' before its first step'} (still following: a run started with the same subject shows here; Ctrl-C stops)`,
+            );
+          return;
+        }
         if (typeof e.step !== 'number') return;
         seen++;
         const metrics = Object.fromEntries(
@@ -66,9 +74,13 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
         if (flags.json) emit(e);
         else
           say(
-            [`step ${e.step}`, ...Object.entries(metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`)].join(
-              ' · ',
-            ),
+            // Counters still at 0 (skipped and dropped records, reconnects…) are left out of the line; --json has every field.
+            [
+              `step ${e.step}`,
+              ...Object.entries(metrics)
+                .filter(([, v]) => v !== 0)
+                .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`),
+            ].join(' · '),
           );
         if (flags.count !== undefined && seen >= flags.count) {
           sub.unsubscribe();

@@ -7,7 +7,7 @@ import { stepRecord } from './metricsSink.js';
 /**
  * Publishes each step's metrics (the JSON object of `metricsSink`, `{"event":"step",…}`) on a core
  * NATS subject, so that a run anywhere can be watched from anywhere (`boltzflow watch`, or any NATS
- * client subscribed to it). Fire and forget: nobody listening costs nothing, a slow listener never
+ * client subscribed to it), and when the run ends, `{"event":"end","step":…,"failed":…}`. Fire and forget: nobody listening costs nothing, a slow listener never
  * slows training (the client buffers while reconnecting). Events pass through unchanged.
  *
  * @example
@@ -22,7 +22,7 @@ import { stepRecord } from './metricsSink.js';
  * await lastValueFrom(trainOnline({ records: feed(), config: { nHidden: 2, batchSize: 2 } }).pipe(take(3), natsMetricsSink(link, 'example.metrics')));
  * await link.nc.flush();
  * await new Promise((r) => setTimeout(r, 100));
- * console.log(got.length, JSON.parse(got[2]).step); // 3 3
+ * console.log(got.length, JSON.parse(got[2]).step, JSON.parse(got[3]).event); // 4 3 end
  * sub.unsubscribe();
  * await link.close();
  * ```
@@ -31,9 +31,19 @@ export function natsMetricsSink<E extends StepEvent<AnyModel> = StepEvent>(link:
   return (source) =>
     defer(() => {
       const start = performance.now();
+      let step: number | null = null;
+      const publish = (record: object) => {
+        if (!link.nc.isClosed()) link.nc.publish(subject, JSON.stringify(record));
+      };
+      const end = (failed: boolean) => publish({ event: 'end', step, failed, seconds: (performance.now() - start) / 1000 });
       return source.pipe(
-        tap((e) => {
-          if (!link.nc.isClosed()) link.nc.publish(subject, JSON.stringify(stepRecord(e, (performance.now() - start) / 1000)));
+        tap({
+          next: (e) => {
+            step = e.step;
+            publish(stepRecord(e, (performance.now() - start) / 1000));
+          },
+          complete: () => end(false),
+          error: () => end(true),
         }),
       );
     });

@@ -315,8 +315,9 @@ test('a DBN and a DBM put their snapshots in the store and publish their metrics
   const csv = join(dir, 'deep-store.csv');
   writeFileSync(csv, stripes(0, 40).replace(/\[|\]/g, ''));
   const subject = `${server.url}/runs.deep-test`;
-  const watcher = runCli(['watch', subject, '--count', '3', '--json']);
+  const watcher = runCli(['watch', subject, '--json']);
   await new Promise((r) => setTimeout(r, 1500)); // subscribed
+  let dbnSteps = 0;
   for (const kind of ['dbn', 'dbm']) {
     const bucket = `${server.url}/deep-${kind}`;
     const out = join(dir, `deep-${kind}`);
@@ -331,6 +332,7 @@ test('a DBN and a DBM put their snapshots in the store and publish their metrics
       ]),
     );
     t.is(trained.status, 0, trained.stderr);
+    if (kind === 'dbn') dbnSteps = summaryOf(trained.stdout).steps;
     const put = summaryOf(trained.stdout).snapshotStore;
     t.is(put.bucket, bucket);
     t.true(put.stored >= 2, `${put.stored} stored`);
@@ -353,13 +355,15 @@ test('a DBN and a DBM put their snapshots in the store and publish their metrics
     '--json',
   ]);
   t.is(sampled.status, 0, sampled.stderr);
-  const end = await watcher.exited;
-  t.is(end.code, 0, end.stderr);
+  const ended = await watcher.waitFor((e) => e.event === 'end');
+  t.like(ended, { step: dbnSteps, failed: false }, 'the end of the run is published, with its last step');
   t.deepEqual(
     watcher.events.filter((e) => e.event === 'step').map((e) => e.step),
-    [1, 2, 3],
-    "the DBN's first steps on the subject",
+    Array.from({ length: dbnSteps }, (_, i) => i + 1),
+    'every step of the DBN on the subject, in order',
   );
+  watcher.child.kill('SIGINT');
+  t.is((await watcher.exited).code, 0);
 });
 
 test('averaging rounds: the workers of a round end with the same bits, the mean of their parameters; one that leaves is not waited for, one that dies only until the deadline', async (t) => {
