@@ -20,7 +20,9 @@ export class BoltzflowError extends Error {
     readonly expected: string,
     options?: { cause?: unknown; more?: readonly string[]; got?: string },
   ) {
-    const first = printable(`${field}: got ${options?.got ?? describeValue(value)}, expected ${expected}`);
+    // A value never given reads as what it is to a user: nothing, not JavaScript's undefined.
+    const got = options?.got ?? (value === undefined ? 'nothing' : describeValue(value));
+    const first = printable(`${field}: got ${got}, expected ${expected}`);
     super(options?.more?.length ? [first, ...options.more].join('\n') : first, options);
   }
 }

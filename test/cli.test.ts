@@ -252,7 +252,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
       ['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv],
       /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/,
     ],
-    [['eval', '--data', csv], /^boltzflow: --model: got undefined, expected a string \(required\)\n$/],
+    [['eval', '--data', csv], /^boltzflow: --model: got nothing, expected a string \(required\)\n$/],
     [
       ['train', '--dashboard', '--dashboard-host', '0.0.0.0'],
       /^boltzflow: --dashboard-host: got "0.0.0.0", expected 127.0.0.1, or another interface together with --dashboard-remote/,

@@ -116,7 +116,7 @@ test('snapshots are validated fully: format, version, truncation, shapes, non-fi
       mutate((s) => ((s.chains as { hidden?: Float32Array }).hidden = new Float32Array(3))),
       /s chains.hidden: got Float32Array\(3\), expected length 40/,
     ],
-    ['not msgpack map', packr.pack('hello'), /s format: got undefined/],
+    ['not msgpack map', packr.pack('hello'), /s format: got nothing/],
   ];
   for (const [name, b, message] of bad) t.throws(() => decodeSnapshot(b, 's'), { instanceOf: BoltzflowError, message }, name);
   t.notThrows(() => decodeSnapshot(encodeSnapshot(good), 's'));
