@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
-import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import { completeFlagsSchema } from '../schemas/cliFlags.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { completeDbm } from '../models/completeDbm.js';
@@ -14,18 +14,6 @@ import { emit, say } from './output.js';
 import { dbnLayersPhrase, dbnLayersUsed, samplingModel, type SamplingModel } from './samplingModel.js';
 import { imageScale, loadModelData, toDataUnits } from './visibleData.js';
 
-const flagsSchema = z.strictObject({
-  model: z.string().min(1),
-  data: z.string().min(1),
-  n: z.int().min(1).max(1000).default(10),
-  known: z.enum(['top', 'bottom', 'left', 'right']).default('top'),
-  samples: z.int().min(1).max(100_000).default(30),
-  steps: z.int().min(1).max(100_000).default(100),
-  out: z.string().min(1).optional(),
-  seed: z.int().min(0).max(0xffffffff).default(1),
-  json: z.boolean().default(false),
-});
-
 /**
  * `boltzflow complete`: pattern completion with a trained RBM, DBM or DBN. For each of the first n
  * records of `--data`, the `--known` half of the image is clamped and the rest sampled by
@@ -38,7 +26,7 @@ const flagsSchema = z.strictObject({
  * RBM's factorial posterior stands in for the DBN's; see `completeDbn`).
  */
 export async function completeCommand(args: readonly string[]): Promise<void> {
-  const f = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape));
+  const f = parseFlags(args, completeFlagsSchema, { command: 'complete' });
   if (f.out && extname(f.out).toLowerCase() !== '.png') throw new BoltzflowError('--out', f.out, 'a .png file');
   if (f.out) checkOutputPath(f.out, '--out');
   const model = samplingModel(await readModelSnapshot(f.model), { backend: selectBackend('auto'), seed: f.seed, path: f.model });

@@ -34,7 +34,7 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
     );
   const visible = Number(m[1]),
     hidden = Number(m[2]);
-  const flags = parseFlags(rest, encoderFlagsSchema, Object.keys(encoderFlagsSchema.shape));
+  const flags = parseFlags(rest, encoderFlagsSchema, { command: 'encoder' });
   const options = encoderOptions(flags, visible, hidden);
   if (!flags.json) say(describe(shape, flags, options));
   const runs: EncoderRun[] = [];

@@ -33,7 +33,7 @@ export type EvalFlags = ReturnType<typeof evalFlagsSchema.parse>;
  * These need binary data (`--binarize stochastic` for MNIST's intensities).
  */
 export async function evalCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, evalFlagsSchema, Object.keys(evalFlagsSchema.shape));
+  const flags = parseFlags(args, evalFlagsSchema, { command: 'eval' });
   const any = await readModelSnapshot(flags.model);
   if (any.model === 'dbm') return evalDbm(flags, any);
   if (any.model !== 'rbm')

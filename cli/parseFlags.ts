@@ -1,38 +1,48 @@
 import { parseArgs } from 'node:util';
+import { closest, distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
 import { BoltzflowError, describeValue } from '../kernels/BoltzflowError.js';
 import { parseWith } from '../schemas/parseWith.js';
 
+export interface ParseFlagsOptions {
+  /** The command, for the hint of an unknown flag (`boltzflow train --help`). */
+  command: string;
+  /** Flags that take no value besides the schema's boolean fields (ones validated elsewhere, as `z.unknown()`). */
+  booleans?: readonly string[];
+}
+
 /**
- * Parses `--name value` flags strictly (an unknown flag is an error listing the known ones, a
- * flag given twice is an error, so is a value missing or given to a flag that takes none),
- * turns numeric-looking strings into numbers, and validates with `schema`; errors name the flag.
- * `booleans` lists the flags that take no value.
+ * Parses `--name value` flags strictly with Node's `parseArgs` (an unknown flag is an error that
+ * suggests the nearest known one, a flag given twice is an error, so is a value missing or given
+ * to a flag that takes none), turns numeric-looking strings into numbers, and validates with the
+ * schema; errors name the flag. The schema's boolean fields are the flags that take no value.
  */
-export function parseFlags<S extends z.ZodType>(
-  args: readonly string[],
-  schema: S,
-  known: readonly string[],
-  booleans: readonly string[] = ['json'],
-): z.output<S> {
-  const options = Object.fromEntries(
-    known.map((name) => [name, { type: booleans.includes(name) ? ('boolean' as const) : ('string' as const) }]),
-  );
+export function parseFlags<S extends z.ZodObject>(args: readonly string[], schema: S, options: ParseFlagsOptions): z.output<S> {
+  const known = Object.keys(schema.shape);
+  const booleans = new Set([...known.filter((k) => isSwitch(schema.shape[k] as z.ZodType)), ...(options.booleans ?? [])]);
+  const spec = Object.fromEntries(known.map((name) => [name, { type: booleans.has(name) ? ('boolean' as const) : ('string' as const) }]));
   const joined = joinNegativeValues(args);
   let values: Record<string, string | boolean | undefined>;
   let tokens: readonly Token[];
   try {
-    ({ values, tokens } = parseArgs({ args: joined, options, strict: true, allowPositionals: false, tokens: true }));
+    ({ values, tokens } = parseArgs({ args: joined, options: spec, strict: true, allowPositionals: false, tokens: true }));
   } catch (e) {
-    throw flagError(e, joined, known);
+    throw flagError(e, joined, known, options.command);
   }
   refuseRepeats(tokens);
+  for (const k of known) {
+    const field = schema.shape[k] as z.ZodType;
+    if (values[k] === undefined && !field.safeParse(undefined).success) {
+      const about = (field.meta() as { description?: string } | undefined)?.description;
+      throw new BoltzflowError(`--${k}`, undefined, `${about ?? `a value for --${k}`} (required; boltzflow ${options.command} --help)`);
+    }
+  }
   const input = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? numeric(v, `--${k}`) : v]));
   return parseWith(schema, input, { fieldName: flagName });
 }
 
 /** Node's parseArgs error as one line naming the flag and what it lacks. */
-function flagError(e: unknown, args: readonly string[], known: readonly string[]): BoltzflowError {
+function flagError(e: unknown, args: readonly string[], known: readonly string[], command: string): BoltzflowError {
   const message = (e as Error).message;
   const flag = /'(-{1,2}[^' <]*)/.exec(message)?.[1] ?? args.join(' ');
   const cause = { cause: e };
@@ -54,10 +64,24 @@ function flagError(e: unknown, args: readonly string[], known: readonly string[]
       got: `no value (the next argument, ${describeValue(next)}, is a flag)`,
     });
   }
-  const expected = /Unexpected argument/.test(message)
-    ? 'flags of the form --name value'
-    : `one of ${known.map((k) => `--${k}`).join(', ')}`;
-  return new BoltzflowError('flag', flag, expected, cause);
+  const help = `boltzflow ${command} --help lists them`;
+  if (/Unexpected argument/.test(message)) return new BoltzflowError('flag', flag, `flags of the form --name value (${help})`, cause);
+  return new BoltzflowError('flag', flag, `a flag of boltzflow ${command}${suggestion(flag, known)} (${help})`, cause);
+}
+
+/** `, did you mean --hidden?` for `--hiden`: the nearest known flag, when it is near enough to be the one meant. */
+function suggestion(flag: string, known: readonly string[]): string {
+  const name = flag.replace(/^-+/, '');
+  if (!name || known.length === 0) return '';
+  const near = closest(name, [...known]);
+  return distance(name, near) <= Math.max(1, Math.floor(name.length / 3)) ? `; did you mean --${near}?` : '';
+}
+
+/** A flag that takes no value: a boolean field (with a default or optional). */
+function isSwitch(field: z.ZodType): boolean {
+  let t = field;
+  while (t.def.type === 'default' || t.def.type === 'optional') t = (t.def as unknown as { innerType: z.ZodType }).innerType;
+  return t.def.type === 'boolean';
 }
 
 type Token = { kind: string; name?: string; rawName?: string; value?: string };

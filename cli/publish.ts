@@ -16,7 +16,7 @@ import { parseFlags } from './parseFlags.js';
  * nats://HOST:PORT/STREAM?consumer=NAME`.
  */
 export async function publishCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, publishFlagsSchema, Object.keys(publishFlagsSchema.shape), ['json']);
+  const flags = parseFlags(args, publishFlagsSchema, { command: 'publish' });
   const address = natsAddress(flags.to, '--to', 'refused');
   await (await natsConnect(address, { field: '--to' })).close(); // a server that does not answer is said before the data loads
   const start = performance.now();

@@ -26,7 +26,7 @@ import { imageScale, toDataUnits } from './visibleData.js';
  * trained layers are used (a snapshot taken mid-way leaves out the layer in training, and says so).
  */
 export async function sampleCommand(args: readonly string[]): Promise<void> {
-  const flags = parseFlags(args, sampleFlagsSchema, Object.keys(sampleFlagsSchema.shape));
+  const flags = parseFlags(args, sampleFlagsSchema, { command: 'sample' });
   const snap = await readModelSnapshot(flags.model);
   const ext = flags.out ? extname(flags.out).toLowerCase() : '';
   if (flags.out && !['.png', '.csv', '.ndjson', '.jsonl'].includes(ext))

@@ -12,7 +12,7 @@ import { rbmFilters, rbmFromParams } from '../models/rbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import type { StepEvent } from '../operators/phases.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
-import { trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
+import { trainConfigFlagHelp, trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { assertSnapshotFits, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
@@ -43,6 +43,18 @@ import { modelToTrain, trainDeepCommand } from './trainDeep.js';
 const configFlagNames = Object.keys(trainConfigFlags) as (keyof typeof trainConfigFlags)[];
 const flagsSchema = trainFlagsSchema.extend(Object.fromEntries(configFlagNames.map((f) => [f, z.unknown().optional()])));
 
+/** The flags `boltzflow train --help` lists: the config flags (ranges and defaults from `trainConfigSchema`) among the others. */
+export function trainHelpSchema(): z.ZodObject {
+  const fields = trainConfigSchema.in.shape;
+  const configShape = configFlagNames.map((f) => {
+    const field = fields[trainConfigFlags[f]] as z.ZodType;
+    return [f, field.meta({ group: 'model and training', ...trainConfigFlagHelp[f] })] as const;
+  });
+  const entries = Object.entries(trainFlagsSchema.shape);
+  const at = entries.findIndex(([k]) => k === 'model') + 1;
+  return z.strictObject(Object.fromEntries([...entries.slice(0, at), ...configShape, ...entries.slice(at)]));
+}
+
 /**
  * `boltzflow train`: trains an RBM, with snapshots, metrics, progress, and filter/sample images.
  * SIGINT, SIGTERM and SIGHUP are handled from the start (a signal while the data loads ends the
@@ -60,19 +72,11 @@ export async function trainCommand(args: readonly string[]): Promise<void> {
 }
 
 async function train(args: readonly string[], shutdown: Shutdown, resumed?: ModelSnapshot): Promise<void> {
-  const flags = parseFlags(args, flagsSchema, Object.keys(flagsSchema.shape), [
-    'json',
-    'online',
-    'follow',
-    'reconnect',
-    'dashboard',
-    'dashboard-remote',
-    'overwrite',
-    'learn-variance',
-    'keep-hidden',
-    'centering',
-    'no-centering',
-  ]) as z.output<typeof trainFlagsSchema> & Record<string, unknown>;
+  // The config flags are validated by trainConfigSchema (their ranges live there): here only which of them take no value.
+  const flags = parseFlags(args, flagsSchema, { command: 'train', booleans: ['learn-variance', 'keep-hidden', 'centering'] }) as z.output<
+    typeof trainFlagsSchema
+  > &
+    Record<string, unknown>;
   if (flags.dashboard && !['127.0.0.1', 'localhost', '::1'].includes(flags['dashboard-host']) && !flags['dashboard-remote'])
     throw new BoltzflowError(
       '--dashboard-host',

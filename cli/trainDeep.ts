@@ -11,7 +11,8 @@ import { dbmConfigSchema, type DbmConfig } from '../schemas/dbmConfig.js';
 import type { DbmSnapshot, DbnSnapshot, ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { DataInfo } from '../schemas/snapshot.js';
-import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
+import { trainFlagsSchema } from '../schemas/cliFlags.js';
+import { DEFAULT_LEARNING_RATE, trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { checkRunFolder, runFolderOf } from '../sinks/runFolder.js';
@@ -29,10 +30,21 @@ import type { Shutdown } from './shutdownSignals.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 
 const count = z.int().min(1).max(10_000_000);
+const rbm = trainFlagsSchema.shape;
+const config = trainConfigSchema.in.shape;
+const dbm = dbmConfigSchema.shape;
+/** A training flag's help: its defaults for a DBN's layers (an RBM's) and for a DBM, which differ. */
+const layerHelp = (description: string, dbn: unknown, dbmDefault: unknown) => ({
+  description,
+  group: 'model and training',
+  defaultText: `dbn ${String(dbn)}, dbm ${String(dbmDefault)}`,
+});
 /** `boltzflow train --model dbn|dbm` flags: the RBM's training flags that apply to every layer, and the layers. */
 export const deepFlagsSchema = z.strictObject({
-  model: z.enum(['dbn', 'dbm']).optional(),
-  /** Hidden layer sizes, bottom first: `500,1000`. */
+  model: z
+    .enum(['dbn', 'dbm'])
+    .optional()
+    .meta({ description: 'a deep belief network (greedy, layer by layer) or a deep Boltzmann machine', group: 'model and training' }),
   layers: z
     .preprocess(
       (v) => (typeof v === 'number' ? String(v) : v), // one size parses as a number
@@ -41,27 +53,48 @@ export const deepFlagsSchema = z.strictObject({
         .regex(/^[1-9]\d{0,6}(,[1-9]\d{0,6})*$/, 'comma-separated layer sizes, e.g. 500,1000')
         .transform((s) => s.split(',').map(Number)),
     )
-    .optional(),
-  data: z.string().min(1).optional(),
-  out: z.string().min(1).optional(),
-  resume: z.string().min(1).optional(),
-  overwrite: z.boolean().default(false),
-  binarize: z.enum(['none', 'threshold', 'stochastic']).optional(),
-  limit: count.optional(),
-  epochs: count.optional(),
-  batch: count.optional(),
-  lr: z.number().positive().max(100).optional(),
-  momentum: z.number().min(0).lt(1).optional(),
-  'weight-decay': z.number().min(0).max(1).optional(),
-  k: count.optional(),
-  seed: z.int().min(0).max(0xffffffff).optional(),
-  backend: z.enum(BACKEND_NAMES).optional(),
-  'snapshot-every': z.int().min(0).max(10_000_000).optional(),
-  'snapshot-seconds': z.number().min(0).max(31_536_000).optional(),
-  keep: count.default(3),
-  'snapshot-store': z.string().min(1).optional(),
-  'metrics-subject': z.string().min(1).max(1000).optional(),
-  json: z.boolean().default(false),
+    .optional()
+    .meta({ description: 'hidden layer sizes, bottom first (a DBM: at least 2)', placeholder: 'N1,N2[,…]', group: 'model and training' }),
+  data: rbm.data.meta({
+    ...rbm.data.meta(),
+    description: 'training data: mnist, mnist:test, an IDX file, CSV or NDJSON',
+    placeholder: 'mnist|PATH',
+  }),
+  binarize: rbm.binarize,
+  limit: rbm.limit,
+  epochs: count
+    .optional()
+    .meta(layerHelp('passes over the data (a DBN: per layer)', config.epochs.parse(undefined), dbm.epochs.parse(undefined))),
+  batch: count.optional().meta(layerHelp('minibatch size', config.batchSize.parse(undefined), dbm.batchSize.parse(undefined))),
+  lr: config.learningRate.meta(layerHelp('learning rate', DEFAULT_LEARNING_RATE.bernoulli, dbm.learningRate.parse(undefined))),
+  momentum: config.momentum
+    .unwrap()
+    .optional()
+    .meta(layerHelp('momentum of the parameter updates', config.momentum.parse(undefined), dbm.momentum.parse(undefined))),
+  'weight-decay': config.weightDecay
+    .unwrap()
+    .optional()
+    .meta(layerHelp('L2 weight decay', config.weightDecay.parse(undefined), dbm.weightDecay.parse(undefined))),
+  k: count.optional().meta(layerHelp('Gibbs steps per minibatch', config.k.parse(undefined), dbm.k.parse(undefined))),
+  seed: config.seed.unwrap().optional().meta({ description: "the run's generator", defaultText: '1', group: 'model and training' }),
+  backend: z.enum(BACKEND_NAMES).optional().meta({ description: 'compute backend', defaultText: 'auto', group: 'model and training' }),
+  out: rbm.out.meta({ ...rbm.out.meta(), defaultText: "runs/dbn or runs/dbm, or the resumed snapshot's folder" }),
+  resume: rbm.resume,
+  overwrite: rbm.overwrite,
+  'snapshot-every': z
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .optional()
+    .meta({ description: 'a snapshot every this many steps (0: at the end of each epoch)', group: 'run folder and snapshots' }),
+  'snapshot-seconds': rbm['snapshot-seconds'].meta({ ...rbm['snapshot-seconds'].meta(), defaultText: '0' }),
+  keep: rbm.keep,
+  'snapshot-store': rbm['snapshot-store'],
+  'metrics-subject': rbm['metrics-subject'].meta({
+    ...rbm['metrics-subject'].meta(),
+    description: "publish each step's metrics on a NATS subject, for boltzflow watch",
+  }),
+  json: rbm.json,
 });
 type DeepFlags = z.output<typeof deepFlagsSchema>;
 
@@ -72,7 +105,7 @@ type DeepFlags = z.output<typeof deepFlagsSchema>;
  * (a DBN's snapshot holds the layers done and the one in training, so it resumes mid-layer).
  */
 export async function trainDeepCommand(args: readonly string[], shutdown: Shutdown, resumed?: ModelSnapshot): Promise<void> {
-  const flags = parseFlags(args, deepFlagsSchema, Object.keys(deepFlagsSchema.shape), ['json', 'overwrite']);
+  const flags = parseFlags(args, deepFlagsSchema, { command: 'train' });
   const resume = flags.resume ? (resumed ?? (await readModelSnapshot(flags.resume, { field: '--resume' }))) : undefined;
   if (resume && resume.model !== 'dbn' && resume.model !== 'dbm')
     throw new BoltzflowError('--resume', `a ${resume.model} snapshot`, 'a dbn or dbm snapshot with --model dbn|dbm');

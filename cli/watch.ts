@@ -20,7 +20,7 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
   const [spec, ...rest] = args;
   if (!spec || spec.startsWith('--'))
     throw new BoltzflowError('watch', spec, 'nats://HOST:PORT/SUBJECT, the subject a run publishes its metrics on');
-  const flags = parseFlags(rest, watchFlagsSchema, Object.keys(watchFlagsSchema.shape), ['json', 'dashboard']);
+  const flags = parseFlags(rest, watchFlagsSchema, { command: 'watch' });
   const { server, subject } = subjectAddress(spec, 'watch', undefined);
   const link = await natsConnect({ server }, { field: 'watch', onStatus: (line) => say(`  ${line}`) });
   if (!flags.json) say(`boltzflow watch · nats://${server} subject ${subject} (Ctrl-C stops)`);

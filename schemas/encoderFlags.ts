@@ -6,26 +6,45 @@ import { z } from 'zod';
  * library's earlier recipe, `--weight-std` starts from random weights.
  */
 export const encoderFlagsSchema = z.strictObject({
-  seeds: z.int().min(1).max(1000).default(5),
-  'max-cycles': z.int().min(1).max(1_000_000).default(4000),
-  /** With `--success recall`: cycles between recall tests. */
-  'check-every': z.int().min(1).max(100_000).default(10),
-  step: z.number().positive().max(1000).default(2),
-  threshold: z.number().min(0).max(1).default(0),
-  repeats: z.int().min(1).max(1000).default(2),
-  'weight-std': z.number().min(0).max(100).default(0),
-  probes: z.enum(['random', 'shuffled']).default('random'),
-  success: z.enum(['codes', 'recall']).default('codes'),
-  /** Cycles after the solving cycle at which the codes must still pass. */
-  keep: z.int().min(0).max(100_000).default(20),
-  /** What kept means: the codes pass again `keep` cycles later (`end`, the default) or at each of those cycles (`every`). */
-  kept: z.enum(['end', 'every']).default('end'),
-  /** Bits every two codes must differ in (default: 2 where the codes can be, else 1). */
-  'min-distance': z.int().min(1).max(64).optional(),
-  /** Noisy clamping: on-bits turned off, off-bits turned on (default 0.15 and 0.05, 0.02 from 8 patterns on). */
-  'noise-on': z.number().min(0).max(1).default(0.15),
-  'noise-off': z.number().min(0).max(1).optional(),
-  json: z.boolean().default(false),
+  seeds: z.int().min(1).max(1000).default(5).meta({ description: 'runs, each from its own seed' }),
+  'max-cycles': z.int().min(1).max(1_000_000).default(4000).meta({ description: 'learning cycles per run at most' }),
+  'check-every': z.int().min(1).max(100_000).default(10).meta({ description: 'with --success recall: cycles between recall tests' }),
+  step: z.number().positive().max(1000).default(2).meta({ description: 'each weight moves by ±step in the sign of p⁺ − p⁻' }),
+  threshold: z.number().min(0).max(1).default(0).meta({ description: 'no step where |p⁺ − p⁻| ≤ threshold' }),
+  repeats: z.int().min(1).max(1000).default(2).meta({ description: 'presentations of each pattern per cycle, clamped and free' }),
+  'weight-std': z
+    .number()
+    .min(0)
+    .max(100)
+    .default(0)
+    .meta({ description: 'standard deviation of the initial weights (0: all start at 0)' }),
+  probes: z
+    .enum(['random', 'shuffled'])
+    .default('random')
+    .meta({ description: 'a sweep: as many random single-unit probes as free units, or each free unit once' }),
+  success: z
+    .enum(['codes', 'recall'])
+    .default('codes')
+    .meta({ description: "solved when the patterns' hidden codes are distinct and kept, or when recall from V1 succeeds twice in a row" }),
+  keep: z.int().min(0).max(100_000).default(20).meta({ description: 'cycles after the solving cycle at which the codes must still pass' }),
+  kept: z
+    .enum(['end', 'every'])
+    .default('end')
+    .meta({ description: 'kept means: the codes pass again --keep cycles later (end) or at each of those cycles (every)' }),
+  'min-distance': z
+    .int()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({ description: 'bits every two codes must differ in', defaultText: '2 where the codes can be, else 1' }),
+  'noise-on': z.number().min(0).max(1).default(0.15).meta({ description: 'noisy clamping: the probability an on-bit is clamped off' }),
+  'noise-off': z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .meta({ description: 'noisy clamping: the probability an off-bit is clamped on', defaultText: '0.05, 0.02 from 8 patterns on' }),
+  json: z.boolean().default(false).meta({ description: 'NDJSON on stdout: one event per run, a summary last' }),
 });
 
 export type EncoderFlags = z.output<typeof encoderFlagsSchema>;

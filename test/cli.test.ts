@@ -176,12 +176,15 @@ test('encoder, hopfield and complete: NDJSON results', (t) => {
   t.regex(cli('encoder', '4-2-5').stderr, /^boltzflow: encoder shape: got "4-2-5", expected V-H-V with equal visible groups/);
   const hop = cli('hopfield', '--units', '50', '--max-patterns', '20', '--step', '10', '--trials', '2', '--json');
   t.is(hop.code, 0, hop.stderr);
-  const rows = hop.lines();
+  const [rows, hopSummary] = [hop.lines().slice(0, -1), hop.lines().at(-1)];
   t.deepEqual(
     rows.map((r) => r.patterns),
     [10, 20],
   );
   t.true(rows[0].recalled > rows[1].recalled);
+  // Like every --json run, it ends with a summary: here the first load at which recall fell below half.
+  t.like(hopSummary, { event: 'summary', units: 50, rows: 2 });
+  t.is(hopSummary.breakdownLoadRatio, rows.find((r) => r.recalled < 0.5)?.loadRatio ?? null);
   const out = join(dir, 'complete-run');
   t.is(train(out, '--epochs', '2').code, 0);
   const png = join(out, 'completion.png');
@@ -246,18 +249,28 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
     [['train', '--lr', '-0.5'], /^boltzflow: --lr: got -0.5, expected a number > 0\n$/],
     [['train', '--method', 'sgd'], /^boltzflow: --method: got "sgd", expected one of "cd", "pcd", "pt"\n$/],
     [['train', '--k', 'two'], /^boltzflow: --k: got "two", expected a finite number\n$/],
-    [['train', '--bogus', '1'], /^boltzflow: flag: got "--bogus", expected one of --data, .*--hidden/],
+    [
+      ['train', '--bogus', '1'],
+      /^boltzflow: flag: got "--bogus", expected a flag of boltzflow train \(boltzflow train --help lists them\)\n$/,
+    ],
+    [
+      ['train', '--hiden', '8'],
+      /^boltzflow: flag: got "--hiden", expected a flag of boltzflow train; did you mean --hidden\? \(boltzflow train --help lists them\)\n$/,
+    ],
     [['train', '--data', csv, '--batch', '1000', '--out', join(dir, 'x')], /^boltzflow: --batch: got 1000, expected at most 60/],
     [
       ['eval', '--model', join(dir, 'nope.msgpack'), '--data', csv],
       /^boltzflow: --model: got ".*nope.msgpack", expected a readable snapshot file \(ENOENT/,
     ],
-    [['eval', '--data', csv], /^boltzflow: --model: got nothing, expected a string \(required\)\n$/],
+    [
+      ['eval', '--data', csv],
+      /^boltzflow: --model: got nothing, expected a snapshot: a file, or nats:.* \(required; boltzflow eval --help\)\n$/,
+    ],
     [
       ['train', '--dashboard', '--dashboard-host', '0.0.0.0'],
       /^boltzflow: --dashboard-host: got "0.0.0.0", expected 127.0.0.1, or another interface together with --dashboard-remote/,
     ],
-    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, encoder, hopfield, complete, publish, watch, help/],
+    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, publish, watch, encoder, hopfield, help/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);

@@ -1,0 +1,129 @@
+import type { z } from 'zod';
+import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
+import {
+  completeFlagsSchema,
+  evalFlagsSchema,
+  hopfieldFlagsSchema,
+  publishFlagsSchema,
+  sampleFlagsSchema,
+  watchFlagsSchema,
+} from '../schemas/cliFlags.js';
+import { commandHelp, type CommandHelp } from './commandHelp.js';
+import { completeCommand } from './complete.js';
+import { encoderCommand } from './encoder.js';
+import { evalCommand } from './evaluate.js';
+import { hopfieldCommand } from './hopfield.js';
+import { publishCommand } from './publish.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand, trainHelpSchema } from './train.js';
+import { deepFlagsSchema } from './trainDeep.js';
+import { watchCommand } from './watch.js';
+
+interface Command extends CommandHelp {
+  run(args: readonly string[]): Promise<void>;
+  /** The flags its help lists (the arguments say which, where a flag changes them: `train --model dbn`). */
+  flags(args: readonly string[]): z.ZodObject;
+}
+
+const data =
+  'PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1]; any real values with --visible gaussian, standardised per column (the fit is saved with the run and applied by eval, sample, complete and --resume).';
+const signals = 'SIGINT, SIGTERM and SIGHUP stop a run and save it (exit 0); a second signal exits at once (130).';
+
+/** The CLI's commands: what each runs, and what its `--help` says (generated from the schema that validates its flags). */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  train: {
+    command: 'train',
+    summary: 'train an RBM on a data set, or online from a feed (--online); a DBN or DBM with --model dbn|dbm',
+    notes: [data, signals],
+    run: trainCommand,
+    flags: (args) => (['dbn', 'dbm'].includes(valueOf(args, '--model') ?? '') ? deepFlagsSchema : trainHelpSchema()),
+  },
+  eval: {
+    command: 'eval',
+    summary: "a model's quality on data: reconstruction, pseudo-likelihood, free energy, or ln P(v) exactly, by AIS or by RAISE",
+    run: evalCommand,
+    flags: () => evalFlagsSchema,
+  },
+  sample: {
+    command: 'sample',
+    summary: "samples from an RBM's, DBN's or DBM's Gibbs sampler, as a PNG grid, CSV or NDJSON",
+    run: sampleCommand,
+    flags: () => sampleFlagsSchema,
+  },
+  complete: {
+    command: 'complete',
+    summary: 'pattern completion: half of each image given, the rest sampled from the model',
+    run: completeCommand,
+    flags: () => completeFlagsSchema,
+  },
+  publish: {
+    command: 'publish',
+    summary: 'publish records to a NATS JetStream stream, one message each, for train --online workers',
+    run: publishCommand,
+    flags: () => publishFlagsSchema,
+  },
+  watch: {
+    command: 'watch',
+    summary: 'follow the step metrics a run publishes with --metrics-subject, from any machine that reaches the server',
+    positional: 'nats://HOST:PORT/SUBJECT',
+    run: watchCommand,
+    flags: () => watchFlagsSchema,
+  },
+  encoder: {
+    command: 'encoder',
+    summary: 'the encoder problem of Ackley, Hinton & Sejnowski (1985), by their protocol: 4-2-4, 4-3-4, 8-3-8, 40-10-40',
+    positional: 'V-H-V',
+    run: encoderCommand,
+    flags: () => encoderFlagsSchema,
+  },
+  hopfield: {
+    command: 'hopfield',
+    summary: "a Hopfield network's capacity: recall against the number of stored patterns",
+    run: hopfieldCommand,
+    flags: () => hopfieldFlagsSchema,
+  },
+};
+
+/** A flag's value among the arguments (`--flag value` or `--flag=value`). */
+function valueOf(args: readonly string[], flag: string): string | undefined {
+  const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  return i < 0 ? undefined : args[i].includes('=') ? args[i].slice(flag.length + 1) : args[i + 1];
+}
+
+/** `boltzflow COMMAND --help`. */
+export function helpOf(command: Command, args: readonly string[]): string {
+  return commandHelp(command, command.flags(args));
+}
+
+/** `boltzflow --help`: the commands, one line each. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  return [
+    'boltzflow — Boltzmann machines trained as RxJS pipelines',
+    '',
+    'usage: boltzflow COMMAND [flags]',
+    '       boltzflow COMMAND --help   (every flag of COMMAND, its default and its range)',
+    '',
+    'commands:',
+    ...Object.values(COMMANDS).map((c) => `  ${c.command.padEnd(width)}  ${c.summary}`),
+    '',
+    'With --json, stdout is NDJSON: one event per line and a final {"event":"summary",…}.',
+    signals,
+    '',
+  ].join('\n');
+}
+
+/**
+ * `docs/cli.md`: the top-level help and every command's `--help` (a DBN's and DBM's `train` too),
+ * as generated; `npm run docs:cli` writes it, and a test keeps it equal to what the CLI prints.
+ */
+export function cliReference(): string {
+  const block = (title: string, text: string) => `## ${title}\n\n\`\`\`text\n${text.trimEnd()}\n\`\`\`\n`;
+  return [
+    '# The boltzflow command line\n',
+    'Generated from the schemas that validate the flags (`npm run docs:cli`); `boltzflow COMMAND --help` prints the same.\n',
+    block('boltzflow --help', usage()),
+    ...Object.values(COMMANDS).map((c) => block(`boltzflow ${c.command}`, helpOf(c, []))),
+    block('boltzflow train --model dbn|dbm', helpOf(COMMANDS.train, ['--model', 'dbn'])),
+  ].join('\n');
+}
