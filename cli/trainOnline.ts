@@ -145,6 +145,9 @@ export async function trainOnlineCommand(
     say(
       `boltzflow train --online · backend ${backend.name} · feed ${feed.name} · buffer ${flags.buffer} (${flags.overflow} when full) · bad records: ${flags['bad-records']}`,
     );
+    say(
+      `  RBM ${resume ? resume.nVisible : 'N'}→${config.nHidden}${resume ? '' : ' (N: the width of the first record)'} · ${config.method.toUpperCase()}-${config.k}${config.centering ? ' · centered' : ''} · lr ${config.learningRate} (constant) · momentum ${config.momentum} · weight decay ${config.weightDecay} · batch ${config.batchSize} · seed ${config.seed}`,
+    );
     if (resume)
       say(
         `  resuming at step ${resume.counters.step} with the saved chains and optimiser state${skip ? `, after the first ${skip} records of ${spec}` : ''}`,
@@ -217,7 +220,7 @@ export async function trainOnlineCommand(
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson')),
         published.tap,
-        flags.json ? metricsSink(1) : progressSink({ epochs: 1 }),
+        flags.json ? metricsSink(1) : progressSink({ epochs: 1, intervalMs: process.stderr.isTTY ? 1000 : 5000 }),
         tap((e) => {
           final = e;
           samples += e.batchSize;

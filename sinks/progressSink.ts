@@ -7,7 +7,7 @@ export interface ProgressSinkOptions<E = StepEvent<AnyModel>> {
   write?: (text: string) => void;
   /** Total epochs of the run, for the ETA. */
   epochs: number;
-  /** Minimum milliseconds between progress lines (default 1000 on a terminal, 15000 otherwise). */
+  /** Minimum milliseconds between progress lines (default 1000 on a terminal, 15000 otherwise; online runs pass 5000). */
   intervalMs?: number;
   /** Rewrite one line in place (default: whether stderr is a terminal). */
   inPlace?: boolean;
@@ -67,10 +67,9 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
             epochStart = lastPrint = now;
             epochSum = epochN = windowSum = windowN = 0;
           } else if (now - lastPrint >= interval && !Number.isFinite(e.batchesPerEpoch)) {
-            // An online feed: no epochs, no ETA.
-            const dropped = e.metrics.droppedRecords ? ` · ${e.metrics.droppedRecords} records dropped` : '';
-            const skipped = e.metrics.skippedRecords ? ` · ${e.metrics.skippedRecords} bad records skipped` : '';
-            const line = `${prefix}step ${e.step} · ${Math.round(rate)} samples/s · ${label} ${(windowSum / windowN).toFixed(3)}${dropped}${skipped}${heldOut}`;
+            // An online feed: no epochs, no ETA; the records learned, their rate, and what was skipped or dropped.
+            const counts = ` · ${e.metrics.skippedRecords ?? 0} skipped · ${e.metrics.droppedRecords ?? 0} dropped`;
+            const line = `${prefix}step ${e.step} · ${samples} records learned (${Math.round(rate)}/s) · ${label} ${(windowSum / windowN).toFixed(3)}${counts}${heldOut}`;
             write(inPlace ? `\r\x1b[K${line}` : `${line}\n`);
             lastPrint = now;
             windowSum = windowN = 0;

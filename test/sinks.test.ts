@@ -6,6 +6,7 @@ import { inflateSync } from 'node:zlib';
 import { last, lastValueFrom, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
+import { trainOnline } from '../pipelines/trainOnline.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { crc32, encodePng } from '../sinks/encodePng.js';
 import { imageGrid } from '../sinks/imageGrid.js';
@@ -108,4 +109,23 @@ test('progressSink reports epochs with time and mean reconstruction error, and p
     dbm.join(''),
   );
   t.is(seconds(65_000), '1m05s');
+});
+
+test('progressSink on an online feed: steps, records learned and their rate, skipped and dropped counts', async (t) => {
+  const out: string[] = [];
+  const data = binaryData(30, 6, 1);
+  async function* feed() {
+    for (let i = 0; i < 30; i++) yield { values: data.row(i), where: `record ${i}` };
+  }
+  await lastValueFrom(
+    trainOnline({ records: feed(), config: { nHidden: 3, batchSize: 10 }, counters: { droppedRecords: () => 4 } }).pipe(
+      progressSink({ epochs: 1, write: (s) => out.push(s), intervalMs: 0, inPlace: false }),
+      last(),
+    ),
+  );
+  t.deepEqual(
+    out.map((l) => l.replace(/\(\d+\/s\)/, '(R/s)').replace(/recon \d+\.\d{3}/, 'recon E')),
+    [1, 2, 3].map((step) => `step ${step} · ${step * 10} records learned (R/s) · recon E · 0 skipped · 4 dropped\n`),
+    out.join(''),
+  );
 });
