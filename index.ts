@@ -157,5 +157,7 @@ export { dashboardSink, type DashboardOptions } from './sinks/dashboardSink.js';
 export { imageGrid, type ImageGridOptions } from './sinks/imageGrid.js';
 export { writeImageGrid } from './sinks/writeImageGrid.js';
 export { encodePng } from './sinks/encodePng.js';
+export { modelArrays, type ModelArray } from './sinks/modelArrays.js';
+export { encodeNpy, encodeNpz } from './sinks/encodeNpz.js';
 export { acquireRunLock, type RunLock, type RunLockOptions } from './sinks/runLock.js';
 export { checkRunFolder, type RunFolderOptions } from './sinks/runFolder.js';

@@ -3,6 +3,7 @@ import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
 import {
   completeFlagsSchema,
   evalFlagsSchema,
+  exportFlagsSchema,
   hopfieldFlagsSchema,
   publishFlagsSchema,
   sampleFlagsSchema,
@@ -12,6 +13,7 @@ import { commandHelp, type CommandHelp } from './commandHelp.js';
 import { completeCommand } from './complete.js';
 import { encoderCommand } from './encoder.js';
 import { evalCommand } from './evaluate.js';
+import { exportCommand } from './export.js';
 import { hopfieldCommand } from './hopfield.js';
 import { publishCommand } from './publish.js';
 import { sampleCommand } from './sample.js';
@@ -55,6 +57,15 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'pattern completion: half of each image given, the rest sampled from the model',
     run: completeCommand,
     flags: () => completeFlagsSchema,
+  },
+  export: {
+    command: 'export',
+    summary: "a model's parameters for other tools: a NumPy .npz, JSON, or CSV files",
+    notes: [
+      "Python: z = numpy.load('model.npz'); z['weights'] is nVisible × nHidden, z['visible_bias'] and z['hidden_bias'] the biases (a DBM: weights_1 … and hidden_bias_1 …; a DBN: layer_1_weights …).",
+    ],
+    run: exportCommand,
+    flags: () => exportFlagsSchema,
   },
   publish: {
     command: 'publish',

@@ -310,3 +310,17 @@ export const hopfieldFlagsSchema = z.strictObject({
   seed: z.int().min(0).max(0xffffffff).default(1).meta({ description: 'seeds patterns and cues' }),
   json: outputJson,
 });
+
+/** `boltzflow export` flags. */
+export const exportFlagsSchema = z.strictObject({
+  model: z.string().min(1).meta(snapshotPath),
+  out: z
+    .string()
+    .min(1)
+    .meta({ description: 'the file (.npz, .json) or, with --format csv, the folder to write', placeholder: 'FILE|DIR' }),
+  format: z
+    .enum(['npz', 'csv', 'json'])
+    .optional()
+    .meta({ description: 'npz for numpy.load, csv (a file per array), or json (nested lists)', defaultText: "from --out's extension" }),
+  json: outputJson,
+});

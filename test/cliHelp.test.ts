@@ -54,7 +54,7 @@ test('the top-level help lists every command; the README shows it and docs/cli.m
   t.is(run().status, 2, 'no command: the usage, and a failing status');
   t.true(
     root('README.md').includes(`\`\`\`text\n${usage()}\`\`\``),
-    'the README shows boltzflow --help as it is (npm run docs:cli refreshes docs/cli.md; copy the block)',
+    'the README shows boltzflow --help as it is (npm run docs:cli refreshes it)',
   );
   t.is(root('docs/cli.md'), cliReference(), 'docs/cli.md is stale: npm run docs:cli');
 });

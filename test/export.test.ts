@@ -1,0 +1,96 @@
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { modelArrays } from '../sinks/modelArrays.js';
+import { readModelSnapshot } from '../sources/readSnapshot.js';
+
+const bin = fileURLToPath(new URL('../cli/boltzflow.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'boltzflow-export-'));
+const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
+
+/** A Python 3 with NumPy and msgpack (Debian's python3-numpy and python3-msgpack; npm test and .ci/run install them). */
+const python = ['python3', '/usr/bin/python3'].find((p) => spawnSync(p, ['-c', 'import numpy, msgpack'], { stdio: 'ignore' }).status === 0);
+function py(code: string): string {
+  if (!python) throw new Error('no python3 with numpy and msgpack: bash scripts/debian-packages.sh python3-numpy python3-msgpack');
+  const r = spawnSync(python, ['-c', code], { encoding: 'utf8', cwd: dir });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout;
+}
+
+const csv = join(dir, 'bars.csv');
+writeFileSync(
+  csv,
+  Array.from({ length: 40 }, (_, r) =>
+    Array.from({ length: 16 }, (_, i) => Number(r % 2 ? i % 4 === r % 4 : Math.floor(i / 4) === r % 4)).join(','),
+  ).join('\n'),
+);
+
+test('export writes what numpy.load, json and numpy.loadtxt read back bit for bit, for an RBM, a DBM and a DBN', async (t) => {
+  const runs = {
+    rbm: ['--hidden', '5'],
+    dbm: ['--model', 'dbm', '--layers', '5,3'],
+    dbn: ['--model', 'dbn', '--layers', '5,3'],
+  };
+  for (const [kind, flags] of Object.entries(runs)) {
+    const out = join(dir, kind);
+    const trained = cli('train', '--data', csv, ...flags, '--batch', '10', '--epochs', '2', '--out', out, '--json');
+    t.is(trained.status, 0, trained.stderr);
+    const snapshot = join(out, 'snapshot.msgpack');
+    const expected = modelArrays(await readModelSnapshot(snapshot));
+    writeFileSync(
+      join(dir, `${kind}-expected.json`),
+      JSON.stringify(expected.map((a) => ({ name: a.name, shape: a.shape, data: [...a.data] }))),
+    );
+    for (const [format, target] of [
+      ['npz', `${kind}.npz`],
+      ['json', `${kind}.json`],
+      ['csv', `${kind}-csv`],
+    ]) {
+      const r = cli('export', '--model', snapshot, '--out', target, ...(format === 'csv' ? ['--format', 'csv'] : []), '--json');
+      t.is(r.status, 0, r.stderr);
+      t.deepEqual(JSON.parse(r.stdout).arrays, Object.fromEntries(expected.map((a) => [a.name, a.shape])));
+    }
+    // Python compares each array as NumPy reads it (dtype float32, the shape) with the values the snapshot holds.
+    const report = py(`
+import json, numpy as np
+expected = json.load(open('${kind}-expected.json'))
+z = np.load('${kind}.npz')
+j = json.load(open('${kind}.json'))['arrays']
+bad = []
+for a in expected:
+    want = np.array(a['data'], dtype=np.float32).reshape(a['shape'])
+    got = {'npz': z[a['name']], 'json': np.array(j[a['name']]['data'], dtype=np.float32),
+           'csv': np.loadtxt('${kind}-csv/' + a['name'] + '.csv', delimiter=',', dtype=np.float32, ndmin=len(a['shape']))}
+    for fmt, g in got.items():
+        if g.dtype != np.float32 or g.shape != want.shape or not np.array_equal(g, want):
+            bad.append(f"{fmt} {a['name']} {g.dtype} {g.shape}")
+print(json.dumps({'arrays': sorted(z.files), 'bad': bad}))
+`);
+    const { arrays, bad } = JSON.parse(report) as { arrays: string[]; bad: string[] };
+    t.deepEqual(arrays, expected.map((a) => `${a.name}`).sort(), kind);
+    t.deepEqual(bad, [], kind);
+  }
+  t.regex(
+    cli('export', '--model', join(dir, 'rbm', 'snapshot.msgpack'), '--out', 'x.txt').stderr,
+    /--out: got "x\.txt", expected a file ending in \.npz or \.json/,
+  );
+});
+
+test("the README's Python snippets run: NumPy reads the export, msgpack the snapshot itself, and they agree", (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Using a model from Python'));
+  const blocks = [...section.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]);
+  t.is(blocks.length, 2);
+  // The snippets' own paths: runs/mnist/snapshot.msgpack and model.npz, here from a small run.
+  const run = join(dir, 'runs', 'mnist');
+  mkdirSync(join(dir, 'runs'), { recursive: true });
+  t.is(cli('train', '--data', csv, '--hidden', '5', '--batch', '10', '--epochs', '3', '--out', 'small', '--json').status, 0);
+  symlinkSync(join(dir, 'small'), run);
+  t.is(cli('export', '--model', 'runs/mnist/snapshot.msgpack', '--out', 'model.npz').status, 0);
+  t.is(py(blocks[0]).trim(), '(16, 5) (1, 5)');
+  t.is(py(blocks[1]).trim(), 'rbm 12 (16, 5)');
+  t.is(py(`${blocks[1]}\nprint(np.array_equal(W, np.load('model.npz')['weights']))`).trim().split('\n').at(-1), 'True');
+});
