@@ -104,6 +104,7 @@ export { estimateLogPartition, type EstimateLogPartitionOptions, type AisEvent }
 
 // Schemas: configs and snapshots
 export { trainConfigSchema, type TrainConfig, type TrainConfigInput } from './schemas/trainConfig.js';
+export { BernoulliRBM, type BernoulliRBMOptions, type Rows } from './pipelines/BernoulliRBM.js';
 export { dbmConfigSchema, type DbmConfig, type DbmConfigInput } from './schemas/dbmConfig.js';
 export type { GibbsOptions } from './schemas/gibbsOptions.js';
 export type { UpdateOptions } from './schemas/updateOptions.js';

@@ -7,6 +7,7 @@ import {
   hopfieldFlagsSchema,
   publishFlagsSchema,
   sampleFlagsSchema,
+  transformFlagsSchema,
   watchFlagsSchema,
 } from '../schemas/cliFlags.js';
 import { commandHelp, type CommandHelp } from './commandHelp.js';
@@ -18,6 +19,7 @@ import { hopfieldCommand } from './hopfield.js';
 import { publishCommand } from './publish.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand, trainHelpSchema } from './train.js';
+import { transformCommand } from './transform.js';
 import { deepFlagsSchema } from './trainDeep.js';
 import { watchCommand } from './watch.js';
 
@@ -57,6 +59,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'pattern completion: half of each image given, the rest sampled from the model',
     run: completeCommand,
     flags: () => completeFlagsSchema,
+  },
+  transform: {
+    command: 'transform',
+    summary: "features for a downstream model: each record's hidden probabilities (an RBM's, a DBN's top layer, a DBM's mean field)",
+    run: transformCommand,
+    flags: () => transformFlagsSchema,
   },
   export: {
     command: 'export',

@@ -28,7 +28,7 @@ writeFileSync(
   ).join('\n'),
 );
 
-test('export writes what numpy.load, json and numpy.loadtxt read back bit for bit, for an RBM, a DBM and a DBN', async (t) => {
+test('export writes what numpy.load, json and numpy.loadtxt read back bit for bit, and transform the features NumPy computes from them, for an RBM, a DBM and a DBN', async (t) => {
   const runs = {
     rbm: ['--hidden', '5'],
     dbm: ['--model', 'dbm', '--layers', '5,3'],
@@ -72,6 +72,37 @@ print(json.dumps({'arrays': sorted(z.files), 'bad': bad}))
     const { arrays, bad } = JSON.parse(report) as { arrays: string[]; bad: string[] };
     t.deepEqual(arrays, expected.map((a) => `${a.name}`).sort(), kind);
     t.deepEqual(bad, [], kind);
+    // transform's features against NumPy's own arithmetic on the exported parameters: P(h | v) of an RBM, a DBN's up pass,
+    // a DBM's mean-field fixed point (iterated here to convergence, so to within the CLI's tolerance).
+    const tr = cli('transform', '--model', snapshot, '--data', csv, '--out', `${kind}-features.npy`, '--json');
+    t.is(tr.status, 0, tr.stderr);
+    const gap = py(`
+import numpy as np
+z = np.load('${kind}.npz')
+v = np.loadtxt('${csv}', delimiter=',')
+s = lambda a: 1 / (1 + np.exp(-a))
+kind = '${kind}'
+if kind == 'rbm':
+    want = s(v @ z['weights'] + z['hidden_bias'])
+elif kind == 'dbn':
+    want = v
+    for l in (1, 2):
+        want = s(want @ z[f'layer_{l}_weights'] + z[f'layer_{l}_hidden_bias'])
+else:
+    W, b = [None, z['weights_1'], z['weights_2']], [None, z['hidden_bias_1'], z['hidden_bias_2']]
+    q = [v, s(2 * v @ W[1] + b[1]), None]
+    q[2] = s(q[1] @ W[2] + b[2])
+    for _ in range(500):
+        q[1] = s(v @ W[1] + q[2] @ W[2].T + b[1])
+        q[2] = s(q[1] @ W[2] + b[2])
+    want = np.hstack([q[1], q[2]])
+got = np.load('${kind}-features.npy')
+print(got.shape == want.shape and got.dtype == np.float32, float(np.abs(got - want).max()))
+`)
+      .trim()
+      .split(' ');
+    t.is(gap[0], 'True', `${kind} features: shape and dtype`);
+    t.true(Number(gap[1]) < (kind === 'dbm' ? 1e-3 : 1e-5), `${kind} features differ from NumPy's by ${gap[1]}`);
   }
   t.regex(
     cli('export', '--model', join(dir, 'rbm', 'snapshot.msgpack'), '--out', 'x.txt').stderr,

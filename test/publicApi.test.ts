@@ -5,6 +5,7 @@ import * as api from '../index.js';
 // README's "API changes" when a name goes or changes). Internals are imported from their own files.
 const PUBLIC = [
   'BACKEND_NAMES',
+  'BernoulliRBM',
   'BoltzflowError',
   'MAX_BM_UNITS',
   'MAX_ENUMERATED_UNITS',
