@@ -1,7 +1,7 @@
 /**
  * Online learning through NATS JetStream (issue 17), against a real `nats-server -js` started here
  * on a loopback port: records/s learned by 1, 2 and 3 workers sharing a durable consumer, beside
- * the same records from a local file, and the broker's cost per record; then a fault run — two
+ * the same records from a local file (one worker, and two on half the records each), and the broker's cost per record; then a fault run — two
  * workers, one SIGKILLed at several moments and resumed — with published, learned, duplicates and
  * what the consumer still holds at the end. Each worker has one BLAS thread (the machine's cores
  * are shared out, not oversubscribed). Then the quality of one pass over the records by one worker, by two that
@@ -81,13 +81,20 @@ try {
     );
   };
   await arm('file', [file]);
+  // Two workers on local files (half the records each): what two processes on this machine's cores manage without a broker.
+  const halves = [0, 1].map((h) => {
+    const path = join(dir, `records-${h + 1}.ndjson`);
+    writeFileSync(path, lines.filter((_, r) => r % 2 === h).join('\n') + '\n');
+    return path;
+  });
+  await arm('file ×2', halves);
   for (const n of [1, 2, 3])
     await arm(
       `nats ×${n}`,
       Array.from({ length: n }, () => `${server.url}/bench?consumer=throughput-${n}`),
     );
   const fileRate = rows[0].perSecond,
-    natsRate = rows[1].perSecond;
+    natsRate = rows[2].perSecond;
   console.log('\n| feed | workers | records learned | seconds | records/s | vs the file |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows)

@@ -270,7 +270,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
       ['train', '--dashboard', '--dashboard-host', '0.0.0.0'],
       /^boltzflow: --dashboard-host: got "0.0.0.0", expected 127.0.0.1, or another interface together with --dashboard-remote/,
     ],
-    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, publish, watch, encoder, hopfield, help/],
+    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, transform, export, publish, watch, encoder, hopfield, help/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);
