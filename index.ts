@@ -155,7 +155,7 @@ export { metricsSink } from './sinks/metricsSink.js';
 export { logSink, type LogSinkOptions } from './sinks/logSink.js';
 export { progressSink, type ProgressSinkOptions } from './sinks/progressSink.js';
 export { dashboardSink, type DashboardOptions } from './sinks/dashboardSink.js';
-export { imageGrid, type ImageGridOptions } from './sinks/imageGrid.js';
+export { imageGrid, readableZoom, type ImageGridOptions } from './sinks/imageGrid.js';
 export { writeImageGrid } from './sinks/writeImageGrid.js';
 export { encodePng } from './sinks/encodePng.js';
 export { modelArrays, type ModelArray } from './sinks/modelArrays.js';

@@ -7,6 +7,7 @@ import { completeDbm } from '../models/completeDbm.js';
 import { completeDbn } from '../models/completeDbn.js';
 import { completePattern, type Completion } from '../models/completePattern.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
+import { readableZoom } from '../sinks/imageGrid.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { readModelSnapshot } from '../sources/readSnapshot.js';
 import { parseFlags } from './parseFlags.js';
@@ -75,7 +76,13 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
       say(`record ${r}: ${mode}; squared error of the mean completion ${err.toFixed(2)}`);
     }
   }
-  if (f.out) writeImageGrid(f.out, grid, { height, width, columns: data.rows, scale: imageScale(gaussian) }, '--out');
+  if (f.out)
+    writeImageGrid(
+      f.out,
+      grid,
+      { height, width, columns: data.rows, scale: imageScale(gaussian), zoom: f.scale ?? readableZoom(data.rows, width) },
+      '--out',
+    );
   const layers = dbnLayersUsed(model);
   const summary = {
     event: 'summary',

@@ -8,6 +8,7 @@ import { sampleDbm } from '../models/sampleDbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import { sampleFlagsSchema } from '../schemas/cliFlags.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
+import { readableZoom } from '../sinks/imageGrid.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { writeOutput } from '../sinks/writeOutput.js';
 import { readModelSnapshot } from '../sources/readSnapshot.js';
@@ -43,7 +44,8 @@ export async function sampleCommand(args: readonly string[]): Promise<void> {
   const probs = toDataUnits(draw(model, flags.n, flags.steps), data.standardization);
   if (flags.out && ext === '.png') {
     const [height, width] = data.imageShape!;
-    writeImageGrid(flags.out, probs, { height, width, scale: imageScale(gaussian) }, '--out');
+    const zoom = flags.scale ?? readableZoom(Math.ceil(Math.sqrt(probs.rows)), width);
+    writeImageGrid(flags.out, probs, { height, width, scale: imageScale(gaussian), zoom }, '--out');
   } else if (flags.out) writeOutput(flags.out, Buffer.from(rowsText(probs, ext === '.csv' ? 'csv' : 'ndjson', gaussian)), '--out');
   else if (flags.json) for (let r = 0; r < probs.rows; r++) emit({ event: 'sample', index: r, values: roundRow(probs.row(r), gaussian) });
   else writeSync(1, rowsText(probs, 'ndjson', gaussian));

@@ -23,6 +23,7 @@ import { progressSink, seconds } from '../sinks/progressSink.js';
 import { checkRunFolder, runFolderOf } from '../sinks/runFolder.js';
 import { acquireRunLock } from '../sinks/runLock.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
+import { readableZoom } from '../sinks/imageGrid.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { checkVisibleFlags, imageScale, loadModelData, toDataUnits } from './visibleData.js';
@@ -328,13 +329,20 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   const images: Record<string, string> = {};
   if (last && dataset.imageShape) {
     const [height, width] = dataset.imageShape;
+    const zoom = flags.scale ?? readableZoom(10, width);
     images.filters = join(out, 'filters.png');
-    writeImageGrid(images.filters, rbmFilters(last.model.params, 100), { height, width, scale: 'each', columns: 10 });
+    writeImageGrid(images.filters, rbmFilters(last.model.params, 100), { height, width, scale: 'each', columns: 10, zoom });
     if (flags['sample-steps'] > 0 && !interrupted) {
       const sampler = rbmFromParams(last.model.params, Rng.fromSeed(config.seed), last.model.backend);
       const { probs } = sampleRbm(sampler, { n: 100, steps: flags['sample-steps'] });
       images.samples = join(out, 'samples.png');
-      writeImageGrid(images.samples, toDataUnits(probs, standardization), { height, width, columns: 10, scale: imageScale(gaussian) });
+      writeImageGrid(images.samples, toDataUnits(probs, standardization), {
+        height,
+        width,
+        columns: 10,
+        scale: imageScale(gaussian),
+        zoom,
+      });
     }
   }
   const summary = {

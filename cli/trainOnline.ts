@@ -16,6 +16,7 @@ import { logSink } from '../sinks/logSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
+import { readableZoom } from '../sinks/imageGrid.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { BAD_RECORD_KINDS, type BadRecordKind } from '../sources/DataRecord.js';
 import { idleWatch } from '../sources/idleWatch.js';
@@ -246,7 +247,13 @@ export async function trainOnlineCommand(
   let filters: string | undefined;
   if (last && shape) {
     filters = join(out, 'filters.png');
-    writeImageGrid(filters, rbmFilters(last.model.params, 100), { height: shape[0], width: shape[1], scale: 'each', columns: 10 });
+    writeImageGrid(filters, rbmFilters(last.model.params, 100), {
+      height: shape[0],
+      width: shape[1],
+      scale: 'each',
+      columns: 10,
+      zoom: flags.scale ?? readableZoom(10, shape[1]),
+    });
   }
   const learned = rows - firstRows;
   const unlearned = Math.max(0, feed.received - feed.dropped - learned);

@@ -77,6 +77,13 @@ const lineBytesHelp = {
 };
 const json = z.boolean().default(false).meta({ description: 'NDJSON on stdout: one event per line, a summary last', group: group.output });
 
+const zoom = z
+  .int()
+  .min(1)
+  .max(100)
+  .optional()
+  .meta({ description: 'PNG pixels per image pixel', defaultText: 'the smallest that makes the grid 600 pixels wide or more' });
+
 /** `boltzflow train` flags that are not config fields. */
 export const trainFlagsSchema = z.strictObject({
   data: z.string().min(1).optional().meta({
@@ -107,6 +114,7 @@ export const trainFlagsSchema = z.strictObject({
   'sample-steps': count(0)
     .default(1000)
     .meta({ description: 'Gibbs steps for samples.png at the end (0: no samples)', group: group.model }),
+  scale: zoom.meta({ ...zoom.meta(), description: 'filters.png and samples.png: PNG pixels per image pixel', group: group.output }),
   out: z.string().min(1).optional().meta({
     description: 'the run folder: snapshots, metrics.ndjson, images',
     placeholder: 'DIR',
@@ -282,6 +290,7 @@ export const sampleFlagsSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'a PNG grid (image data), CSV or NDJSON of the samples', placeholder: 'FILE.png|.csv|.ndjson' }),
+  scale: zoom,
   seed,
   backend,
   json: outputJson,
@@ -296,6 +305,7 @@ export const completeFlagsSchema = z.strictObject({
   samples: z.int().min(1).max(100_000).default(30).meta({ description: 'chains per image' }),
   steps: z.int().min(1).max(100_000).default(100).meta({ description: 'sweeps per chain' }),
   out: z.string().min(1).optional().meta({ description: 'a PNG of cues, completions and originals', placeholder: 'FILE.png' }),
+  scale: zoom,
   seed,
   json: outputJson,
 });

@@ -12,6 +12,22 @@ export interface ImageGridOptions {
    * min..max (filters, whose weights have no fixed range).
    */
   scale?: 'unit' | 'each';
+  /** Screen pixels per image pixel, each way (an integer ≥ 1; default 1); the borders stay 1 pixel. See {@link readableZoom}. */
+  zoom?: number;
+}
+
+/**
+ * The smallest zoom that makes a grid of `columns` images `width` pixels wide at least `minWidth`
+ * (default 600) pixels wide: what the CLI draws by default (28×28 digits ten to a row: 3, an 873-pixel grid).
+ *
+ * @example
+ * ```ts
+ * import { readableZoom } from 'boltzflow';
+ * console.log(readableZoom(10, 28), readableZoom(10, 4)); // 3 15
+ * ```
+ */
+export function readableZoom(columns: number, width: number, minWidth = 600): number {
+  return Math.max(1, Math.ceil((minWidth - columns - 1) / (columns * width)));
 }
 
 /**
@@ -27,13 +43,15 @@ export interface ImageGridOptions {
  * ```
  */
 export function imageGrid(images: Matrix, options: ImageGridOptions): { width: number; height: number; pixels: Uint8Array } {
-  const { height: h, width: w, scale = 'unit' } = options;
+  const { height: h, width: w, scale = 'unit', zoom = 1 } = options;
   if (h * w !== images.cols) throw new BoltzflowError('image shape', `${h}×${w}`, `a shape with ${images.cols} pixels`);
+  if (!Number.isInteger(zoom) || zoom < 1 || zoom > 100) throw new BoltzflowError('zoom', zoom, 'an integer 1 to 100');
+  const z = zoom;
   const n = images.rows;
   const cols = options.columns ?? Math.max(1, Math.ceil(Math.sqrt(n)));
   const rows = Math.max(1, Math.ceil(n / cols));
-  const width = cols * (w + 1) + 1,
-    height = rows * (h + 1) + 1;
+  const width = cols * (w * z + 1) + 1,
+    height = rows * (h * z + 1) + 1;
   const pixels = new Uint8Array(width * height).fill(128);
   for (let k = 0; k < n; k++) {
     const img = images.row(k);
@@ -48,11 +66,11 @@ export function imageGrid(images: Matrix, options: ImageGridOptions): { width: n
       }
       if (hi - lo < 1e-12) hi = lo + 1;
     }
-    const x0 = (k % cols) * (w + 1) + 1,
-      y0 = Math.floor(k / cols) * (h + 1) + 1;
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const v = (img[y * w + x] - lo) / (hi - lo);
+    const x0 = (k % cols) * (w * z + 1) + 1,
+      y0 = Math.floor(k / cols) * (h * z + 1) + 1;
+    for (let y = 0; y < h * z; y++)
+      for (let x = 0; x < w * z; x++) {
+        const v = (img[Math.floor(y / z) * w + Math.floor(x / z)] - lo) / (hi - lo);
         pixels[(y0 + y) * width + x0 + x] = Math.round(255 * Math.min(1, Math.max(0, v)));
       }
   }

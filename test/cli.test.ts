@@ -270,7 +270,10 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
       ['train', '--dashboard', '--dashboard-host', '0.0.0.0'],
       /^boltzflow: --dashboard-host: got "0.0.0.0", expected 127.0.0.1, or another interface together with --dashboard-remote/,
     ],
-    [['fly'], /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, transform, export, publish, watch, encoder, hopfield, help/],
+    [
+      ['fly'],
+      /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, transform, export, publish, watch, encoder, hopfield, help/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);
@@ -316,4 +319,16 @@ test('Ctrl-C (SIGINT) stops training and saves a snapshot; resuming it ends exac
   t.is(a.counters.step, 200);
   t.true(Buffer.from(a.params.weights.buffer).equals(Buffer.from(b.params.weights.buffer)));
   t.true(Buffer.from(a.chains!.states.buffer).equals(Buffer.from(b.chains!.states.buffer)));
+});
+
+test('filters.png and samples.png are drawn readable by default (600 pixels wide or more), or at --scale pixels per image pixel', (t) => {
+  const pngWidth = (path: string) => readFileSync(path).readUInt32BE(16);
+  const out = join(dir, 'scaled');
+  t.is(train(out).code, 0);
+  // 4×4 images ten to a row: zoom 15, 10·(4·15 + 1) + 1 pixels.
+  t.is(pngWidth(join(out, 'filters.png')), 611);
+  t.is(pngWidth(join(out, 'samples.png')), 611);
+  const small = join(dir, 'scaled-2');
+  t.is(train(small, '--scale', '2').code, 0);
+  t.is(pngWidth(join(small, 'filters.png')), 91);
 });

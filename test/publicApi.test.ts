@@ -140,6 +140,7 @@ const PUBLIC = [
   'readModelSnapshot',
   'readNdjson',
   'readSnapshot',
+  'readableZoom',
   'reconstructionError',
   'sampleDbn',
   'sampleRbm',

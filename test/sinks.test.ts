@@ -9,7 +9,7 @@ import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { crc32, encodePng } from '../sinks/encodePng.js';
-import { imageGrid } from '../sinks/imageGrid.js';
+import { imageGrid, readableZoom } from '../sinks/imageGrid.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { binaryData } from './helpers.js';
@@ -50,6 +50,29 @@ test('imageGrid tiles images with borders; "each" stretches every tile to its ow
   t.deepEqual([...g.pixels.subarray(7, 14)], [128, 0, 255, 128, 0, 255, 128]);
   t.throws(() => imageGrid(Matrix.zeros(1, 5), { height: 2, width: 2 }), {
     message: /image shape: got "2×2", expected a shape with 5 pixels/,
+  });
+});
+
+test('imageGrid zooms each image pixel to zoom × zoom, borders staying 1 pixel; readableZoom makes grids 600 pixels wide or more', (t) => {
+  const g = imageGrid(Matrix.from([[0, 1, 1, 0]]), { height: 2, width: 2, zoom: 3 });
+  t.is(g.width, 2 * 3 + 2);
+  t.is(g.height, 2 * 3 + 2);
+  // Row 1 (the first inside the border): the border, pixel (0,0) three times, pixel (0,1) three times, the border.
+  t.deepEqual([...g.pixels.subarray(8, 16)], [128, 0, 0, 0, 255, 255, 255, 128]);
+  t.deepEqual([...g.pixels.subarray(4 * 8, 5 * 8)], [128, 255, 255, 255, 0, 0, 0, 128], 'row 4: the second image row');
+  for (const [columns, width] of [
+    [10, 28],
+    [10, 4],
+    [4, 28],
+    [30, 28],
+  ]) {
+    const zoom = readableZoom(columns, width);
+    const wide = columns * (width * zoom + 1) + 1;
+    t.true(wide >= 600 && (zoom === 1 || columns * (width * (zoom - 1) + 1) + 1 < 600), `${columns}×${width}: zoom ${zoom}, ${wide} px`);
+  }
+  t.is(readableZoom(10, 28), 3);
+  t.throws(() => imageGrid(Matrix.zeros(1, 4), { height: 2, width: 2, zoom: 0 }), {
+    message: /^zoom: got 0, expected an integer 1 to 100$/,
   });
 });
 
