@@ -43,15 +43,17 @@ export function tryParseRecord(line: string, format: LineFormat, where: string):
     const fields = line.split(',');
     const values = new Float32Array(fields.length);
     for (let i = 0; i < fields.length; i++) {
-      const text = fields[i].trim();
+      const text = unquote(fields[i].trim());
       const x = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(Math.fround(x)))
+      if (!Number.isFinite(Math.fround(x))) {
+        const other = fields.length === 1 ? otherDelimiter(line) : null;
         return bad(
           Number.isNaN(x) && !/^[-+]?nan$/i.test(text) ? 'unparseable' : 'nonFinite',
           `${where}, field ${i + 1}`,
           text,
-          'a finite number',
+          other ? `comma-separated numbers (this line is separated by ${other}: convert it, e.g. with tr or sed)` : 'a finite number',
         );
+      }
       values[i] = x;
     }
     return values;
@@ -74,7 +76,31 @@ export function tryParseRecord(line: string, format: LineFormat, where: string):
   return values;
 }
 
-/** True for a CSV header line: every field non-empty and non-numeric. */
+/**
+ * True for a CSV header line: every field (quoted or not) non-empty and non-numeric. Numbers
+ * separated by something else (`0.1;0.2`, tabs, spaces) are no header: they are data in another
+ * format, refused as such rather than skipped.
+ */
 export function isCsvHeader(line: string): boolean {
-  return line.split(',').every((f) => f.trim() !== '' && !Number.isFinite(Number(f)));
+  if (otherDelimiter(line)) return false;
+  return line.split(',').every((f) => {
+    const text = unquote(f.trim());
+    return text !== '' && !Number.isFinite(Number(text));
+  });
+}
+
+/** A field in double quotes, as CSV writers quote any field: its text (a quoted number is a number). */
+function unquote(text: string): string {
+  return text.length >= 2 && text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1).trim() : text;
+}
+
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?`;
+const OTHER_DELIMITER = new RegExp(String.raw`^\s*${NUMBER}(?:\s*([;\t|])\s*${NUMBER}|( +)${NUMBER})+\s*$`, 'i');
+
+/** `";"`, `tabs`, `"|"` or `spaces` for a line of numbers separated by one of those instead of commas; null otherwise. */
+function otherDelimiter(line: string): string | null {
+  if (line.includes(',')) return null;
+  const m = OTHER_DELIMITER.exec(line);
+  if (!m) return null;
+  return m[1] === '\t' ? 'tabs' : m[1] ? `"${m[1]}"` : 'spaces';
 }

@@ -6,7 +6,9 @@ import { lineTooLong } from './splitLines.js';
 
 /**
  * Reads a CSV file of numeric rows (comma-separated; blank lines skipped) as an async iterable
- * of records. A first line whose fields are all non-numeric is taken as a header and skipped.
+ * of records; a field may be in double quotes (`"0.5"`). A first line whose fields are all
+ * non-numeric is taken as a header and skipped; numbers separated by `;`, tabs or spaces are refused
+ * naming the separator.
  * A non-numeric or non-finite field is an error naming the file, line and field.
  *
  * @example

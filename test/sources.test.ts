@@ -77,6 +77,27 @@ test('CSV: a header line is skipped, blank lines ignored, a bad field named with
   await t.throwsAsync(collect(readCsv(empty)), { message: /empty-field.csv line 2, field 2/ });
 });
 
+test('CSV: quoted fields are read as CSV writers quote them; numbers separated by ";", tabs or spaces are refused naming the separator, never skipped as a header', async (t) => {
+  const quoted = file('quoted.csv', '"a","b"\n"0.5","1"\n1,"0.25"\n');
+  t.deepEqual(
+    (await collect(readCsv(quoted))).map((r) => Array.from(r.values)),
+    [
+      [0.5, 1],
+      [1, 0.25],
+    ],
+  );
+  for (const [name, text, separator] of [
+    ['semicolons.csv', '0.1;0.2\n0.3;0.4\n', '";"'],
+    ['tabs.csv', '0.1\t0.2\n0.3\t0.4\n', 'tabs'],
+    ['spaces.csv', '1 0 1\n0 1 0\n', 'spaces'],
+  ])
+    await t.throwsAsync(collect(readCsv(file(name, text))), {
+      message: new RegExp(
+        `^${name.replace('.', '\\.')} line 1, field 1: got .*, expected comma-separated numbers \\(this line is separated by ${separator}`,
+      ),
+    });
+});
+
 test('NDJSON: arrays of numbers per line; anything else is named with its line', async (t) => {
   const ok = file('ok.ndjson', '[0,1]\n[1,0.25]\n');
   t.deepEqual(
