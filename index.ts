@@ -151,7 +151,7 @@ export { onlineMinibatches, type OnlineMinibatchOptions } from './sources/online
 // Sinks: snapshots, metrics, progress, the dashboard, images, run folders
 export { snapshotSink, type SnapshotSinkOptions } from './sinks/snapshotSink.js';
 export { stateSnapshot, toSnapshot, bmSnapshot, dbmSnapshot, dbnSnapshot, encoderSnapshot } from './sinks/stateSnapshot.js';
-export { metricsSink } from './sinks/metricsSink.js';
+export { metricsSink, type MetricsSinkOptions } from './sinks/metricsSink.js';
 export { logSink, type LogSinkOptions } from './sinks/logSink.js';
 export { progressSink, type ProgressSinkOptions } from './sinks/progressSink.js';
 export { dashboardSink, type DashboardOptions } from './sinks/dashboardSink.js';

@@ -31,6 +31,7 @@ import { rbmSnapshot, readSnapshot } from '../sources/readSnapshot.js';
 import type { ModelSnapshot } from '../schemas/modelSnapshot.js';
 import { checkOutputPath } from '../sinks/checkOutputPath.js';
 import { trimMetrics } from '../sinks/trimMetrics.js';
+import { linearDecay } from '../operators/applyUpdate.js';
 import { flagName, parseFlags } from './parseFlags.js';
 import { emit, say } from './output.js';
 import { shutdownSignals, type Shutdown } from './shutdownSignals.js';
@@ -123,6 +124,14 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     );
     if (toOnline && !flags.json)
       say(`  the resumed run decayed its learning rate linearly; online it continues at the constant rate ${config.learningRate}`);
+    if (!toOnline && config.learningRateSchedule === 'linear' && config.epochs !== resume.config.epochs) {
+      // More epochs stretch a linear decay: the rate at the resumed step goes up. Said, not silently done.
+      const perEpoch = Math.ceil(resume.data.rows / config.batchSize);
+      const at = (epochs: number) => (config.learningRate * linearDecay(epochs * perEpoch)(resume.counters.step)).toPrecision(3);
+      say(
+        `  --epochs ${config.epochs} (the run had ${resume.config.epochs}): the linear learning-rate decay now ends at epoch ${config.epochs}, so at step ${resume.counters.step} the rate is ${at(config.epochs)} instead of ${at(resume.config.epochs)}`,
+      );
+    }
   } else {
     const input: Record<string, unknown> = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
     if (flags['no-centering']) {
@@ -170,8 +179,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
         'a feed with --online: -, a file, tcp://HOST:PORT, http://HOST:PORT or nats://HOST:PORT/STREAM?consumer=NAME',
       );
     clearEarlierRun();
-    await trimResumedMetrics(out, resume, flags.json);
-    return trainOnlineCommand(flags, config, resume, out, shutdown);
+    const secondsFrom = await trimResumedMetrics(out, resume, flags.json);
+    return trainOnlineCommand(flags, config, resume, out, shutdown, secondsFrom);
   }
   for (const f of [
     'follow',
@@ -227,7 +236,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     gaussian: config.visibleUnits === 'gaussian',
   });
   clearEarlierRun();
-  await trimResumedMetrics(out, resume, flags.json);
+  // A resumed run's `seconds` continue from its metrics' last kept step.
+  const secondsFrom = await trimResumedMetrics(out, resume, flags.json);
   const data: DataInfo = {
     name: dataset.name,
     rows: dataset.data.rows,
@@ -307,9 +317,9 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       }),
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
-      metricsSink(join(out, 'metrics.ndjson')),
+      metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
       published.tap,
-      json ? metricsSink(1) : progressSink({ epochs: config.epochs }),
+      json ? metricsSink(1, { secondsFrom }) : progressSink({ epochs: config.epochs }),
       tap((e) => {
         final = e;
         samples += e.batchSize;
@@ -374,13 +384,14 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
 }
 
 /** A resumed run's metrics file loses the steps after its snapshot (a killed run logged them; they are learned again). */
-async function trimResumedMetrics(out: string, resume: Snapshot | undefined, json: boolean): Promise<void> {
-  if (!resume) return;
-  const dropped = await trimMetrics(join(out, 'metrics.ndjson'), resume.counters.step);
+async function trimResumedMetrics(out: string, resume: Snapshot | undefined, json: boolean): Promise<number> {
+  if (!resume) return 0;
+  const { dropped, seconds } = await trimMetrics(join(out, 'metrics.ndjson'), resume.counters.step);
   if (dropped > 0 && !json)
     say(
       `  metrics.ndjson: ${dropped} line(s) of steps after ${resume.counters.step} removed (logged after that snapshot, they are learned again)`,
     );
+  return seconds;
 }
 
 /** `--validation PATH --eval-every N`: held-out pseudo-likelihood and the free-energy gap (1,000 rows of each set). */

@@ -151,7 +151,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     binarize,
   };
   clearEarlierRun();
-  if (resume) await trimMetrics(join(out, 'metrics.ndjson'), step);
+  const { seconds: secondsFrom } = resume ? await trimMetrics(join(out, 'metrics.ndjson'), step) : { seconds: 0 };
 
   let steps$: Observable<StepEvent<AnyModel>>;
   let sink: ReturnType<typeof snapshotSink<StepEvent<AnyModel>>>;
@@ -242,10 +242,10 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       sink,
       // A DBN's metrics number its steps over all layers, as its files (and the trimming on resume) do.
       kind === 'dbn' ? map((e) => ({ ...e, step: (e as DbnStepEvent).totalStep })) : identity,
-      metricsSink(join(out, 'metrics.ndjson')),
+      metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
       published.tap,
       flags.json
-        ? metricsSink(1)
+        ? metricsSink(1, { secondsFrom })
         : progressSink({
             epochs,
             ...(kind === 'dbn'

@@ -54,6 +54,7 @@ export async function trainOnlineCommand(
   resume: Snapshot | undefined,
   out: string,
   shutdown: Shutdown,
+  secondsFrom = 0,
 ): Promise<void> {
   if (!flags.data && !resume)
     throw new BoltzflowError(
@@ -219,9 +220,9 @@ export async function trainOnlineCommand(
         }),
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
-        metricsSink(join(out, 'metrics.ndjson')),
+        metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
         published.tap,
-        flags.json ? metricsSink(1) : progressSink({ epochs: 1, intervalMs: process.stderr.isTTY ? 1000 : 5000 }),
+        flags.json ? metricsSink(1, { secondsFrom }) : progressSink({ epochs: 1, intervalMs: process.stderr.isTTY ? 1000 : 5000 }),
         tap((e) => {
           final = e;
           samples += e.batchSize;

@@ -32,10 +32,18 @@ export function stepRecord(e: StepEvent<AnyModel>, seconds: number): Record<stri
  * trainRbm({ data, config: { nHidden: 64 } }).pipe(metricsSink('runs/example/metrics.ndjson')).subscribe();
  * ```
  */
-export function metricsSink<E extends StepEvent<AnyModel> = StepEvent>(target: string | number): MonoTypeOperatorFunction<E> {
+export interface MetricsSinkOptions {
+  /** Training seconds before this run (a resumed run's, from its metrics file): `seconds` continues from them. */
+  secondsFrom?: number;
+}
+
+export function metricsSink<E extends StepEvent<AnyModel> = StepEvent>(
+  target: string | number,
+  options: MetricsSinkOptions = {},
+): MonoTypeOperatorFunction<E> {
   return (source) =>
     defer(() => {
-      const start = performance.now();
+      const start = performance.now() - (options.secondsFrom ?? 0) * 1000;
       let fd: number;
       try {
         if (typeof target === 'string') {

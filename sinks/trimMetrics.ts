@@ -7,13 +7,19 @@ import { splitLines } from '../sources/splitLines.js';
  * last snapshot had logged steps that the resumed run learns again, and they would appear twice.
  * Lines of steps after `lastStep` are dropped (other lines are kept); the file is rewritten beside
  * itself and renamed over the old one, so a crash leaves one or the other. Returns the count of
- * lines dropped (0, and nothing rewritten, when there are none or no file).
+ * lines dropped (0, and nothing rewritten, when there are none or no file) and the `seconds` of the
+ * last step kept (0 without one): where the resumed run's training time continues from.
  */
-export async function trimMetrics(path: string, lastStep: number): Promise<number> {
-  if (!existsSync(path)) return 0;
-  let dropped = 0;
-  for await (const { line } of splitLines(createReadStream(path))) if (line !== null && stepOf(line) > lastStep) dropped++;
-  if (dropped === 0) return 0;
+export async function trimMetrics(path: string, lastStep: number): Promise<{ dropped: number; seconds: number }> {
+  if (!existsSync(path)) return { dropped: 0, seconds: 0 };
+  let dropped = 0,
+    seconds = 0;
+  for await (const { line } of splitLines(createReadStream(path))) {
+    if (line === null) continue;
+    if (stepOf(line) > lastStep) dropped++;
+    else if (stepOf(line) >= 0) seconds = Number(/"seconds":([\d.e+-]+)/.exec(line)?.[1] ?? seconds);
+  }
+  if (dropped === 0) return { dropped, seconds };
   const tmp = `${path}.${process.pid}.tmp`;
   const out = createWriteStream(tmp);
   try {
@@ -29,7 +35,7 @@ export async function trimMetrics(path: string, lastStep: number): Promise<numbe
     rmSync(tmp, { force: true });
     throw e;
   }
-  return dropped;
+  return { dropped, seconds };
 }
 
 function stepOf(line: string): number {

@@ -332,3 +332,24 @@ test('filters.png and samples.png are drawn readable by default (600 pixels wide
   t.is(train(small, '--scale', '2').code, 0);
   t.is(pngWidth(join(small, 'filters.png')), 91);
 });
+
+test('resuming with more epochs says how it stretches a linear decay; metrics seconds continue instead of restarting at 0', (t) => {
+  const out = join(dir, 'stretched');
+  t.is(train(out, '--epochs', '2').code, 0);
+  const r = cli('train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', '4', '--json');
+  t.is(r.code, 0, r.stderr);
+  // 60 rows, batch 10: 6 steps an epoch; at step 12 of 12 the rate was 0, of 24 it is 0.1 · (1 − 12/24).
+  t.regex(
+    r.stderr,
+    /--epochs 4 \(the run had 2\): the linear learning-rate decay now ends at epoch 4, so at step 12 the rate is 0\.0500 instead of 0\.00\b/,
+  );
+  const seconds = readFileSync(join(out, 'metrics.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: number; seconds: number });
+  t.deepEqual(
+    seconds.map((s) => s.step),
+    Array.from({ length: 24 }, (_, i) => i + 1),
+  );
+  for (let i = 1; i < seconds.length; i++) t.true(seconds[i].seconds >= seconds[i - 1].seconds, `step ${seconds[i].step}`);
+});
