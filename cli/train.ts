@@ -124,14 +124,6 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     );
     if (toOnline && !flags.json)
       say(`  the resumed run decayed its learning rate linearly; online it continues at the constant rate ${config.learningRate}`);
-    if (!toOnline && config.learningRateSchedule === 'linear' && config.epochs !== resume.config.epochs) {
-      // More epochs stretch a linear decay: the rate at the resumed step goes up. Said, not silently done.
-      const perEpoch = Math.ceil(resume.data.rows / config.batchSize);
-      const at = (epochs: number) => (config.learningRate * linearDecay(epochs * perEpoch)(resume.counters.step)).toPrecision(3);
-      say(
-        `  --epochs ${config.epochs} (the run had ${resume.config.epochs}): the linear learning-rate decay now ends at epoch ${config.epochs}, so at step ${resume.counters.step} the rate is ${at(config.epochs)} instead of ${at(resume.config.epochs)}`,
-      );
-    }
   } else {
     const input: Record<string, unknown> = Object.fromEntries(given.map((f) => [trainConfigFlags[f], flags[f]]));
     if (flags['no-centering']) {
@@ -285,6 +277,14 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       say(
         `  resuming ${flags.resume} at step ${resume.counters.step} (epoch ${resume.counters.epoch + 1}, minibatch ${resume.counters.index + 1})`,
       );
+    if (resume && config.learningRateSchedule === 'linear' && config.epochs !== resume.config.epochs) {
+      // More epochs stretch a linear decay: the rate at the resumed step goes up. Said, not silently done.
+      const perEpoch = Math.ceil(resume.data.rows / config.batchSize);
+      const at = (epochs: number) => (config.learningRate * linearDecay(epochs * perEpoch)(resume.counters.step)).toPrecision(3);
+      say(
+        `  --epochs ${config.epochs} (the run had ${resume.config.epochs}): the linear learning-rate decay now ends at epoch ${config.epochs}, so at step ${resume.counters.step} the rate is ${at(config.epochs)} instead of ${at(resume.config.epochs)}`,
+      );
+    }
     say(`  snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`);
   }
 
