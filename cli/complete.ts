@@ -66,13 +66,16 @@ export async function completeCommand(args: readonly string[]): Promise<void> {
     grid.row(r).set(original.map((x, k) => (known[k] ? x : gaussian ? (standardization?.mean[k] ?? 0) : 0.5)));
     grid.row(data.rows + r).set(mean);
     grid.row(2 * data.rows + r).set(original);
-    const result = { event: 'completion', index: r, probability: c.probability, squaredError: err };
+    // `probability`: the share of the samples that equal the most frequent completion (the mode's estimated
+    // conditional probability); with many unknown pixels the samples rarely repeat, and the mean is what is drawn.
+    const modeCount = Math.round(c.probability * f.samples);
+    const result = { event: 'completion', index: r, probability: c.probability, modeCount, samples: f.samples, squaredError: err };
     if (f.json) emit(result);
     else {
       const mode =
-        c.probability * f.samples > 1
-          ? `most frequent completion in ${(100 * c.probability).toFixed(1)}% of ${f.samples} samples`
-          : `all ${f.samples} samples distinct (no mode)`;
+        modeCount > 1
+          ? `the most frequent completion is ${modeCount} of the ${f.samples} samples (P ≈ ${c.probability.toFixed(3)})`
+          : `the ${f.samples} sampled completions all differ (usual with ${data.cols - known.reduce((a, b) => a + b, 0)} unknown units), so their mean is drawn`;
       say(`record ${r}: ${mode}; squared error of the mean completion ${err.toFixed(2)}`);
     }
   }

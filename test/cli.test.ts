@@ -205,7 +205,10 @@ test('encoder, hopfield and complete: NDJSON results', (t) => {
     '--json',
   );
   t.is(c.code, 0, c.stderr);
-  t.is(c.lines().filter((l) => l.event === 'completion').length, 4);
+  const completions = c.lines().filter((l) => l.event === 'completion');
+  t.is(completions.length, 4);
+  // probability is the share of the samples equal to the most frequent completion: modeCount of samples.
+  for (const e of completions) t.is(e.probability, e.modeCount / e.samples);
   t.is(readFileSync(png).subarray(1, 4).toString(), 'PNG');
 });
 
