@@ -18,7 +18,7 @@ export interface ImageGridOptions {
 
 /**
  * The smallest zoom that makes a grid of `columns` images `width` pixels wide at least `minWidth`
- * (default 600) pixels wide: what the CLI draws by default (28×28 digits ten to a row: 3, an 873-pixel grid).
+ * (default 600) pixels wide, at most 100: what the CLI draws by default (28×28 digits ten to a row: 3, an 851-pixel grid).
  *
  * @example
  * ```ts
@@ -27,7 +27,8 @@ export interface ImageGridOptions {
  * ```
  */
 export function readableZoom(columns: number, width: number, minWidth = 600): number {
-  return Math.max(1, Math.ceil((minWidth - columns - 1) / (columns * width)));
+  if (columns < 1 || width < 1) return 1;
+  return Math.min(100, Math.max(1, Math.ceil((minWidth - columns - 1) / (columns * width))));
 }
 
 /**

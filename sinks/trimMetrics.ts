@@ -17,7 +17,10 @@ export async function trimMetrics(path: string, lastStep: number): Promise<{ dro
   for await (const { line } of splitLines(createReadStream(path))) {
     if (line === null) continue;
     if (stepOf(line) > lastStep) dropped++;
-    else if (stepOf(line) >= 0) seconds = Number(/"seconds":([\d.e+-]+)/.exec(line)?.[1] ?? seconds);
+    else if (stepOf(line) >= 0) {
+      const s = Number(/"seconds":([\d.e+-]+)/.exec(line)?.[1]);
+      if (Number.isFinite(s)) seconds = s;
+    }
   }
   if (dropped === 0) return { dropped, seconds };
   const tmp = `${path}.${process.pid}.tmp`;

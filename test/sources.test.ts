@@ -1,4 +1,5 @@
 import test from 'ava';
+import { tryParseRecord } from '../sources/parseRecord.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,14 @@ test('CSV: quoted fields are read as CSV writers quote them; numbers separated b
         `^${name.replace('.', '\\.')} line 1, field 1: got .*, expected comma-separated numbers \\(this line is separated by ${separator}`,
       ),
     });
+});
+
+test('CSV: a comma-less line of many numbers ending in junk is refused at once (the separator check is linear, no backtracking)', (t) => {
+  // 60 three-digit numbers then a bad tail: a regular expression of repeated numbers would try about 3⁶⁰ splits here.
+  const line = `${Array.from({ length: 60 }, (_, i) => String(100 + i)).join(' ')} x`;
+  const r = tryParseRecord(line, 'csv', 'feed line 1');
+  t.false(r instanceof Float32Array);
+  t.regex((r as { error: Error }).error.message, /^feed line 1, field 1: got .*, expected a finite number$/);
 });
 
 test('NDJSON: arrays of numbers per line; anything else is named with its line', async (t) => {
