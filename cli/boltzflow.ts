@@ -9,7 +9,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     const topic = command === 'help' ? args[0] : undefined;
-    process.stdout.write(topic && Object.hasOwn(COMMANDS, topic) ? helpOf(COMMANDS[topic], args.slice(1)) : usage());
+    if (topic !== undefined && !Object.hasOwn(COMMANDS, topic))
+      throw new BoltzflowError('help', topic, `one of ${Object.keys(COMMANDS).join(', ')}`);
+    process.stdout.write(topic ? helpOf(COMMANDS[topic], args.slice(1)) : usage());
     return command ? 0 : 2;
   }
   if (command === '--version') {

@@ -29,9 +29,11 @@ function rowsOf(a: ModelArray): number[][] {
 export async function exportCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, exportFlagsSchema, { command: 'export' });
   const ext = extname(flags.out).toLowerCase();
-  const format = flags.format ?? (ext === '.npz' ? 'npz' : ext === '.json' ? 'json' : undefined);
+  const byName = ext === '.npz' ? 'npz' : ext === '.json' ? 'json' : ext === '.csv' ? 'csv' : undefined;
+  const format = flags.format ?? byName;
   if (!format) throw new BoltzflowError('--out', flags.out, 'a file ending in .npz or .json, or --format npz|csv|json');
-  if (format === 'csv' && ext !== '') throw new BoltzflowError('--out', flags.out, 'a folder for --format csv (one NAME.csv per array)');
+  // A name that says another format than --format is a mistake (a JSON file called model.npz), not a choice.
+  if (byName && byName !== format) throw new BoltzflowError('--out', flags.out, `a name for --format ${format}, not a .${byName} one`);
   const snapshot = await readModelSnapshot(flags.model);
   const arrays = modelArrays(snapshot);
   const files: string[] = [];

@@ -2,6 +2,7 @@ import { identity, type MonoTypeOperatorFunction } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
+import type { MetricsSinkOptions } from '../sinks/metricsSink.js';
 import { natsMetricsSink } from '../sinks/natsMetricsSink.js';
 import { isNatsSpec, natsAddress } from '../sources/natsAddress.js';
 import { natsConnect, type NatsLink } from '../sources/natsConnect.js';
@@ -27,9 +28,9 @@ export async function metricsSubjectFlag<E extends StepEvent<AnyModel> = StepEve
   spec: string | undefined,
   feed: string | undefined,
   onStatus: (line: string) => void,
-): Promise<{ tap: MonoTypeOperatorFunction<E>; link: NatsLink | null }> {
-  if (!spec) return { tap: identity, link: null };
+): Promise<{ tap: (options?: MetricsSinkOptions) => MonoTypeOperatorFunction<E>; link: NatsLink | null }> {
+  if (!spec) return { tap: () => identity, link: null };
   const { server, subject } = subjectAddress(spec, '--metrics-subject', feed);
   const link = await natsConnect({ server }, { field: '--metrics-subject', onStatus });
-  return { tap: natsMetricsSink<E>(link, subject), link };
+  return { tap: (options) => natsMetricsSink<E>(link, subject, options), link };
 }

@@ -170,9 +170,10 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
         undefined,
         'a feed with --online: -, a file, tcp://HOST:PORT, http://HOST:PORT or nats://HOST:PORT/STREAM?consumer=NAME',
       );
-    clearEarlierRun();
-    const secondsFrom = await trimResumedMetrics(out, resume, flags.json);
-    return trainOnlineCommand(flags, config, resume, out, shutdown, secondsFrom);
+    return trainOnlineCommand(flags, config, resume, out, shutdown, () => {
+      clearEarlierRun();
+      return trimResumedMetrics(out, resume, flags.json);
+    });
   }
   for (const f of [
     'follow',
@@ -227,9 +228,6 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     chains: config.method === 'cd' ? 0 : config.batchSize * (config.method === 'pt' ? config.replicas : 1),
     gaussian: config.visibleUnits === 'gaussian',
   });
-  clearEarlierRun();
-  // A resumed run's `seconds` continue from its metrics' last kept step.
-  const secondsFrom = await trimResumedMetrics(out, resume, flags.json);
   const data: DataInfo = {
     name: dataset.name,
     rows: dataset.data.rows,
@@ -248,6 +246,15 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     json ? emit({ event: 'metrics', message: line }) : say(`  ${line}`),
   ).catch(async (e: unknown) => {
     await closeAll(store);
+    throw e;
+  });
+  // Only now is an earlier run in the folder cleared (--overwrite): nothing before could still refuse this one.
+  // A resumed run's `seconds` continue from its metrics' last kept step.
+  const secondsFrom = await (async () => {
+    clearEarlierRun();
+    return trimResumedMetrics(out, resume, flags.json);
+  })().catch(async (e: unknown) => {
+    await closeAll(store, published.link);
     throw e;
   });
   const backend = selectBackend(config.backend);
@@ -318,7 +325,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       dashboardTap(flags, config, data.imageShape),
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
-      published.tap,
+      published.tap({ secondsFrom }),
       json ? metricsSink(1, { secondsFrom }) : progressSink({ epochs: config.epochs }),
       tap((e) => {
         final = e;

@@ -29,7 +29,6 @@ import { flagName, parseFlags } from './parseFlags.js';
 import type { Shutdown } from './shutdownSignals.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 
-const count = z.int().min(1).max(10_000_000);
 const rbm = trainFlagsSchema.shape;
 const config = trainConfigSchema.in.shape;
 const dbm = dbmConfigSchema.shape;
@@ -62,10 +61,14 @@ export const deepFlagsSchema = z.strictObject({
   }),
   binarize: rbm.binarize,
   limit: rbm.limit,
-  epochs: count
+  epochs: config.epochs
+    .unwrap()
     .optional()
     .meta(layerHelp('passes over the data (a DBN: per layer)', config.epochs.parse(undefined), dbm.epochs.parse(undefined))),
-  batch: count.optional().meta(layerHelp('minibatch size', config.batchSize.parse(undefined), dbm.batchSize.parse(undefined))),
+  batch: config.batchSize
+    .unwrap()
+    .optional()
+    .meta(layerHelp('minibatch size', config.batchSize.parse(undefined), dbm.batchSize.parse(undefined))),
   lr: config.learningRate.meta(layerHelp('learning rate', DEFAULT_LEARNING_RATE.bernoulli, dbm.learningRate.parse(undefined))),
   momentum: config.momentum
     .unwrap()
@@ -75,7 +78,10 @@ export const deepFlagsSchema = z.strictObject({
     .unwrap()
     .optional()
     .meta(layerHelp('L2 weight decay', config.weightDecay.parse(undefined), dbm.weightDecay.parse(undefined))),
-  k: count.optional().meta(layerHelp('Gibbs steps per minibatch', config.k.parse(undefined), dbm.k.parse(undefined))),
+  k: config.k
+    .unwrap()
+    .optional()
+    .meta(layerHelp('Gibbs steps per minibatch', config.k.parse(undefined), dbm.k.parse(undefined))),
   seed: config.seed.unwrap().optional().meta({ description: "the run's generator", defaultText: '1', group: 'model and training' }),
   backend: z.enum(BACKEND_NAMES).optional().meta({ description: 'compute backend', defaultText: 'auto', group: 'model and training' }),
   out: rbm.out.meta({ ...rbm.out.meta(), defaultText: "runs/dbn or runs/dbm, or the resumed snapshot's folder" }),
@@ -150,8 +156,6 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     imageShape: dataset.imageShape ? [...dataset.imageShape] : null,
     binarize,
   };
-  clearEarlierRun();
-  const { seconds: secondsFrom } = resume ? await trimMetrics(join(out, 'metrics.ndjson'), step) : { seconds: 0 };
 
   let steps$: Observable<StepEvent<AnyModel>>;
   let sink: ReturnType<typeof snapshotSink<StepEvent<AnyModel>>>;
@@ -214,6 +218,14 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       throw e;
     },
   );
+  // Only now is an earlier run in the folder cleared (--overwrite): nothing before could still refuse this one.
+  const { seconds: secondsFrom } = await (async () => {
+    clearEarlierRun();
+    return resume ? trimMetrics(join(out, 'metrics.ndjson'), step) : { seconds: 0 };
+  })().catch(async (e: unknown) => {
+    await closeAll(store, published.link);
+    throw e;
+  });
   if (flags.json)
     emit({
       event: 'start',
@@ -243,7 +255,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       // A DBN's metrics number its steps over all layers, as its files (and the trimming on resume) do.
       kind === 'dbn' ? map((e) => ({ ...e, step: (e as DbnStepEvent).totalStep })) : identity,
       metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
-      published.tap,
+      published.tap({ secondsFrom }),
       flags.json
         ? metricsSink(1, { secondsFrom })
         : progressSink({

@@ -54,7 +54,7 @@ export async function trainOnlineCommand(
   resume: Snapshot | undefined,
   out: string,
   shutdown: Shutdown,
-  secondsFrom = 0,
+  prepareFolder: () => Promise<number> = () => Promise.resolve(0),
 ): Promise<void> {
   if (!flags.data && !resume)
     throw new BoltzflowError(
@@ -72,6 +72,13 @@ export async function trainOnlineCommand(
   const skip = seekable ? firstRows : 0;
   const status = (line: string) => (flags.json ? emit({ event: 'feed', message: line }) : say(`  ${line}`));
   const { store, published, averaging, nats } = await openOutside(flags, spec, resume, out, reading.signal, status);
+  // Only once the outside parts answer is an earlier run in the folder cleared (--overwrite) and a resumed one's metrics trimmed;
+  // the resumed run's seconds continue from what they kept.
+  const secondsFrom = await prepareFolder().catch(async (e: unknown) => {
+    await closeAll(store, averaging?.averager, published.link);
+    await nats?.closeAsync();
+    throw e;
+  });
   const feed: Feed =
     nats ??
     openFeed(spec, {
@@ -221,7 +228,7 @@ export async function trainOnlineCommand(
         dashboardTap(flags, config, undefined),
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
-        published.tap,
+        published.tap({ secondsFrom }),
         flags.json ? metricsSink(1, { secondsFrom }) : progressSink({ epochs: 1, intervalMs: process.stderr.isTTY ? 1000 : 5000 }),
         tap((e) => {
           final = e;

@@ -7,6 +7,9 @@ import { subjectAddress } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
 import { parseFlags } from './parseFlags.js';
 
+/** Feed counters, left out of a line while 0. */
+const QUIET_AT_ZERO = /^(skipped|dropped|reconnects|redelivered|duplicates)/;
+
 /** The counters of a step record (`stepRecord`); every other number in it is a metric. */
 const COUNTERS = new Set(['event', 'step', 'epoch', 'index', 'batchesPerEpoch', 'batchSize', 'seconds']);
 
@@ -78,7 +81,7 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
             [
               `step ${e.step}`,
               ...Object.entries(metrics)
-                .filter(([, v]) => v !== 0)
+                .filter(([k, v]) => v !== 0 || !QUIET_AT_ZERO.test(k))
                 .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`),
             ].join(' · '),
           );

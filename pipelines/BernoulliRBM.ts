@@ -2,6 +2,7 @@ import { lastValueFrom } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { selectBackend } from '../kernels/selectBackend.js';
 import { pseudoLikelihood } from '../models/pseudoLikelihood.js';
 import { hiddenProbs, rbmFromParams, type Rbm } from '../models/rbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
@@ -107,7 +108,7 @@ export class BernoulliRBM {
     const data: DataInfo = { name: 'BernoulliRBM', rows, imageShape: null, binarize: 'none' };
     // The snapshot's arrays are views of the state; nothing trains it after the stream completes.
     this.#snapshot = toSnapshot(last, config, data);
-    this.#model = snapshotState(this.#snapshot).model;
+    this.#model = snapshotState(this.#snapshot, { backend: selectBackend(config.backend) }).model;
   }
 
   #fitted(method: string): Rbm {

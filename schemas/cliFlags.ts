@@ -339,7 +339,7 @@ export const exportFlagsSchema = z.strictObject({
 export const transformFlagsSchema = z.strictObject({
   model: z.string().min(1).meta(snapshotPath),
   data: z.string().min(1).meta({ description: 'the records to transform (as train --data)', placeholder: 'PATH' }),
-  out: z.string().min(1).meta({ description: 'the features: a .npy (float32), .csv or .ndjson file', placeholder: 'FILE' }),
+  out: z.string().min(1).meta({ description: 'the features: a .npy (float32), .csv or .ndjson (.jsonl) file', placeholder: 'FILE' }),
   binarize: binarize.optional().meta({ description: binarizeHelp, defaultText: "the model's training data's" }),
   limit: count(1).optional().meta({ description: 'transform only the first N records' }),
   backend,

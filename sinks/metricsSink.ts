@@ -20,10 +20,16 @@ export function stepRecord(e: StepEvent<AnyModel>, seconds: number): Record<stri
   };
 }
 
+export interface MetricsSinkOptions {
+  /** Training seconds before this run (a resumed run's, from its metrics file): `seconds` continues from them. */
+  secondsFrom?: number;
+}
+
 /**
  * Writes one NDJSON line per step event — `{"event":"step","step":…,"reconstructionError":…}` —
  * to a file (appended; created with its folder if missing) or to a file descriptor such as
  * stdout's `1`. Events pass through unchanged; a failed write errors the stream naming the target.
+ * `seconds` count from the subscription, plus `options.secondsFrom` (a resumed run's earlier time).
  *
  * @example
  * ```ts
@@ -32,11 +38,6 @@ export function stepRecord(e: StepEvent<AnyModel>, seconds: number): Record<stri
  * trainRbm({ data, config: { nHidden: 64 } }).pipe(metricsSink('runs/example/metrics.ndjson')).subscribe();
  * ```
  */
-export interface MetricsSinkOptions {
-  /** Training seconds before this run (a resumed run's, from its metrics file): `seconds` continues from them. */
-  secondsFrom?: number;
-}
-
 export function metricsSink<E extends StepEvent<AnyModel> = StepEvent>(
   target: string | number,
   options: MetricsSinkOptions = {},

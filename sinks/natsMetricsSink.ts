@@ -1,8 +1,8 @@
-import { defer, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { defer, finalize, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 import type { NatsLink } from '../sources/natsConnect.js';
-import { stepRecord } from './metricsSink.js';
+import { stepRecord, type MetricsSinkOptions } from './metricsSink.js';
 
 /**
  * Publishes each step's metrics (the JSON object of `metricsSink`, `{"event":"step",…}`) on a core
@@ -27,15 +27,24 @@ import { stepRecord } from './metricsSink.js';
  * await link.close();
  * ```
  */
-export function natsMetricsSink<E extends StepEvent<AnyModel> = StepEvent>(link: NatsLink, subject: string): MonoTypeOperatorFunction<E> {
+export function natsMetricsSink<E extends StepEvent<AnyModel> = StepEvent>(
+  link: NatsLink,
+  subject: string,
+  options: MetricsSinkOptions = {},
+): MonoTypeOperatorFunction<E> {
   return (source) =>
     defer(() => {
-      const start = performance.now();
+      const start = performance.now() - (options.secondsFrom ?? 0) * 1000;
       let step: number | null = null;
+      let ended = false;
       const publish = (record: object) => {
         if (!link.nc.isClosed()) link.nc.publish(subject, JSON.stringify(record));
       };
-      const end = (failed: boolean) => publish({ event: 'end', step, failed, seconds: (performance.now() - start) / 1000 });
+      const end = (failed: boolean) => {
+        if (ended) return;
+        ended = true;
+        publish({ event: 'end', step, failed, seconds: (performance.now() - start) / 1000 });
+      };
       return source.pipe(
         tap({
           next: (e) => {
@@ -45,6 +54,8 @@ export function natsMetricsSink<E extends StepEvent<AnyModel> = StepEvent>(link:
           complete: () => end(false),
           error: () => end(true),
         }),
+        // Unsubscribed without completing (a stage after this one failed, or stopped the run): the run ended all the same.
+        finalize(() => end(false)),
       );
     });
 }

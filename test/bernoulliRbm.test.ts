@@ -49,8 +49,22 @@ test('partialFit is one trainOnline pass that continues the model, at a constant
     }),
   );
   t.deepEqual(rbm.snapshot!.params.weights, first.model.params.weights.data, 'a first partialFit is an online run from its rows');
+  const afterFirst = rbm.snapshot!;
   await rbm.partialFit(rows.slice(30));
   t.is(rbm.snapshot!.counters.step, 6, 'the second call continues the step count');
+  const second = await lastValueFrom(
+    trainOnline({
+      records: (async function* () {
+        for (let r = 30; r < 60; r++) yield { values: Float32Array.from(rows[r]), where: `row ${r}` };
+      })(),
+      resume: afterFirst,
+    }),
+  );
+  t.deepEqual(
+    rbm.snapshot!.params.weights,
+    second.model.params.weights.data,
+    'the second is trainOnline resumed from the first snapshot, bit for bit',
+  );
   t.is(rbm.snapshot!.data.rows, 60);
   t.notDeepEqual(rbm.snapshot!.params.weights, first.model.params.weights.data);
 });

@@ -39,6 +39,11 @@ test("help shows each flag's value, range and default, from the schemas that val
     run('train', '--model', 'dbm', '--help').stdout,
     /--lr X +learning rate \(a number > 0 and ≤ 100; default dbn 0\.1, dbm\s+0\.005\)/,
   );
+  // A deep model's ranges are its configs' (the parser's): epochs and batches to 1,000,000, Gibbs steps to 100,000.
+  const dbn = run('train', '--model', 'dbn', '--help').stdout;
+  t.regex(dbn, /--epochs N .*\(an integer 1 to\s+1,000,000;/);
+  t.regex(dbn, /--k N .*\(an integer 1 to 100,000;/);
+  t.regex(run('train', '--model', 'dbn', '--epochs', '2000000').stderr, /--epochs: got 2000000, expected a number ≤ 1000000/);
   t.regex(
     run('eval', '--help').stdout,
     /--ais-steps N +AIS and RAISE: intermediate distributions .*\(an integer 3 to 10,000,000; default\s+14,500\)/s,
@@ -52,6 +57,7 @@ test('the top-level help lists every command; the README shows it and docs/cli.m
   t.is(top.stdout, usage());
   for (const name of Object.keys(COMMANDS)) t.regex(top.stdout, new RegExp(`\\n  ${name} +\\S`));
   t.is(run().status, 2, 'no command: the usage, and a failing status');
+  t.regex(run('help', 'bogus').stderr, /^boltzflow: help: got "bogus", expected one of train, eval/);
   t.true(
     root('README.md').includes(`\`\`\`text\n${usage()}\`\`\``),
     'the README shows boltzflow --help as it is (npm run docs:cli refreshes it)',

@@ -108,6 +108,15 @@ print(got.shape == want.shape and got.dtype == np.float32, float(np.abs(got - wa
     cli('export', '--model', join(dir, 'rbm', 'snapshot.msgpack'), '--out', 'x.txt').stderr,
     /--out: got "x\.txt", expected a file ending in \.npz or \.json/,
   );
+  t.regex(
+    cli('export', '--model', join(dir, 'rbm', 'snapshot.msgpack'), '--out', 'x.npz', '--format', 'json').stderr,
+    /--out: got "x\.npz", expected a name for --format json, not a \.npz one/,
+  );
+  t.is(
+    cli('export', '--model', join(dir, 'rbm', 'snapshot.msgpack'), '--out', 'runs-v1.2', '--format', 'csv').status,
+    0,
+    'a folder name with a dot',
+  );
 });
 
 test("the README's Python snippets run: NumPy reads the export, msgpack the snapshot itself, and they agree", (t) => {

@@ -1,7 +1,7 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { last, lastValueFrom, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
@@ -11,6 +11,7 @@ import { trainRbm } from '../pipelines/trainRbm.js';
 import { crc32, encodePng } from '../sinks/encodePng.js';
 import { imageGrid, readableZoom } from '../sinks/imageGrid.js';
 import { metricsSink } from '../sinks/metricsSink.js';
+import { trimMetrics } from '../sinks/trimMetrics.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
 import { binaryData } from './helpers.js';
 
@@ -74,6 +75,26 @@ test('imageGrid zooms each image pixel to zoom × zoom, borders staying 1 pixel;
   t.throws(() => imageGrid(Matrix.zeros(1, 4), { height: 2, width: 2, zoom: 0 }), {
     message: /^zoom: got 0, expected an integer 1 to 100$/,
   });
+});
+
+test("a resumed run's seconds: trimMetrics returns the last kept step's, metricsSink counts on from them", async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'boltzflow-seconds-')), 'metrics.ndjson');
+  writeFileSync(
+    path,
+    [
+      '{"event":"step","step":1,"seconds":40.5}',
+      '{"event":"step","step":2,"seconds":81.25}',
+      '{"event":"step","step":3,"seconds":1e}',
+      '{"event":"step","step":4,"seconds":200}',
+    ].join('\n') + '\n',
+  );
+  t.deepEqual(await trimMetrics(path, 3), { dropped: 1, seconds: 81.25 }, 'step 3 logged a malformed value: the last good one stands');
+  const data = binaryData(20, 4, 1);
+  const seconds: number[] = [];
+  const fd = join(dirname(path), 'more.ndjson');
+  await lastValueFrom(trainRbm({ data, config: { nHidden: 2, batchSize: 10 } }).pipe(metricsSink(fd, { secondsFrom: 81.25 }), last()));
+  for (const line of readFileSync(fd, 'utf8').trim().split('\n')) seconds.push((JSON.parse(line) as { seconds: number }).seconds);
+  t.true(seconds.length === 2 && seconds.every((s) => s >= 81.25 && s < 81.25 + 60), seconds.join(', '));
 });
 
 test('metricsSink writes one parseable NDJSON line per step with the metrics', async (t) => {
