@@ -12,6 +12,7 @@ import {
 } from '../schemas/cliFlags.js';
 import { commandHelp, type CommandHelp } from './commandHelp.js';
 import { completeCommand } from './complete.js';
+import { flagValue } from './parseFlags.js';
 import { encoderCommand } from './encoder.js';
 import { evalCommand } from './evaluate.js';
 import { exportCommand } from './export.js';
@@ -40,7 +41,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     summary: 'train an RBM on a data set, or online from a feed (--online); a DBN or DBM with --model dbn|dbm',
     notes: [data, signals],
     run: trainCommand,
-    flags: (args) => (['dbn', 'dbm'].includes(valueOf(args, '--model') ?? '') ? deepFlagsSchema : trainHelpSchema()),
+    flags: (args) => (['dbn', 'dbm'].includes(flagValue(args, '--model') ?? '') ? deepFlagsSchema : trainHelpSchema()),
   },
   eval: {
     command: 'eval',
@@ -102,12 +103,6 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     flags: () => hopfieldFlagsSchema,
   },
 };
-
-/** A flag's value among the arguments (`--flag value` or `--flag=value`). */
-function valueOf(args: readonly string[], flag: string): string | undefined {
-  const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-  return i < 0 ? undefined : args[i].includes('=') ? args[i].slice(flag.length + 1) : args[i + 1];
-}
 
 /** `boltzflow COMMAND --help`. */
 export function helpOf(command: Command, args: readonly string[]): string {

@@ -144,6 +144,12 @@ export function numeric(text: string, field = 'value'): string | number {
   return n;
 }
 
+/** A flag's value among raw arguments (`--flag value` or `--flag=value`), before parsing: what decides which flags apply. */
+export function flagValue(args: readonly string[], flag: string): string | undefined {
+  const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
+  return i < 0 ? undefined : args[i].includes('=') ? args[i].slice(flag.length + 1) : args[i + 1];
+}
+
 export function flagName(path: readonly PropertyKey[]): string {
   return `--${String(path[0] ?? '')}`;
 }

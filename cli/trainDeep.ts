@@ -25,7 +25,7 @@ import { readModelSnapshot } from '../sources/readSnapshot.js';
 import { closeAll } from './closeAll.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
-import { flagName, parseFlags } from './parseFlags.js';
+import { flagName, flagValue, parseFlags } from './parseFlags.js';
 import type { Shutdown } from './shutdownSignals.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 
@@ -38,6 +38,13 @@ const layerHelp = (description: string, dbn: unknown, dbmDefault: unknown) => ({
   group: 'model and training',
   defaultText: `dbn ${String(dbn)}, dbm ${String(dbmDefault)}`,
 });
+/** A training flag of every layer: the RBM config's field (its range), optional (the configs fill in their defaults, both shown). */
+function layerFlag<T extends z.ZodType>(field: z.ZodDefault<T>, dbmField: z.ZodType, description: string) {
+  return field
+    .unwrap()
+    .optional()
+    .meta(layerHelp(description, field.parse(undefined), dbmField.parse(undefined)));
+}
 /** `boltzflow train --model dbn|dbm` flags: the RBM's training flags that apply to every layer, and the layers. */
 export const deepFlagsSchema = z.strictObject({
   model: z
@@ -61,27 +68,12 @@ export const deepFlagsSchema = z.strictObject({
   }),
   binarize: rbm.binarize,
   limit: rbm.limit,
-  epochs: config.epochs
-    .unwrap()
-    .optional()
-    .meta(layerHelp('passes over the data (a DBN: per layer)', config.epochs.parse(undefined), dbm.epochs.parse(undefined))),
-  batch: config.batchSize
-    .unwrap()
-    .optional()
-    .meta(layerHelp('minibatch size', config.batchSize.parse(undefined), dbm.batchSize.parse(undefined))),
+  epochs: layerFlag(config.epochs, dbm.epochs, 'passes over the data (a DBN: per layer)'),
+  batch: layerFlag(config.batchSize, dbm.batchSize, 'minibatch size'),
   lr: config.learningRate.meta(layerHelp('learning rate', DEFAULT_LEARNING_RATE.bernoulli, dbm.learningRate.parse(undefined))),
-  momentum: config.momentum
-    .unwrap()
-    .optional()
-    .meta(layerHelp('momentum of the parameter updates', config.momentum.parse(undefined), dbm.momentum.parse(undefined))),
-  'weight-decay': config.weightDecay
-    .unwrap()
-    .optional()
-    .meta(layerHelp('L2 weight decay', config.weightDecay.parse(undefined), dbm.weightDecay.parse(undefined))),
-  k: config.k
-    .unwrap()
-    .optional()
-    .meta(layerHelp('Gibbs steps per minibatch', config.k.parse(undefined), dbm.k.parse(undefined))),
+  momentum: layerFlag(config.momentum, dbm.momentum, 'momentum of the parameter updates'),
+  'weight-decay': layerFlag(config.weightDecay, dbm.weightDecay, 'L2 weight decay'),
+  k: layerFlag(config.k, dbm.k, 'Gibbs steps per minibatch'),
   seed: config.seed.unwrap().optional().meta({ description: "the run's generator", defaultText: '1', group: 'model and training' }),
   backend: z.enum(BACKEND_NAMES).optional().meta({ description: 'compute backend', defaultText: 'auto', group: 'model and training' }),
   out: rbm.out.meta({ ...rbm.out.meta(), defaultText: "runs/dbn or runs/dbm, or the resumed snapshot's folder" }),
@@ -294,14 +286,10 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
  * snapshot), and the snapshot to resume when it had to be read to tell (so that it is read once).
  */
 export async function modelToTrain(args: readonly string[]): Promise<{ deep: boolean; resumed?: ModelSnapshot }> {
-  const value = (flag: string) => {
-    const i = args.findIndex((a) => a === flag || a.startsWith(`${flag}=`));
-    return i < 0 ? undefined : args[i].includes('=') ? args[i].slice(flag.length + 1) : args[i + 1];
-  };
-  const model = value('--model');
+  const model = flagValue(args, '--model');
   if (model === 'dbn' || model === 'dbm') return { deep: true };
   if (model !== undefined && model !== 'rbm') throw new BoltzflowError('--model', model, 'rbm, dbn or dbm');
-  const resume = value('--resume');
+  const resume = flagValue(args, '--resume');
   if (!resume || model === 'rbm') return { deep: false };
   const resumed = await readModelSnapshot(resume, { field: '--resume' });
   return { deep: resumed.model === 'dbn' || resumed.model === 'dbm', resumed };
