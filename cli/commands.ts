@@ -34,41 +34,35 @@ const data =
   'PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1]; any real values with --visible gaussian, standardised per column (the fit is saved with the run and applied by eval, sample, complete and --resume).';
 const signals = 'SIGINT, SIGTERM and SIGHUP stop a run and save it (exit 0); a second signal exits at once (130).';
 
-/** The CLI's commands: what each runs, and what its `--help` says (generated from the schema that validates its flags). */
-export const COMMANDS: Readonly<Record<string, Command>> = {
+/** The CLI's commands by name: what each runs, and what its `--help` says (generated from the schema that validates its flags). */
+const TABLE: Readonly<Record<string, Omit<Command, 'command'>>> = {
   train: {
-    command: 'train',
     summary: 'train an RBM on a data set, or online from a feed (--online); a DBN or DBM with --model dbn|dbm',
     notes: [data, signals],
     run: trainCommand,
     flags: (args) => (['dbn', 'dbm'].includes(flagValue(args, '--model') ?? '') ? deepFlagsSchema : trainHelpSchema()),
   },
   eval: {
-    command: 'eval',
     summary: "a model's quality on data: reconstruction, pseudo-likelihood, free energy, or ln P(v) exactly, by AIS or by RAISE",
     run: evalCommand,
     flags: () => evalFlagsSchema,
   },
   sample: {
-    command: 'sample',
     summary: "samples from an RBM's, DBN's or DBM's Gibbs sampler, as a PNG grid, CSV or NDJSON",
     run: sampleCommand,
     flags: () => sampleFlagsSchema,
   },
   complete: {
-    command: 'complete',
     summary: 'pattern completion: half of each image given, the rest sampled from the model',
     run: completeCommand,
     flags: () => completeFlagsSchema,
   },
   transform: {
-    command: 'transform',
     summary: "features for a downstream model: each record's hidden probabilities (an RBM's, a DBN's top layer, a DBM's mean field)",
     run: transformCommand,
     flags: () => transformFlagsSchema,
   },
   export: {
-    command: 'export',
     summary: "a model's parameters for other tools: a NumPy .npz, JSON, or CSV files",
     notes: [
       "Python: z = numpy.load('model.npz'); z['weights'] is nVisible × nHidden, z['visible_bias'] and z['hidden_bias'] the biases (a DBM: weights_1 … and hidden_bias_1 …; a DBN: layer_1_weights …).",
@@ -77,32 +71,32 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     flags: () => exportFlagsSchema,
   },
   publish: {
-    command: 'publish',
     summary: 'publish records to a NATS JetStream stream, one message each, for train --online workers',
     run: publishCommand,
     flags: () => publishFlagsSchema,
   },
   watch: {
-    command: 'watch',
     summary: 'follow the step metrics a run publishes with --metrics-subject, from any machine that reaches the server',
     positional: 'nats://HOST:PORT/SUBJECT',
     run: watchCommand,
     flags: () => watchFlagsSchema,
   },
   encoder: {
-    command: 'encoder',
     summary: 'the encoder problem of Ackley, Hinton & Sejnowski (1985), by their protocol: 4-2-4, 4-3-4, 8-3-8, 40-10-40',
     positional: 'V-H-V',
     run: encoderCommand,
     flags: () => encoderFlagsSchema,
   },
   hopfield: {
-    command: 'hopfield',
     summary: "a Hopfield network's capacity: recall against the number of stored patterns",
     run: hopfieldCommand,
     flags: () => hopfieldFlagsSchema,
   },
 };
+
+export const COMMANDS: Readonly<Record<string, Command>> = Object.fromEntries(
+  Object.entries(TABLE).map(([command, c]) => [command, { command, ...c }]),
+);
 
 /** `boltzflow COMMAND --help`. */
 export function helpOf(command: Command, args: readonly string[]): string {
