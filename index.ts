@@ -134,6 +134,7 @@ export { bmSnapshotState, dbmSnapshotState, dbnSnapshotState } from './sources/r
 export { readLog } from './sources/readLog.js';
 export { openFeed, type Feed, type FeedOptions } from './sources/openFeed.js';
 export { followFile, type FollowOptions } from './sources/followFile.js';
+export { flushable, type Flushable, type FlushMarker } from './sources/flushable.js';
 export { idleWatch } from './sources/idleWatch.js';
 export { isNatsSpec, natsAddress, natsObjectAddress, type NatsAddress, type NatsObjectAddress } from './sources/natsAddress.js';
 export { readObject } from './sources/natsObjects.js';

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { identity, lastValueFrom, switchMap, takeUntil, tap, timer } from 'rxjs';
+import { identity, lastValueFrom, Subject, switchMap, takeUntil, tap, timer } from 'rxjs';
 import type { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
@@ -19,6 +19,7 @@ import { snapshotSink } from '../sinks/snapshotSink.js';
 import { readableZoom } from '../sinks/imageGrid.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
 import { BAD_RECORD_KINDS, type BadRecordKind } from '../sources/DataRecord.js';
+import { flushable } from '../sources/flushable.js';
 import { idleWatch } from '../sources/idleWatch.js';
 import { isNatsSpec, natsAddress } from '../sources/natsAddress.js';
 import { openNatsFeed, type NatsFeed } from '../sources/natsFeed.js';
@@ -107,14 +108,30 @@ export async function trainOnlineCommand(
   let idle = false;
   const stopWhenIdle = flags['stop-when-idle'];
   const redeliveryDue = nats && redeliveryWait(nats, status);
-  const records = stopWhenIdle
+  // A broker's records are acknowledged once a snapshot holding them is on disk (never before).
+  const acks = new Set<Promise<void>>();
+  const acknowledge = (learned: number) => {
+    if (!nats) return;
+    const p = nats.acknowledge(learned).finally(() => acks.delete(p));
+    acks.add(p);
+  };
+  const saveNow = new Subject<void>();
+  const watched = stopWhenIdle
     ? idleWatch(feed, stopWhenIdle, async () => {
+        if (nats) {
+          // Before waiting on the records other workers hold, give them nothing to wait on here: learn the
+          // part-filled minibatch, save it and acknowledge everything (their idle checks then see 0 held here).
+          await records.flush();
+          saveNow.next();
+          await Promise.all(acks);
+        }
         if (redeliveryDue && (await redeliveryDue())) return false;
         idle = true;
         status(`no record for ${stopWhenIdle} s: stopping, learning what was received, then saving`);
         reading.abort();
       })
     : feed;
+  const records = flushable(watched);
   const steps$ = trainOnline({
     records,
     config,
@@ -187,15 +204,9 @@ export async function trainOnlineCommand(
   const start = performance.now();
   let final: StepEvent | null = null;
   let samples = 0;
+  let learning = 0; // milliseconds from the start to the last step: the rate leaves out the wait after it (an idle stop)
   /** The last snapshot this run wrote: its step and the rows it holds. */
   const saved: { step: number | null; rows: number } = { step: null, rows: firstRows };
-  // A broker's records are acknowledged once a snapshot holding them is on disk (never before).
-  const acks = new Set<Promise<void>>();
-  const acknowledge = (learned: number) => {
-    if (!nats) return;
-    const p = nats.acknowledge(learned).finally(() => acks.delete(p));
-    acks.add(p);
-  };
   let failure: unknown = null;
   let brokerEnd: { pending: number; ackPending: number } | null = null;
   shutdown.lastWords = () => {
@@ -219,6 +230,7 @@ export async function trainOnlineCommand(
           everySeconds: snapshotSeconds,
           keep: flags.keep,
           due: nats ? () => nats.due() : undefined,
+          saveOn: saveNow,
           onWrite: (_path, step, bytes, name) => {
             Object.assign(saved, { step, rows });
             acknowledge(rows - firstRows);
@@ -233,6 +245,7 @@ export async function trainOnlineCommand(
         tap((e) => {
           final = e;
           samples += e.batchSize;
+          learning = performance.now() - start;
         }),
       ),
       { defaultValue: null },
@@ -295,7 +308,8 @@ export async function trainOnlineCommand(
     skipped: Object.fromEntries(BAD_RECORD_KINDS.map((k) => [k, skippedOf(k)])),
     tornLines: feed.torn,
     seconds: Math.round(elapsed) / 1000,
-    samplesPerSecond: Math.round(samples / (elapsed / 1000)),
+    learningSeconds: Math.round(learning) / 1000,
+    samplesPerSecond: learning > 0 ? Math.round(samples / (learning / 1000)) : 0,
     reconstructionError: last?.metrics.reconstructionError ?? null,
     snapshot: join(out, 'snapshot.msgpack'),
     savedStep,
@@ -313,7 +327,7 @@ export async function trainOnlineCommand(
           ? `idle for ${stopWhenIdle} s`
           : 'feed ended';
     say(
-      `${how}: ${learned} records learned in ${seconds(elapsed)} (${summary.samplesPerSecond} samples/s), now at step ${summary.steps}${firstRows ? ` with ${rows} records over the run's history` : ''}; ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`,
+      `${how}: ${learned} records learned in ${seconds(learning)} (${summary.samplesPerSecond} samples/s)${elapsed - learning >= 1000 ? `, ${seconds(elapsed)} in all` : ''}, now at step ${summary.steps}${firstRows ? ` with ${rows} records over the run's history` : ''}; ${summary.droppedRecords} dropped, ${summary.skippedRecords} skipped`,
     );
     if (feed.http)
       say(

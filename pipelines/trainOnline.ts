@@ -7,13 +7,17 @@ import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
 import { BAD_RECORD_KINDS, type BadRecordKind, type FeedItem } from '../sources/DataRecord.js';
+import type { FlushMarker } from '../sources/flushable.js';
 import { onlineMinibatches } from '../sources/onlineMinibatches.js';
 import { snapshotState } from '../sources/readSnapshot.js';
 import { rbmSteps } from './rbmSteps.js';
 
 export interface TrainOnlineOptions {
-  /** The feed: any async iterable of records (see `openFeed`), read until it ends; bad records in it are handled by `onBadRecord`. */
-  records: AsyncIterable<FeedItem>;
+  /**
+   * The feed: any async iterable of records (see `openFeed`), read until it ends; bad records in it
+   * are handled by `onBadRecord`; a flush marker (see `flushable`) learns the part-filled minibatch.
+   */
+  records: AsyncIterable<FeedItem | FlushMarker>;
   /** `epochs` and the learning-rate schedule do not apply: the rate is constant. */
   config?: TrainConfigInput;
   /** Continue from this snapshot's parameters, velocity, persistent chains, generator and step count. */

@@ -25,6 +25,8 @@ export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> 
   everySeconds?: number;
   /** Also write when this says so after a step (a broker feed whose unacknowledged records near the consumer's limit). */
   due?: () => boolean;
+  /** Also write when this emits, between steps, if the last step is not on disk yet (an idle worker that must acknowledge what it learned). */
+  saveOn?: Observable<unknown>;
   /** Snapshot files kept (default 3): older ones are deleted once a newer one is complete. */
   keep?: number;
   /** What the reader accepts (default `SNAPSHOT_LIMITS`): a snapshot past them is an error, never a file. */
@@ -46,7 +48,7 @@ export interface SnapshotSinkOptions<E extends StepEvent<AnyModel> = StepEvent> 
 /**
  * Saves the complete training state — parameters, velocity, persistent chains, generator state,
  * counters, config — at the end of every epoch, every `every` steps, every `everySeconds` (also
- * while no step comes: a quiet feed's last steps are saved on time), after a step when `due` says so, and when the stream
+ * while no step comes: a quiet feed's last steps are saved on time), after a step when `due` says so, when `saveOn` emits, and when the stream
  * completes or errors. Each snapshot is a file `<dir>/snapshots/step-NNNNNNNNN.msgpack`
  * (msgpackr, written atomically: temp file, fsync, rename); then the `latest` pointer,
  * `<dir>/snapshot.msgpack`, a symbolic link, is swapped to it atomically (a new link renamed over
@@ -137,26 +139,23 @@ export function snapshotSink<E extends StepEvent<AnyModel> = StepEvent>(options:
           }),
         )
         .subscribe(subscriber);
+      // Between steps the model is whole (steps are synchronous), so the last event describes it.
+      const writeLast = () => {
+        if (!last || at(last) === lastWritten) return;
+        try {
+          write(last);
+        } catch (e) {
+          subscriber.error(e);
+        }
+      };
       // A feed that goes quiet still gets its periodic snapshot: what was learned before the lull is
-      // on disk within `everySeconds`, not only once the next step comes. Between steps the model is
-      // whole (steps are synchronous), so the last event describes it.
-      const timer =
-        everyMs > 0
-          ? setInterval(
-              () => {
-                if (!last || at(last) === lastWritten || performance.now() - lastTime < everyMs) return;
-                try {
-                  write(last);
-                } catch (e) {
-                  subscriber.error(e);
-                }
-              },
-              Math.min(everyMs, 1000),
-            )
-          : null;
+      // on disk within `everySeconds`, not only once the next step comes.
+      const timer = everyMs > 0 ? setInterval(() => performance.now() - lastTime >= everyMs && writeLast(), Math.min(everyMs, 1000)) : null;
       timer?.unref();
+      const asked = options.saveOn?.subscribe(writeLast);
       return () => {
         if (timer) clearInterval(timer);
+        asked?.unsubscribe();
         subscription.unsubscribe();
       };
     });

@@ -5,6 +5,7 @@ import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import type { Minibatch } from '../operators/phases.js';
 import { checkRecord } from './checkRecord.js';
 import type { BadRecordKind, FeedItem } from './DataRecord.js';
+import type { FlushMarker } from './flushable.js';
 
 export interface OnlineMinibatchOptions {
   batchSize: number;
@@ -28,7 +29,8 @@ export interface OnlineMinibatchOptions {
  * record at a time, so a slow pipeline slows the feed. A short last minibatch is emitted when the
  * feed ends, and before a feed's error (or a bad record under `fail`) is thrown, so that nothing
  * read before the fault goes unlearned. The emitted matrix is a reused buffer, valid until the next
- * minibatch.
+ * minibatch. A {@link FlushMarker} in the feed (see `flushable`) emits the part-filled minibatch at
+ * once, if there is one: a quiet feed's last records are learned without waiting for more.
  *
  * @example
  * ```ts
@@ -38,7 +40,10 @@ export interface OnlineMinibatchOptions {
  * from(onlineMinibatches(feed(), { batchSize: 2 })).subscribe((b) => console.log(b.step, b.data.rows)); // 0 2 · 1 2 · 2 1
  * ```
  */
-export async function* onlineMinibatches(records: AsyncIterable<FeedItem>, options: OnlineMinibatchOptions): AsyncGenerator<Minibatch> {
+export async function* onlineMinibatches(
+  records: AsyncIterable<FeedItem | FlushMarker>,
+  options: OnlineMinibatchOptions,
+): AsyncGenerator<Minibatch> {
   const { batchSize, onBadRecord = 'fail' } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new BoltzflowError('batchSize', batchSize, 'an integer ≥ 1');
   let nVisible = options.nVisible ?? 0;
@@ -56,6 +61,11 @@ export async function* onlineMinibatches(records: AsyncIterable<FeedItem>, optio
   let fault: { error: unknown } | null = null;
   try {
     for await (const record of records) {
+      if ('flush' in record) {
+        if (filled > 0) yield emit(filled);
+        filled = 0;
+        continue;
+      }
       if (record.values && nVisible === 0) nVisible = record.values.length;
       const problem = record.values ? checkRecord(record, nVisible) : record;
       if (problem) {

@@ -6,11 +6,15 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lastValueFrom, Subject, take, toArray } from 'rxjs';
+import { lastValueFrom, Subject, take, tap, toArray } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
+import { parseWith } from '../schemas/parseWith.js';
+import { trainConfigSchema } from '../schemas/trainConfig.js';
+import { snapshotSink } from '../sinks/snapshotSink.js';
 import { boundedBuffer } from '../sources/boundedBuffer.js';
 import { feedFromObservable } from '../sources/feedFromObservable.js';
+import { flushable } from '../sources/flushable.js';
 import type { DataRecord, FeedItem } from '../sources/DataRecord.js';
 import { followFile } from '../sources/followFile.js';
 import { openFeed } from '../sources/openFeed.js';
@@ -202,6 +206,44 @@ test('trainOnline learns from a feed it reads once, in order; bad records fail w
   const skipped = await lastValueFrom(trainOnline({ records: withBad(), config: { nHidden: 4, batchSize: 10 }, onBadRecord: 'skip' }));
   t.is(skipped.metrics.skippedRecords, 2);
   t.is(skipped.step, 5);
+});
+
+test('a flush marker learns the part-filled minibatch of a quiet feed and saveOn saves it, while the next record stays pending', async (t) => {
+  let release!: () => void;
+  const resumed = new Promise<void>((r) => (release = r));
+  async function* quiet(): AsyncGenerator<DataRecord> {
+    yield* records(25);
+    await resumed; // the feed goes quiet with 5 records in a part-filled minibatch
+    for (let i = 25; i < 35; i++) yield { values: Float32Array.from(stripe(i)), where: `record ${i + 1}` };
+  }
+  const feed = flushable(quiet());
+  const config = parseWith(trainConfigSchema, { nHidden: 4, batchSize: 10, seed: 1, learningRateSchedule: 'constant' });
+  const save = new Subject<void>();
+  const out = join(dir, 'flushed');
+  const writes: number[] = [];
+  const steps: number[] = [];
+  const info = { name: 'quiet', rows: 35, imageShape: [4, 4] as [number, number], binarize: 'none' as const };
+  const run = lastValueFrom(
+    trainOnline({ records: feed, config }).pipe(
+      snapshotSink({ dir: out, config, data: info, saveOn: save, onWrite: (_, step) => writes.push(step) }),
+      tap((e) => steps.push(e.batchSize)),
+    ),
+  );
+  while (steps.length < 2) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(steps, [10, 10], 'the 5 records after step 2 wait for their minibatch to fill');
+  await feed.flush();
+  t.deepEqual(steps, [10, 10, 5], 'learned at the flush, before the feed delivered anything more');
+  save.next();
+  t.deepEqual(writes, [3]);
+  t.is((await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step, 3);
+  save.next();
+  t.deepEqual(writes, [3], 'nothing new to save');
+  release();
+  t.is((await run).step, 4);
+  t.deepEqual(steps, [10, 10, 5, 10], 'the feed goes on after the flush, nothing lost or repeated');
+  t.deepEqual(writes, [3, 4]);
+  await feed.flush(); // the feed has ended: nothing to wait for
 });
 
 test('an Observable as a feed (feedFromObservable): a burst beyond the buffer is dropped and counted; take(n) stops training', async (t) => {

@@ -80,6 +80,7 @@ const PUBLIC = [
   'fitSoftmaxRegression',
   'fitStandardization',
   'followFile',
+  'flushable',
   'idleWatch',
   'isNatsSpec',
   'modelArrays',
