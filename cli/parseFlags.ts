@@ -14,7 +14,7 @@ export interface ParseFlagsOptions {
 /**
  * Parses `--name value` flags strictly with Node's `parseArgs` (an unknown flag is an error that
  * suggests the nearest known one, a flag given twice is an error, so is a value missing or given
- * to a flag that takes none), turns numeric-looking strings into numbers, and validates with the
+ * to a flag that takes none), turns numeric-looking strings into numbers for flags that take no text, and validates with the
  * schema; errors name the flag. The schema's boolean fields are the flags that take no value.
  */
 export function parseFlags<S extends z.ZodObject>(args: readonly string[], schema: S, options: ParseFlagsOptions): z.output<S> {
@@ -37,7 +37,14 @@ export function parseFlags<S extends z.ZodObject>(args: readonly string[], schem
       throw new BoltzflowError(`--${k}`, undefined, `${about ?? `a value for --${k}`} (required; boltzflow ${options.command} --help)`);
     }
   }
-  const input = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'string' ? numeric(v, `--${k}`) : v]));
+  // A numeric-looking value stays text for a flag that takes text and no number (--validation 500 names a file).
+  const asText = (k: string, v: string) => {
+    const field = schema.shape[k] as z.ZodType;
+    return field.safeParse(v).success && !field.safeParse(Number(v)).success;
+  };
+  const input = Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, typeof v === 'string' && !asText(k, v) ? numeric(v, `--${k}`) : v]),
+  );
   return parseWith(schema, input, { fieldName: flagName });
 }
 

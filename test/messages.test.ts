@@ -104,6 +104,15 @@ test('a number a double cannot hold is reported as written, not as the 0 or Infi
   refused(t, ['sample', '--model', model, '--n', '1e400'], /^boltzflow: --n: got 1e400, expected .*overflows/);
 });
 
+test('a flag that takes text keeps a numeric-looking value as text: --validation 500 names a file', (t) => {
+  refused(
+    t,
+    ['train', '--data', 'mnist', '--validation', '500'],
+    /^boltzflow: --validation: got "500", expected mnist, mnist:test, or a readable/,
+  );
+  refused(t, ['train', '--data', '1e400'], /^boltzflow: --data: got "1e400", expected mnist/);
+});
+
 test('a switch given a value, and a flag missing its value, say so', (t) => {
   refused(t, ['train', '--json=false'], /^boltzflow: --json: got "false", expected no value \(--json takes no value/);
   refused(t, ['train', '--hidden'], /^boltzflow: --hidden: got no value, expected a value \(--hidden needs a value\)\n$/);
