@@ -156,10 +156,20 @@ export { metricsSink, type MetricsSinkOptions } from './sinks/metricsSink.js';
 export { logSink, type LogSinkOptions } from './sinks/logSink.js';
 export { progressSink, type ProgressSinkOptions } from './sinks/progressSink.js';
 export { dashboardSink, type DashboardOptions } from './sinks/dashboardSink.js';
+export {
+  serveDashboard,
+  type DashboardRun,
+  type DashboardServer,
+  type DashboardServerOptions,
+  type DashboardUpdate,
+  type MetricsRow,
+  type RunInfo,
+} from './sinks/dashboardServer.js';
+export { runFolderUpdates, type RunFolderUpdatesOptions } from './sources/runFolderUpdates.js';
 export { imageGrid, readableZoom, type ImageGridOptions } from './sinks/imageGrid.js';
 export { writeImageGrid } from './sinks/writeImageGrid.js';
 export { encodePng } from './sinks/encodePng.js';
 export { modelArrays, type ModelArray } from './sinks/modelArrays.js';
 export { encodeNpy, encodeNpz } from './sinks/encodeNpz.js';
-export { acquireRunLock, type RunLock, type RunLockOptions } from './sinks/runLock.js';
+export { acquireRunLock, runLockHolder, type LockInfo, type RunLock, type RunLockOptions } from './sinks/runLock.js';
 export { checkRunFolder, type RunFolderOptions } from './sinks/runFolder.js';

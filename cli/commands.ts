@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
 import {
   completeFlagsSchema,
+  dashboardFlagsSchema,
   evalFlagsSchema,
   exportFlagsSchema,
   hopfieldFlagsSchema,
@@ -12,6 +13,7 @@ import {
 } from '../schemas/cliFlags.js';
 import { commandHelp, type CommandHelp } from './commandHelp.js';
 import { completeCommand } from './complete.js';
+import { dashboardCommand } from './dashboard.js';
 import { flagValue } from './parseFlags.js';
 import { encoderCommand } from './encoder.js';
 import { evalCommand } from './evaluate.js';
@@ -80,6 +82,15 @@ const TABLE: Readonly<Record<string, Omit<Command, 'command'>>> = {
     positional: 'nats://HOST:PORT/SUBJECT',
     run: watchCommand,
     flags: () => watchFlagsSchema,
+  },
+  dashboard: {
+    summary: 'serve the dashboard of run folders, finished or running, overlaid: every metric charted, images, config',
+    positional: 'RUN_DIR [RUN_DIR…]',
+    notes: [
+      'A RUN_DIR is what train --out writes (metrics.ndjson, run.json, filters.png); a folder of such folders shows all of them. Running runs update as they go; Ctrl-C stops.',
+    ],
+    run: dashboardCommand,
+    flags: () => dashboardFlagsSchema,
   },
   encoder: {
     summary: 'the encoder problem of Ackley, Hinton & Sejnowski (1985), by their protocol: 4-2-4, 4-3-4, 8-3-8, 40-10-40',

@@ -17,6 +17,7 @@ import { parseWith } from '../schemas/parseWith.js';
 import { assertSnapshotFits, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
 import { dashboardSink } from '../sinks/dashboardSink.js';
+import type { RunInfo } from '../sinks/dashboardServer.js';
 import { logSink } from '../sinks/logSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
@@ -39,6 +40,7 @@ import { isNatsSpec } from '../sources/natsAddress.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { closeAll } from './closeAll.js';
+import { runInfoOf, writeRunInfo } from './runInfo.js';
 import { trainOnlineCommand } from './trainOnline.js';
 import { modelToTrain, trainDeepCommand } from './trainDeep.js';
 
@@ -306,6 +308,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   shutdown.lastWords = () =>
     savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   // However training ends, the store's last upload finishes and the connections close (open ones would keep the process alive).
+  const dashboard = dashboardTap(flags, config, data.imageShape, runInfoOf(header, out));
+  writeRunInfo(out, header);
   await lastValueFrom(
     steps$.pipe(
       takeUntil(shutdown.requested$),
@@ -322,7 +326,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
           store?.put(name, bytes);
         },
       }),
-      dashboardTap(flags, config, data.imageShape),
+      dashboard.tap,
       flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
       metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
       published.tap({ secondsFrom }),
@@ -339,7 +343,12 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       }),
     ),
     { defaultValue: null },
-  ).finally(() => closeAll(store, published.link));
+  )
+    .catch(async (e: unknown) => {
+      await dashboard.afterRun(shutdown, true);
+      throw e;
+    })
+    .finally(() => closeAll(store, published.link));
   const interrupted = shutdown.received !== null;
   const elapsed = performance.now() - start;
   const last = final as StepEvent | null;
@@ -388,6 +397,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
   }
+  await dashboard.afterRun(shutdown, false);
 }
 
 /** A resumed run's metrics file loses the steps after its snapshot (a killed run logged them; they are learned again). */
@@ -429,23 +439,61 @@ async function metricTaps(
     );
 }
 
+/** `--dashboard`: the live dashboard sink, and what to do with its server once the run is over. */
+export interface DashboardTap {
+  tap: MonoTypeOperatorFunction<StepEvent>;
+  /**
+   * Once the run has ended by itself, the dashboard goes on serving (the page says the run ended)
+   * until Ctrl-C or SIGTERM, unless `--dashboard-exit`; after a signal or a failure it closes.
+   */
+  afterRun(shutdown: Shutdown, failed: boolean): Promise<void>;
+}
+
 /** `--dashboard`: the live dashboard sink, its address printed (or emitted as an NDJSON event). */
 export function dashboardTap(
-  flags: { dashboard: boolean; 'dashboard-port': number; 'dashboard-host': string; 'dashboard-remote': boolean; json: boolean },
+  flags: {
+    dashboard: boolean;
+    'dashboard-port': number;
+    'dashboard-host': string;
+    'dashboard-remote': boolean;
+    'dashboard-exit': boolean;
+    json: boolean;
+  },
   config: TrainConfig,
   imageShape: readonly [number, number] | null | undefined,
-): MonoTypeOperatorFunction<StepEvent> {
-  if (!flags.dashboard) return identity;
-  return dashboardSink({
-    port: flags['dashboard-port'],
-    host: flags['dashboard-host'],
-    allowRemote: flags['dashboard-remote'],
-    config,
-    imageShape,
-    seed: config.seed,
-    onListening: (url) => (flags.json ? emit({ event: 'dashboard', url }) : say(`  dashboard ${url}`)),
-    warn: (line) => process.stderr.write(`warning: ${line}\n`),
-  });
+  info: Partial<RunInfo>,
+): DashboardTap {
+  if (!flags.dashboard) return { tap: identity, afterRun: async () => {} };
+  let server: { url: string; close(): Promise<void> } | null = null;
+  return {
+    tap: dashboardSink({
+      port: flags['dashboard-port'],
+      host: flags['dashboard-host'],
+      allowRemote: flags['dashboard-remote'],
+      config,
+      name: typeof info.folder === 'string' ? info.folder : 'run',
+      info,
+      imageShape,
+      seed: config.seed,
+      keepServing: true,
+      onListening: (url, s) => {
+        server = s;
+        if (flags.json) emit({ event: 'dashboard', url });
+        else say(`  dashboard ${url}`);
+      },
+      warn: (line) => process.stderr.write(`warning: ${line}\n`),
+    }),
+    async afterRun(shutdown, failed) {
+      const s = server;
+      if (!s) return;
+      if (!failed && !flags['dashboard-exit'] && !shutdown.signal.aborted) {
+        if (flags.json) emit({ event: 'dashboard', url: s.url, serving: 'until a signal' });
+        else say(`the dashboard still serves the finished run at ${s.url}  (Ctrl-C stops; --dashboard-exit ends with the run)`);
+        await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
+      }
+      await s.close();
+    },
+  };
 }
 
 function configFieldToFlag(path: readonly PropertyKey[]): string {

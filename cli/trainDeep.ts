@@ -23,6 +23,7 @@ import { trimMetrics } from '../sinks/trimMetrics.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readModelSnapshot } from '../sources/readSnapshot.js';
 import { closeAll } from './closeAll.js';
+import { writeRunInfo } from './runInfo.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
 import { flagName, flagValue, parseFlags } from './parseFlags.js';
@@ -218,15 +219,17 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     await closeAll(store, published.link);
     throw e;
   });
-  if (flags.json)
-    emit({
-      event: 'start',
-      backend: backend.name,
-      model: `${kind} ${shape}`,
-      data,
-      resumedFrom: resume ? { path: flags.resume, step } : null,
-      out,
-    });
+  const header = {
+    event: 'start',
+    backend: backend.name,
+    threads: backend.threads ?? 1,
+    model: `${kind} ${shape}`,
+    data,
+    resumedFrom: resume ? { path: flags.resume, step } : null,
+    out,
+  };
+  writeRunInfo(out, header);
+  if (flags.json) emit(header);
   else {
     say(
       `boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}`,

@@ -31,6 +31,7 @@ import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import type { Shutdown } from './shutdownSignals.js';
 import { dashboardTap } from './train.js';
+import { runInfoOf, writeRunInfo } from './runInfo.js';
 
 type TrainFlags = z.output<typeof trainFlagsSchema>;
 
@@ -167,7 +168,13 @@ export async function trainOnlineCommand(
     resumedFrom: resume ? resume.counters.step : null,
   };
   if (flags.json) emit(header);
-  else {
+  const dashboard = dashboardTap(flags, config, undefined, {
+    ...runInfoOf(header, out),
+    model: resume ? `rbm ${resume.nVisible}→${config.nHidden}` : `rbm N→${config.nHidden}`,
+    feed: feed.name,
+  });
+  writeRunInfo(out, header);
+  if (!flags.json) {
     say(
       `boltzflow train --online · backend ${backend.name} · feed ${feed.name} · buffer ${flags.buffer} (${flags.overflow} when full) · bad records: ${flags['bad-records']}`,
     );
@@ -237,7 +244,7 @@ export async function trainOnlineCommand(
             store?.put(name, bytes);
           },
         }),
-        dashboardTap(flags, config, undefined),
+        dashboard.tap,
         flags.log ? logSink(join(out, 'log.msgpack'), { every: flags['log-every'], records: flags.log, config, data }) : identity,
         metricsSink(join(out, 'metrics.ndjson'), { secondsFrom }),
         published.tap({ secondsFrom }),
@@ -354,6 +361,7 @@ export async function trainOnlineCommand(
   }
   if (drainCut && !flags.json)
     say(`  the drain time (--drain-seconds ${flags['drain-seconds']}) ran out before everything received was learned`);
+  await dashboard.afterRun(shutdown, failure !== null);
   if (failure) {
     if (failure instanceof BoltzflowError && savedStep !== null)
       failure.message += `\nwhat was learned up to step ${savedStep} is saved in ${summary.snapshot}; continue with --resume ${summary.snapshot}`;

@@ -1,7 +1,7 @@
-import { Subject } from 'rxjs';
+import { startWith, Subject } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { watchFlagsSchema } from '../schemas/cliFlags.js';
-import { dashboardSink, type DashboardEvent } from '../sinks/dashboardSink.js';
+import { serveDashboard, type DashboardUpdate, type MetricsRow } from '../sinks/dashboardServer.js';
 import { natsConnect } from '../sources/natsConnect.js';
 import { subjectAddress } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
@@ -9,6 +9,9 @@ import { parseFlags } from './parseFlags.js';
 
 /** Feed counters, left out of a line while 0. */
 const QUIET_AT_ZERO = /^(skipped|dropped|reconnects|redelivered|duplicates)/;
+
+/** What the dashboard says of the followed run. */
+const info = (state: 'running' | 'ended', following: string): DashboardUpdate => ({ kind: 'info', info: { state, following } });
 
 /** The counters of a step record (`stepRecord`); every other number in it is a metric. */
 const COUNTERS = new Set(['event', 'step', 'epoch', 'index', 'batchesPerEpoch', 'batchSize', 'seconds']);
@@ -27,20 +30,16 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
   const { server, subject } = subjectAddress(spec, 'watch', undefined);
   const link = await natsConnect({ server }, { field: 'watch', onStatus: (line) => say(`  ${line}`) });
   if (!flags.json) say(`boltzflow watch · nats://${server} subject ${subject} (Ctrl-C stops)`);
-  const steps = new Subject<DashboardEvent>();
+  const updates = new Subject<DashboardUpdate>();
+  const following = `nats://${server}/${subject}`;
   const page = flags.dashboard
-    ? steps
-        .pipe(
-          dashboardSink({
-            port: flags['dashboard-port'],
-            config: { following: `nats://${server}/${subject}` },
-            imageShape: null,
-            onListening: (url) => (flags.json ? emit({ event: 'dashboard', url }) : say(`  dashboard ${url}`)),
-            warn: (line) => process.stderr.write(`warning: ${line}\n`),
-          }),
-        )
-        .subscribe()
+    ? await serveDashboard([{ name: following, updates: updates.pipe(startWith(info('running', following))) }], {
+        port: flags['dashboard-port'],
+        warn: (line) => process.stderr.write(`warning: ${line}\n`),
+      })
     : null;
+  if (page && flags.json) emit({ event: 'dashboard', url: page.url });
+  else if (page) say(`  dashboard ${page.url}`);
   let seen = 0;
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -55,6 +54,7 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
           return; // not a metrics message
         }
         if (e.event === 'end') {
+          updates.next(info('ended', following));
           if (flags.json) emit(e);
           else
             say(
@@ -67,13 +67,9 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
         const metrics = Object.fromEntries(
           Object.entries(e).filter((kv): kv is [string, number] => !COUNTERS.has(kv[0]) && typeof kv[1] === 'number'),
         );
-        steps.next({
-          step: e.step,
-          epoch: typeof e.epoch === 'number' ? e.epoch : 0,
-          batchesPerEpoch: typeof e.batchesPerEpoch === 'number' ? e.batchesPerEpoch : Infinity,
-          batchSize: typeof e.batchSize === 'number' ? e.batchSize : 0,
-          metrics,
-        });
+        if (e.step === 1) updates.next({ kind: 'reset' }); // a new run on the subject
+        updates.next({ kind: 'rows', rows: [e as MetricsRow] });
+        updates.next(info('running', following));
         if (flags.json) emit(e);
         else
           say(
@@ -92,7 +88,16 @@ export async function watchCommand(args: readonly string[]): Promise<void> {
       },
     });
   });
-  steps.complete();
-  page?.unsubscribe();
   await link.close();
+  if (page && flags.count !== undefined && seen >= flags.count) {
+    // --count reached: the page goes on showing what it followed, as a finished run's dashboard does.
+    if (flags.json) emit({ event: 'dashboard', url: page.url, serving: 'until a signal' });
+    else say(`followed ${seen} steps; the dashboard still serves them at ${page.url}  (Ctrl-C stops)`);
+    await new Promise((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+  updates.complete();
+  await page?.close();
 }

@@ -224,6 +224,11 @@ export const trainFlagsSchema = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: 'allow a non-loopback --dashboard-host (the page has no authentication)', group: group.watch }),
+  'dashboard-exit': z.boolean().default(false).meta({
+    description: 'stop serving the dashboard when the run ends',
+    defaultText: 'it serves the finished run until Ctrl-C',
+    group: group.watch,
+  }),
   json,
 });
 
@@ -248,9 +253,23 @@ export const publishFlagsSchema = z.strictObject({
 /** `boltzflow watch` flags. */
 export const watchFlagsSchema = z.strictObject({
   count: count(1).optional().meta({ description: 'stop after this many steps', defaultText: 'until Ctrl-C' }),
-  dashboard: z.boolean().default(false).meta({ description: "also serve the live dashboard's curves for the followed run" }),
+  dashboard: z
+    .boolean()
+    .default(false)
+    .meta({ description: "also serve the dashboard's curves for the followed run (after --count steps, until Ctrl-C)" }),
   'dashboard-port': z.int().min(0).max(65535).default(0).meta({ description: "the dashboard's port on 127.0.0.1 (0: any free one)" }),
   json: json.meta({ description: "the run's own step records on stdout, one JSON object per line" }),
+});
+
+/** `boltzflow dashboard` flags. */
+export const dashboardFlagsSchema = z.strictObject({
+  port: z.int().min(0).max(65535).default(7007).meta({ description: 'the port (0: any free one)' }),
+  host: z.string().min(1).max(255).default('127.0.0.1').meta({
+    description: 'the interface it listens on; another than loopback needs --remote',
+    placeholder: 'HOST',
+  }),
+  remote: z.boolean().default(false).meta({ description: 'allow a non-loopback --host (the page has no authentication)' }),
+  json: json.meta({ description: 'NDJSON on stdout: the address as a dashboard event' }),
 });
 
 const seed = z.int().min(0).max(0xffffffff).default(1).meta({ description: 'seeds the sampling' });

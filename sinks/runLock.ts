@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 
 /** The content of `<dir>/lock`. */
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   startedAt: string;
@@ -97,6 +97,29 @@ export function acquireRunLock(dir: string, options: RunLockOptions = {}): RunLo
   };
   process.once('exit', release);
   return { path, release };
+}
+
+/**
+ * Who holds the run folder `dir`: the lock's pid, host and start time, and whether that process is
+ * alive (null when it runs on another host, where it cannot be checked); null when no run holds it.
+ *
+ * @example
+ * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { acquireRunLock, runLockHolder } from 'boltzflow';
+ * const dir = mkdtempSync(join(tmpdir(), 'run-'));
+ * const lock = acquireRunLock(dir);
+ * console.log(runLockHolder(dir)?.alive); // true
+ * lock.release();
+ * console.log(runLockHolder(dir)); // null
+ * ```
+ */
+export function runLockHolder(dir: string): (LockInfo & { alive: boolean | null }) | null {
+  const info = readLock(join(dir, 'lock'))?.info;
+  if (!info) return null;
+  return { ...info, alive: info.host === hostname() ? isAlive(info.pid) : null };
 }
 
 /** The locks this process holds (a pid in a lock equal to ours is a stale one from an earlier process, as in a restarted container, unless listed here). */
