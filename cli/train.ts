@@ -17,7 +17,7 @@ import { parseWith } from '../schemas/parseWith.js';
 import { assertSnapshotFits, type DataInfo, type Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfig } from '../schemas/trainConfig.js';
 import { dashboardSink } from '../sinks/dashboardSink.js';
-import type { RunInfo } from '../sinks/dashboardServer.js';
+import type { DashboardServer, RunInfo } from '../sinks/dashboardServer.js';
 import { logSink } from '../sinks/logSink.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
@@ -464,7 +464,9 @@ export function dashboardTap(
   info: Partial<RunInfo>,
 ): DashboardTap {
   if (!flags.dashboard) return { tap: identity, afterRun: async () => {} };
-  let server: { url: string; close(): Promise<void> } | null = null;
+  // Settles once the server listens (or could not): the run's end waits for it, so that no server opens after it.
+  let settle!: (server: DashboardServer | null) => void;
+  const ready = new Promise<DashboardServer | null>((resolve) => (settle = resolve));
   return {
     tap: dashboardSink({
       port: flags['dashboard-port'],
@@ -477,14 +479,18 @@ export function dashboardTap(
       seed: config.seed,
       keepServing: true,
       onListening: (url, s) => {
-        server = s;
+        settle(s);
         if (flags.json) emit({ event: 'dashboard', url });
         else say(`  dashboard ${url}`);
+      },
+      onError: (e) => {
+        process.stderr.write(`warning: dashboard: ${e.message}\n`);
+        settle(null);
       },
       warn: (line) => process.stderr.write(`warning: ${line}\n`),
     }),
     async afterRun(shutdown, failed) {
-      const s = server;
+      const s = await ready;
       if (!s) return;
       if (!failed && !flags['dashboard-exit'] && !shutdown.signal.aborted) {
         if (flags.json) emit({ event: 'dashboard', url: s.url, serving: 'until a signal' });

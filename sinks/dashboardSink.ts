@@ -30,6 +30,8 @@ export interface DashboardOptions {
   /** Keep serving once the stream has ended (the page says the run ended), until the server given to `onListening` is closed. */
   keepServing?: boolean;
   onListening?: (url: string, server: DashboardServer) => void;
+  /** The server could not listen (a port in use): training goes on without it (default: `warn` is told). */
+  onError?: (error: Error) => void;
   warn?: (line: string) => void;
   /** Seed of the dashboard's own sampler (CD runs have no persistent chains to show). */
   seed?: number;
@@ -75,7 +77,7 @@ export function dashboardSink<E extends DashboardEvent = StepEvent>(options: Das
       });
       let server: DashboardServer | null = null;
       let ended = false;
-      const serving = serveDashboard([{ name: options.name ?? 'run', updates: updates.pipe(startWith(info('running'))) }], {
+      void serveDashboard([{ name: options.name ?? 'run', updates: updates.pipe(startWith(info('running'))) }], {
         port: options.port,
         host,
         allowRemote: options.allowRemote,
@@ -86,9 +88,8 @@ export function dashboardSink<E extends DashboardEvent = StepEvent>(options: Das
           options.onListening?.(s.url, s);
           if (ended && !options.keepServing) void s.close();
         },
-        (e: Error) => options.warn?.(`dashboard: ${e.message}`),
+        (e: Error) => (options.onError ? options.onError(e) : options.warn?.(`dashboard: ${e.message}`)),
       );
-      void serving;
       const start = performance.now();
       let lastRow = -Infinity,
         lastImages = -Infinity;

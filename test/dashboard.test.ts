@@ -201,6 +201,36 @@ test('boltzflow dashboard serves the runs of the folders it is given (a folder o
   t.regex(end.stderr, /dashboard: got ".*missing", expected a run folder/);
 });
 
+test('train --dashboard on a port in use: one warning, and the run trains, ends and exits without a page', async (t) => {
+  const taken = await serveDashboard([]);
+  const port = new URL(taken.url).port;
+  const csv = join(dir, 'small.csv');
+  writeFileSync(
+    csv,
+    Array.from({ length: 40 }, (_, i) => Array.from({ length: 9 }, (_, j) => ((i + j) % 3 === 0 ? 1 : 0)).join(',')).join('\n') + '\n',
+  );
+  const run = runCli([
+    'train',
+    '--data',
+    csv,
+    '--hidden',
+    '3',
+    '--batch',
+    '10',
+    '--epochs',
+    '2',
+    '--dashboard',
+    '--dashboard-port',
+    port,
+    '--out',
+    join(dir, 'busy'),
+  ]);
+  const end = await run.exited;
+  await taken.close();
+  t.is(end.code, 0, end.stderr);
+  t.regex(end.stderr, new RegExp(`warning: dashboard: dashboard port: got ${port}, expected a free port on 127.0.0.1`));
+});
+
 test('serving the dashboard beyond loopback needs allowRemote, and then warns', async (t) => {
   t.throws(() => dashboardSink({ config: {}, host: '0.0.0.0' }), {
     instanceOf: BoltzflowError,
