@@ -156,6 +156,7 @@ export { metricsSink, type MetricsSinkOptions } from './sinks/metricsSink.js';
 export { logSink, type LogSinkOptions } from './sinks/logSink.js';
 export { progressSink, type ProgressSinkOptions } from './sinks/progressSink.js';
 export { dashboardSink, type DashboardOptions } from './sinks/dashboardSink.js';
+export { writeLearningCurves } from './sinks/writeLearningCurves.js';
 export {
   serveDashboard,
   type DashboardRun,

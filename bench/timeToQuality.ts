@@ -32,7 +32,7 @@ import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig
 import { loadDataset } from '../sources/loadDataset.js';
 import { aisLogProb, formatRange, type AisLogProb } from './aisLogProb.js';
 import { positiveInteger, positiveIntegers } from './args.js';
-import { plotCurves } from './plotCurves.js';
+import { plotCurves } from '../sinks/plotCurves.js';
 
 /** The recipes, by the name the command line gives; each config is laid over the defaults. Add an arm here. */
 const ARMS: Record<string, { label?: string; config: TrainConfigInput }> = {

@@ -40,6 +40,7 @@ import { isNatsSpec } from '../sources/natsAddress.js';
 import { snapshotStoreFlag, storeSummary } from './snapshotStoreFlag.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { closeAll } from './closeAll.js';
+import { writeLearningCurves } from '../sinks/writeLearningCurves.js';
 import { runInfoOf, writeRunInfo } from './runInfo.js';
 import { trainOnlineCommand } from './trainOnline.js';
 import { modelToTrain, trainDeepCommand } from './trainDeep.js';
@@ -371,6 +372,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       });
     }
   }
+  const curves = await writeLearningCurves(out, runInfoOf(header, out).folder as string);
   const summary = {
     event: 'summary',
     interrupted,
@@ -385,6 +387,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     ...storeSummary(flags['snapshot-store'], store),
     metrics: join(out, 'metrics.ndjson'),
     ...images,
+    curves: curves.files,
   };
   if (json) emit(summary);
   else {
@@ -396,6 +399,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
     if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
     if (images.filters) say(`  filters  ${images.filters}`);
     if (images.samples) say(`  samples  ${images.samples}  (${flags['sample-steps']} Gibbs steps from the visible biases)`);
+    for (const file of curves.files) say(`  curves   ${file}`);
+    if (curves.skipped && summary.steps > 0) say(`  no learning-curve picture: ${curves.skipped}`);
   }
   await dashboard.afterRun(shutdown, false);
 }

@@ -1,8 +1,12 @@
 import test from 'ava';
-import { plotCurves, type Curve } from '../bench/plotCurves.js';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeLearningCurves } from '../sinks/writeLearningCurves.js';
+import { plotCurves, type Curve } from '../sinks/plotCurves.js';
 import { crc32 } from '../sinks/encodePng.js';
 
-// The time-to-quality bench's chart (bench/plotCurves.ts): a PNG of the size asked for, and every series drawn.
+// The chart of the time-to-quality bench and of every run's curves (sinks/plotCurves.ts): a PNG of the size asked for, and every series drawn.
 const curves: Curve[] = [
   {
     label: 'PCD-1 (default)',
@@ -87,4 +91,33 @@ test('plotCurves refuses what it cannot draw, naming the point', async (t) => {
     message: /^CD-1 point 0 x: got 0, expected a positive number \(the x axis is logarithmic\)/,
   });
   await t.throwsAsync(plotCurves([{ label: 'CD-1', points: [{ x: 1, y: NaN }] }], options), { message: /^CD-1 point 0 y: got NaN/ });
+});
+
+test("writeLearningCurves: a run's reconstruction-error curve (and its held-out one when logged) as PNGs, a kill-cut last line ignored", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'boltzflow-curves-'));
+  t.like(await writeLearningCurves(dir, 'none'), { files: [], skipped: 'no metrics.ndjson' });
+  const lines = Array.from({ length: 2000 }, (_, i) =>
+    JSON.stringify({
+      event: 'step',
+      step: i + 1,
+      reconstructionError: 60 - i / 100,
+      ...(i % 100 === 0 ? { pseudoLikelihood: -150 + i / 50 } : {}),
+    }),
+  );
+  writeFileSync(join(dir, 'metrics.ndjson'), lines.join('\n') + '\n{"event":"step","step":20'); // the last line cut by a kill
+  const { files } = await writeLearningCurves(dir, 'run');
+  t.deepEqual(files, [join(dir, 'curves.png'), join(dir, 'curves-held-out.png')]);
+  const png = readFileSync(files[0]);
+  t.is(png.subarray(1, 4).toString(), 'PNG');
+  t.is(png.readUInt32BE(16), 1600, 'the default 800 px at scale 2');
+  writeFileSync(
+    join(dir, 'metrics.ndjson'),
+    lines
+      .slice(0, 5)
+      .map((l) => l.replace(/"pseudoLikelihood":[^,}]+,?/, ''))
+      .join('\n'),
+  );
+  const only = await writeLearningCurves(dir, 'short');
+  t.deepEqual(only.files, [join(dir, 'curves.png')], 'no held-out values: no held-out picture');
+  t.true(existsSync(join(dir, 'curves.png')));
 });

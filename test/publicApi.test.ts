@@ -82,6 +82,7 @@ const PUBLIC = [
   'followFile',
   'flushable',
   'serveDashboard',
+  'writeLearningCurves',
   'runFolderUpdates',
   'runLockHolder',
   'idleWatch',

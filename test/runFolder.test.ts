@@ -83,7 +83,7 @@ test("two runs on one --out: the second is refused naming the first one's pid an
   );
   t.deepEqual(
     files(out),
-    ['filters.png', 'metrics.ndjson', 'run.json', 'snapshot.msgpack', 'snapshots'],
+    ['curves.png', 'filters.png', 'metrics.ndjson', 'run.json', 'snapshot.msgpack', 'snapshots'],
     'the lock is released at exit; no temp file of the refused runs',
   );
 });
@@ -138,7 +138,11 @@ test('a folder holding a run is refused without --resume; --overwrite deletes th
   t.deepEqual(files(join(out, 'snapshots')), ['step-000000006.msgpack', 'step-000000012.msgpack']);
   const fresh = cli(...base, '--epochs', '1', '--out', out, '--overwrite');
   t.is(fresh.code, 0, fresh.stderr);
-  t.deepEqual(files(out), ['filters.png', 'metrics.ndjson', 'run.json', 'snapshot.msgpack', 'snapshots'], 'the old log is gone');
+  t.deepEqual(
+    files(out),
+    ['curves.png', 'filters.png', 'metrics.ndjson', 'run.json', 'snapshot.msgpack', 'snapshots'],
+    'the old log is gone',
+  );
   t.deepEqual(files(join(out, 'snapshots')), ['step-000000006.msgpack'], 'no snapshot of the earlier run left');
   t.deepEqual(metricSteps(out), [1, 2, 3, 4, 5, 6], 'metrics of the new run only');
 });
@@ -196,7 +200,7 @@ test('a pointer link left by a failed swap is removed when a run starts, and a s
   symlinkSync(join('snapshots', 'step-000000006.msgpack'), join(out, 'snapshot.msgpack.4242.tmp'));
   const r = cli('train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', '2', '--sample-steps', '0');
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(files(out), ['filters.png', 'metrics.ndjson', 'run.json', 'snapshot.msgpack', 'snapshots']);
+  t.deepEqual(files(out), ['curves.png', 'filters.png', 'metrics.ndjson', 'run.json', 'snapshot.msgpack', 'snapshots']);
   t.is(readlinkSync(join(out, 'snapshot.msgpack')), join('snapshots', 'step-000000012.msgpack'));
   // The swap fails: the pointer's place is taken by a folder.
   const blocked = join(dir, 'blocked');

@@ -33,25 +33,32 @@ export interface PlotCurvesOptions {
   height?: number;
   /** PNG pixels per CSS pixel (default 2). */
   scale?: number;
+  /** A marker on every point (default true; a curve of hundreds of points reads better without). */
+  markers?: boolean;
 }
 
 /**
  * A line chart of labelled curves (markers on every point, a legend, optional error bars and a
  * dashed reference line) as SVG and PNG: a Vega-Lite spec rendered by Vega to SVG, then by resvg to
  * PNG with the system's fonts (DejaVu Sans where present). The PNG is `width·scale` × `height·scale`
- * pixels. For the benches (its libraries are devDependencies), not part of the library.
+ * pixels. Its libraries are optional dependencies: see `writeLearningCurves`, which does without them.
+ *
+ * Not exported from the package's index (that would load its optional libraries for every user):
+ * the library reaches it through `writeLearningCurves`, which loads it only when drawing.
  *
  * @example
  * ```ts
- * import { writeFileSync } from 'node:fs';
- * const { png } = await plotCurves([{ label: 'CD-1', points: [{ x: 1, y: -110 }, { x: 4, y: -100 }] }], {
- *   title: 'learning curve', xTitle: 'training time (minutes)', yTitle: 'test log-probability (nats)', xLog: true,
- * });
- * writeFileSync('curves.png', png);
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { writeLearningCurves } from 'boltzflow';
+ * const dir = mkdtempSync(join(tmpdir(), 'run-'));
+ * writeFileSync(join(dir, 'metrics.ndjson'), [1, 2].map((step) => JSON.stringify({ step, reconstructionError: 60 / step })).join('\n'));
+ * console.log((await writeLearningCurves(dir, 'example')).files.length); // 1
  * ```
  */
 export async function plotCurves(curves: Curve[], options: PlotCurvesOptions): Promise<{ svg: string; png: Buffer }> {
-  const { title, subtitle, xTitle, yTitle, xLog = false, reference, width = 800, height = 480, scale = 2 } = options;
+  const { title, subtitle, xTitle, yTitle, xLog = false, reference, width = 800, height = 480, scale = 2, markers = true } = options;
   if (curves.length === 0) throw new BoltzflowError('curves', curves, 'at least one curve', { got: 'an empty list' });
   const labels = curves.map((c) => c.label);
   if (new Set(labels).size !== labels.length) throw new BoltzflowError('curves', labels.join(', '), 'distinct labels');
@@ -91,7 +98,10 @@ export async function plotCurves(curves: Curve[], options: PlotCurvesOptions): P
         transform: [{ filter: 'isValid(datum.low)' }],
         encoding: { x, y: { ...y, field: 'low' }, y2: { field: 'high' }, color },
       },
-      { mark: { type: 'line', point: { size: 60, filled: true }, strokeWidth: 2 }, encoding: { x, y, color, shape: color } },
+      {
+        mark: { type: 'line', point: markers ? { size: 60, filled: true } : false, strokeWidth: 2 },
+        encoding: { x, y, color, ...(markers ? { shape: color } : {}) },
+      },
       ...(reference
         ? [
             { data: { values: [{ y: reference.y }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#555' }, encoding: { y } },
