@@ -18,6 +18,7 @@ import { progressSink, seconds } from '../sinks/progressSink.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { readableZoom } from '../sinks/imageGrid.js';
 import { writeImageGrid } from '../sinks/writeImageGrid.js';
+import { writeLearningCurves } from '../sinks/writeLearningCurves.js';
 import { BAD_RECORD_KINDS, type BadRecordKind } from '../sources/DataRecord.js';
 import { flushable } from '../sources/flushable.js';
 import { idleWatch } from '../sources/idleWatch.js';
@@ -283,6 +284,7 @@ export async function trainOnlineCommand(
       zoom: flags.scale ?? readableZoom(10, shape[1]),
     });
   }
+  const curves = last ? await writeLearningCurves(out, basename(resolve(out))) : { files: [] };
   const learned = rows - firstRows;
   const unlearned = Math.max(0, feed.received - feed.dropped - learned);
   const savedStep = saved.step;
@@ -322,6 +324,7 @@ export async function trainOnlineCommand(
     savedStep,
     ...storeSummary(flags['snapshot-store'], store),
     ...(filters ? { filters } : {}),
+    curves: curves.files,
     ...(failure ? { error: (failure as Error).message } : {}),
   };
   if (flags.json) emit(summary);
@@ -355,6 +358,7 @@ export async function trainOnlineCommand(
     }
     if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
     if (feed.torn > 0) say(`  the last line was cut in half by the signal: not taken for a record`);
+    for (const file of curves.files) say(`  curves   ${file}`);
     if (savedStep !== null)
       say(`  snapshot ${summary.snapshot}  (continue with: boltzflow train --online --resume ${summary.snapshot} --data …)`);
     else say(`  nothing was learned, so no snapshot was written${resume ? ' (the resumed one is as it was)' : ''}`);
