@@ -1,15 +1,13 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { dashboardFlagsSchema } from '../schemas/cliFlags.js';
 import { serveDashboard } from '../sinks/dashboardServer.js';
-import { runFolderUpdates } from '../sources/runFolderUpdates.js';
+import { isRunFolder, runFolderUpdates } from '../sources/runFolderUpdates.js';
 import { emit, say } from './output.js';
 import { parseFlags } from './parseFlags.js';
 import { shutdownSignals } from './shutdownSignals.js';
-
-/** Whether a folder holds a run (what `train --out` writes). */
-const isRun = (dir: string) => existsSync(join(dir, 'metrics.ndjson')) || existsSync(join(dir, 'run.json'));
 
 /**
  * The run folders a `dashboard` argument names: the folder itself when it holds a run, else the
@@ -18,11 +16,11 @@ const isRun = (dir: string) => existsSync(join(dir, 'metrics.ndjson')) || exists
 function runsIn(dir: string): string[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new BoltzflowError('dashboard', dir, 'a run folder (what train --out writes)');
-  if (isRun(dir)) return [dir];
+  if (isRunFolder(dir)) return [dir];
   const inside = readdirSync(dir)
     .sort()
     .map((name) => join(dir, name))
-    .filter((d) => statSync(d).isDirectory() && isRun(d));
+    .filter((d) => statSync(d).isDirectory() && isRunFolder(d));
   if (inside.length === 0)
     throw new BoltzflowError('dashboard', dir, 'a run folder, or a folder of them (none here has metrics.ndjson, as train --out writes)');
   return inside;
@@ -49,7 +47,7 @@ export async function dashboardCommand(args: readonly string[]): Promise<void> {
     });
     if (flags.json) emit({ event: 'dashboard', url: server.url, runs: runs.map((r) => r.name) });
     else say(`boltzflow dashboard · ${runs.length} run(s): ${runs.map((r) => r.name).join(', ')}\n  ${server.url}  (Ctrl-C stops)`);
-    await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
+    await firstValueFrom(shutdown.requested$);
     await server.close();
   } finally {
     shutdown.dispose();

@@ -3,7 +3,10 @@ import type { RunInfo } from '../sinks/dashboardServer.js';
 import { writeAtomic } from '../sinks/writeAtomic.js';
 
 /** What a run's start event says that the dashboard shows: the backend used, its threads, the model, the folder. */
-export function runInfoOf(header: { backend: string; threads?: number; model?: string }, out: string): Partial<RunInfo> {
+export function runInfoOf(
+  header: { backend: string; threads?: number; model?: string },
+  out: string,
+): Partial<RunInfo> & { folder: string } {
   return {
     folder: basename(resolve(out)),
     backend: header.backend,

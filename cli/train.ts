@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
+import { firstValueFrom, identity, lastValueFrom, takeUntil, tap, type MonoTypeOperatorFunction } from 'rxjs';
 import type { Matrix } from '../kernels/Matrix.js';
 import { withFreeEnergyGap } from '../operators/withFreeEnergyGap.js';
 import { withPseudoLikelihood } from '../operators/withPseudoLikelihood.js';
@@ -309,7 +309,8 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
   shutdown.lastWords = () =>
     savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   // However training ends, the store's last upload finishes and the connections close (open ones would keep the process alive).
-  const dashboard = dashboardTap(flags, config, data.imageShape, runInfoOf(header, out));
+  const info = runInfoOf(header, out);
+  const dashboard = dashboardTap(flags, config, data.imageShape, info);
   writeRunInfo(out, header);
   await lastValueFrom(
     steps$.pipe(
@@ -372,7 +373,7 @@ async function train(args: readonly string[], shutdown: Shutdown, resumed?: Mode
       });
     }
   }
-  const curves = await writeLearningCurves(out, runInfoOf(header, out).folder as string);
+  const curves = await writeLearningCurves(out, info.folder);
   const summary = {
     event: 'summary',
     interrupted,
@@ -466,7 +467,7 @@ export function dashboardTap(
   },
   config: TrainConfig,
   imageShape: readonly [number, number] | null | undefined,
-  info: Partial<RunInfo>,
+  info: Partial<RunInfo> & { folder: string },
 ): DashboardTap {
   if (!flags.dashboard) return { tap: identity, afterRun: async () => {} };
   // Settles once the server listens (or could not): the run's end waits for it, so that no server opens after it.
@@ -478,7 +479,7 @@ export function dashboardTap(
       host: flags['dashboard-host'],
       allowRemote: flags['dashboard-remote'],
       config,
-      name: typeof info.folder === 'string' ? info.folder : 'run',
+      name: info.folder,
       info,
       imageShape,
       seed: config.seed,
@@ -500,7 +501,7 @@ export function dashboardTap(
       if (!failed && !flags['dashboard-exit'] && !shutdown.signal.aborted) {
         if (flags.json) emit({ event: 'dashboard', url: s.url, serving: 'until a signal' });
         else say(`the dashboard still serves the finished run at ${s.url}  (Ctrl-C stops; --dashboard-exit ends with the run)`);
-        await new Promise((resolve) => shutdown.signal.addEventListener('abort', resolve, { once: true }));
+        await firstValueFrom(shutdown.requested$);
       }
       await s.close();
     },

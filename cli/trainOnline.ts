@@ -169,8 +169,9 @@ export async function trainOnlineCommand(
     resumedFrom: resume ? resume.counters.step : null,
   };
   if (flags.json) emit(header);
+  const info = runInfoOf(header, out);
   const dashboard = dashboardTap(flags, config, undefined, {
-    ...runInfoOf(header, out),
+    ...info,
     model: resume ? `rbm ${resume.nVisible}→${config.nHidden}` : `rbm N→${config.nHidden}`,
     feed: feed.name,
   });
@@ -284,7 +285,7 @@ export async function trainOnlineCommand(
       zoom: flags.scale ?? readableZoom(10, shape[1]),
     });
   }
-  const curves = last ? await writeLearningCurves(out, basename(resolve(out))) : { files: [] };
+  const curves = last ? await writeLearningCurves(out, info.folder) : { files: [] };
   const learned = rows - firstRows;
   const unlearned = Math.max(0, feed.received - feed.dropped - learned);
   const savedStep = saved.step;

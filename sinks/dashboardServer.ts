@@ -71,6 +71,14 @@ const SECURITY_HEADERS = {
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'",
 };
 
+/** Refuses a dashboard host other than loopback unless `allowRemote`; answers whether `host` is loopback (whose Host headers are then checked). */
+export function checkDashboardHost(host: string, allowRemote = false): boolean {
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  if (!loopback && !allowRemote)
+    throw new BoltzflowError('dashboard host', host, '127.0.0.1 (serving on another interface needs allowRemote / --dashboard-remote)');
+  return loopback;
+}
+
 /** uPlot, the charting library the page draws with, served from the installed package (never a CDN). */
 function uplotAsset(file: 'uPlot.iife.min.js' | 'uPlot.min.css'): string {
   const require = createRequire(import.meta.url);
@@ -100,9 +108,7 @@ function uplotAsset(file: 'uPlot.iife.min.js' | 'uPlot.min.css'): string {
  */
 export async function serveDashboard(runs: readonly DashboardRun[], options: DashboardServerOptions = {}): Promise<DashboardServer> {
   const host = options.host ?? '127.0.0.1';
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  if (!loopback && !options.allowRemote)
-    throw new BoltzflowError('dashboard host', host, '127.0.0.1 (serving on another interface needs allowRemote / --dashboard-remote)');
+  const loopback = checkDashboardHost(host, options.allowRemote);
   const perAnswer = options.rowsPerAnswer ?? 5000;
   const state = runs.map((r): RunState => ({
     name: r.name,

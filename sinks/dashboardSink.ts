@@ -1,13 +1,20 @@
 import { defer, finalize, startWith, Subject, tap, type MonoTypeOperatorFunction } from 'rxjs';
-import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Rng } from '../kernels/Rng.js';
 import { rbmFilters, rbmFromParams } from '../models/rbm.js';
 import { sampleRbm } from '../models/sampleRbm.js';
 import type { StepEvent } from '../operators/phases.js';
 import { squareImageShape } from '../sources/squareImageShape.js';
-import { serveDashboard, type DashboardServer, type DashboardUpdate, type MetricsRow, type RunInfo } from './dashboardServer.js';
+import {
+  checkDashboardHost,
+  serveDashboard,
+  type DashboardServer,
+  type DashboardUpdate,
+  type MetricsRow,
+  type RunInfo,
+} from './dashboardServer.js';
 import { encodePng } from './encodePng.js';
 import { imageGrid } from './imageGrid.js';
+import { stepRecord } from './metricsSink.js';
 
 export interface DashboardOptions {
   /** Port to serve on (default 0: any free port; the address goes to `onListening`). */
@@ -63,9 +70,7 @@ export type DashboardEvent = Pick<StepEvent, 'step' | 'epoch' | 'index' | 'batch
  */
 export function dashboardSink<E extends DashboardEvent = StepEvent>(options: DashboardOptions): MonoTypeOperatorFunction<E> {
   const host = options.host ?? '127.0.0.1';
-  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
-  if (!loopback && !options.allowRemote)
-    throw new BoltzflowError('dashboard host', host, '127.0.0.1 (serving on another interface needs allowRemote / --dashboard-remote)');
+  checkDashboardHost(host, options.allowRemote); // refused here, when the sink is made, not once the stream starts
   const rowGap = 1000 / (options.metricsPerSecond ?? 10),
     imageGap = options.imageEveryMs ?? 2000;
   return (source) =>
@@ -111,15 +116,8 @@ export function dashboardSink<E extends DashboardEvent = StepEvent>(options: Das
       };
       let last: DashboardEvent | null = null;
       let lastSent: DashboardEvent | null = null;
-      const row = (e: DashboardEvent, now: number): MetricsRow => ({
-        step: e.step,
-        epoch: e.epoch,
-        index: e.index,
-        batchesPerEpoch: Number.isFinite(e.batchesPerEpoch) ? e.batchesPerEpoch : null,
-        batchSize: e.batchSize,
-        seconds: Math.round(now - start) / 1000,
-        ...e.metrics,
-      });
+      // metrics.ndjson's line for the step (an infinite batchesPerEpoch, an online feed's, is null in JSON as in the file).
+      const row = (e: DashboardEvent, now: number) => stepRecord(e, (now - start) / 1000) as MetricsRow;
       let pendingSamples = 0;
       return source.pipe(
         tap((e) => {

@@ -7,7 +7,10 @@ import type { StepEvent } from '../operators/phases.js';
 import { writeFully } from './writeFully.js';
 
 /** The JSON object written for one step: counters, metrics and seconds since the subscription. */
-export function stepRecord(e: StepEvent<AnyModel>, seconds: number): Record<string, unknown> {
+export function stepRecord(
+  e: Pick<StepEvent<AnyModel>, 'step' | 'epoch' | 'index' | 'batchesPerEpoch' | 'batchSize' | 'metrics'>,
+  seconds: number,
+): Record<string, unknown> {
   return {
     event: 'step',
     step: e.step,

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stepRows } from '../sources/runFolderUpdates.js';
 import type { CurvePoint, plotCurves } from './plotCurves.js';
 
 /** Points kept per curve: a long run's steps are averaged in this many buckets. */
@@ -60,14 +61,7 @@ export async function writeLearningCurves(dir: string, title: string): Promise<{
   } catch {
     return { files: [], skipped: 'no metrics.ndjson' };
   }
-  const rows: Record<string, unknown>[] = [];
-  for (const line of text.split('\n'))
-    try {
-      const row = JSON.parse(line) as Record<string, unknown>;
-      if (typeof row.step === 'number') rows.push(row);
-    } catch {
-      // a line cut by a kill, or not a step
-    }
+  const rows = stepRows(text);
   let plot: typeof plotCurves;
   try {
     ({ plotCurves: plot } = await import('./plotCurves.js'));

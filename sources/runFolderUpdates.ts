@@ -32,8 +32,7 @@ export interface RunFolderUpdatesOptions {
  */
 export function runFolderUpdates(dir: string, options: RunFolderUpdatesOptions = {}): Observable<DashboardUpdate> {
   const metrics = join(dir, 'metrics.ndjson');
-  if (!existsSync(metrics) && !existsSync(join(dir, 'run.json')))
-    throw new BoltzflowError('dashboard', dir, 'a run folder (one with metrics.ndjson, as train --out writes)');
+  if (!isRunFolder(dir)) throw new BoltzflowError('dashboard', dir, 'a run folder (one with metrics.ndjson, as train --out writes)');
   return new Observable<DashboardUpdate>((subscriber) => {
     let offset = 0;
     let partial = '';
@@ -60,17 +59,10 @@ export function runFolderUpdates(dir: string, options: RunFolderUpdatesOptions =
           closeSync(fd);
         }
         offset = size;
-        const lines = (partial + bytes.toString('utf8')).split('\n');
-        partial = lines.pop() ?? ''; // a line still being written
-        const rows: MetricsRow[] = [];
-        for (const line of lines) {
-          try {
-            const row = JSON.parse(line) as MetricsRow;
-            if (typeof row.step === 'number') rows.push(row);
-          } catch {
-            // not a step line
-          }
-        }
+        const text = partial + bytes.toString('utf8');
+        const end = text.lastIndexOf('\n') + 1;
+        partial = text.slice(end); // a line still being written
+        const rows = stepRows(text.slice(0, end));
         if (rows.length > 0) subscriber.next({ kind: 'rows', rows });
       }
       for (const name of ['filters', 'samples'] as const) {
@@ -96,6 +88,24 @@ export function runFolderUpdates(dir: string, options: RunFolderUpdatesOptions =
     timer.unref();
     return () => clearInterval(timer);
   });
+}
+
+/** Whether a folder holds a run: what `train --out` writes (`metrics.ndjson`, `run.json`). */
+export function isRunFolder(dir: string): boolean {
+  return existsSync(join(dir, 'metrics.ndjson')) || existsSync(join(dir, 'run.json'));
+}
+
+/** The step lines of `metrics.ndjson` text, parsed; other lines, and one cut by a kill, are left out. */
+export function stepRows(text: string): MetricsRow[] {
+  const rows: MetricsRow[] = [];
+  for (const line of text.split('\n'))
+    try {
+      const row = JSON.parse(line) as MetricsRow;
+      if (typeof row.step === 'number') rows.push(row);
+    } catch {
+      // not a step line
+    }
+  return rows;
 }
 
 /** What `run.json` says of the run, and its state from the lock. */
