@@ -20,10 +20,11 @@ import { acquireRunLock } from '../sinks/runLock.js';
 import { snapshotSink } from '../sinks/snapshotSink.js';
 import { dbnSnapshot } from '../sinks/stateSnapshot.js';
 import { trimMetrics } from '../sinks/trimMetrics.js';
+import { writeLearningCurves } from '../sinks/writeLearningCurves.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { readModelSnapshot } from '../sources/readSnapshot.js';
 import { closeAll } from './closeAll.js';
-import { writeRunInfo } from './runInfo.js';
+import { runInfoOf, writeRunInfo } from './runInfo.js';
 import { metricsSubjectFlag } from './metricsSubjectFlag.js';
 import { emit, say } from './output.js';
 import { flagName, flagValue, parseFlags } from './parseFlags.js';
@@ -264,6 +265,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     { defaultValue: null },
   ).finally(() => closeAll(store, published.link));
   const final = last as StepEvent<AnyModel> | null;
+  const curves = final ? await writeLearningCurves(out, runInfoOf(header, out).folder) : { files: [] };
   const summary = {
     event: 'summary',
     interrupted: shutdown.received !== null,
@@ -274,6 +276,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     metrics: final ? { ...final.metrics } : null,
     snapshot: join(out, 'snapshot.msgpack'),
     ...storeSummary(flags['snapshot-store'], store),
+    curves: curves.files,
   };
   if (flags.json) emit(summary);
   else {
@@ -281,6 +284,8 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       `${summary.interrupted ? `interrupted (${summary.signal})` : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot}`,
     );
     if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
+    for (const file of curves.files) say(`  curves   ${file}`);
+    if (curves.skipped && final) say(`  no learning-curve picture: ${curves.skipped}`);
   }
 }
 

@@ -4,7 +4,16 @@ import { Matrix } from '../kernels/Matrix.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import { dbmGibbsSweeps, dbmLayerBuffers, meanField, zeroDbmParams, type Dbm, type DbmParams, type MeanFieldOptions } from './dbm.js';
+import {
+  dbmGibbsSweeps,
+  dbmLayerBuffers,
+  layerProbs,
+  meanField,
+  zeroDbmParams,
+  type Dbm,
+  type DbmParams,
+  type MeanFieldOptions,
+} from './dbm.js';
 import { accumulateDbmMoments, dbmChainsFromData, zeroDbmMoments, type DbmMoments } from './dbmPhases.js';
 import type { ModelKind } from './ModelKind.js';
 import type { RunState } from './trainingState.js';
@@ -49,7 +58,8 @@ export interface DbmSaved {
  * hidden layers to a tolerance for the positive phase; chains over all layers — started at the data
  * and its mean-field posterior (kept for PCD, restarted for CD) or random — advanced by block Gibbs
  * over alternate layers for the negative; statistics ⟨hˡ⁻¹hˡᵀ⟩ and ⟨hˡ⟩ under the posterior less the
- * same over the chains, with the metric `meanFieldIterations`.
+ * same over the chains, with the metrics `meanFieldIterations` and `reconstructionError`, the mean
+ * over the minibatch of Σᵢ (vᵢ − E[vᵢ | q¹])² (q¹ the first hidden layer's mean field).
  */
 export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNegative, DbmChains, MeanFieldOptions, DbmSaved> = {
   name: 'dbm',
@@ -111,10 +121,20 @@ export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNega
       return { negativeStates: chains };
     };
   },
-  statistics: () => (state, phase, gradient) => {
-    accumulateDbmMoments(state.model, phase.meanField, 1, gradient, true);
-    accumulateDbmMoments(state.model, phase.negativeStates, -1, gradient, false);
-    return { meanFieldIterations: phase.iterations };
+  statistics: () => {
+    let reconstruction: ((rows: number) => Matrix) | null = null;
+    return ({ model }, phase, gradient) => {
+      accumulateDbmMoments(model, phase.meanField, 1, gradient, true);
+      accumulateDbmMoments(model, phase.negativeStates, -1, gradient, false);
+      // E[v | q¹] from the first layer's mean field: the DBM's reconstruction of its minibatch.
+      const data = phase.meanField[0];
+      reconstruction ??= reusableMatrix(data.cols, model.backend);
+      const recon = layerProbs(model, phase.meanField, 0, reconstruction(data.rows));
+      return {
+        meanFieldIterations: phase.iterations,
+        reconstructionError: model.backend.squaredDistance(data.data, recon.data) / data.rows,
+      };
+    };
   },
   save({ model: { params: p }, velocity, chains }) {
     const tensors = (t: DbmMoments) => ({ weights: t.weights.map((w) => w.data), biases: [...t.biases] });

@@ -11,7 +11,8 @@ import type { NegativePhase, Statistics } from './phases.js';
  * learned) with `reconstructionError`, the mean over the minibatch of Σᵢ (v⁰ᵢ − E[vᵢ | h⁰])². For a
  * general BM, p⁺ᵢⱼ − p⁻ᵢⱼ on connected pairs and p⁺ᵢ − p⁻ᵢ, with `statisticsGap` (mean |p⁺ᵢⱼ −
  * p⁻ᵢⱼ| over connected pairs). For a DBM, ⟨hˡ⁻¹hˡᵀ⟩ and ⟨hˡ⟩ under the mean-field posterior less
- * the same over the chains, with `meanFieldIterations`. The gradient buffers are allocated once
+ * the same over the chains, with `meanFieldIterations` and `reconstructionError` (from the first hidden
+ * layer's mean field). The gradient buffers are allocated once
  * per subscription and overwritten at each minibatch.
  *
  * @example

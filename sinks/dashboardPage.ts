@@ -52,7 +52,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 
 export const DASHBOARD_JS = `'use strict';
 /* global uPlot */
-const COUNTERS = new Set(['event', 'step', 'epoch', 'index', 'batchesPerEpoch', 'batchSize', 'seconds']);
+const COUNTERS = new Set(['event', 'step', 'layer', 'epoch', 'index', 'batchesPerEpoch', 'batchSize', 'seconds']);
 const COLORS = ['#1f6feb', '#d1242f', '#2da44e', '#bf8700', '#8250df', '#0598bc', '#e16f24', '#57606a'];
 const NAMES = {
   reconstructionError: 'reconstruction error',

@@ -6,14 +6,15 @@ import type { AnyModel } from '../models/modelKinds.js';
 import type { StepEvent } from '../operators/phases.js';
 import { writeFully } from './writeFully.js';
 
-/** The JSON object written for one step: counters, metrics and seconds since the subscription. */
+/** The JSON object written for one step: counters (a DBN's `layer` too, from 0), metrics and seconds since the subscription. */
 export function stepRecord(
-  e: Pick<StepEvent<AnyModel>, 'step' | 'epoch' | 'index' | 'batchesPerEpoch' | 'batchSize' | 'metrics'>,
+  e: Pick<StepEvent<AnyModel>, 'step' | 'epoch' | 'index' | 'batchesPerEpoch' | 'batchSize' | 'metrics'> & { layer?: number },
   seconds: number,
 ): Record<string, unknown> {
   return {
     event: 'step',
     step: e.step,
+    ...(e.layer !== undefined ? { layer: e.layer } : {}),
     epoch: e.epoch,
     index: e.index,
     batchesPerEpoch: e.batchesPerEpoch,

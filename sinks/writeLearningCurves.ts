@@ -36,7 +36,8 @@ function buckets(points: CurvePoint[]): CurvePoint[] {
 
 /**
  * A run's learning curves as PNG files beside its metrics: `curves.png` (reconstruction error
- * against the step, from `<dir>/metrics.ndjson`, a resumed run's earlier steps included) and, when
+ * against the step, from `<dir>/metrics.ndjson`, a resumed run's earlier steps included; a DBN's
+ * steps, which carry their `layer`, one curve per layer) and, when
  * held-out pseudo-likelihood was logged, `curves-held-out.png`. Long runs are averaged into at most
  * 400 points. Drawn by Vega-Lite and resvg, optional dependencies: without them (or without any
  * step) nothing is written, and the answer says why.
@@ -70,17 +71,26 @@ export async function writeLearningCurves(dir: string, title: string): Promise<{
   }
   const files: string[] = [];
   for (const c of CURVES) {
-    const points = rows.flatMap((r) =>
-      typeof r[c.metric] === 'number' && Number.isFinite(r[c.metric]) ? [{ x: r.step as number, y: r[c.metric] as number }] : [],
-    );
-    if (points.length === 0) continue;
-    const shown = buckets(points);
-    const { png } = await plot([{ label: title, points: shown }], {
+    // One curve per layer of a DBN (its steps carry `layer`, from 0), else one for the run.
+    const series = new Map<string, CurvePoint[]>();
+    for (const r of rows) {
+      const y = r[c.metric];
+      if (typeof y !== 'number' || !Number.isFinite(y)) continue;
+      const label = typeof r.layer === 'number' ? `layer ${r.layer + 1}` : title;
+      const points = series.get(label) ?? [];
+      points.push({ x: r.step as number, y });
+      series.set(label, points);
+    }
+    if (series.size === 0) continue;
+    const curves = [...series].map(([label, points]) => ({ label, points: buckets(points), evaluated: points.length }));
+    const evaluated = curves.reduce((n, k) => n + k.evaluated, 0);
+    const shown = curves.reduce((n, k) => n + k.points.length, 0);
+    const { png } = await plot(curves, {
       title: `${title}: ${c.title}`,
-      subtitle: `evaluated at ${points.length} steps${shown.length < points.length ? `, averaged in ${shown.length} points` : ''}`,
+      subtitle: `evaluated at ${evaluated} steps${shown < evaluated ? `, averaged in ${shown} points` : ''}`,
       xTitle: 'step',
       yTitle: c.axis,
-      markers: shown.length <= 60,
+      markers: shown <= 60,
     });
     const path = join(dir, c.file);
     writeFileSync(path, png);

@@ -232,3 +232,31 @@ test("applyUpdate (DBM): every layer's weights and biases move by velocity ← m
     t.true(Math.abs(seen[0][p] - w1) < 1e-6 && Math.abs(seen[1][p] - w2) < 1e-6, `${name}: ${seen[0][p]}, ${seen[1][p]} vs ${w1}, ${w2}`);
   });
 });
+
+test("collectStats (DBM): reconstructionError is the minibatch mean of Σᵢ (vᵢ − σ(b⁰ᵢ + Σⱼ W¹ᵢⱼ q¹ⱼ))², q¹ the first layer's mean field; tolerance 1e-5", async (t) => {
+  const dbm = randomDbm(6);
+  const zeros = SIZES.map((n) => Matrix.zeros(1, n));
+  let q1: Matrix | null = null;
+  const { metrics } = await lastValueFrom(
+    from([data]).pipe(
+      clampVisible(dbm, MF),
+      map((pos): DbmNegativePhase => {
+        q1 = pos.meanField[1].clone(); // the phase's buffer is reused at the next minibatch
+        return { ...pos, negativeStates: zeros };
+      }),
+      collectStats(),
+    ),
+  );
+  const [w] = dbm.params.weights,
+    [b] = dbm.params.biases;
+  let expected = 0;
+  for (let r = 0; r < data.rows; r++)
+    for (let i = 0; i < SIZES[0]; i++) {
+      let x = b[i];
+      for (let j = 0; j < SIZES[1]; j++) x += w.get(i, j) * q1!.get(r, j);
+      expected += (data.get(r, i) - 1 / (1 + Math.exp(-x))) ** 2;
+    }
+  expected /= data.rows;
+  t.true(expected > 0.1, `a non-trivial reconstruction (${expected})`);
+  t.true(Math.abs(metrics.reconstructionError - expected) < 1e-5, `collectStats ${metrics.reconstructionError}, direct ${expected}`);
+});

@@ -87,6 +87,14 @@ for (const [model, layers, file] of [
       grey,
     );
     t.is(summary.event, 'summary');
+    // Its learning curve is drawn as an RBM run's is; a DBN's metrics say which layer each step trained.
+    t.deepEqual(summary.curves, [join(straight, 'curves.png')]);
+    const steps = readFileSync(join(straight, 'metrics.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; layer?: number; reconstructionError: number });
+    t.true(steps.every((s) => Number.isFinite(s.reconstructionError)));
+    t.deepEqual([...new Set(steps.map((s) => s.layer))], model === 'dbn' ? [0, 1] : [undefined]);
     const end = read(join(straight, 'snapshot.msgpack'));
     t.is(end.model, model);
     const copy = join(dir, `${model}-resumed`);
