@@ -5,7 +5,7 @@ import { kindOf, type AnyModel } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import { parseWith } from '../schemas/parseWith.js';
 import { updateOptionsSchema, type UpdateOptions } from '../schemas/updateOptions.js';
-import type { Statistics, StepEvent } from './phases.js';
+import type { Statistics, StepEvent, StepMetrics } from './phases.js';
 
 export interface ApplyUpdateOptions extends UpdateOptions {
   /**
@@ -69,7 +69,8 @@ export function applyUpdate<M extends AnyModel = Rbm>(options: ApplyUpdateOption
             epoch: endOfEpoch ? batch.epoch + 1 : batch.epoch,
             index: endOfEpoch ? 0 : batch.index + 1,
           };
-          const metrics = { ...stats.metrics, weightNorm: Math.sqrt(sumSq), learningRate };
+          // The kind's statistics computed its own metrics (StepMetrics<M> names them).
+          const metrics = { ...stats.metrics, weightNorm: Math.sqrt(sumSq), learningRate } as StepMetrics<M>;
           const bad = Number.isFinite(metrics.weightNorm) ? Object.entries(stats.metrics).find(([, x]) => !Number.isFinite(x)) : undefined;
           if (!Number.isFinite(metrics.weightNorm) || bad)
             throw new BoltzflowError(

@@ -62,10 +62,26 @@ export interface StepCounters {
   readonly batchSize: number;
 }
 
+/** The metrics a model kind's `collectStats` computes at every step. */
+type KindMetrics<M extends AnyModel> = M extends Dbm
+  ? { meanFieldIterations: number; reconstructionError: number }
+  : M extends Bm
+    ? { statisticsGap: number }
+    : { reconstructionError: number };
+
+/**
+ * A step's metrics: `weightNorm` and `learningRate` at every step, those its model kind computes
+ * (`reconstructionError` for an RBM and a DBM, `meanFieldIterations` for a DBM, `statisticsGap` for a
+ * general BM), and any that taps add by name (`pseudoLikelihood`, …: absent on the steps they skip).
+ */
+export type StepMetrics<M extends AnyModel = Rbm> = Readonly<
+  { weightNorm: number; learningRate: number } & KindMetrics<M> & Record<string, number>
+>;
+
 /** Output of `applyUpdate`: one event per minibatch, after the parameters moved. */
 export interface StepEvent<M extends AnyModel = Rbm> extends StepCounters {
-  /** The minibatch's metrics (reconstructionError, statisticsGap, meanFieldIterations, …), weightNorm, learningRate. */
-  readonly metrics: Readonly<Record<string, number>>;
+  /** The minibatch's metrics: see {@link StepMetrics}. */
+  readonly metrics: StepMetrics<M>;
   /** The parameters after this update: read them, never write them. */
   readonly params: TypesOf<M>['params'];
   /** The model being trained (parameters, backend, generator): `state.model`. */

@@ -2,7 +2,7 @@ import { defer, EMPTY, from, map, switchMap, type Observable } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { createRbm, type Rbm } from '../models/rbm.js';
-import type { Minibatch, StepEvent } from '../operators/phases.js';
+import type { Minibatch, StepEvent, StepMetrics } from '../operators/phases.js';
 import { parseWith } from '../schemas/parseWith.js';
 import type { Snapshot } from '../schemas/snapshot.js';
 import { trainConfigSchema, type TrainConfigInput } from '../schemas/trainConfig.js';
@@ -125,7 +125,7 @@ export function trainOnline(options: TrainOnlineOptions): Observable<StepEvent> 
               metrics.skippedRecords += n;
             }
             for (const [name, read] of counters) metrics[name] = read();
-            return { ...e, metrics };
+            return { ...e, metrics: metrics as StepMetrics }; // e's metrics and the counters
           }),
         );
       }),

@@ -30,7 +30,7 @@ export const gibbsOptionsSchema = z
      * step under that step's parameters, and start the next step there (h → v; one product with W
      * fewer). By default (false) the chain's state is v alone, as in Tieleman (2008)'s PCD, and each
      * step starts by sampling h from it under the updated parameters: on MNIST that learned the
-     * better model (exact test log-likelihood, 784→16, see the README's training recipes).
+     * better model (exact test log-likelihood, 784→16, see "Training recipes" in docs/results.md).
      */
     keepHidden: z.boolean().default(false),
     /**

@@ -18,7 +18,7 @@ export const trainConfigSchema = z
      * persistent chains with parallel tempering (`replicas` each, β from 1 down to 0; see `gibbsStep`).
      */
     method: z.enum(['cd', 'pcd', 'pt']).default('pcd'),
-    /** Gibbs steps per minibatch (2 by default: on MNIST, centered PCD-2 learned best for its cost; see the README's "Training recipes"). */
+    /** Gibbs steps per minibatch (2 by default: on MNIST, centered PCD-2 learned best for its cost; see "Training recipes" in docs/results.md). */
     k: z.int().min(1).max(100_000).default(2),
     /** PCD: keep the chains' hidden states between steps (see `gibbsStep`'s `keepHidden`; off by default, it learned worse). */
     keepHidden: z.boolean().default(false),
@@ -28,7 +28,7 @@ export const trainConfigSchema = z
      * Centering (Montavon & Müller 2012; Melchior, Fischer & Wiskott 2016): the gradient of the
      * energy written around offsets μ, λ that follow the data's visible and hidden means (see
      * `centerGradient`); the model stays in the ordinary parametrisation. Bernoulli visible units
-     * only; the default: on for them (it learned best, see the README's "Training recipes"), off for Gaussian ones.
+     * only; the default: on for them (it learned best, see "Training recipes" in docs/results.md), off for Gaussian ones.
      */
     centering: z.boolean().optional(),
     /** Centering: the offsets' sliding factor ν (each step moves them this fraction of the way to the minibatch's means). */

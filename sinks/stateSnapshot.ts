@@ -16,7 +16,7 @@ import type { TrainConfig } from '../schemas/trainConfig.js';
 // A snapshot is the kind's own part of the state (`kind.save`: parameters, velocity, chains) between
 // the format's header and the run's generator, counters and metrics.
 const header = { format: SNAPSHOT_FORMAT, version: SNAPSHOT_VERSION } as const;
-const tail = (state: TrainingState<AnyModel>, e: Pick<StepEvent<AnyModel>, 'metrics'>) => ({
+const tail = (state: TrainingState<AnyModel>, e: { metrics: Readonly<Record<string, number>> }) => ({
   rng: Array.from(state.model.rng.state()),
   counters: { ...state.counters },
   metrics: { ...e.metrics },
@@ -29,7 +29,10 @@ export function toSnapshot(e: Pick<StepEvent<Rbm>, 'state' | 'metrics'>, config:
 }
 
 /** A general BM's step event as a snapshot. */
-export function bmSnapshot(e: Pick<StepEvent<Bm>, 'state' | 'metrics'>, config: Record<string, unknown>): BmSnapshot {
+export function bmSnapshot(
+  e: Pick<StepEvent<Bm>, 'state'> & { metrics: Readonly<Record<string, number>> },
+  config: Record<string, unknown>,
+): BmSnapshot {
   return { ...header, model: 'bm', ...bmKind.save(e.state), config, ...tail(e.state, e) };
 }
 

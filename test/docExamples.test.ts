@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { startNatsServer, type NatsServer } from './natsServer.js';
 import { outputPattern, printedMatches } from './statedOutput.js';
 
-// Every `@example` in the library's doc comments, and every ```ts block of the README, is a program: extract it, transpile it, run it
+// Every `@example` in the library's doc comments, and every ```ts block of the README, the guides and docs/, is a program: extract it, transpile it, run it
 // with `boltzflow` resolving to this package, and require it to exit cleanly.
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const out = join(root, 'dist', 'doc-examples');
@@ -27,15 +27,16 @@ for (const folder of folders)
 let readmeBlock = 0;
 for (const m of readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g))
   examples.push({ name: `README.md#${++readmeBlock}`, code: m[1] });
-// The guides' ts blocks too (guides/*.md: one page per use case).
+// The guides' ts blocks too (guides/*.md: one page per use case), and the reference pages' (docs/*.md).
 let guideBlocks = 0;
-for (const file of readdirSync(join(root, 'guides')).filter((f) => f.endsWith('.md'))) {
-  let n = 0;
-  for (const m of readFileSync(join(root, 'guides', file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)) {
-    examples.push({ name: `guides/${file}#${++n}`, code: m[1] });
-    guideBlocks++;
+for (const folder of ['guides', 'docs'])
+  for (const file of readdirSync(join(root, folder)).filter((f) => f.endsWith('.md'))) {
+    let n = 0;
+    for (const m of readFileSync(join(root, folder, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)) {
+      examples.push({ name: `${folder}/${file}#${++n}`, code: m[1] });
+      guideBlocks++;
+    }
   }
-}
 
 // Examples that talk to NATS JetStream find a real server at NATS_URL (nats-server -js, started here on a loopback port).
 let nats: NatsServer | undefined;
@@ -67,10 +68,10 @@ test.before(() => {
   if (r.status !== 0) throw new Error(`fixture training failed: ${r.stderr.toString()}`);
 });
 
-test('the doc comments hold at least 30 examples, the README its ts blocks, and each guide runnable code', (t) => {
+test('the doc comments hold at least 30 examples, the README its ts blocks, and the guides and docs/ runnable code', (t) => {
   t.true(examples.length - readmeBlock - guideBlocks >= 30, `${examples.length - readmeBlock - guideBlocks}`);
   t.true(readmeBlock >= 2, `${readmeBlock}`);
-  t.true(guideBlocks >= 4, `${guideBlocks} guide blocks`);
+  t.true(guideBlocks >= 14, `${guideBlocks} blocks in guides/ and docs/`);
 });
 
 /**

@@ -2,7 +2,7 @@ import test from 'ava';
 import * as api from '../index.js';
 
 // The public surface is deliberate: adding or removing an export means editing this list (and the
-// README's "API changes" when a name goes or changes). Internals are imported from their own files.
+// "API changes" in docs/library.md when a name goes or changes). Internals are imported from their own files.
 const PUBLIC = [
   'BACKEND_NAMES',
   'BernoulliRBM',
