@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { decodeModelSnapshot } from '../schemas/modelSnapshot.js';
 import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
 import {
   completeFlagsSchema,
@@ -36,13 +38,24 @@ const data =
   'PATH is an IDX file, a CSV of numeric rows or NDJSON (one array per line), values in [0, 1]; any real values with --visible gaussian, standardised per column (the fit is saved with the run and applied by eval, sample, complete and --resume).';
 const signals = 'SIGINT, SIGTERM and SIGHUP stop a run and save it (exit 0); a second signal exits at once (130).';
 
+/** The model kind of a `--resume` snapshot file, for its help (`train --resume DBN.msgpack --help`); undefined where it cannot be read. */
+function resumedKind(args: readonly string[]): string | undefined {
+  const path = flagValue(args, '--resume');
+  if (!path || path.startsWith('nats://')) return undefined;
+  try {
+    return decodeModelSnapshot(readFileSync(path), path).model;
+  } catch {
+    return undefined; // the run itself says why it cannot read it
+  }
+}
+
 /** The CLI's commands by name: what each runs, and what its `--help` says (generated from the schema that validates its flags). */
 const TABLE: Readonly<Record<string, Omit<Command, 'command'>>> = {
   train: {
     summary: 'train an RBM on a data set, or online from a feed (--online); a DBN or DBM with --model dbn|dbm',
     notes: [data, signals],
     run: trainCommand,
-    flags: (args) => (['dbn', 'dbm'].includes(flagValue(args, '--model') ?? '') ? deepFlagsSchema : trainHelpSchema()),
+    flags: (args) => (['dbn', 'dbm'].includes(flagValue(args, '--model') ?? resumedKind(args) ?? '') ? deepFlagsSchema : trainHelpSchema()),
   },
   eval: {
     summary: "a model's quality on data: reconstruction, pseudo-likelihood, free energy, or ln P(v) exactly, by AIS or by RAISE",

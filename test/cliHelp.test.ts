@@ -1,6 +1,8 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliReference, COMMANDS, usage } from '../cli/commands.js';
 import { trainConfigFlags, trainFlagsSchema } from '../schemas/cliFlags.js';
@@ -63,4 +65,36 @@ test('the top-level help lists every command; the README shows it and docs/cli.m
     'the README shows boltzflow --help as it is (npm run docs:cli refreshes it)',
   );
   t.is(root('docs/cli.md'), cliReference(), 'docs/cli.md is stale: npm run docs:cli');
+});
+
+test("train --resume SNAPSHOT --help lists the flags of the snapshot's model kind (a DBN's: --layers, not --hidden)", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'boltzflow-help-'));
+  const csv = join(dir, 'd.csv');
+  writeFileSync(csv, Array.from({ length: 20 }, (_, r) => Array.from({ length: 6 }, (_, i) => (r + i) % 2).join(',')).join('\n') + '\n');
+  const out = join(dir, 'dbn');
+  const trained = run(
+    'train',
+    '--model',
+    'dbn',
+    '--layers',
+    '4,3',
+    '--data',
+    csv,
+    '--batch',
+    '10',
+    '--epochs',
+    '1',
+    '--out',
+    out,
+    '--json',
+  );
+  t.is(trained.status, 0, trained.stderr);
+  const help = run('train', '--resume', join(out, 'snapshot.msgpack'), '--help').stdout;
+  t.regex(help, /\n {2}--layers\b/);
+  t.notRegex(help, /\n {2}--hidden\b/);
+  t.regex(
+    run('train', '--resume', join(dir, 'missing.msgpack'), '--help').stdout,
+    /\n {2}--hidden\b/,
+    "an unreadable snapshot: train's own help",
+  );
 });
