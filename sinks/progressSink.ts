@@ -97,8 +97,7 @@ function heldOutText(m: Readonly<Record<string, number>>): string {
   return s;
 }
 
-/** "1h02m", "3m05s", "12.3s". */
-/** The metric a progress line shows: the reconstruction error (`recon`) of an RBM, else the kind's own first metric. */
+/** The metric a progress line shows: the reconstruction error (`recon`) of an RBM or a DBM, else the kind's own first metric. */
 function mainMetric(metrics: Readonly<Record<string, number>>): [string, number] {
   if ('reconstructionError' in metrics) return ['recon', metrics.reconstructionError];
   const [name, value] = Object.entries(metrics)[0] ?? ['recon', NaN];
@@ -107,6 +106,7 @@ function mainMetric(metrics: Readonly<Record<string, number>>): [string, number]
   return [words, value];
 }
 
+/** "1h02m", "3m05s", "12.3s". */
 export function seconds(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)}s`;

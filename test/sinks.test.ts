@@ -3,8 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { last, lastValueFrom, tap } from 'rxjs';
+import { from, last, lastValueFrom, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
+import { createBm } from '../models/bm.js';
+import { applyUpdate } from '../operators/applyUpdate.js';
+import { clampVisible } from '../operators/clampVisible.js';
+import { collectStats } from '../operators/collectStats.js';
+import { gibbsStep } from '../operators/gibbsStep.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
@@ -13,6 +18,7 @@ import { imageGrid, readableZoom } from '../sinks/imageGrid.js';
 import { metricsSink } from '../sinks/metricsSink.js';
 import { trimMetrics } from '../sinks/trimMetrics.js';
 import { progressSink, seconds } from '../sinks/progressSink.js';
+import { minibatches } from '../sources/minibatches.js';
 import { binaryData } from './helpers.js';
 
 test('encodePng writes a valid PNG: signature, IHDR, CRCs, and the pixels back through inflate', (t) => {
@@ -140,7 +146,7 @@ test('progressSink reports epochs with time and mean reconstruction error, and p
     out.join(''),
   );
   t.is(seconds(3_723_000), '1h02m');
-  // Another kind's metric in words, and a prefix (a DBN's layer) before every line.
+  // A prefix (a DBN's layer) before every line; a DBM's reconstruction error, as an RBM's.
   const dbm: string[] = [];
   await lastValueFrom(
     trainDbm({ data, hidden: [4, 3], config: { batchSize: 10, epochs: 1 } }).pipe(
@@ -149,8 +155,24 @@ test('progressSink reports epochs with time and mean reconstruction error, and p
     ),
   );
   t.true(
-    dbm.some((l) => /^layer 1\/1 · epoch 1\/1 done in .* · mean mean-field iterations \d+\.\d{3}\n$/.test(l)),
+    dbm.some((l) => /^layer 1\/1 · epoch 1\/1 done in .* · mean recon \d+\.\d{3}\n$/.test(l)),
     dbm.join(''),
+  );
+  // Another kind's metric in words: a general BM's statistics gap.
+  const bm: string[] = [];
+  await lastValueFrom(
+    from(minibatches(data, { batchSize: 10, epochs: 1, seed: 1 })).pipe(
+      clampVisible(createBm({ nVisible: 6, nHidden: 2, seed: 1 }), { k: 2 }),
+      gibbsStep({ chains: 'persistent', nChains: 10, k: 2 }),
+      collectStats(),
+      applyUpdate({ learningRate: 0.1 }),
+      progressSink({ epochs: 1, write: (s) => bm.push(s), intervalMs: 0, inPlace: false }),
+      last(),
+    ),
+  );
+  t.true(
+    bm.some((l) => /^epoch 1\/1 done in .* · mean statistics gap \d+\.\d{3}\n$/.test(l)),
+    bm.join(''),
   );
   t.is(seconds(65_000), '1m05s');
 });
