@@ -63,7 +63,10 @@ const NAMES = {
   weightNorm: 'weight norm',
   learningRate: 'learning rate',
   samplesPerSecond: 'samples/s',
+  meanFieldIterations: 'mean-field iterations',
 };
+/** A metric's title: its name in words where none is given (skippedBadJson → skipped bad json). */
+const title = (key) => NAMES[key] || key.replace(/[A-Z]/g, (c) => ' ' + c.toLowerCase());
 const runs = [];
 const charts = new Map();
 let changed = true; // what the page shows is out of date (new rows, info or images, or a control moved)
@@ -160,13 +163,14 @@ function renderRun(run) {
   }
 }
 
-/** Exponential moving average, debiased at the start (as TensorBoard smooths). */
-function smooth(ys, w) {
+/** Exponential moving average, debiased at the start (as TensorBoard smooths); it starts again where a DBN's layer changes. */
+function smooth(ys, w, layers) {
   if (w <= 0) return ys;
   const out = new Array(ys.length);
   let acc = 0, n = 0;
   for (let i = 0; i < ys.length; i++) {
     if (ys[i] === null) { out[i] = null; continue; }
+    if (i > 0 && layers[i] !== layers[i - 1]) { acc = 0; n = 0; }
     acc = acc * w + (1 - w) * ys[i];
     n++;
     out[i] = acc / (1 - Math.pow(w, n));
@@ -178,27 +182,27 @@ function renderChart(key, s) {
   const tables = [];
   let points = 0, positive = true;
   for (const run of runs) {
-    const xs = [], ys = [];
+    const xs = [], ys = [], layers = [];
     for (const r of run.rows) {
       const x = num(r[s.x]), y = num(r[key]);
       if (x === null || y === null) continue;
       if (xs.length && x <= xs[xs.length - 1]) continue; // a resumed run's overlap: keep the first
-      xs.push(x); ys.push(y);
+      xs.push(x); ys.push(y); layers.push(r.layer);
       if (y <= 0) positive = false;
     }
     points += xs.length;
-    tables.push([xs, smooth(ys, s.smoothing)]);
+    tables.push([xs, smooth(ys, s.smoothing, layers)]);
   }
   const log = s.log && positive;
   const data = tables.length === 1 ? tables[0] : uPlot.join(tables);
   const shape = s.x + '|' + log + '|' + runs.length;
   let c = charts.get(key);
   if (!c) {
-    const title = el('h2', { textContent: NAMES[key] || key });
+    const heading = el('h2', { textContent: title(key) });
     const note = el('small', {});
-    title.append(' ', note);
+    heading.append(' ', note);
     const box = el('div', { className: 'chart' });
-    const card = el('div', { className: 'card', id: 'chart-' + key }, title, box);
+    const card = el('div', { className: 'card', id: 'chart-' + key }, heading, box);
     $('charts').append(card);
     c = { card, box, note, plot: null, shape: '' };
     charts.set(key, c);
