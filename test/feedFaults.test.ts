@@ -196,6 +196,10 @@ test('a run killed after its last snapshot, then resumed, logs each step once in
   run.child.kill('SIGKILL');
   await run.exited;
   const saved = (await readSnapshot(join(out, 'snapshot.msgpack'))).counters.step;
+  // What the killed run logged after its last snapshot is what the resumed one must not log twice.
+  // (The kill lands some steps after step 60 on a loaded machine: the premise is only that some did.)
+  const logged = readFileSync(join(out, 'metrics.ndjson'), 'utf8').trim().split('\n').length;
+  t.true(saved < logged && saved < 120, `snapshot at ${saved}, ${logged} steps logged when killed`);
   const r = spawnSync(process.execPath, [bin, 'train', '--resume', join(out, 'snapshot.msgpack'), '--epochs', '3', '--json'], {
     encoding: 'utf8',
   });
@@ -204,7 +208,6 @@ test('a run killed after its last snapshot, then resumed, logs each step once in
     .trim()
     .split('\n')
     .map((l) => (JSON.parse(l) as { step: number }).step);
-  t.true(saved < 60 && steps.length === 120, `snapshot at ${saved}, ${steps.length} lines`);
   t.deepEqual(
     steps,
     Array.from({ length: 120 }, (_, i) => i + 1),
