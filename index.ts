@@ -26,12 +26,13 @@ export type { VisibleUnits, SoftmaxGroup } from './models/visibleUnits.js';
 export { fitStandardization, standardize, unstandardize, type Standardization, type StdFloor } from './models/standardize.js';
 export { sampleRbm, type SampleRbmOptions } from './models/sampleRbm.js';
 export { classifyByFreeEnergy, type Classification } from './models/classifyByFreeEnergy.js';
+export { addDiscriminativeGradient, type DiscriminativeMetrics } from './models/discriminativeGradient.js';
 export { fitSoftmaxRegression, predictSoftmax, errorRate } from './models/softmaxRegression.js';
 export type { SoftmaxRegression, FitSoftmaxRegressionOptions } from './models/softmaxRegression.js';
 
 // Model kinds and the training state
 export { trainingState, kindOf, type TrainingState, type AnyModel } from './models/modelKinds.js';
-export type { ModelKind, SamplerOptions } from './models/ModelKind.js';
+export type { ModelKind, SamplerOptions, StatisticsOptions } from './models/ModelKind.js';
 export type { RunCounters } from './models/trainingState.js';
 export { rbmKind, type RbmChains } from './models/rbmKind.js';
 export { bmKind, type BmChains } from './models/bmKind.js';

@@ -5,15 +5,22 @@
  * - softmax regression on raw pixels;
  * - softmax regression on the features of a 500-hidden RBM (the DBN's first layer);
  * - softmax regression on the top features of a 500-500 DBN (greedy, no fine-tuning);
- * - a classification RBM (784 pixels + a 10-way softmax label, 500 hidden), predicting by free energy;
+ * - a classification RBM (784 pixels + a 10-way softmax label, 500 hidden), predicting by free energy,
+ *   trained on the generative objective ln P(x, y), the discriminative ln p(y | x) and the hybrid
+ *   ln p(y | x) + 0.01 ln P(x, y) (Larochelle & Bengio 2008);
  * - a Gaussian RBM (500 hidden) on standardised intensities at the default learning rate, with
  *   its samples written as a PNG; and what the binary default (0.1) does to it.
- * Prints one JSON line per result and a Markdown table.
+ * Prints one JSON line per result, a Markdown table, and last a summary line
+ * `{"event":"summary","testError":{…},"minutes":{…}}` (test error in percent; null for a part not
+ * run). With `--json` the summary is the only stdout.
  *
- * Run: `npm run bench:classify [epochs=20]` (writes runs/bench/gaussian-samples.png).
+ * Run: `npm run bench:classify [epochs=20] [parts=raw,rbm,classrbm,gaussian] [--json]` (writes
+ * runs/bench/gaussian-samples.png); `parts` picks what runs (`rbm` trains the 500-500 DBN whose
+ * first layer gives the RBM features).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { last, lastValueFrom } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { classifyByFreeEnergy } from '../models/classifyByFreeEnergy.js';
@@ -30,7 +37,18 @@ import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
 import { positiveInteger } from './args.js';
 
+const json = process.argv.includes('--json');
+if (json) process.argv.splice(process.argv.indexOf('--json'), 1);
 const epochs = positiveInteger(0, 'epochs', 20);
+const PARTS = ['raw', 'rbm', 'classrbm', 'gaussian'] as const;
+const parts = new Set((process.argv[3] ?? PARTS.join(',')).split(','));
+for (const part of parts)
+  if (!(PARTS as readonly string[]).includes(part)) throw new BoltzflowError('argument 2 (parts)', part, `some of ${PARTS.join(', ')}`);
+const summary = {
+  event: 'summary',
+  testError: {} as Record<string, number | null>,
+  minutes: {} as Record<string, number | null>,
+};
 const backend = selectBackend('auto');
 console.error(`backend: ${backend.name}; ${epochs} epochs per model`);
 const train = (await loadDataset('mnist')).data,
@@ -40,8 +58,13 @@ const test = (await loadDataset('mnist:test')).data,
 const rbmConfig = { nHidden: 500, epochs, method: 'pcd', k: 1, centering: false, learningRate: 0.05, batchSize: 100, seed: 1 } as const;
 const readout = { classes: 10, epochs: 30, batchSize: 100, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4, backend };
 const rows: string[] = [];
-const report = (name: string, result: Record<string, unknown>) => {
-  console.log(JSON.stringify({ name, ...result }));
+const report = (name: string, result: Record<string, unknown>, key?: string) => {
+  if (key) {
+    summary.testError[key] = typeof result.testError === 'number' ? Math.round(1e4 * result.testError) / 100 : null;
+    summary.minutes[key] =
+      Math.round((((result.trainSeconds as number) + ((result.readoutSeconds as number | undefined) ?? 0)) / 60) * 100) / 100;
+  }
+  if (!json) console.log(JSON.stringify({ name, ...result }));
   const f = (x: unknown) => (typeof x === 'number' ? x.toFixed(1) : String(x));
   rows.push(
     `| ${name} | ${'testError' in result ? `${(100 * (result.testError as number)).toFixed(2)}%` : '—'} | ${f(result.trainSeconds)} | ${f(result.readoutSeconds ?? '—')} |`,
@@ -55,74 +78,99 @@ function readoutError(features: Matrix, testFeatures: Matrix): { testError: numb
   return { testError: errorRate(predictSoftmax(model, testFeatures, backend).labels, testLabels), readoutSeconds: seconds(t0) };
 }
 
-report('softmax regression on raw pixels', { trainSeconds: 0, ...readoutError(train, test) });
+if (parts.has('raw')) report('softmax regression on raw pixels', { trainSeconds: 0, ...readoutError(train, test) }, 'raw');
 
 let t0 = performance.now();
-const dbnRun = await lastValueFrom(trainDbn({ data: train, layers: [rbmConfig, { ...rbmConfig, seed: 2 }] }).pipe(last()));
-const dbnSeconds = seconds(t0);
-const dbn = dbnRun.dbn;
-report('RBM (500 hidden) features + softmax regression', {
-  config: rbmConfig,
-  trainSeconds: dbnSeconds / 2,
-  ...readoutError(dbnFeatures(dbn, train, 1), dbnFeatures(dbn, test, 1)),
-});
-report('DBN (500-500) top features + softmax regression', {
-  config: rbmConfig,
-  trainSeconds: dbnSeconds,
-  ...readoutError(dbnFeatures(dbn, train, 2), dbnFeatures(dbn, test, 2)),
-});
-
-t0 = performance.now();
-const labelGroup = { start: 784, size: 10 };
-const joint = await lastValueFrom(
-  trainRbm({
-    data: oneHot(trainLabels, 10, train),
-    visibleUnits: { type: 'bernoulli', softmaxGroups: [labelGroup] },
-    config: rbmConfig,
-  }).pipe(last()),
-);
-const jointSeconds = seconds(t0);
-const { labels } = classifyByFreeEnergy(joint.model, oneHot(testLabels, 10, test));
-report('classification RBM (784+10 visible, 500 hidden), free-energy prediction', {
-  config: rbmConfig,
-  trainSeconds: jointSeconds,
-  testError: errorRate(labels, testLabels),
-});
-
-// Gaussian RBM. Pixels that are almost always 0 would become huge outliers once divided by a tiny
-// standard deviation; the floor of 0.1 (MNIST's pixel deviations reach 0.45) keeps them tame.
-const scaling = fitStandardization(train, 0.1);
-const real = standardize(train, scaling);
-const gaussianConfig = { nHidden: 500, epochs, method: 'cd', k: 1, visibleUnits: 'gaussian', batchSize: 100, seed: 1 } as const;
-t0 = performance.now();
-const gaussian = await lastValueFrom(trainRbm({ data: real, config: gaussianConfig }).pipe(last()));
-const gaussianSeconds = seconds(t0);
-const model = gaussian.model;
-const testReal = standardize(test, scaling);
-const chains = Matrix.zeros(100, 784);
-randomVisible(model, chains);
-const buffers = gibbsBuffers(model.params, 100);
-gibbsChain(model, chains, 1000, buffers);
-const shown = unstandardize(buffers.visibleProbs, scaling);
-for (let k = 0; k < shown.data.length; k++) shown.data[k] = Math.min(1, Math.max(0, shown.data[k]));
-mkdirSync('runs/bench', { recursive: true });
-const grid = imageGrid(shown, { height: 28, width: 28, columns: 10 });
-writeFileSync('runs/bench/gaussian-samples.png', encodePng(grid.width, grid.height, grid.pixels));
-// Test reconstruction: E[v | P(h | v)] through the model's own conditionals.
-const hidden = hiddenProbs(model, testReal, Matrix.zeros(testReal.rows, 500));
-const sq = backend.squaredDistance(testReal.data, visibleProbs(model, hidden, Matrix.zeros(testReal.rows, 784)).data);
-report('Gaussian RBM (500 hidden, standardised intensities, lr 0.001)', {
-  config: gaussianConfig,
-  trainSeconds: gaussianSeconds,
-  finalReconstructionError: gaussian.metrics.reconstructionError,
-  testReconstructionErrorPerPixel: sq / testReal.data.length,
-  samples: 'runs/bench/gaussian-samples.png',
-});
-try {
-  await lastValueFrom(trainRbm({ data: real, config: { ...gaussianConfig, epochs: 1, learningRate: 0.1 } }).pipe(last()));
-  console.log(JSON.stringify({ name: 'Gaussian RBM at lr 0.1', diverged: false }));
-} catch (e) {
-  console.log(JSON.stringify({ name: 'Gaussian RBM at lr 0.1', diverged: true, message: (e as Error).message.split('\n')[0] }));
+if (parts.has('rbm')) {
+  const dbnRun = await lastValueFrom(trainDbn({ data: train, layers: [rbmConfig, { ...rbmConfig, seed: 2 }] }).pipe(last()));
+  const dbnSeconds = seconds(t0);
+  const dbn = dbnRun.dbn;
+  report(
+    'RBM (500 hidden) features + softmax regression',
+    {
+      config: rbmConfig,
+      trainSeconds: dbnSeconds / 2,
+      ...readoutError(dbnFeatures(dbn, train, 1), dbnFeatures(dbn, test, 1)),
+    },
+    'rbm',
+  );
+  report(
+    'DBN (500-500) top features + softmax regression',
+    {
+      config: rbmConfig,
+      trainSeconds: dbnSeconds,
+      ...readoutError(dbnFeatures(dbn, train, 2), dbnFeatures(dbn, test, 2)),
+    },
+    'dbn',
+  );
 }
 
-console.log(`\n| model | MNIST test error | training s | read-out s |\n|---|---|---|---|\n${rows.join('\n')}`);
+if (parts.has('classrbm')) {
+  const labelGroup = { start: 784, size: 10 };
+  const labelled = oneHot(trainLabels, 10, train),
+    testLabelled = oneHot(testLabels, 10, test);
+  for (const [key, objective, words] of [
+    ['classRbm', 'generative', 'generative, ln P(x, y)'],
+    ['classRbmDiscriminative', 'discriminative', 'discriminative, ln p(y | x)'],
+    ['classRbmHybrid', 'hybrid', 'hybrid, ln p(y | x) + 0.01 ln P(x, y)'],
+  ] as const) {
+    t0 = performance.now();
+    const config = { ...rbmConfig, objective };
+    const joint = await lastValueFrom(
+      trainRbm({ data: labelled, visibleUnits: { type: 'bernoulli', softmaxGroups: [labelGroup] }, config }).pipe(last()),
+    );
+    const jointSeconds = seconds(t0);
+    const { labels } = classifyByFreeEnergy(joint.model, testLabelled);
+    report(
+      `classification RBM (784+10 visible, 500 hidden), ${words}`,
+      { config, trainSeconds: jointSeconds, testError: errorRate(labels, testLabels) },
+      key,
+    );
+  }
+}
+
+if (parts.has('gaussian')) {
+  // Gaussian RBM. Pixels that are almost always 0 would become huge outliers once divided by a tiny
+  // standard deviation; the floor of 0.1 (MNIST's pixel deviations reach 0.45) keeps them tame.
+  const scaling = fitStandardization(train, 0.1);
+  const real = standardize(train, scaling);
+  const gaussianConfig = { nHidden: 500, epochs, method: 'cd', k: 1, visibleUnits: 'gaussian', batchSize: 100, seed: 1 } as const;
+  t0 = performance.now();
+  const gaussian = await lastValueFrom(trainRbm({ data: real, config: gaussianConfig }).pipe(last()));
+  const gaussianSeconds = seconds(t0);
+  const model = gaussian.model;
+  const testReal = standardize(test, scaling);
+  const chains = Matrix.zeros(100, 784);
+  randomVisible(model, chains);
+  const buffers = gibbsBuffers(model.params, 100);
+  gibbsChain(model, chains, 1000, buffers);
+  const shown = unstandardize(buffers.visibleProbs, scaling);
+  for (let k = 0; k < shown.data.length; k++) shown.data[k] = Math.min(1, Math.max(0, shown.data[k]));
+  mkdirSync('runs/bench', { recursive: true });
+  const grid = imageGrid(shown, { height: 28, width: 28, columns: 10 });
+  writeFileSync('runs/bench/gaussian-samples.png', encodePng(grid.width, grid.height, grid.pixels));
+  // Test reconstruction: E[v | P(h | v)] through the model's own conditionals.
+  const hidden = hiddenProbs(model, testReal, Matrix.zeros(testReal.rows, 500));
+  const sq = backend.squaredDistance(testReal.data, visibleProbs(model, hidden, Matrix.zeros(testReal.rows, 784)).data);
+  report('Gaussian RBM (500 hidden, standardised intensities, lr 0.001)', {
+    config: gaussianConfig,
+    trainSeconds: gaussianSeconds,
+    finalReconstructionError: gaussian.metrics.reconstructionError,
+    testReconstructionErrorPerPixel: sq / testReal.data.length,
+    samples: 'runs/bench/gaussian-samples.png',
+  });
+  try {
+    await lastValueFrom(trainRbm({ data: real, config: { ...gaussianConfig, epochs: 1, learningRate: 0.1 } }).pipe(last()));
+    if (!json) console.log(JSON.stringify({ name: 'Gaussian RBM at lr 0.1', diverged: false }));
+  } catch (e) {
+    if (!json)
+      console.log(JSON.stringify({ name: 'Gaussian RBM at lr 0.1', diverged: true, message: (e as Error).message.split('\n')[0] }));
+  }
+}
+
+if (!json) console.log(`\n| model | MNIST test error | training s | read-out s |\n|---|---|---|---|\n${rows.join('\n')}`);
+for (const key of ['raw', 'rbm', 'classRbm', 'classRbmDiscriminative', 'classRbmHybrid', 'dbn', 'dbm']) {
+  summary.testError[key] ??= null;
+  summary.minutes[key] ??= null;
+}
+console.log(JSON.stringify(summary));

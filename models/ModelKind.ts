@@ -1,4 +1,5 @@
 import type { Backend } from '../kernels/Backend.js';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import type { Rng } from '../kernels/Rng.js';
 import type { AnnealSchedule, SweepProbes } from './bm.js';
@@ -22,6 +23,28 @@ export interface SamplerOptions {
   /** RBM tempered chains: replicas of each chain (default 10) and the hottest replica's β (default 0); see `gibbsStep`. */
   readonly replicas?: number;
   readonly minBeta?: number;
+}
+
+/**
+ * What `collectStats` computes (`collectStats(options)`): the statistics of ln P(v), the
+ * generative objective (the default, every kind); those of ln p(y | x) of a classification RBM,
+ * inputs and a one-of-K label (`'discriminative'`, Larochelle & Bengio 2008); or of
+ * ln p(y | x) + α ln P(v) (`'hybrid'`, α = `generativeWeight`, default 0.01).
+ */
+export interface StatisticsOptions {
+  readonly objective?: 'generative' | 'discriminative' | 'hybrid';
+  readonly generativeWeight?: number;
+}
+
+/** Refuses an objective other than the generative one, for a kind that has no labels to predict. */
+export function generativeOnly(options: StatisticsOptions | undefined, kind: string): void {
+  const objective = options?.objective ?? 'generative';
+  if (objective !== 'generative')
+    throw new BoltzflowError(
+      'collectStats objective',
+      objective,
+      `generative for ${kind} (discriminative and hybrid train a classification RBM)`,
+    );
 }
 
 /** One array the optimiser moves, in the order {@link ModelKind.tensors} gives them. */
@@ -62,8 +85,8 @@ export interface ModelKind<M, P, G, Pos, Neg, C, O, S> {
   positive(model: M, options: O): (state: RunState<M, G, C>, data: Matrix) => Pos;
   /** The negative phase's: reads and writes `state.chains` (persistent chains live there). */
   negative(options: SamplerOptions): (state: RunState<M, G, C>, pos: Pos) => Neg;
-  /** Fills `gradient` with the statistics' difference (positive less negative); returns the minibatch's metrics. */
-  statistics(model: M): (state: RunState<M, G, C>, phase: Pos & Neg, gradient: G) => Record<string, number>;
+  /** Fills `gradient` with the statistics' difference (positive less negative) of the objective `options` names; returns the minibatch's metrics. */
+  statistics(model: M, options?: StatisticsOptions): (state: RunState<M, G, C>, phase: Pos & Neg, gradient: G) => Record<string, number>;
   /** The state's model, velocity and chains as plain arrays, what a snapshot holds of this kind (views of the state: encode them before the next step). */
   save(state: RunState<M, G, C>): S;
   /** The model, velocity and chains (and an RBM's centering offsets) that `saved` holds, as views of its arrays, with the generator `rng` (on `backend` where the kind has one); `restoreRun` makes them a run's own. */

@@ -8,7 +8,7 @@ import { Rng } from '../kernels/Rng.js';
 import type { AnnealSchedule, Bm, BmParams, SweepProbes } from './bm.js';
 import { clampedMoments, createBmPhaseBuffers, freeMoments, type BmPhaseBuffers, type ClampOptions } from './bmPhases.js';
 import type { BmMoments } from './exactBm.js';
-import type { ModelKind } from './ModelKind.js';
+import { generativeOnly, type ModelKind } from './ModelKind.js';
 import type { RunState } from './trainingState.js';
 import { BERNOULLI, checkVisibleBatch } from './visibleUnits.js';
 
@@ -143,14 +143,15 @@ export const bmKind: ModelKind<Bm, BmParams, BmBuffers, BmPositive, BmNegative, 
       return { negative: freeMoments(model, states, schedule, o.chains === 'random', buffers, o.probes) };
     };
   },
-  statistics:
-    () =>
-    (state, { positive, negative }, gradient) => {
+  statistics(_model, options) {
+    generativeOnly(options, 'a general BM');
+    return (state, { positive, negative }, gradient) => {
       const backend = backendOf(state.model);
       const pairs = backend.maskedDifference(positive.cooccurrence, negative.cooccurrence, state.model.params.mask, gradient.weights.data);
       backend.maskedDifference(positive.means, negative.means, null, gradient.bias);
       return { statisticsGap: pairs.count ? pairs.sum / pairs.count : 0 };
-    },
+    };
+  },
   save({ model: { params: p }, velocity, chains }) {
     const tensors = (t: BmBuffers) => ({ weights: t.weights.data, bias: t.bias });
     return {

@@ -15,7 +15,7 @@ import {
   type MeanFieldOptions,
 } from './dbm.js';
 import { accumulateDbmMoments, dbmChainsFromData, zeroDbmMoments, type DbmMoments } from './dbmPhases.js';
-import type { ModelKind } from './ModelKind.js';
+import { generativeOnly, type ModelKind } from './ModelKind.js';
 import type { RunState } from './trainingState.js';
 import { BERNOULLI, checkVisibleBatch } from './visibleUnits.js';
 
@@ -121,7 +121,8 @@ export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNega
       return { negativeStates: chains };
     };
   },
-  statistics: () => {
+  statistics(_model, options) {
+    generativeOnly(options, 'a DBM');
     let reconstruction: ((rows: number) => Matrix) | null = null;
     return ({ model }, phase, gradient) => {
       accumulateDbmMoments(model, phase.meanField, 1, gradient, true);

@@ -1,8 +1,10 @@
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { centerGradient, slideOffsets, type CenteringOffsets } from './centering.js';
-import type { ModelKind } from './ModelKind.js';
+import { discriminativeGradient, labelGroupOf, type DiscriminativeGradient } from './discriminativeGradient.js';
+import type { ModelKind, StatisticsOptions } from './ModelKind.js';
 import { hiddenProbs, rbmFromParams, zeroRbmParams, type Rbm, type RbmParams } from './rbm.js';
 import { rbmSampler } from './rbmSampler.js';
 import type { RunState } from './trainingState.js';
@@ -85,6 +87,22 @@ export interface RbmSaved {
 }
 
 /**
+ * The weight of the generative statistics (α: 1 for the generative objective, 0 for the
+ * discriminative, `generativeWeight` for the hybrid) and the discriminative gradient where the
+ * objective has one; a model without a label group is refused for those.
+ */
+function objectiveOf(model: Rbm, options: StatisticsOptions): { alpha: number; discriminative: DiscriminativeGradient | null } {
+  const objective = options.objective ?? 'generative';
+  if (objective === 'generative') return { alpha: 1, discriminative: null };
+  if (objective !== 'discriminative' && objective !== 'hybrid')
+    throw new BoltzflowError('collectStats objective', objective, 'generative, discriminative or hybrid');
+  labelGroupOf(model);
+  const alpha = objective === 'hybrid' ? (options.generativeWeight ?? 0.01) : 0;
+  if (!(Number.isFinite(alpha) && alpha >= 0)) throw new BoltzflowError('collectStats generativeWeight', alpha, 'a finite number ≥ 0');
+  return { alpha, discriminative: discriminativeGradient() };
+}
+
+/**
  * The restricted Boltzmann machine as a model kind: exact P(h | v) for the positive phase, block
  * Gibbs for the negative ({@link rbmSampler}), and the CD/PCD statistics ΔW = ⟨v hᵀ⟩₊ − ⟨v hᵀ⟩₋,
  * Δb = ⟨v⟩₊ − ⟨v⟩₋, Δc = ⟨h⟩₊ − ⟨h⟩₋ (positive averages over the minibatch, negative over the
@@ -93,7 +111,10 @@ export interface RbmSaved {
  * Δzᵢ = ⟨e^{−zᵢ}((vᵢ − bᵢ)²/2 − vᵢ(W P(h|v))ᵢ)⟩₊ − ⟨…⟩₋ (the derivatives of −F(v)).
  * A state with centering offsets (`state.offsets`) first slides them to the minibatch's
  * positive-phase means (`slideOffsets`), then turns the statistics into the centered step
- * (`centerGradient`).
+ * (`centerGradient`). With `collectStats({ objective })` a classification RBM (a label group) learns
+ * ln p(y | x) instead (`'discriminative'`: {@link addDiscriminativeGradient}, no generative
+ * statistics) or ln p(y | x) + α ln P(v) (`'hybrid'`), with the metrics `labelLogLikelihood` and
+ * `labelError` of the minibatch.
  */
 export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNegative, RbmChains, Record<string, never>, RbmSaved> = {
   name: 'rbm',
@@ -134,28 +155,37 @@ export const rbmKind: ModelKind<Rbm, RbmParams, ParamBuffers, RbmPositive, RbmNe
     };
   },
   negative: rbmSampler,
-  statistics(model) {
+  statistics(model, options = {}) {
     const backProjection = reusableMatrix(model.params.nVisible, model.backend);
     let centered: { gradient: ParamBuffers; offsets: CenteringOffsets; apply: () => void } | null = null;
+    const { alpha, discriminative } = objectiveOf(model, options);
     return ({ model, offsets }, phase, gradient) => {
       const { visible, hiddenProbs, negativeVisible, negativeHiddenProbs, reconstruction } = phase;
       const { backend } = model;
       const b = visible.rows,
         n = negativeVisible.rows;
-      backend.gemm(true, false, 1 / b, visible, hiddenProbs, 0, gradient.weights);
-      backend.gemm(true, false, -1 / n, negativeVisible, negativeHiddenProbs, 1, gradient.weights);
-      backend.columnSums(visible, 1 / b, 0, gradient.visibleBias);
-      backend.columnSums(negativeVisible, -1 / n, 1, gradient.visibleBias);
-      backend.columnSums(hiddenProbs, 1 / b, 0, gradient.hiddenBias);
-      backend.columnSums(negativeHiddenProbs, -1 / n, 1, gradient.hiddenBias);
-      if (visibleUnitsOf(model.params).type === 'gaussian') gaussianStatistics(model, phase, gradient, backProjection);
+      if (alpha > 0) {
+        backend.gemm(true, false, alpha / b, visible, hiddenProbs, 0, gradient.weights);
+        backend.gemm(true, false, -alpha / n, negativeVisible, negativeHiddenProbs, 1, gradient.weights);
+        backend.columnSums(visible, alpha / b, 0, gradient.visibleBias);
+        backend.columnSums(negativeVisible, -alpha / n, 1, gradient.visibleBias);
+        backend.columnSums(hiddenProbs, alpha / b, 0, gradient.hiddenBias);
+        backend.columnSums(negativeHiddenProbs, -alpha / n, 1, gradient.hiddenBias);
+        if (visibleUnitsOf(model.params).type === 'gaussian') gaussianStatistics(model, phase, gradient, backProjection);
+      } else {
+        gradient.weights.data.fill(0);
+        gradient.visibleBias.fill(0);
+        gradient.hiddenBias.fill(0);
+      }
+      // ln p(y | x)'s gradient, added at the parameters before this update (as the generative statistics were taken).
+      const labelMetrics = discriminative ? discriminative(model, visible, gradient) : {};
       if (offsets) {
         slideOffsets(backend, offsets, visible, hiddenProbs);
         if (centered?.gradient !== gradient || centered.offsets !== offsets)
           centered = { gradient, offsets, apply: centerGradient(backend, gradient, offsets) };
         centered.apply();
       }
-      return { reconstructionError: backend.squaredDistance(visible.data, reconstruction.data) / b };
+      return { reconstructionError: backend.squaredDistance(visible.data, reconstruction.data) / b, ...labelMetrics };
     };
   },
   save({ model: { params: p }, velocity, chains, offsets }) {

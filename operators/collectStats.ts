@@ -1,6 +1,7 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import { kindOf, type AnyModel, type KindOf } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
+import type { StatisticsOptions } from '../models/ModelKind.js';
 import type { NegativePhase, Statistics } from './phases.js';
 
 /**
@@ -15,6 +16,12 @@ import type { NegativePhase, Statistics } from './phases.js';
  * layer's mean field). The gradient buffers are allocated once
  * per subscription and overwritten at each minibatch.
  *
+ * `options.objective` chooses what a classification RBM (inputs and a one-of-K label group) learns:
+ * `'generative'` ln P(x, y), the default; `'discriminative'` ln p(y | x), its exact gradient
+ * (Larochelle & Bengio 2008); `'hybrid'` ln p(y | x) + α ln P(x, y), α = `generativeWeight`
+ * (default 0.01). Those two add the metrics `labelLogLikelihood` (mean ln p(y | x)) and
+ * `labelError`; other kinds refuse them.
+ *
  * @example
  * ```ts
  * import { of } from 'rxjs';
@@ -23,9 +30,16 @@ import type { NegativePhase, Statistics } from './phases.js';
  * of(Matrix.from([[1, 0, 1]]))
  *   .pipe(clampVisible(rbm), gibbsStep({ k: 1 }), collectStats())
  *   .subscribe((s) => console.log(s.metrics.reconstructionError, s.gradient.visibleBias));
+ *
+ * // A classification RBM: 3 inputs and a 2-way label, learning ln p(y | x) + 0.01 ln P(x, y).
+ * const visibleUnits = { type: 'bernoulli', softmaxGroups: [{ start: 3, size: 2 }] } as const;
+ * const classifier = createRbm({ nVisible: 5, nHidden: 2, seed: 1, visibleUnits });
+ * of(Matrix.from([[1, 0, 1, 0, 1]]))
+ *   .pipe(clampVisible(classifier), gibbsStep({ k: 1 }), collectStats({ objective: 'hybrid' }))
+ *   .subscribe((s) => console.log(s.metrics.labelLogLikelihood < 0)); // true
  * ```
  */
-export function collectStats<M extends AnyModel = Rbm>(): OperatorFunction<NegativePhase<M>, Statistics<M>> {
+export function collectStats<M extends AnyModel = Rbm>(options: StatisticsOptions = {}): OperatorFunction<NegativePhase<M>, Statistics<M>> {
   return (source) =>
     defer(() => {
       let run: unknown = null;
@@ -38,7 +52,7 @@ export function collectStats<M extends AnyModel = Rbm>(): OperatorFunction<Negat
             const kind = kindOf(state.model);
             run = state;
             gradient = kind.zeros(state.model);
-            statistics = kind.statistics(state.model);
+            statistics = kind.statistics(state.model, options);
           }
           const metrics = statistics!(state, neg, gradient!);
           return { model: state.model, state, batch, gradient: gradient!, metrics };

@@ -44,7 +44,7 @@ export function rbmSteps(
         keepHidden: config.keepHidden,
         ...(config.method === 'pt' ? { replicas: config.replicas } : {}),
       }),
-      collectStats(),
+      collectStats({ objective: config.objective, generativeWeight: config.generativeWeight }),
       applyUpdate({
         learningRate: config.learningRate,
         momentum: config.momentum,

@@ -37,6 +37,14 @@ export const trainConfigSchema = z
     visibleUnits: z.enum(['bernoulli', 'gaussian']).default('bernoulli'),
     /** Gaussian visible units: learn each unit's log-variance too. */
     learnVariance: z.boolean().default(false),
+    /**
+     * What a classification RBM (a label group among its visible units) learns: `generative`
+     * ln P(x, y) (every RBM), `discriminative` ln p(y | x), `hybrid` ln p(y | x) + α ln P(x, y)
+     * (Larochelle & Bengio 2008); see `collectStats`.
+     */
+    objective: z.enum(['generative', 'discriminative', 'hybrid']).default('generative'),
+    /** The hybrid objective's α, the weight of the generative part (Larochelle & Bengio's 0.01 by default). */
+    generativeWeight: z.number().min(0).max(1000).default(0.01),
     learningRate: z.number().positive().max(100).optional(),
     /** `constant`, or `linear`: falling to zero at the end of the last epoch (Tieleman 2008's PCD schedule). */
     learningRateSchedule: z.enum(['constant', 'linear']).default('linear'),

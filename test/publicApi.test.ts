@@ -14,6 +14,7 @@ const PUBLIC = [
   'SNAPSHOT_LIMITS',
   'SNAPSHOT_VERSION',
   'acquireRunLock',
+  'addDiscriminativeGradient',
   'aisBetas',
   'anneal',
   'annealMinimum',
