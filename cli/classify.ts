@@ -1,0 +1,218 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { last, lastValueFrom, map, tap } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { Matrix } from '../kernels/Matrix.js';
+import { classifyByFreeEnergy } from '../models/classifyByFreeEnergy.js';
+import type { Rbm } from '../models/rbm.js';
+import { errorRate } from '../models/softmaxRegression.js';
+import { classifyFlagsSchema } from '../schemas/classifyFlags.js';
+import { parseWith } from '../schemas/parseWith.js';
+import { encodeSnapshot } from '../schemas/snapshot.js';
+import { trainConfigSchema } from '../schemas/trainConfig.js';
+import { metricsSink } from '../sinks/metricsSink.js';
+import { seconds } from '../sinks/progressSink.js';
+import { toSnapshot } from '../sinks/stateSnapshot.js';
+import { writeAtomic } from '../sinks/writeAtomic.js';
+import { writeLearningCurves } from '../sinks/writeLearningCurves.js';
+import { loadDataset } from '../sources/loadDataset.js';
+import { loadLabels, oneHot } from '../sources/loadLabels.js';
+import { snapshotState } from '../sources/readSnapshot.js';
+import { readModelSnapshot } from '../sources/readSnapshot.js';
+import { trainRbm } from '../pipelines/trainRbm.js';
+import { emit, say } from './output.js';
+import { parseFlags } from './parseFlags.js';
+
+/** The labels of `data`: `--labels` where given, else MNIST's own for an MNIST set. */
+function labelsOf(data: string, given: string | undefined, flag: string, dataFlag: string): string {
+  if (given) return given;
+  if (data === 'mnist' || data === 'mnist:train' || data === 'mnist:test') return data;
+  throw new BoltzflowError(flag, given, `the labels of ${dataFlag} ${data}: an IDX label file, or a .txt/.csv of one class per line`);
+}
+
+/** Inputs and their labels, checked against each other (one label per row; classes below `classes` when given). */
+async function labelled(
+  spec: string,
+  labelSpec: string,
+  options: {
+    flag: string;
+    labelFlag: string;
+    limit?: number;
+    binarize: 'none' | 'threshold' | 'stochastic';
+    seed: number;
+    classes?: number;
+  },
+): Promise<{ inputs: Matrix; labels: Uint8Array; name: string; imageShape: readonly [number, number] | null }> {
+  const dataset = await loadDataset(spec, { limit: options.limit, binarize: options.binarize, seed: options.seed });
+  const labels = await loadLabels(labelSpec, { limit: options.limit });
+  if (labels.length !== dataset.data.rows)
+    throw new BoltzflowError(
+      options.labelFlag,
+      `${labels.length} labels`,
+      `${dataset.data.rows}, one per record of ${options.flag} ${spec}`,
+    );
+  if (options.classes !== undefined) {
+    const bad = labels.findIndex((y) => y >= options.classes!);
+    if (bad >= 0)
+      throw new BoltzflowError(`${options.labelFlag} label ${bad + 1}`, labels[bad], `a class the model has: 0 … ${options.classes - 1}`);
+  }
+  return { inputs: dataset.data, labels, name: dataset.name, imageShape: dataset.imageShape };
+}
+
+/** The fraction of `inputs` whose most probable class under the classification RBM is not its label. */
+function testError(rbm: Rbm, inputs: Matrix, labels: Uint8Array, classes: number): number {
+  return errorRate(classifyByFreeEnergy(rbm, oneHot(labels, classes, inputs)).labels, labels);
+}
+
+/** Where a classification RBM keeps its label group: the last softmax group of its visible units. */
+function classesOf(rbm: Rbm, where: string): number {
+  const units = rbm.params.visibleUnits;
+  const group = units?.type === 'bernoulli' ? units.softmaxGroups?.at(-1) : undefined;
+  if (!group || group.start + group.size !== rbm.params.nVisible)
+    throw new BoltzflowError('--model', where, 'a classification RBM (inputs, then a label group), as classify --out saves');
+  return group.size;
+}
+
+/**
+ * `boltzflow classify`: trains a classification RBM (Larochelle & Bengio 2008) — the inputs and a
+ * one-of-K label as its visible units, 500 hidden, PCD-1 — on labelled data with the chosen
+ * objective (hybrid ln p(y | x) + 0.01 ln P(x, y) by default), reporting the test error at every
+ * epoch end and at the end; predictions by free energy, exactly (`classifyByFreeEnergy`). With
+ * `--model`, the test error of a saved one.
+ */
+export async function classifyCommand(args: readonly string[]): Promise<void> {
+  const flags = parseFlags(args, classifyFlagsSchema, { command: 'classify' });
+  const base = { binarize: flags.binarize, seed: flags.seed };
+  if (flags.model) {
+    if (!flags.test) throw new BoltzflowError('--test', undefined, 'the inputs to classify with --model (mnist:test, say)');
+    const snap = await readModelSnapshot(flags.model);
+    if (snap.model !== 'rbm') throw new BoltzflowError('--model', `${flags.model} (a ${snap.model})`, 'a classification RBM');
+    const rbm = snapshotState(snap).model;
+    const classes = classesOf(rbm, flags.model);
+    const test = await labelled(flags.test, labelsOf(flags.test, flags['test-labels'], '--test-labels', '--test'), {
+      ...base,
+      flag: '--test',
+      labelFlag: '--test-labels',
+      classes,
+    });
+    if (test.inputs.cols + classes !== rbm.params.nVisible)
+      throw new BoltzflowError('--test', `${test.inputs.cols} values per record`, `${rbm.params.nVisible - classes}, as the model has`);
+    const error = testError(rbm, test.inputs, test.labels, classes);
+    if (flags.json) emit({ event: 'summary', model: flags.model, testRows: test.labels.length, testError: error });
+    else say(`test error of ${flags.model} on ${test.name} (${test.labels.length} records): ${(100 * error).toFixed(2)}%`);
+    return;
+  }
+  if (flags.out && existsSync(join(flags.out, 'snapshot.msgpack')))
+    throw new BoltzflowError('--out', flags.out, 'a folder that holds no model yet (it has snapshot.msgpack): choose another --out');
+  const train = await labelled(flags.data, labelsOf(flags.data, flags.labels, '--labels', '--data'), {
+    ...base,
+    limit: flags.limit,
+    flag: '--data',
+    labelFlag: '--labels',
+  });
+  const classes = Math.max(2, train.labels.reduce((m, y) => Math.max(m, y), 0) + 1);
+  const test = flags.test
+    ? await labelled(flags.test, labelsOf(flags.test, flags['test-labels'], '--test-labels', '--test'), {
+        ...base,
+        flag: '--test',
+        labelFlag: '--test-labels',
+        classes,
+      })
+    : null;
+  if (test && test.inputs.cols !== train.inputs.cols)
+    throw new BoltzflowError('--test', `${test.inputs.cols} values per record`, `${train.inputs.cols}, as --data has`);
+  const config = parseWith(
+    trainConfigSchema,
+    {
+      nHidden: flags.hidden,
+      epochs: flags.epochs,
+      learningRate: flags.lr ?? (flags.objective === 'generative' ? 0.05 : 0.5),
+      batchSize: flags.batch,
+      seed: flags.seed,
+      backend: flags.backend,
+      method: 'pcd',
+      k: 1,
+      centering: false,
+      objective: flags.objective,
+      generativeWeight: flags['generative-weight'],
+    },
+    { fieldName: (p) => `--${String(p[0])}` },
+  );
+  const V = train.inputs.cols;
+  const visibleUnits = { type: 'bernoulli', softmaxGroups: [{ start: V, size: classes }] } as const;
+  if (!flags.json)
+    say(
+      `boltzflow classify · classification RBM ${V}+${classes}→${flags.hidden} · ${flags.objective}${flags.objective === 'hybrid' ? ` (α ${config.generativeWeight})` : ''} · lr ${config.learningRate} → 0 · ${flags.epochs} epoch(s) · ${train.labels.length} records${test ? ` · test ${test.name}` : ''}`,
+    );
+  if (flags.out) mkdirSync(flags.out, { recursive: true });
+  const start = performance.now();
+  let epochErrors = 0,
+    epochSteps = 0;
+  const final = await lastValueFrom(
+    trainRbm({ data: oneHot(train.labels, classes, train.inputs), visibleUnits, config }).pipe(
+      map((e) => {
+        if (e.metrics.labelError !== undefined) {
+          epochErrors += e.metrics.labelError;
+          epochSteps++;
+        }
+        if (e.index !== e.batchesPerEpoch - 1) return e;
+        const metrics = {
+          ...e.metrics,
+          ...(epochSteps > 0 ? { epochLabelError: epochErrors / epochSteps } : {}),
+          ...(test ? { testError: testError(e.model, test.inputs, test.labels, classes) } : {}),
+        };
+        epochErrors = epochSteps = 0;
+        return { ...e, metrics };
+      }),
+      flags.out ? metricsSink(join(flags.out, 'metrics.ndjson')) : (s) => s,
+      tap((e) => {
+        if (e.index !== e.batchesPerEpoch - 1) return;
+        const line = {
+          event: 'epoch',
+          epoch: e.epoch + 1,
+          ...(e.metrics.epochLabelError !== undefined ? { trainingError: e.metrics.epochLabelError } : {}),
+          ...(e.metrics.testError !== undefined ? { testError: e.metrics.testError } : {}),
+          seconds: Math.round(performance.now() - start) / 1000,
+        };
+        if (flags.json) emit(line);
+        else
+          say(
+            `epoch ${line.epoch}/${flags.epochs}${line.trainingError !== undefined ? ` · training minibatches ${(100 * line.trainingError).toFixed(2)}% wrong` : ''}${line.testError !== undefined ? ` · test error ${(100 * line.testError).toFixed(2)}%` : ''} · ${seconds(performance.now() - start)}`,
+          );
+      }),
+      last(),
+    ),
+  );
+  const snapshot = flags.out ? join(flags.out, 'snapshot.msgpack') : null;
+  if (snapshot) {
+    const data = {
+      name: train.name,
+      rows: train.labels.length,
+      imageShape: train.imageShape ? [...train.imageShape] : null,
+      binarize: flags.binarize,
+    };
+    writeAtomic(snapshot, encodeSnapshot(toSnapshot(final, config, data as Parameters<typeof toSnapshot>[2])));
+  }
+  const curves = flags.out ? await writeLearningCurves(flags.out, basename(flags.out)) : { files: [] };
+  const summary = {
+    event: 'summary',
+    objective: flags.objective,
+    hidden: flags.hidden,
+    classes,
+    epochs: flags.epochs,
+    trainingRows: train.labels.length,
+    testRows: test?.labels.length ?? null,
+    testError: final.metrics.testError ?? null,
+    seconds: Math.round(performance.now() - start) / 1000,
+    snapshot,
+    curves: curves.files,
+  };
+  if (flags.json) emit(summary);
+  else {
+    say(
+      `done in ${seconds(performance.now() - start)}${summary.testError !== null ? `: test error ${(100 * summary.testError).toFixed(2)}% on ${summary.testRows} records` : ''}`,
+    );
+    if (snapshot) say(`  snapshot ${snapshot}  (boltzflow classify --model ${snapshot} --test …)`);
+    for (const file of curves.files) say(`  curves   ${file}`);
+  }
+}
