@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { last, lastValueFrom, map, tap } from 'rxjs';
+import { last, lastValueFrom, map, takeUntil, tap } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
-import { classifyByFreeEnergy } from '../models/classifyByFreeEnergy.js';
+import type { DataInfo } from '../schemas/snapshot.js';
+import { classifyByFreeEnergy, labelGroupOf } from '../models/classifyByFreeEnergy.js';
 import type { Rbm } from '../models/rbm.js';
 import { errorRate } from '../models/softmaxRegression.js';
 import { classifyFlagsSchema } from '../schemas/classifyFlags.js';
@@ -15,13 +16,14 @@ import { seconds } from '../sinks/progressSink.js';
 import { toSnapshot } from '../sinks/stateSnapshot.js';
 import { writeAtomic } from '../sinks/writeAtomic.js';
 import { writeLearningCurves } from '../sinks/writeLearningCurves.js';
+import { acquireRunLock } from '../sinks/runLock.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
-import { snapshotState } from '../sources/readSnapshot.js';
-import { readModelSnapshot } from '../sources/readSnapshot.js';
+import { readModelSnapshot, snapshotState } from '../sources/readSnapshot.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { emit, say } from './output.js';
 import { parseFlags } from './parseFlags.js';
+import { shutdownSignals } from './shutdownSignals.js';
 
 /** The labels of `data`: `--labels` where given, else MNIST's own for an MNIST set. */
 function labelsOf(data: string, given: string | undefined, flag: string, dataFlag: string): string {
@@ -44,7 +46,7 @@ async function labelled(
   },
 ): Promise<{ inputs: Matrix; labels: Uint8Array; name: string; imageShape: readonly [number, number] | null }> {
   const dataset = await loadDataset(spec, { limit: options.limit, binarize: options.binarize, seed: options.seed });
-  const labels = await loadLabels(labelSpec, { limit: options.limit });
+  const labels = await loadLabels(labelSpec, { limit: options.limit, field: options.labelFlag });
   if (labels.length !== dataset.data.rows)
     throw new BoltzflowError(
       options.labelFlag,
@@ -64,11 +66,10 @@ function testError(rbm: Rbm, inputs: Matrix, labels: Uint8Array, classes: number
   return errorRate(classifyByFreeEnergy(rbm, oneHot(labels, classes, inputs)).labels, labels);
 }
 
-/** Where a classification RBM keeps its label group: the last softmax group of its visible units. */
+/** The classes of a classification RBM that classify saved: its label group, the last of its visible units. */
 function classesOf(rbm: Rbm, where: string): number {
-  const units = rbm.params.visibleUnits;
-  const group = units?.type === 'bernoulli' ? units.softmaxGroups?.at(-1) : undefined;
-  if (!group || group.start + group.size !== rbm.params.nVisible)
+  const group = labelGroupOf(rbm, undefined, '--model');
+  if (group.start + group.size !== rbm.params.nVisible)
     throw new BoltzflowError('--model', where, 'a classification RBM (inputs, then a label group), as classify --out saves');
   return group.size;
 }
@@ -102,8 +103,8 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
     else say(`test error of ${flags.model} on ${test.name} (${test.labels.length} records): ${(100 * error).toFixed(2)}%`);
     return;
   }
-  if (flags.out && existsSync(join(flags.out, 'snapshot.msgpack')))
-    throw new BoltzflowError('--out', flags.out, 'a folder that holds no model yet (it has snapshot.msgpack): choose another --out');
+  const held = flags.out ? ['snapshot.msgpack', 'metrics.ndjson'].find((f) => existsSync(join(flags.out!, f))) : undefined;
+  if (held) throw new BoltzflowError('--out', flags.out, `a folder that holds no run yet (it has ${held}): choose another --out`);
   const train = await labelled(flags.data, labelsOf(flags.data, flags.labels, '--labels', '--data'), {
     ...base,
     limit: flags.limit,
@@ -144,12 +145,24 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
     say(
       `boltzflow classify · classification RBM ${V}+${classes}→${flags.hidden} · ${flags.objective}${flags.objective === 'hybrid' ? ` (α ${config.generativeWeight})` : ''} · lr ${config.learningRate} → 0 · ${flags.epochs} epoch(s) · ${train.labels.length} records${test ? ` · test ${test.name}` : ''}`,
     );
-  if (flags.out) mkdirSync(flags.out, { recursive: true });
+  // One run owns the folder; a signal ends the epoch's minibatch in progress and saves the model.
+  if (flags.out) {
+    mkdirSync(flags.out, { recursive: true });
+    acquireRunLock(flags.out, { onTakeover: say });
+  }
+  const shutdown = shutdownSignals();
+  const snapshot = flags.out ? join(flags.out, 'snapshot.msgpack') : null;
+  // No image shape: the visible units are an image and a label, which sample and complete cannot draw as one.
+  const data: DataInfo = { name: train.name, rows: train.labels.length, imageShape: null, binarize: flags.binarize };
+  const save = (e: Parameters<typeof toSnapshot>[0]) => snapshot && writeAtomic(snapshot, encodeSnapshot(toSnapshot(e, config, data)));
+  shutdown.lastWords = () => (snapshot ? `the model of the last epoch end is in ${snapshot}` : 'nothing is saved without --out');
   const start = performance.now();
   let epochErrors = 0,
-    epochSteps = 0;
+    epochSteps = 0,
+    lastTestError: number | null = null;
   const final = await lastValueFrom(
     trainRbm({ data: oneHot(train.labels, classes, train.inputs), visibleUnits, config }).pipe(
+      takeUntil(shutdown.requested$),
       map((e) => {
         if (e.metrics.labelError !== undefined) {
           epochErrors += e.metrics.labelError;
@@ -161,12 +174,14 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
           ...(epochSteps > 0 ? { epochLabelError: epochErrors / epochSteps } : {}),
           ...(test ? { testError: testError(e.model, test.inputs, test.labels, classes) } : {}),
         };
+        lastTestError = metrics.testError ?? null;
         epochErrors = epochSteps = 0;
         return { ...e, metrics };
       }),
       flags.out ? metricsSink(join(flags.out, 'metrics.ndjson')) : (s) => s,
       tap((e) => {
         if (e.index !== e.batchesPerEpoch - 1) return;
+        save(e);
         const line = {
           event: 'epoch',
           epoch: e.epoch + 1,
@@ -182,27 +197,22 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
       }),
       last(),
     ),
-  );
-  const snapshot = flags.out ? join(flags.out, 'snapshot.msgpack') : null;
-  if (snapshot) {
-    const data = {
-      name: train.name,
-      rows: train.labels.length,
-      imageShape: train.imageShape ? [...train.imageShape] : null,
-      binarize: flags.binarize,
-    };
-    writeAtomic(snapshot, encodeSnapshot(toSnapshot(final, config, data as Parameters<typeof toSnapshot>[2])));
-  }
+  ).finally(() => shutdown.dispose());
+  save(final); // an interrupted run's last step (an epoch's end was saved already)
   const curves = flags.out ? await writeLearningCurves(flags.out, basename(flags.out)) : { files: [] };
   const summary = {
     event: 'summary',
+    interrupted: shutdown.received !== null,
+    signal: shutdown.received,
+    steps: final.step,
     objective: flags.objective,
     hidden: flags.hidden,
     classes,
     epochs: flags.epochs,
     trainingRows: train.labels.length,
     testRows: test?.labels.length ?? null,
-    testError: final.metrics.testError ?? null,
+    // At the last epoch end (an interrupted run's last epoch end, if any).
+    testError: lastTestError,
     seconds: Math.round(performance.now() - start) / 1000,
     snapshot,
     curves: curves.files,
@@ -210,7 +220,7 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
   if (flags.json) emit(summary);
   else {
     say(
-      `done in ${seconds(performance.now() - start)}${summary.testError !== null ? `: test error ${(100 * summary.testError).toFixed(2)}% on ${summary.testRows} records` : ''}`,
+      `${summary.interrupted ? `interrupted (${summary.signal}) after step ${summary.steps}` : 'done'} in ${seconds(performance.now() - start)}${summary.testError !== null ? `: test error ${(100 * summary.testError).toFixed(2)}% on ${summary.testRows} records` : ''}`,
     );
     if (snapshot) say(`  snapshot ${snapshot}  (boltzflow classify --model ${snapshot} --test …)`);
     for (const file of curves.files) say(`  curves   ${file}`);

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { z } from 'zod';
 import { decodeModelSnapshot } from '../schemas/modelSnapshot.js';
+import { MAX_SNAPSHOT_BYTES } from '../sources/readSnapshot.js';
 import { classifyFlagsSchema } from '../schemas/classifyFlags.js';
 import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
 import {
@@ -45,6 +46,8 @@ function resumedKind(args: readonly string[]): string | undefined {
   const path = flagValue(args, '--resume');
   if (!path || path.startsWith('nats://')) return undefined;
   try {
+    const file = statSync(path);
+    if (!file.isFile() || file.size > MAX_SNAPSHOT_BYTES) return undefined; // not read for help: the run says why
     return decodeModelSnapshot(readFileSync(path), path).model;
   } catch {
     return undefined; // the run itself says why it cannot read it

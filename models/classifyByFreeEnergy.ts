@@ -26,28 +26,15 @@ export interface Classification {
  * ```
  */
 export function classifyByFreeEnergy(rbm: Rbm, x: Matrix, group?: SoftmaxGroup): Classification {
-  const { params, backend } = rbm;
-  const units = visibleUnitsOf(params);
-  const g = group ?? (units.type === 'bernoulli' ? units.softmaxGroups?.at(-1) : undefined);
-  if (!g) throw new BoltzflowError('classifyByFreeEnergy: visible units', units.type, 'a model with a softmax (label) group');
+  const { params } = rbm;
+  const g = labelGroupOf(rbm, group, 'classifyByFreeEnergy');
   if (x.cols !== params.nVisible)
     throw new BoltzflowError('classifyByFreeEnergy input', `${x.rows}×${x.cols}`, `B×${params.nVisible}, label columns included (ignored)`);
-  const H = params.nHidden,
-    K = g.size;
+  const K = g.size;
   const inputs = x.clone();
   for (let r = 0; r < x.rows; r++) inputs.data.fill(0, r * x.cols + g.start, r * x.cols + g.start + K);
-  const activation = Matrix.zeros(x.rows, H);
-  backend.gemm(false, false, 1, scaledVisible(params, inputs, backend), params.weights, 0, activation);
-  const bias = new Float32Array(H);
-  const sums = new Float64Array(x.rows);
   const logProbs = new Float64Array(x.rows * K);
-  for (let k = 0; k < K; k++) {
-    const row = (g.start + k) * H;
-    for (let j = 0; j < H; j++) bias[j] = params.hiddenBias[j] + params.weights.data[row + j];
-    backend.softplusRowSums(activation, bias, 1, sums);
-    // −F(x, e_k) up to terms that do not depend on k.
-    for (let r = 0; r < x.rows; r++) logProbs[r * K + k] = params.visibleBias[g.start + k] + sums[r];
-  }
+  labelLogits(rbm, inputs, g, Matrix.zeros(x.rows, params.nHidden), logProbs);
   const labels = new Int32Array(x.rows);
   for (let r = 0; r < x.rows; r++) {
     let max = -Infinity;
@@ -62,4 +49,44 @@ export function classifyByFreeEnergy(rbm: Rbm, x: Matrix, group?: SoftmaxGroup):
     for (let k = 0; k < K; k++) logProbs[r * K + k] -= lse;
   }
   return { labels, logProbs };
+}
+
+/** The label group of a classification RBM: `group`, else its visible units' last softmax group; `where` names the caller in the error. */
+export function labelGroupOf(rbm: Rbm, group: SoftmaxGroup | undefined, where: string): SoftmaxGroup {
+  const units = visibleUnitsOf(rbm.params);
+  const g = group ?? (units.type === 'bernoulli' ? units.softmaxGroups?.at(-1) : undefined);
+  if (!g) throw new BoltzflowError(`${where}: visible units`, units.type, 'a model with a softmax (label) group: a classification RBM');
+  return g;
+}
+
+/**
+ * −F(x, eₖ) for each row and class k, up to a term that does not depend on k, into `logits`
+ * (row-major B×K): dₖ + Σⱼ softplus(aⱼ + cⱼ + Uₖⱼ), a = x·W of `inputs` whose label columns are 0
+ * (into `activation`, B×H). `perClass(k, bias)` sees each class's hidden bias c + Uₖ while it is
+ * current (the discriminative gradient takes σ(a + c + Uₖ) there). One GEMM and K fused
+ * softplus passes (`softplusRowSumPair`, the kernel every backend runs natively, its second sum unused).
+ */
+export function labelLogits(
+  rbm: Rbm,
+  inputs: Matrix,
+  g: SoftmaxGroup,
+  activation: Matrix,
+  logits: Float64Array,
+  perClass?: (k: number, bias: Float32Array) => void,
+): void {
+  const { params, backend } = rbm;
+  const B = inputs.rows,
+    H = params.nHidden,
+    K = g.size;
+  backend.gemm(false, false, 1, scaledVisible(params, inputs, backend), params.weights, 0, activation);
+  const bias = new Float32Array(H);
+  const sums = new Float64Array(B),
+    unused = new Float64Array(B);
+  for (let k = 0; k < K; k++) {
+    const row = (g.start + k) * H;
+    for (let j = 0; j < H; j++) bias[j] = params.hiddenBias[j] + params.weights.data[row + j];
+    perClass?.(k, bias);
+    backend.softplusRowSumPair(activation, bias, 1, 1, sums, unused);
+    for (let r = 0; r < B; r++) logits[r * K + k] = params.visibleBias[g.start + k] + sums[r];
+  }
 }

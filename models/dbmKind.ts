@@ -59,7 +59,8 @@ export interface DbmSaved {
  * and its mean-field posterior (kept for PCD, restarted for CD) or random — advanced by block Gibbs
  * over alternate layers for the negative; statistics ⟨hˡ⁻¹hˡᵀ⟩ and ⟨hˡ⟩ under the posterior less the
  * same over the chains, with the metrics `meanFieldIterations` and `reconstructionError`, the mean
- * over the minibatch of Σᵢ (vᵢ − E[vᵢ | q¹])² (q¹ the first hidden layer's mean field).
+ * over the minibatch of Σᵢ (vᵢ − E[vᵢ | q¹])² (q¹ the first hidden layer's mean field: no sampled h, unlike
+ * an RBM's, so it reads lower than an RBM's of the same weights; compare DBMs with DBMs).
  */
 export const dbmKind: ModelKind<Dbm, DbmParams, DbmMoments, DbmPositive, DbmNegative, DbmChains, MeanFieldOptions, DbmSaved> = {
   name: 'dbm',

@@ -2,7 +2,9 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import type { Rbm } from './rbm.js';
 import type { ParamBuffers } from './rbmKind.js';
-import { visibleUnitsOf, type SoftmaxGroup } from './visibleUnits.js';
+import { reusableMatrix } from '../kernels/reusableMatrix.js';
+import { labelGroupOf, labelLogits } from './classifyByFreeEnergy.js';
+import type { SoftmaxGroup } from './visibleUnits.js';
 
 /** What {@link addDiscriminativeGradient} measured on the minibatch, before the update. */
 export interface DiscriminativeMetrics {
@@ -10,14 +12,6 @@ export interface DiscriminativeMetrics {
   readonly labelLogLikelihood: number;
   /** Fraction of the minibatch whose most probable class is not its label. */
   readonly labelError: number;
-}
-
-/** The label group of a classification RBM: the given one, else its last softmax group. */
-export function labelGroupOf(rbm: Rbm, group?: SoftmaxGroup): SoftmaxGroup {
-  const units = visibleUnitsOf(rbm.params);
-  const g = group ?? (units.type === 'bernoulli' ? units.softmaxGroups?.at(-1) : undefined);
-  if (!g) throw new BoltzflowError('objective', 'discriminative', 'a model with a softmax (label) group: a classification RBM');
-  return g;
 }
 
 /** {@link addDiscriminativeGradient}'s signature: what {@link discriminativeGradient} returns. */
@@ -51,44 +45,56 @@ export type DiscriminativeGradient = (
  */
 export const addDiscriminativeGradient: DiscriminativeGradient = (...args) => discriminativeGradient()(...args);
 
-/** {@link addDiscriminativeGradient} with its buffers allocated once and reused from one minibatch to the next (what training uses). */
+/** A Float64Array of at least `n` values: `a` itself when long enough, else a new one. */
+const atLeast = (a: Float64Array, n: number): Float64Array => (a.length >= n ? a : new Float64Array(n));
+
+/**
+ * {@link addDiscriminativeGradient} with its buffers allocated once (in the backend's own memory
+ * where it has one) and grown only for a longer minibatch: what training uses.
+ */
 export function discriminativeGradient(): DiscriminativeGradient {
-  let buffers: { inputs: Matrix; activation: Matrix; d: Matrix; sig: Matrix[] } | null = null;
+  let buffers: {
+    V: number;
+    H: number;
+    K: number;
+    inputs: (rows: number) => Matrix;
+    activation: (rows: number) => Matrix;
+    d: (rows: number) => Matrix;
+    sig: Array<(rows: number) => Matrix>;
+  } | null = null;
+  let logits: Float64Array = new Float64Array(0),
+    delta: Float64Array = new Float64Array(0),
+    column = new Float32Array(0);
   return (rbm, visible, gradient, scale = 1, group) => {
     const { params, backend } = rbm;
-    const g = labelGroupOf(rbm, group);
+    const g = labelGroupOf(rbm, group, 'discriminative gradient');
     const B = visible.rows,
       V = params.nVisible,
       H = params.nHidden,
       K = g.size;
     if (visible.cols !== V) throw new BoltzflowError('discriminative gradient visible', `${B}×${visible.cols}`, `B×${V}, labels included`);
-    if (!buffers || buffers.inputs.rows !== B || buffers.inputs.cols !== V || buffers.d.cols !== H || buffers.sig.length !== K)
+    if (!buffers || buffers.V !== V || buffers.H !== H || buffers.K !== K)
       buffers = {
-        inputs: Matrix.zeros(B, V),
-        activation: Matrix.zeros(B, H),
-        d: Matrix.zeros(B, H),
-        sig: Array.from({ length: K }, () => Matrix.zeros(B, H)),
+        V,
+        H,
+        K,
+        inputs: reusableMatrix(V, backend),
+        activation: reusableMatrix(H, backend),
+        d: reusableMatrix(H, backend),
+        sig: Array.from({ length: K }, () => reusableMatrix(H, backend)),
       };
-    const { inputs, activation, d, sig } = buffers;
-    // The inputs alone (label columns zeroed) and their activation x·W.
+    const inputs = buffers.inputs(B),
+      activation = buffers.activation(B),
+      d = buffers.d(B),
+      sig = buffers.sig.map((m) => m(B));
+    logits = atLeast(logits, B * K);
+    delta = atLeast(delta, B * K);
+    if (column.length < B) column = new Float32Array(B);
+    // The inputs alone (label columns zeroed); per class, −F up to a common term, and σ(oₖ) for the gradient.
     inputs.data.set(visible.data);
     for (let r = 0; r < B; r++) inputs.data.fill(0, r * V + g.start, r * V + g.start + K);
-    backend.gemm(false, false, 1, inputs, params.weights, 0, activation);
-    // Per class: σ(oₖ) (kept for the gradient) and −F up to a term common to every class.
-    const logits = new Float64Array(B * K);
-    const sums = new Float64Array(B),
-      twin = new Float64Array(B);
-    const bias = new Float32Array(H);
-    for (let k = 0; k < K; k++) {
-      const row = (g.start + k) * H;
-      for (let j = 0; j < H; j++) bias[j] = params.hiddenBias[j] + params.weights.data[row + j];
-      backend.sigmoid(activation, bias, 1, sig[k]);
-      // The fused pair (AIS's kernel, native on every backend that has one) at β = 1 twice: one pass.
-      backend.softplusRowSumPair(activation, bias, 1, 1, sums, twin);
-      for (let r = 0; r < B; r++) logits[r * K + k] = params.visibleBias[g.start + k] + sums[r];
-    }
-    // p(k | x), then tₖ − p(k | x) in place; ln p(y | x) and the error against the label's most probable class.
-    const delta = new Float64Array(B * K);
+    labelLogits(rbm, inputs, g, activation, logits, (k, bias) => backend.sigmoid(activation, bias, 1, sig[k]));
+    // tₖ − p(k | x); ln p(y | x) and the error against the label's most probable class.
     let logLikelihood = 0,
       errors = 0;
     for (let r = 0; r < B; r++) {
@@ -111,23 +117,27 @@ export function discriminativeGradient(): DiscriminativeGradient {
       }
       if (best !== label) errors++;
     }
-    // D = Σₖ (tₖ − pₖ) σ(oₖ); the label rows of W and the label biases.
+    // D = Σₖ (tₖ − pₖ) σ(oₖ), row by row; Uₖ's gradient (tₖ − pₖ)ᵀ σ(oₖ) and dₖ's Σ (tₖ − pₖ).
     const s = scale / B;
     d.data.fill(0);
     for (let k = 0; k < K; k++) {
-      const sk = sig[k].data,
-        row = (g.start + k) * H;
+      const sk = sig[k];
       let biasStep = 0;
       for (let r = 0; r < B; r++) {
-        const at = r * H,
-          e = delta[r * K + k];
-        biasStep += e;
-        for (let j = 0; j < H; j++) {
-          const term = e * sk[at + j];
-          d.data[at + j] += term;
-          gradient.weights.data[row + j] += s * term;
-        }
+        column[r] = delta[r * K + k];
+        biasStep += column[r];
+        backend.axpby(column[r], sk.row(r), 1, d.row(r));
       }
+      const row = (g.start + k) * H;
+      backend.gemm(
+        true,
+        false,
+        s,
+        new Matrix(B, 1, column.subarray(0, B)),
+        sk,
+        1,
+        new Matrix(1, H, gradient.weights.data.subarray(row, row + H)),
+      );
       gradient.visibleBias[g.start + k] += s * biasStep;
     }
     // Inputs' rows of W: xᵀD (the label columns of `inputs` are 0, so the label rows get nothing more).

@@ -3,7 +3,8 @@ import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
 import { reusableMatrix } from '../kernels/reusableMatrix.js';
 import { centerGradient, slideOffsets, type CenteringOffsets } from './centering.js';
-import { discriminativeGradient, labelGroupOf, type DiscriminativeGradient } from './discriminativeGradient.js';
+import { labelGroupOf } from './classifyByFreeEnergy.js';
+import { discriminativeGradient, type DiscriminativeGradient } from './discriminativeGradient.js';
 import type { ModelKind, StatisticsOptions } from './ModelKind.js';
 import { hiddenProbs, rbmFromParams, zeroRbmParams, type Rbm, type RbmParams } from './rbm.js';
 import { rbmSampler } from './rbmSampler.js';
@@ -96,7 +97,7 @@ function objectiveOf(model: Rbm, options: StatisticsOptions): { alpha: number; d
   if (objective === 'generative') return { alpha: 1, discriminative: null };
   if (objective !== 'discriminative' && objective !== 'hybrid')
     throw new BoltzflowError('collectStats objective', objective, 'generative, discriminative or hybrid');
-  labelGroupOf(model);
+  labelGroupOf(model, undefined, `collectStats objective ${objective}`);
   const alpha = objective === 'hybrid' ? (options.generativeWeight ?? 0.01) : 0;
   if (!(Number.isFinite(alpha) && alpha >= 0)) throw new BoltzflowError('collectStats generativeWeight', alpha, 'a finite number ≥ 0');
   return { alpha, discriminative: discriminativeGradient() };

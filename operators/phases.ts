@@ -72,7 +72,7 @@ type KindMetrics<M extends AnyModel> = M extends Dbm
 /**
  * A step's metrics: `weightNorm` and `learningRate` at every step, those its model kind computes
  * (`reconstructionError` for an RBM and a DBM, `meanFieldIterations` for a DBM, `statisticsGap` for a
- * general BM), and any that taps add by name (`pseudoLikelihood`, …: absent on the steps they skip).
+ * general BM; a DBM's from its mean field, an RBM's from sampled hidden states), and any that taps add by name (`pseudoLikelihood`, …: absent on the steps they skip).
  */
 export type StepMetrics<M extends AnyModel = Rbm> = Readonly<
   { weightNorm: number; learningRate: number } & KindMetrics<M> & Record<string, number>

@@ -18,11 +18,16 @@ import { parseIdxHeader } from './readIdx.js';
  * console.log(Array.from(labels)); // [7, 2, 1, 0, 4]
  * ```
  */
-export async function loadLabels(spec: string, options: { limit?: number } = {}): Promise<Uint8Array> {
+export async function loadLabels(spec: string, options: { limit?: number; field?: string } = {}): Promise<Uint8Array> {
   const path =
     spec === 'mnist' || spec === 'mnist:train' ? mnistPath('train', 'labels') : spec === 'mnist:test' ? mnistPath('test', 'labels') : spec;
   const buf = await readFile(path).catch((e: unknown) => {
-    throw fileError(path, e, '--labels', 'mnist, mnist:test, or a readable IDX label file');
+    throw fileError(
+      path,
+      e,
+      options.field ?? 'labels',
+      'mnist, mnist:test, a readable IDX label file, or a .txt/.csv of one class per line',
+    );
   });
   const name = basename(path);
   if (/\.(txt|csv)$/i.test(path)) return textLabels(buf.toString('utf8'), name, options.limit);
@@ -45,7 +50,7 @@ function textLabels(text: string, name: string, limit = Infinity): Uint8Array {
   const out = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     const value = Number(lines[i].trim());
-    if (lines[i].trim() === '' || !Number.isInteger(value) || value < 0 || value > 255)
+    if (!/^\d+$/.test(lines[i].trim()) || value > 255)
       throw new BoltzflowError(`${name} line ${i + 1}`, lines[i], 'a class label: an integer 0 … 255');
     out[i] = value;
   }

@@ -1,10 +1,10 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../kernels/Rng.js';
-import { bin } from './cliRun.js';
+import { bin, runCli } from './cliRun.js';
 
 // `boltzflow classify` on a toy problem with three classes: each record is its class's prototype
 // (12 binary inputs) with 10% of the bits flipped.
@@ -22,7 +22,7 @@ function write(name: string, rows: number): void {
   writeFileSync(join(dir, `${name}.csv`), inputs.join('\n') + '\n');
   writeFileSync(join(dir, `${name}-labels.txt`), labels.join('\n') + '\n');
 }
-write('train', 300);
+write('train', 305); // a short last minibatch of 5
 write('test', 150);
 const cli = (...args: string[]) => spawnSync(process.execPath, [bin, 'classify', ...args], { cwd: dir, encoding: 'utf8' });
 const events = (stdout: string) =>
@@ -45,7 +45,7 @@ for (const objective of ['discriminative', 'hybrid', 'generative'] as const)
     const epochs = all.filter((e) => e.event === 'epoch');
     t.is(epochs.length, 15);
     const summary = all.at(-1)!;
-    t.like(summary, { event: 'summary', objective, classes: 3, trainingRows: 300, testRows: 150 });
+    t.like(summary, { event: 'summary', objective, classes: 3, trainingRows: 305, testRows: 150 });
     t.true((summary.testError as number) < 0.1, `test error ${summary.testError as number}`);
     t.is(summary.testError, epochs.at(-1)!.testError);
     if (objective !== 'generative') t.is(typeof epochs[0].trainingError, 'number');
@@ -69,7 +69,7 @@ test('classify refuses data without labels, a label count that differs, a bad la
   };
   refused(/--labels: got nothing, expected the labels of --data train\.csv/, '--data', 'train.csv');
   writeFileSync(join(dir, 'short.txt'), '0\n1\n');
-  refused(/--labels: got "2 labels", expected 300, one per record of --data train\.csv/, '--data', 'train.csv', '--labels', 'short.txt');
+  refused(/--labels: got "2 labels", expected 305, one per record of --data train\.csv/, '--data', 'train.csv', '--labels', 'short.txt');
   writeFileSync(join(dir, 'bad.txt'), '0\n1\nseven\n');
   refused(/bad\.txt line 3: got "seven", expected a class label/, '--data', 'train.csv', '--labels', 'bad.txt', '--limit', '3');
   writeFileSync(join(dir, 'five.txt'), Array.from({ length: 150 }, () => '5').join('\n'));
@@ -80,13 +80,37 @@ test('classify refuses data without labels, a label count that differs, a bad la
   const out = 'run-busy';
   t.is(cli('--data', 'train.csv', '--labels', 'train-labels.txt', '--hidden', '4', '--epochs', '1', '--out', out).status, 0);
   refused(
-    /--out: got "run-busy", expected a folder that holds no model yet/,
-    '--data',
-    'train.csv',
-    '--labels',
-    'train-labels.txt',
-    '--out',
-    out,
+    /--out: got "run-busy", expected a folder that holds no run yet \(it has snapshot\.msgpack\)/,
+    ...['--data', 'train.csv', '--labels', 'train-labels.txt', '--out', out],
+  );
+  mkdirSync(join(dir, 'run-metrics'));
+  writeFileSync(join(dir, 'run-metrics', 'metrics.ndjson'), '{"event":"step","step":1}\n');
+  refused(
+    /--out: got "run-metrics", expected a folder that holds no run yet \(it has metrics\.ndjson\)/,
+    ...['--data', 'train.csv', '--labels', 'train-labels.txt', '--out', 'run-metrics'],
+  );
+  refused(
+    /^boltzflow: --test-labels: .*missing\.txt/,
+    ...['--data', 'train.csv', '--labels', 'train-labels.txt', '--test', 'test.csv', '--test-labels', 'missing.txt'],
   );
   refused(/--test: got nothing, expected the inputs to classify with --model/, '--model', join(out, 'snapshot.msgpack'));
+});
+
+test('SIGTERM stops classify cleanly: the run exits 0 with an interrupted summary, and the model it saved is tested again by --model', async (t) => {
+  const out = join(dir, 'run-stopped');
+  const run = runCli([
+    'classify',
+    ...['--data', join(dir, 'train.csv'), '--labels', join(dir, 'train-labels.txt'), '--test', join(dir, 'test.csv')],
+    ...['--test-labels', join(dir, 'test-labels.txt'), '--hidden', '16', '--epochs', '100000', '--batch', '10', '--out', out, '--json'],
+  ]);
+  await run.waitFor((e) => e.event === 'epoch' && (e.epoch as number) >= 2);
+  run.child.kill('SIGTERM');
+  const { code, stderr } = await run.exited;
+  t.is(code, 0, stderr);
+  const summary = run.events.at(-1)!;
+  t.like(summary, { event: 'summary', interrupted: true, signal: 'SIGTERM' });
+  t.is(typeof summary.testError, 'number', 'the last epoch end’s test error');
+  const again = cli('--model', join(out, 'snapshot.msgpack'), '--test', 'test.csv', '--test-labels', 'test-labels.txt', '--json');
+  t.is(again.status, 0, again.stderr);
+  t.is(typeof events(again.stdout).at(-1)!.testError, 'number');
 });

@@ -123,7 +123,7 @@ test('a discriminative or hybrid objective needs a label group, and a general BM
   const plain = createRbm({ nVisible: 4, nHidden: 2, seed: 1 });
   await t.throwsAsync(
     lastValueFrom(from([Matrix.zeros(1, 4)]).pipe(clampVisible(plain), gibbsStep({ k: 1 }), collectStats({ objective: 'discriminative' }))),
-    { message: /^objective: got "discriminative", expected a model with a softmax \(label\) group/ },
+    { message: /^collectStats objective discriminative: visible units: got "bernoulli", expected a model with a softmax \(label\) group/ },
   );
   const bm = createBm({ nVisible: 3, nHidden: 1, seed: 1 });
   await t.throwsAsync(
@@ -146,7 +146,7 @@ test('a discriminative or hybrid objective needs a label group, and a general BM
 test('trainRbm with objective discriminative raises ln p(y | x) of a toy problem and classifies it better than the generative objective at the same settings', async (t) => {
   // The label is the majority of the three inputs, with 10% of the labels flipped.
   const rng = Rng.fromSeed(11);
-  const rows = 300;
+  const rows = 305; // a short last minibatch (5 rows) each epoch: the buffers' views shrink and grow again
   const data = Matrix.zeros(rows, INPUTS + K);
   for (let r = 0; r < rows; r++) {
     let on = 0;
