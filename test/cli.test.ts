@@ -275,7 +275,7 @@ test('bad flags exit with status 2 and one clear line naming the flag, the value
     ],
     [
       ['fly'],
-      /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, transform, export, publish, watch, dashboard, encoder, hopfield, help/,
+      /^boltzflow: command: got "fly", expected one of train, eval, sample, complete, transform, export, publish, watch, dashboard, encoder, classify, hopfield, help/,
     ],
   ];
   for (const [args, message] of cases) {
