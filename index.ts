@@ -28,6 +28,15 @@ export { sampleRbm, type SampleRbmOptions } from './models/sampleRbm.js';
 export { classifyByFreeEnergy, type Classification } from './models/classifyByFreeEnergy.js';
 export { addDiscriminativeGradient, type DiscriminativeMetrics } from './models/discriminativeGradient.js';
 export { fitSoftmaxRegression, predictSoftmax, errorRate } from './models/softmaxRegression.js';
+export {
+  feedForwardGradient,
+  fineTune,
+  predictFeedForward,
+  unrollDbn,
+  type DenseLayer,
+  type FeedForward,
+  type FineTuneOptions,
+} from './models/fineTune.js';
 export type { SoftmaxRegression, FitSoftmaxRegressionOptions } from './models/softmaxRegression.js';
 
 // Model kinds and the training state
