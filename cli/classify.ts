@@ -20,6 +20,11 @@ import { acquireRunLock } from '../sinks/runLock.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
 import { readModelSnapshot, snapshotState } from '../sources/readSnapshot.js';
+import { fineTune, predictFeedForward, unrollDbn } from '../models/fineTune.js';
+import { selectBackend } from '../kernels/selectBackend.js';
+import type { DbnSnapshot } from '../schemas/modelSnapshot.js';
+import type { z } from 'zod';
+import { samplingModel, type SamplingModel } from './samplingModel.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { emit, say } from './output.js';
 import { parseFlags } from './parseFlags.js';
@@ -87,7 +92,13 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
   if (flags.model) {
     if (!flags.test) throw new BoltzflowError('--test', undefined, 'the inputs to classify with --model (mnist:test, say)');
     const snap = await readModelSnapshot(flags.model);
-    if (snap.model !== 'rbm') throw new BoltzflowError('--model', `${flags.model} (a ${snap.model})`, 'a classification RBM');
+    if (snap.model === 'dbn') return fineTuneDbn(flags, snap);
+    if (snap.model !== 'rbm')
+      throw new BoltzflowError(
+        '--model',
+        `${flags.model} (a ${snap.model})`,
+        "a classification RBM (classify --out's) or a DBN (train --model dbn's)",
+      );
     const rbm = snapshotState(snap).model;
     const classes = classesOf(rbm, flags.model);
     const test = await labelled(flags.test, labelsOf(flags.test, flags['test-labels'], '--test-labels', '--test'), {
@@ -225,4 +236,83 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
     if (snapshot) say(`  snapshot ${snapshot}  (boltzflow classify --model ${snapshot} --test …)`);
     for (const file of curves.files) say(`  curves   ${file}`);
   }
+}
+
+/**
+ * `classify --model DBN`: the DBN's trained layers unrolled into a feed-forward network under a
+ * softmax output (`unrollDbn`) and fine-tuned by backpropagation on the labelled `--data`
+ * (`fineTune`: `--epochs`, `--lr`, default 0.1, momentum 0.9), the test error at every epoch end.
+ * The fine-tuned network is not saved (`--out` is refused): a snapshot holds Boltzmann machines.
+ */
+async function fineTuneDbn(flags: z.output<typeof classifyFlagsSchema>, snap: DbnSnapshot): Promise<void> {
+  if (flags.out)
+    throw new BoltzflowError('--out', flags.out, 'no --out with a DBN (the fine-tuned feed-forward network is not a snapshot kind)');
+  const backend = selectBackend(flags.backend);
+  const { dbn } = samplingModel(snap, { backend, seed: flags.seed, path: flags.model!, field: '--model' }) as Extract<
+    SamplingModel,
+    { kind: 'dbn' }
+  >;
+  const base = { binarize: flags.binarize, seed: flags.seed };
+  const train = await labelled(flags.data, labelsOf(flags.data, flags.labels, '--labels', '--data'), {
+    ...base,
+    limit: flags.limit,
+    flag: '--data',
+    labelFlag: '--labels',
+  });
+  const classes = Math.max(2, train.labels.reduce((m, y) => Math.max(m, y), 0) + 1);
+  const test = await labelled(flags.test!, labelsOf(flags.test!, flags['test-labels'], '--test-labels', '--test'), {
+    ...base,
+    flag: '--test',
+    labelFlag: '--test-labels',
+    classes,
+  });
+  const nVisible = dbn.layers[0].params.nVisible;
+  for (const [flag, m] of [
+    ['--data', train.inputs],
+    ['--test', test.inputs],
+  ] as const)
+    if (m.cols !== nVisible) throw new BoltzflowError(flag, `${m.cols} values per record`, `${nVisible}, as the DBN has`);
+  const learningRate = flags.lr ?? 0.1;
+  if (!flags.json)
+    say(
+      `boltzflow classify · DBN ${[nVisible, ...dbn.layers.map((l) => l.params.nHidden)].join('→')} unrolled under a ${classes}-way softmax · backpropagation, lr ${learningRate} → 0, momentum 0.9 · ${flags.epochs} epoch(s) · ${train.labels.length} records · test ${test.name}`,
+    );
+  const start = performance.now();
+  let lastTestError = NaN;
+  fineTune(unrollDbn(dbn, classes), train.inputs, train.labels, {
+    epochs: flags.epochs,
+    batchSize: flags.batch,
+    learningRate,
+    seed: flags.seed,
+    backend,
+    onEpoch: (epoch, loss, net) => {
+      lastTestError = errorRate(predictFeedForward(net, test.inputs, backend).labels, test.labels);
+      const line = {
+        event: 'epoch',
+        epoch,
+        crossEntropy: loss,
+        testError: lastTestError,
+        seconds: Math.round(performance.now() - start) / 1000,
+      };
+      if (flags.json) emit(line);
+      else
+        say(
+          `epoch ${epoch}/${flags.epochs} · cross-entropy ${loss.toFixed(4)} · test error ${(100 * lastTestError).toFixed(2)}% · ${seconds(performance.now() - start)}`,
+        );
+    },
+  });
+  const summary = {
+    event: 'summary',
+    model: flags.model,
+    fineTuned: 'backpropagation',
+    classes,
+    epochs: flags.epochs,
+    trainingRows: train.labels.length,
+    testRows: test.labels.length,
+    testError: lastTestError,
+    seconds: Math.round(performance.now() - start) / 1000,
+  };
+  if (flags.json) emit(summary);
+  else
+    say(`done in ${seconds(performance.now() - start)}: test error ${(100 * lastTestError).toFixed(2)}% on ${test.labels.length} records`);
 }

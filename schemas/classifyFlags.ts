@@ -7,7 +7,8 @@ const training = 'model and training';
 
 /**
  * `boltzflow classify` flags: a classification RBM (inputs and a one-of-K label, Larochelle &
- * Bengio 2008) trained on labelled data and its test error, or the test error of a saved one.
+ * Bengio 2008) trained on labelled data and its test error, the test error of a saved one, or a
+ * trained DBN fine-tuned by backpropagation.
  */
 export const classifyFlagsSchema = z.strictObject({
   data: z.string().min(1).default('mnist').meta({ description: 'the training inputs (as train --data)', placeholder: 'PATH', group: data }),
@@ -22,7 +23,8 @@ export const classifyFlagsSchema = z.strictObject({
     .meta({ description: 'binarise [0, 1] values: at 0.5, or by sampling each', group: data }),
   limit: z.int().min(1).max(10_000_000).optional().meta({ description: 'use only the first N training records', group: data }),
   model: z.string().min(1).optional().meta({
-    description: "no training: the test error of this classification RBM's snapshot (a classify --out run's)",
+    description:
+      "a classification RBM's snapshot (classify --out's): its test error, no training; or a DBN's (train --model dbn's): unrolled under a softmax and fine-tuned by backpropagation on --data",
     placeholder: 'SNAPSHOT',
     group: training,
   }),
@@ -32,10 +34,15 @@ export const classifyFlagsSchema = z.strictObject({
   }),
   'generative-weight': z.number().min(0).max(1000).default(0.01).meta({ description: 'hybrid: α', group: training }),
   hidden: z.int().min(1).max(100_000).default(500).meta({ description: 'hidden units', group: training }),
-  epochs: z.int().min(1).max(1_000_000).default(20).meta({ description: 'passes over the training data', group: training }),
+  epochs: z
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(20)
+    .meta({ description: 'passes over the training data (with a DBN: of fine-tuning)', group: training }),
   lr: z.number().positive().max(100).optional().meta({
     description: 'learning rate (falling linearly to 0 over the run)',
-    defaultText: '0.5; 0.05 for the generative objective',
+    defaultText: '0.5; 0.05 for the generative objective; 0.1 fine-tuning a DBN',
     group: training,
   }),
   batch: z.int().min(1).max(1_000_000).default(100).meta({ description: 'minibatch size', group: training }),

@@ -114,3 +114,28 @@ test('SIGTERM stops classify cleanly: the run exits 0 with an interrupted summar
   t.is(again.status, 0, again.stderr);
   t.is(typeof events(again.stdout).at(-1)!.testError, 'number');
 });
+
+test('classify --model DBN fine-tunes a trained DBN by backpropagation: test error at every epoch, lower at the end than after the first epoch; --out refused', (t) => {
+  const trained = spawnSync(
+    process.execPath,
+    [bin, 'train', '--model', 'dbn', '--layers', '16,8', '--data', 'train.csv', '--batch', '10', '--epochs', '5', '--out', 'dbn', '--json'],
+    { cwd: dir, encoding: 'utf8' },
+  );
+  t.is(trained.status, 0, trained.stderr);
+  const model = join('dbn', 'snapshot.msgpack');
+  const r = cli(
+    ...['--model', model, '--data', 'train.csv', '--labels', 'train-labels.txt', '--test', 'test.csv', '--test-labels', 'test-labels.txt'],
+    ...['--epochs', '30', '--batch', '10', '--lr', '0.5', '--json'],
+  );
+  t.is(r.status, 0, r.stderr);
+  const all = events(r.stdout);
+  const epochs = all.filter((e) => e.event === 'epoch');
+  t.is(epochs.length, 30);
+  const summary = all.at(-1)!;
+  t.like(summary, { event: 'summary', fineTuned: 'backpropagation', classes: 3, testRows: 150 });
+  t.true((summary.testError as number) < 0.05, `test error ${summary.testError as number}`);
+  t.true((epochs.at(-1)!.crossEntropy as number) < (epochs[0].crossEntropy as number));
+  const out = cli('--model', model, '--test', 'test.csv', '--test-labels', 'test-labels.txt', '--out', 'ft');
+  t.is(out.status, 2);
+  t.regex(out.stderr, /--out: got "ft", expected no --out with a DBN/);
+});
