@@ -52,30 +52,35 @@ const passBuffers = (net: FeedForward, rows: number): PassBuffers => ({
   deltas: layersOf(net).map((l) => Matrix.zeros(rows, l.weights.cols)),
 });
 
-/** The forward pass: each hidden layer's σ, then the output's softmax probabilities (in `activations`, the last being B×K). */
-function forward(net: FeedForward, x: Matrix, { activations }: PassBuffers, backend: Backend): void {
-  const layers = layersOf(net);
+/**
+ * The forward pass: each hidden layer's σ, then the output's softmax probabilities (in
+ * `activations`, the last being B×K); returns Σ −ln P(y | x) when `labels` are given.
+ */
+function forward(net: FeedForward, x: Matrix, { activations }: PassBuffers, backend: Backend, labels: ArrayLike<number> | null): number {
   let input = x;
-  layers.forEach((layer, l) => {
-    const out = activations[l];
-    backend.gemm(false, false, 1, input, layer.weights, 0, out);
-    if (l < layers.length - 1) backend.sigmoid(out, layer.bias, 1, out);
-    else softmaxRows(out, layer.bias);
-    input = out;
+  net.hidden.forEach((layer, l) => {
+    backend.gemm(false, false, 1, input, layer.weights, 0, activations[l]);
+    backend.sigmoid(activations[l], layer.bias, 1, activations[l]);
+    input = activations[l];
   });
+  return softmaxInto(backend, net.output, input, activations[net.hidden.length], labels);
 }
 
-/** Rows ← softmax(rows + bias), stable. */
-function softmaxRows(m: Matrix, bias: Float32Array): void {
-  const K = m.cols;
-  for (let r = 0; r < m.rows; r++) {
-    const at = r * K;
+/** probs ← softmax(xW + b) row by row (the output layer, or a softmax regression); returns Σ −ln P(y | x) when labels are given. */
+function softmaxInto(backend: Backend, layer: DenseLayer, x: Matrix, probs: Matrix, labels: ArrayLike<number> | null): number {
+  backend.gemm(false, false, 1, x, layer.weights, 0, probs);
+  const K = probs.cols;
+  let loss = 0;
+  for (let r = 0; r < x.rows; r++) {
+    const o = r * K;
     let max = -Infinity;
-    for (let k = 0; k < K; k++) max = Math.max(max, (m.data[at + k] += bias[k]));
-    let z = 0;
-    for (let k = 0; k < K; k++) z += Math.exp(m.data[at + k] - max);
-    for (let k = 0; k < K; k++) m.data[at + k] = Math.exp(m.data[at + k] - max) / z;
+    for (let k = 0; k < K; k++) max = Math.max(max, (probs.data[o + k] += layer.bias[k]));
+    let s = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(probs.data[o + k] - max);
+    if (labels) loss -= probs.data[o + labels[r]] - max - Math.log(s);
+    for (let k = 0; k < K; k++) probs.data[o + k] = Math.exp(probs.data[o + k] - max) / s;
   }
+  return loss;
 }
 
 /**
@@ -94,17 +99,16 @@ export function feedForwardGradient(
 ): number {
   const layers = layersOf(net);
   const L = layers.length;
-  forward(net, x, buffers, backend);
+  const loss = forward(net, x, buffers, backend, labels);
   const { activations, deltas } = buffers;
   const probs = activations[L - 1],
     K = probs.cols,
     B = x.rows;
-  let loss = 0;
+  // (Y − P)/B: the ascent direction of the log-likelihood.
   const top = deltas[L - 1];
   for (let r = 0; r < B; r++) {
-    const y = labels[r];
-    loss -= Math.log(Math.max(probs.data[r * K + y], Number.MIN_VALUE));
-    for (let k = 0; k < K; k++) top.data[r * K + k] = ((k === y ? 1 : 0) - probs.data[r * K + k]) / B;
+    for (let k = 0; k < K; k++) top.data[r * K + k] = -probs.data[r * K + k] / B;
+    top.data[r * K + labels[r]] += 1 / B;
   }
   for (let l = L - 1; l >= 0; l--) {
     const input = l === 0 ? x : activations[l - 1];
@@ -132,6 +136,8 @@ export interface FineTuneOptions {
   backend?: Backend;
   /** Called after each epoch with the mean cross-entropy over its minibatches and the network (read it, do not write it). */
   onEpoch?: (epoch: number, loss: number, net: FeedForward) => void;
+  /** What a diverged epoch's error calls the training (default `fine-tuning`). */
+  name?: string;
 }
 
 /**
@@ -158,6 +164,7 @@ export function fineTune(net: FeedForward, x: Matrix, labels: ArrayLike<number>,
     seed = 1,
     backend = jsBackend,
     onEpoch,
+    name = 'fine-tuning',
   } = options;
   const K = net.output.weights.cols;
   if (labels.length !== x.rows) throw new BoltzflowError('labels', `${labels.length} labels`, `${x.rows}, one per row`);
@@ -199,7 +206,7 @@ export function fineTune(net: FeedForward, x: Matrix, labels: ArrayLike<number>,
     const meanLoss = loss / x.rows;
     if (!Number.isFinite(meanLoss))
       throw new BoltzflowError(
-        `fine-tuning epoch ${epoch + 1} loss`,
+        `${name} epoch ${epoch + 1} loss`,
         meanLoss,
         `a finite value (lower the learning rate, now ${learningRate})`,
       );
@@ -211,7 +218,7 @@ export function fineTune(net: FeedForward, x: Matrix, labels: ArrayLike<number>,
 /** The most probable class of each row under the network, and every class's probability (B×K). */
 export function predictFeedForward(net: FeedForward, x: Matrix, backend: Backend = jsBackend): { labels: Int32Array; probs: Matrix } {
   const buffers = passBuffers(net, x.rows);
-  forward(net, x, buffers, backend);
+  forward(net, x, buffers, backend, null);
   const probs = buffers.activations[buffers.activations.length - 1];
   const K = probs.cols;
   const labels = new Int32Array(x.rows);
