@@ -37,34 +37,33 @@ function labelsOf(data: string, given: string | undefined, flag: string, dataFla
   throw new BoltzflowError(flag, given, `the labels of ${dataFlag} ${data}: an IDX label file, or a .txt/.csv of one class per line`);
 }
 
-/** Inputs and their labels, checked against each other (one label per row; classes below `classes` when given). */
+type Flags = z.output<typeof classifyFlagsSchema>;
+
+/**
+ * `--data` and `--labels` (`--limit` applies), or `--test` and `--test-labels`: the inputs and
+ * their labels, checked against each other (one label per row; classes below `classes` when given).
+ */
 async function labelled(
-  spec: string,
-  labelSpec: string,
-  options: {
-    flag: string;
-    labelFlag: string;
-    limit?: number;
-    binarize: 'none' | 'threshold' | 'stochastic';
-    seed: number;
-    classes?: number;
-  },
+  flags: Flags,
+  set: 'data' | 'test',
+  classes?: number,
 ): Promise<{ inputs: Matrix; labels: Uint8Array; name: string; imageShape: readonly [number, number] | null }> {
-  const dataset = await loadDataset(spec, { limit: options.limit, binarize: options.binarize, seed: options.seed });
-  const labels = await loadLabels(labelSpec, { limit: options.limit, field: options.labelFlag });
+  const [spec, labelFlag, given] =
+    set === 'data' ? [flags.data, '--labels', flags.labels] : [flags.test!, '--test-labels', flags['test-labels']];
+  const flag = `--${set}`,
+    limit = set === 'data' ? flags.limit : undefined;
+  const labelSpec = labelsOf(spec, given, labelFlag, flag);
+  const dataset = await loadDataset(spec, { limit, binarize: flags.binarize, seed: flags.seed });
+  const labels = await loadLabels(labelSpec, { limit, field: labelFlag });
   if (labels.length !== dataset.data.rows)
-    throw new BoltzflowError(
-      options.labelFlag,
-      `${labels.length} labels`,
-      `${dataset.data.rows}, one per record of ${options.flag} ${spec}`,
-    );
-  if (options.classes !== undefined) {
-    const bad = labels.findIndex((y) => y >= options.classes!);
-    if (bad >= 0)
-      throw new BoltzflowError(`${options.labelFlag} label ${bad + 1}`, labels[bad], `a class the model has: 0 … ${options.classes - 1}`);
-  }
+    throw new BoltzflowError(labelFlag, `${labels.length} labels`, `${dataset.data.rows}, one per record of ${flag} ${spec}`);
+  const bad = classes === undefined ? -1 : labels.findIndex((y) => y >= classes);
+  if (bad >= 0) throw new BoltzflowError(`${labelFlag} label ${bad + 1}`, labels[bad], `a class the model has: 0 … ${classes! - 1}`);
   return { inputs: dataset.data, labels, name: dataset.name, imageShape: dataset.imageShape };
 }
+
+/** The classes the labels hold: 0 … the largest, at least two. */
+const classesIn = (labels: Uint8Array): number => Math.max(2, labels.reduce((m, y) => Math.max(m, y), 0) + 1);
 
 /** The fraction of `inputs` whose most probable class under the classification RBM is not its label. */
 function testError(rbm: Rbm, inputs: Matrix, labels: Uint8Array, classes: number): number {
@@ -88,7 +87,6 @@ function classesOf(rbm: Rbm, where: string): number {
  */
 export async function classifyCommand(args: readonly string[]): Promise<void> {
   const flags = parseFlags(args, classifyFlagsSchema, { command: 'classify' });
-  const base = { binarize: flags.binarize, seed: flags.seed };
   if (flags.model) {
     if (!flags.test) throw new BoltzflowError('--test', undefined, 'the inputs to classify with --model (mnist:test, say)');
     const snap = await readModelSnapshot(flags.model);
@@ -101,12 +99,7 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
       );
     const rbm = snapshotState(snap).model;
     const classes = classesOf(rbm, flags.model);
-    const test = await labelled(flags.test, labelsOf(flags.test, flags['test-labels'], '--test-labels', '--test'), {
-      ...base,
-      flag: '--test',
-      labelFlag: '--test-labels',
-      classes,
-    });
+    const test = await labelled(flags, 'test', classes);
     if (test.inputs.cols + classes !== rbm.params.nVisible)
       throw new BoltzflowError('--test', `${test.inputs.cols} values per record`, `${rbm.params.nVisible - classes}, as the model has`);
     const error = testError(rbm, test.inputs, test.labels, classes);
@@ -116,21 +109,9 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
   }
   const held = flags.out ? ['snapshot.msgpack', 'metrics.ndjson'].find((f) => existsSync(join(flags.out!, f))) : undefined;
   if (held) throw new BoltzflowError('--out', flags.out, `a folder that holds no run yet (it has ${held}): choose another --out`);
-  const train = await labelled(flags.data, labelsOf(flags.data, flags.labels, '--labels', '--data'), {
-    ...base,
-    limit: flags.limit,
-    flag: '--data',
-    labelFlag: '--labels',
-  });
-  const classes = Math.max(2, train.labels.reduce((m, y) => Math.max(m, y), 0) + 1);
-  const test = flags.test
-    ? await labelled(flags.test, labelsOf(flags.test, flags['test-labels'], '--test-labels', '--test'), {
-        ...base,
-        flag: '--test',
-        labelFlag: '--test-labels',
-        classes,
-      })
-    : null;
+  const train = await labelled(flags, 'data');
+  const classes = classesIn(train.labels);
+  const test = flags.test ? await labelled(flags, 'test', classes) : null;
   if (test && test.inputs.cols !== train.inputs.cols)
     throw new BoltzflowError('--test', `${test.inputs.cols} values per record`, `${train.inputs.cols}, as --data has`);
   const config = parseWith(
@@ -244,7 +225,7 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
  * (`fineTune`: `--epochs`, `--lr`, default 0.1, momentum 0.9), the test error at every epoch end.
  * The fine-tuned network is not saved (`--out` is refused): a snapshot holds Boltzmann machines.
  */
-async function fineTuneDbn(flags: z.output<typeof classifyFlagsSchema>, snap: DbnSnapshot): Promise<void> {
+async function fineTuneDbn(flags: Flags, snap: DbnSnapshot): Promise<void> {
   if (flags.out)
     throw new BoltzflowError('--out', flags.out, 'no --out with a DBN (the fine-tuned feed-forward network is not a snapshot kind)');
   const backend = selectBackend(flags.backend);
@@ -252,20 +233,9 @@ async function fineTuneDbn(flags: z.output<typeof classifyFlagsSchema>, snap: Db
     SamplingModel,
     { kind: 'dbn' }
   >;
-  const base = { binarize: flags.binarize, seed: flags.seed };
-  const train = await labelled(flags.data, labelsOf(flags.data, flags.labels, '--labels', '--data'), {
-    ...base,
-    limit: flags.limit,
-    flag: '--data',
-    labelFlag: '--labels',
-  });
-  const classes = Math.max(2, train.labels.reduce((m, y) => Math.max(m, y), 0) + 1);
-  const test = await labelled(flags.test!, labelsOf(flags.test!, flags['test-labels'], '--test-labels', '--test'), {
-    ...base,
-    flag: '--test',
-    labelFlag: '--test-labels',
-    classes,
-  });
+  const train = await labelled(flags, 'data');
+  const classes = classesIn(train.labels);
+  const test = await labelled(flags, 'test', classes);
   const nVisible = dbn.layers[0].params.nVisible;
   for (const [flag, m] of [
     ['--data', train.inputs],
