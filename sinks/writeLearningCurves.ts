@@ -43,8 +43,8 @@ function buckets(points: CurvePoint[]): CurvePoint[] {
 /**
  * A run's learning curves as PNG files beside its metrics: `curves.png` (reconstruction error
  * against the step, from `<dir>/metrics.ndjson`, a resumed run's earlier steps included; a DBN's
- * steps, which carry their `layer`, one curve per layer) and, when
- * held-out pseudo-likelihood was logged, `curves-held-out.png`. Long runs are averaged into at most
+ * steps, which carry their `layer`, one curve per layer); when held-out pseudo-likelihood was
+ * logged, `curves-held-out.png`; when a test error was (`boltzflow classify`), `curves-test-error.png`. Long runs are averaged into at most
  * 400 points. Drawn by Vega-Lite and resvg, optional dependencies: without them (or without any
  * step) nothing is written, and the answer says why.
  *
