@@ -37,6 +37,7 @@ export {
   type FeedForward,
   type FineTuneOptions,
 } from './models/fineTune.js';
+export { dbmAugmentedInput, unrollDbm } from './models/unrollDbm.js';
 export type { SoftmaxRegression, FitSoftmaxRegressionOptions } from './models/softmaxRegression.js';
 
 // Model kinds and the training state
@@ -109,6 +110,7 @@ export { rbmSteps } from './pipelines/rbmSteps.js';
 export { trainOnline, type TrainOnlineOptions } from './pipelines/trainOnline.js';
 export { trainDbn, type TrainDbnOptions, type DbnStepEvent } from './pipelines/trainDbn.js';
 export { trainDbm, type TrainDbmOptions } from './pipelines/trainDbm.js';
+export { pretrainDbm, type PretrainDbmEvent, type PretrainDbmOptions } from './pipelines/pretrainDbm.js';
 export { trainEncoder, type EncoderOptions, type EncoderEvent } from './pipelines/trainEncoder.js';
 export { estimateLogPartition, type EstimateLogPartitionOptions, type AisEvent } from './pipelines/estimateLogPartition.js';
 

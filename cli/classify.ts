@@ -20,11 +20,12 @@ import { acquireRunLock } from '../sinks/runLock.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
 import { readModelSnapshot, snapshotState } from '../sources/readSnapshot.js';
-import { fineTune, predictFeedForward, unrollDbn } from '../models/fineTune.js';
+import { fineTune, predictFeedForward, unrollDbn, type FeedForward } from '../models/fineTune.js';
+import { dbmAugmentedInput, unrollDbm } from '../models/unrollDbm.js';
 import { selectBackend } from '../kernels/selectBackend.js';
-import type { DbnSnapshot } from '../schemas/modelSnapshot.js';
+import type { DbmSnapshot, DbnSnapshot } from '../schemas/modelSnapshot.js';
 import type { z } from 'zod';
-import { samplingModel, type SamplingModel } from './samplingModel.js';
+import { samplingModel } from './samplingModel.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { emit, say } from './output.js';
 import { parseFlags } from './parseFlags.js';
@@ -90,12 +91,12 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
   if (flags.model) {
     if (!flags.test) throw new BoltzflowError('--test', undefined, 'the inputs to classify with --model (mnist:test, say)');
     const snap = await readModelSnapshot(flags.model);
-    if (snap.model === 'dbn') return fineTuneDbn(flags, snap);
+    if (snap.model === 'dbn' || snap.model === 'dbm') return fineTuneDeep(flags, snap);
     if (snap.model !== 'rbm')
       throw new BoltzflowError(
         '--model',
         `${flags.model} (a ${snap.model})`,
-        "a classification RBM (classify --out's) or a DBN (train --model dbn's)",
+        "a classification RBM (classify --out's), a DBN or a DBM (train --model dbn|dbm's)",
       );
     const rbm = snapshotState(snap).model;
     const classes = classesOf(rbm, flags.model);
@@ -220,43 +221,58 @@ export async function classifyCommand(args: readonly string[]): Promise<void> {
 }
 
 /**
- * `classify --model DBN`: the DBN's trained layers unrolled into a feed-forward network under a
- * softmax output (`unrollDbn`) and fine-tuned by backpropagation on the labelled `--data`
- * (`fineTune`: `--epochs`, `--lr`, default 0.1, momentum 0.9), the test error at every epoch end.
- * The fine-tuned network is not saved (`--out` is refused): a snapshot holds Boltzmann machines.
+ * `classify --model DBN|DBM`: the trained stack unrolled into a feed-forward network under a
+ * softmax output and fine-tuned by backpropagation on the labelled `--data` (`fineTune`:
+ * `--epochs`, `--lr`, default 0.1, momentum 0.9), the test error at every epoch end. A DBN's layers
+ * unroll as they are (`unrollDbn`); a DBM reads each record with its mean-field q(h² | v) beside it
+ * (`dbmAugmentedInput`, `unrollDbm`; Salakhutdinov & Hinton 2009). The fine-tuned network is not
+ * saved (`--out` is refused): a snapshot holds Boltzmann machines.
  */
-async function fineTuneDbn(flags: Flags, snap: DbnSnapshot): Promise<void> {
+async function fineTuneDeep(flags: Flags, snap: DbnSnapshot | DbmSnapshot): Promise<void> {
   if (flags.out)
-    throw new BoltzflowError('--out', flags.out, 'no --out with a DBN (the fine-tuned feed-forward network is not a snapshot kind)');
+    throw new BoltzflowError(
+      '--out',
+      flags.out,
+      `no --out with a ${snap.model.toUpperCase()} (the fine-tuned feed-forward network is not a snapshot kind)`,
+    );
   const backend = selectBackend(flags.backend);
-  const { dbn } = samplingModel(snap, { backend, seed: flags.seed, path: flags.model!, field: '--model' }) as Extract<
-    SamplingModel,
-    { kind: 'dbn' }
-  >;
+  const model = samplingModel(snap, { backend, seed: flags.seed, path: flags.model!, field: '--model' });
+  if (model.kind === 'rbm') throw new BoltzflowError('--model', flags.model, 'a DBN or a DBM snapshot');
   const train = await labelled(flags, 'data');
   const classes = classesIn(train.labels);
   const test = await labelled(flags, 'test', classes);
-  const nVisible = dbn.layers[0].params.nVisible;
+  const sizes = model.kind === 'dbn' ? [model.nVisible, ...model.dbn.layers.map((l) => l.params.nHidden)] : model.dbm.params.sizes;
   for (const [flag, m] of [
     ['--data', train.inputs],
     ['--test', test.inputs],
   ] as const)
-    if (m.cols !== nVisible) throw new BoltzflowError(flag, `${m.cols} values per record`, `${nVisible}, as the DBN has`);
+    if (m.cols !== sizes[0])
+      throw new BoltzflowError(flag, `${m.cols} values per record`, `${sizes[0]}, as the ${model.kind.toUpperCase()} has`);
+  const start = performance.now();
+  let net: FeedForward, inputs: Matrix, testInputs: Matrix;
+  if (model.kind === 'dbn') [net, inputs, testInputs] = [unrollDbn(model.dbn, classes), train.inputs, test.inputs];
+  else {
+    if (!flags.json) say(`mean field q(h² | v) for ${train.labels.length + test.labels.length} records…`);
+    [net, inputs, testInputs] = [
+      unrollDbm(model.dbm, classes),
+      dbmAugmentedInput(model.dbm, train.inputs),
+      dbmAugmentedInput(model.dbm, test.inputs),
+    ];
+  }
   const learningRate = flags.lr ?? 0.1;
   if (!flags.json)
     say(
-      `boltzflow classify · DBN ${[nVisible, ...dbn.layers.map((l) => l.params.nHidden)].join('→')} unrolled under a ${classes}-way softmax · backpropagation, lr ${learningRate} → 0, momentum 0.9 · ${flags.epochs} epoch(s) · ${train.labels.length} records · test ${test.name}`,
+      `boltzflow classify · ${model.kind.toUpperCase()} ${sizes.join('→')}${model.kind === 'dbm' ? ' (input and mean-field h²)' : ''} unrolled under a ${classes}-way softmax · backpropagation, lr ${learningRate} → 0, momentum 0.9 · ${flags.epochs} epoch(s) · ${train.labels.length} records · test ${test.name}`,
     );
-  const start = performance.now();
   let lastTestError = NaN;
-  fineTune(unrollDbn(dbn, classes), train.inputs, train.labels, {
+  fineTune(net, inputs, train.labels, {
     epochs: flags.epochs,
     batchSize: flags.batch,
     learningRate,
     seed: flags.seed,
     backend,
     onEpoch: (epoch, loss, net) => {
-      lastTestError = errorRate(predictFeedForward(net, test.inputs, backend).labels, test.labels);
+      lastTestError = errorRate(predictFeedForward(net, testInputs, backend).labels, test.labels);
       const line = {
         event: 'epoch',
         epoch,

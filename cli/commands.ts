@@ -117,7 +117,7 @@ const TABLE: Readonly<Record<string, Omit<Command, 'command'>>> = {
     flags: () => encoderFlagsSchema,
   },
   classify: {
-    summary: 'train a classification RBM (inputs and a label) and report its test error, test a saved one, or fine-tune a DBN',
+    summary: 'train a classification RBM (inputs and a label) and report its test error, test a saved one, or fine-tune a DBN or DBM',
     notes: [
       'Objectives (Larochelle & Bengio 2008): generative ln P(x, y), discriminative ln p(y | x) (its exact gradient), hybrid ln p(y | x) + α ln P(x, y). MNIST brings its labels; other data take --labels. With --model DBN (boltzflow train --model dbn --out D, then --model D/snapshot.msgpack), the DBN is unrolled under a softmax and fine-tuned by backpropagation (not saved).',
     ],

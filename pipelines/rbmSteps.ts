@@ -9,6 +9,7 @@ import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { guardDivergence } from '../operators/guardDivergence.js';
+import { tieCopies, type TiedCopies } from '../operators/tieCopies.js';
 import type { Minibatch, StepEvent } from '../operators/phases.js';
 import type { TrainConfig } from '../schemas/trainConfig.js';
 
@@ -32,7 +33,12 @@ import type { TrainConfig } from '../schemas/trainConfig.js';
 export function rbmSteps(
   from: Rbm | TrainingState<Rbm>,
   config: TrainConfig,
-  options: { schedule?: (step: number) => number; nChains?: number } = {},
+  options: {
+    schedule?: (step: number) => number;
+    nChains?: number;
+    /** Two tied copies on a side (`tieCopies`, between the statistics and the update): a DBM's modified pretraining RBMs. */
+    tie?: TiedCopies;
+  } = {},
 ): OperatorFunction<Minibatch, StepEvent> {
   return (source) =>
     source.pipe(
@@ -45,6 +51,7 @@ export function rbmSteps(
         ...(config.method === 'pt' ? { replicas: config.replicas } : {}),
       }),
       collectStats({ objective: config.objective, generativeWeight: config.generativeWeight }),
+      options.tie ? tieCopies(options.tie) : (s) => s,
       applyUpdate({
         learningRate: config.learningRate,
         momentum: config.momentum,

@@ -109,7 +109,7 @@ export function trainDbn(options: TrainDbnOptions): Observable<DbnStepEvent> {
 }
 
 /** The column means of the data passed up through the trained layers, 1,000 rows at a time (the features are never held whole). */
-function featureMeans(backend: Backend, data: Matrix, upPass: (x: Matrix) => Matrix, cols: number): Float32Array {
+export function featureMeans(backend: Backend, data: Matrix, upPass: (x: Matrix) => Matrix, cols: number): Float32Array {
   const means = new Float32Array(cols);
   for (let from = 0; from < data.rows; from += 1000)
     backend.columnSums(upPass(data.rowRange(from, Math.min(data.rows, from + 1000))), 1 / data.rows, from === 0 ? 0 : 1, means);

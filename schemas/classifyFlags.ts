@@ -8,7 +8,7 @@ const training = 'model and training';
 /**
  * `boltzflow classify` flags: a classification RBM (inputs and a one-of-K label, Larochelle &
  * Bengio 2008) trained on labelled data and its test error, the test error of a saved one, or a
- * trained DBN fine-tuned by backpropagation.
+ * trained DBN or DBM fine-tuned by backpropagation.
  */
 export const classifyFlagsSchema = z.strictObject({
   data: z.string().min(1).default('mnist').meta({ description: 'the training inputs (as train --data)', placeholder: 'PATH', group: data }),
@@ -24,7 +24,7 @@ export const classifyFlagsSchema = z.strictObject({
   limit: z.int().min(1).max(10_000_000).optional().meta({ description: 'use only the first N training records', group: data }),
   model: z.string().min(1).optional().meta({
     description:
-      "a classification RBM's snapshot (classify --out's): its test error, no training; or a DBN's (train --model dbn's): unrolled under a softmax and fine-tuned by backpropagation on --data",
+      "a classification RBM's snapshot (classify --out's): its test error, no training; or a DBN's or DBM's (train --model dbn|dbm's): unrolled under a softmax (a DBM's with each record's mean-field h² as extra input) and fine-tuned by backpropagation on --data",
     placeholder: 'SNAPSHOT',
     group: training,
   }),
@@ -39,10 +39,10 @@ export const classifyFlagsSchema = z.strictObject({
     .min(1)
     .max(1_000_000)
     .default(20)
-    .meta({ description: 'passes over the training data (with a DBN: of fine-tuning)', group: training }),
+    .meta({ description: 'passes over the training data (with a DBN or DBM: of fine-tuning)', group: training }),
   lr: z.number().positive().max(100).optional().meta({
     description: 'learning rate (falling linearly to 0 over the run)',
-    defaultText: '0.5; 0.05 for the generative objective; 0.1 fine-tuning a DBN',
+    defaultText: '0.5; 0.05 for the generative objective; 0.1 fine-tuning a DBN or DBM',
     group: training,
   }),
   batch: z.int().min(1).max(1_000_000).default(100).meta({ description: 'minibatch size', group: training }),

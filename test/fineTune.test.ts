@@ -2,9 +2,11 @@ import test from 'ava';
 import { jsBackend } from '../kernels/jsBackend.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { Rng } from '../kernels/Rng.js';
+import { createDbm, meanField } from '../models/dbm.js';
 import { createDbn } from '../models/dbn.js';
 import { feedForwardGradient, fineTune, predictFeedForward, unrollDbn, type FeedForward } from '../models/fineTune.js';
 import { createRbm } from '../models/rbm.js';
+import { dbmAugmentedInput, unrollDbm } from '../models/unrollDbm.js';
 import { centralDifference } from './helpers.js';
 
 // Backpropagation through an unrolled DBN, held against finite differences of the exact mean
@@ -87,4 +89,49 @@ test('fineTune lowers the cross-entropy epoch after epoch and learns XOR, which 
   t.deepEqual(Array.from(predictFeedForward(net, xor).labels), [0, 1, 1, 0]);
   t.true(losses.at(-1)! < 0.1 * losses[0], `${losses[0]} → ${losses.at(-1)}`);
   t.throws(() => fineTune(net, xor, Uint8Array.from([0, 1, 2, 0])), { message: /^labels\[2\]: got 2, expected an integer in 0\.\.1/ });
+});
+
+test("unrollDbm: on dbmAugmentedInput the network's hidden layers compute mean field's fixed point, σ(b¹ + vW¹ + q²W²ᵀ) = q¹ and σ(b² + q¹W²) = q² (5-4-3 DBM, random weights; tolerance 1e-4, mean field's own)", (t) => {
+  const dbm = createDbm({ sizes: [5, 4, 3], seed: 2, weightStd: 1, backend: jsBackend });
+  const rng = Rng.fromSeed(9);
+  for (const b of dbm.params.biases) for (let k = 0; k < b.length; k++) b[k] = rng.normal();
+  const v = Matrix.from([
+    [1, 0, 1, 1, 0],
+    [0, 1, 1, 0, 0],
+    [1, 1, 1, 1, 1],
+  ]);
+  const q = dbm.params.sizes.map((n, l) => (l === 0 ? v : Matrix.zeros(v.rows, n)));
+  meanField(dbm, q, { tolerance: 1e-7, maxIterations: 500 });
+  const x = dbmAugmentedInput(dbm, v, { tolerance: 1e-7, maxIterations: 500 });
+  t.deepEqual([x.rows, x.cols], [3, 8]);
+  for (let r = 0; r < v.rows; r++) t.deepEqual(Array.from(x.row(r)), [...v.row(r), ...q[2].row(r)]);
+  const net = unrollDbm(dbm, 2);
+  t.deepEqual(
+    net.hidden.map((l) => [l.weights.rows, l.weights.cols]),
+    [
+      [8, 4],
+      [4, 3],
+    ],
+  );
+  // The network's activations, by hand: a = σ(xW + b), layer by layer.
+  const layer = (input: Matrix, { weights, bias }: (typeof net.hidden)[number]) => {
+    const out = Matrix.zeros(input.rows, weights.cols);
+    for (let r = 0; r < input.rows; r++)
+      for (let j = 0; j < weights.cols; j++) {
+        let z = bias[j];
+        for (let i = 0; i < weights.rows; i++) z += input.get(r, i) * weights.get(i, j);
+        out.set(r, j, 1 / (1 + Math.exp(-z)));
+      }
+    return out;
+  };
+  const a1 = layer(x, net.hidden[0]);
+  const a2 = layer(a1, net.hidden[1]);
+  for (const [a, want] of [
+    [a1, q[1]],
+    [a2, q[2]],
+  ] as const)
+    for (let k = 0; k < a.data.length; k++) t.true(Math.abs(a.data[k] - want.data[k]) < 1e-4, `${k}: ${a.data[k]} vs ${want.data[k]}`);
+  // The DBM is copied, not shared.
+  net.hidden[1].weights.data[0] += 1;
+  t.not(net.hidden[1].weights.data[0], dbm.params.weights[1].data[0]);
 });
