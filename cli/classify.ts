@@ -248,22 +248,22 @@ async function fineTuneDeep(flags: Flags, snap: DbnSnapshot | DbmSnapshot): Prom
   ] as const)
     if (m.cols !== sizes[0])
       throw new BoltzflowError(flag, `${m.cols} values per record`, `${sizes[0]}, as the ${model.kind.toUpperCase()} has`);
+  const learningRate = flags.lr ?? 0.1;
+  if (!flags.json)
+    say(
+      `boltzflow classify · ${model.kind.toUpperCase()} ${sizes.join('→')}${model.kind === 'dbm' ? ' (input and mean-field h²)' : ''} unrolled under a ${classes}-way softmax · backpropagation, lr ${learningRate} → 0, momentum 0.9 · ${flags.epochs} epoch(s) · ${train.labels.length} records · test ${test.name}`,
+    );
   const start = performance.now();
   let net: FeedForward, inputs: Matrix, testInputs: Matrix;
   if (model.kind === 'dbn') [net, inputs, testInputs] = [unrollDbn(model.dbn, classes), train.inputs, test.inputs];
   else {
-    if (!flags.json) say(`mean field q(h² | v) for ${train.labels.length + test.labels.length} records…`);
+    if (!flags.json) say(`  mean field q(h² | v) for ${train.labels.length + test.labels.length} records…`);
     [net, inputs, testInputs] = [
       unrollDbm(model.dbm, classes),
       dbmAugmentedInput(model.dbm, train.inputs),
       dbmAugmentedInput(model.dbm, test.inputs),
     ];
   }
-  const learningRate = flags.lr ?? 0.1;
-  if (!flags.json)
-    say(
-      `boltzflow classify · ${model.kind.toUpperCase()} ${sizes.join('→')}${model.kind === 'dbm' ? ' (input and mean-field h²)' : ''} unrolled under a ${classes}-way softmax · backpropagation, lr ${learningRate} → 0, momentum 0.9 · ${flags.epochs} epoch(s) · ${train.labels.length} records · test ${test.name}`,
-    );
   let lastTestError = NaN;
   fineTune(net, inputs, train.labels, {
     epochs: flags.epochs,

@@ -1,10 +1,12 @@
 import { join } from 'node:path';
-import { identity, lastValueFrom, map, takeUntil, tap, type Observable } from 'rxjs';
+import { identity, last, lastValueFrom, map, switchMap, takeUntil, tap, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { BACKEND_NAMES, selectBackend } from '../kernels/selectBackend.js';
 import type { AnyModel } from '../models/modelKinds.js';
+import type { Rbm } from '../models/rbm.js';
 import type { StepEvent } from '../operators/phases.js';
+import { pretrainDbm, type PretrainDbmEvent } from '../pipelines/pretrainDbm.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainDbn, type DbnStepEvent } from '../pipelines/trainDbn.js';
 import { dbmConfigSchema, type DbmConfig } from '../schemas/dbmConfig.js';
@@ -76,6 +78,12 @@ export const deepFlagsSchema = z.strictObject({
   momentum: layerFlag(config.momentum, dbm.momentum, 'momentum of the parameter updates'),
   'weight-decay': layerFlag(config.weightDecay, dbm.weightDecay, 'L2 weight decay'),
   k: layerFlag(config.k, dbm.k, 'Gibbs steps per minibatch'),
+  'pretrain-epochs': z.int().min(0).max(1_000_000).optional().meta({
+    description:
+      "a DBM: epochs per layer of greedy pretraining first, with Salakhutdinov & Hinton's modified RBMs (PCD-1, lr 0.05; not saved, so an interrupted pretraining starts over); 0: none, small random weights",
+    defaultText: "the DBM's --epochs",
+    group: 'model and training',
+  }),
   seed: config.seed.unwrap().optional().meta({ description: "the run's generator", defaultText: '1', group: 'model and training' }),
   backend: z.enum(BACKEND_NAMES).optional().meta({ description: 'compute backend', defaultText: 'auto', group: 'model and training' }),
   out: rbm.out.meta({ ...rbm.out.meta(), defaultText: "runs/dbn or runs/dbm, or the resumed snapshot's folder" }),
@@ -113,7 +121,9 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   if (flags.model && flags.model !== kind)
     throw new BoltzflowError('--model', flags.model, `"${kind}", the resumed run's model (or no --model)`);
   if (resume) {
-    const clash = (['layers', 'batch', 'lr', 'momentum', 'weight-decay', 'k', 'seed'] as const).find((f) => flags[f] !== undefined);
+    const clash = (['layers', 'batch', 'lr', 'momentum', 'weight-decay', 'k', 'seed', 'pretrain-epochs'] as const).find(
+      (f) => flags[f] !== undefined,
+    );
     if (clash)
       throw new BoltzflowError(
         `--${clash}`,
@@ -121,7 +131,13 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
         'no training flag besides --epochs and --backend with --resume (the run continues with its saved config)',
       );
     refuseFinished(resume, flags.epochs, flags.resume!);
-  } else if (!flags.layers || (kind === 'dbm' && flags.layers.length < 2))
+  } else if (kind === 'dbn' && flags['pretrain-epochs'] !== undefined)
+    throw new BoltzflowError(
+      '--pretrain-epochs',
+      flags['pretrain-epochs'],
+      'no --pretrain-epochs with --model dbn (its layers are the pretraining: --epochs sets them)',
+    );
+  else if (!flags.layers || (kind === 'dbm' && flags.layers.length < 2))
     throw new BoltzflowError(
       '--layers',
       flags.layers?.join(',') ?? 'absent',
@@ -155,6 +171,12 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   let sink: ReturnType<typeof snapshotSink<StepEvent<AnyModel>>>;
   let epochs: number;
   let runConfigs: TrainConfig[] | DbmConfig;
+  // A DBM's pretraining: its epochs per layer (0: none), and the layer in training while it runs.
+  let pretrainEpochs = 0;
+  let pretrainingLayer: number | null = null;
+  const jsonPretrainLine = (e: PretrainDbmEvent) => {
+    if (e.index === e.batchesPerEpoch - 1) emit({ event: 'pretrain', layer: e.layer, epoch: e.epoch, step: e.step, metrics: e.metrics });
+  };
   const sinkOptions = {
     dir: out,
     data,
@@ -194,7 +216,34 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       : parseWith(dbmConfigSchema, dbmInput(flags), { fieldName: (p) => deepFlag(p, -1) });
     epochs = config.epochs;
     runConfigs = config;
-    steps$ = trainDbm({ data: dataset.data, hidden: flags.layers, config, resume: resume && { ...(resume as DbmSnapshot), config } });
+    if (config.batchSize > dataset.data.rows)
+      throw new BoltzflowError('--batch', config.batchSize, `at most ${dataset.data.rows}, the number of training rows`);
+    pretrainEpochs = resume ? 0 : (flags['pretrain-epochs'] ?? config.epochs);
+    const train = (pretrained?: Rbm[]) =>
+      trainDbm({ data: dataset.data, hidden: flags.layers, pretrained, config, resume: resume && { ...(resume as DbmSnapshot), config } });
+    steps$ =
+      pretrainEpochs === 0
+        ? train()
+        : pretrainDbm({
+            data: dataset.data,
+            layers: flags.layers!.map((nHidden, l) => ({
+              nHidden,
+              epochs: pretrainEpochs,
+              batchSize: config.batchSize,
+              seed: config.seed + l,
+              backend: config.backend,
+            })),
+          }).pipe(
+            tap((e) => (pretrainingLayer = e.layer)),
+            flags.json
+              ? tap(jsonPretrainLine)
+              : progressSink({ epochs: pretrainEpochs, prefix: (e) => `pretraining layer ${e.layer + 1}/${flags.layers!.length} · ` }),
+            last(),
+            switchMap((p) => {
+              pretrainingLayer = null;
+              return train(p.rbms());
+            }),
+          );
     sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config, every: flags['snapshot-every'] ?? 0 });
   }
   const runBackend =
@@ -227,13 +276,14 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     model: `${kind} ${shape}`,
     data,
     resumedFrom: resume ? { path: flags.resume, step } : null,
+    ...(kind === 'dbm' ? { pretrainEpochs } : {}),
     out,
   };
   writeRunInfo(out, header);
   if (flags.json) emit(header);
   else {
     say(
-      `boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}`,
+      `boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}${pretrainEpochs ? ` · first ${pretrainEpochs} epoch(s) per layer of modified-RBM pretraining` : ''}`,
     );
     say(
       `  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}) · snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`,
@@ -241,9 +291,13 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   }
   let savedStep: number | null = null;
   shutdown.lastWords = () =>
-    savedStep === null ? 'this run had saved nothing yet' : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
+    pretrainingLayer !== null
+      ? `stopped while pretraining layer ${pretrainingLayer + 1}: pretraining is not saved, so the same command starts it over`
+      : savedStep === null
+        ? 'this run had saved nothing yet'
+        : `the last snapshot on disk is step ${savedStep}, ${out}/snapshot.msgpack`;
   const start = performance.now();
-  let last: StepEvent<AnyModel> | null = null;
+  let latest: StepEvent<AnyModel> | null = null;
   await lastValueFrom(
     steps$.pipe(
       takeUntil(shutdown.requested$),
@@ -260,11 +314,11 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
               ? { prefix: (e: StepEvent<AnyModel>) => `layer ${(e as DbnStepEvent).layer + 1}/${(runConfigs as TrainConfig[]).length} · ` }
               : {}),
           }),
-      tap((e) => (last = e)),
+      tap((e) => (latest = e)),
     ),
     { defaultValue: null },
   ).finally(() => closeAll(store, published.link));
-  const final = last as StepEvent<AnyModel> | null;
+  const final = latest as StepEvent<AnyModel> | null;
   const curves = final ? await writeLearningCurves(out, runInfoOf(header, out).folder) : { files: [] };
   const summary = {
     event: 'summary',

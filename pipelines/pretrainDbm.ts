@@ -17,9 +17,20 @@ import { featureMeans } from './trainDbn.js';
 export interface PretrainDbmOptions {
   /** Training data for the bottom layer, one row per example (binary or in [0, 1]). */
   data: Matrix;
-  /** One training config per hidden layer of the DBM, bottom first (at least two; `nHidden`, `epochs`, …). */
+  /**
+   * One training config per hidden layer of the DBM, bottom first (at least two; `nHidden`,
+   * `epochs`, …); what a config leaves out comes from {@link PRETRAIN_DBM_DEFAULTS}, then from
+   * an RBM's defaults.
+   */
   layers: readonly TrainConfigInput[];
 }
+
+/**
+ * The modified RBMs' recipe unless a layer's config says otherwise: PCD-1 at learning rate 0.05
+ * (falling linearly), no centering — what `npm run bench:dbm` measured (an RBM's own defaults,
+ * centered PCD-2 at 0.1, were tuned for single RBMs).
+ */
+export const PRETRAIN_DBM_DEFAULTS = { method: 'pcd', k: 1, centering: false, learningRate: 0.05 } as const satisfies TrainConfigInput;
 
 /** A step event of one modified RBM of a DBM's pretraining. */
 export interface PretrainDbmEvent extends StepEvent {
@@ -63,7 +74,9 @@ export function pretrainDbm(options: PretrainDbmOptions): Observable<PretrainDbm
   const { data } = options;
   if (options.layers.length < 2)
     throw new BoltzflowError('layers', `${options.layers.length} layer(s)`, 'one training config per hidden layer, at least 2');
-  const configs = options.layers.map((c, l) => parseWith(trainConfigSchema, c, { fieldName: (p) => `layers[${l}].${p.join('.')}` }));
+  const configs = options.layers.map((c, l) =>
+    parseWith(trainConfigSchema, { ...PRETRAIN_DBM_DEFAULTS, ...c }, { fieldName: (p) => `layers[${l}].${p.join('.')}` }),
+  );
   const L = configs.length;
   configs.forEach((c, l) => {
     if (c.batchSize > data.rows)

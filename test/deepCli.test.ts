@@ -10,6 +10,9 @@ import { dbmAsRbm, meanFieldLowerBound } from '../models/dbmBound.js';
 import { exactRbmLogPartition } from '../models/exactRbm.js';
 import { mean } from '../models/logProbability.js';
 import { dbmSnapshotState } from '../sources/restoreState.js';
+import { last, lastValueFrom } from 'rxjs';
+import { pretrainDbm } from '../pipelines/pretrainDbm.js';
+import { trainDbm } from '../pipelines/trainDbm.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'boltzflow-deep-'));
 const data = join(dir, 'bars.csv');
@@ -192,4 +195,54 @@ test('eval of a DBM snapshot: the mean-field lower bound on ln P(v), with ln Z e
   const refused = await evaluate(['--metric', 'pseudo-likelihood']);
   t.is(refused.code, 2);
   t.true(refused.stderr.includes('ais or exact for a DBM'), refused.stderr);
+});
+
+test('train --model dbm pretrains with modified RBMs first (--pretrain-epochs, by default --epochs): the same bytes as pretrainDbm then trainDbm; 0 starts from small random weights as trainDbm({ hidden }) does; refused with --resume or --model dbn', async (t) => {
+  const rows = loadRows();
+  const library = async (pretrainEpochs: number) => {
+    const config = { epochs: 2, batchSize: 10 };
+    const pretrained =
+      pretrainEpochs === 0
+        ? undefined
+        : (
+            await lastValueFrom(
+              pretrainDbm({
+                data: rows,
+                layers: [4, 3].map((nHidden, l) => ({ nHidden, epochs: pretrainEpochs, batchSize: 10, seed: 1 + l })),
+              }).pipe(last()),
+            )
+          ).rbms();
+    const final = await lastValueFrom(trainDbm({ data: rows, hidden: [4, 3], pretrained, config }).pipe(last()));
+    return final.model.params.weights.map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+  };
+  for (const [flags, pretrainEpochs] of [
+    [[], 2],
+    [['--pretrain-epochs', '3'], 3],
+    [['--pretrain-epochs', '0'], 0],
+  ] as const) {
+    const out = join(dir, `dbm-pretrained-${pretrainEpochs}`);
+    await train(['--batch', '10', '--model', 'dbm', '--layers', '4,3', '--epochs', '2', '--out', out, ...flags]);
+    const snap = read(join(out, 'snapshot.msgpack'));
+    if (snap.model !== 'dbm') return t.fail(snap.model);
+    const weights = dbmSnapshotState(snap).model.params.weights.map((w) =>
+      Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength),
+    );
+    t.deepEqual(weights, await library(pretrainEpochs), `--pretrain-epochs ${pretrainEpochs}`);
+    t.is(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).pretrainEpochs, pretrainEpochs);
+  }
+  for (const [args, text] of [
+    [
+      ['--resume', join(dir, 'dbm-pretrained-2', 'snapshot.msgpack'), '--epochs', '3', '--pretrain-epochs', '1'],
+      '--pretrain-epochs: got 1, expected no training flag',
+    ],
+    [
+      ['--model', 'dbn', '--layers', '4,3', '--pretrain-epochs', '1', '--out', join(dir, 'dbn-pre')],
+      'no --pretrain-epochs with --model dbn',
+    ],
+  ] as const) {
+    const run = runCli(['train', '--data', data, ...args]);
+    const { code, stderr } = await run.exited;
+    t.is(code, 2, stderr);
+    t.true(stderr.includes(text), stderr);
+  }
 });
