@@ -4,7 +4,8 @@
  * (intensities in [0, 1], not binarised):
  * - softmax regression on raw pixels;
  * - softmax regression on the features of a 500-hidden RBM (the DBN's first layer);
- * - softmax regression on the top features of a 500-500 DBN (greedy, no fine-tuning), and the same
+ * - softmax regression on the top features of a 500-500 DBN (greedy, no fine-tuning; other sizes
+ *   by the fourth argument, e.g. 1024,1024 or 500,500,2000), and the same
  *   DBN unrolled and fine-tuned by backpropagation with a softmax output;
  * - a classification RBM (784 pixels + a 10-way softmax label, 500 hidden), predicting by free energy,
  *   trained on the generative objective ln P(x, y), the discriminative ln p(y | x) and the hybrid
@@ -17,9 +18,10 @@
  * Prints one JSON line per result, a Markdown table, and last a summary line
  * `{"event":"summary","testError":{…},"minutes":{…}}` (test error in percent; null for a part not
  * run). With `--json` the summary is the only stdout. The classification RBMs' test error at each epoch
- * end is drawn against their training time in runs/bench/classrbm-test-error.png.
+ * end is drawn against their training time in runs/bench/classrbm-test-error.png, and the fine-tuned
+ * DBN's and DBM's at each fine-tuning epoch end in runs/bench/finetune-test-error.png.
  *
- * Run: `npm run bench:classify [epochs=20] [parts=raw,rbm,classrbm,gaussian] [fine-tuning epochs=20] [--json]` (writes
+ * Run: `npm run bench:classify [epochs=20] [parts=raw,rbm,classrbm,gaussian] [fine-tuning epochs=20] [DBN layers=500,500] [--json]` (writes
  * runs/bench/gaussian-samples.png); `parts` picks what runs (`rbm` trains the 500-500 DBN whose
  * first layer gives the RBM features; `dbm`, the longest, runs only when named: `… 10 dbm 20`).
  */
@@ -30,7 +32,7 @@ import { Matrix } from '../kernels/Matrix.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { classifyByFreeEnergy } from '../models/classifyByFreeEnergy.js';
 import { dbnFeatures } from '../models/dbn.js';
-import { fineTune, predictFeedForward, unrollDbn } from '../models/fineTune.js';
+import { fineTune, predictFeedForward, unrollDbn, type FeedForward } from '../models/fineTune.js';
 import { dbmAugmentedInput, unrollDbm } from '../models/unrollDbm.js';
 import { gibbsBuffers, gibbsChain, hiddenProbs, visibleProbs } from '../models/rbm.js';
 import { errorRate, fitSoftmaxRegression, predictSoftmax } from '../models/softmaxRegression.js';
@@ -43,7 +45,7 @@ import { plotCurves, type Curve, type CurvePoint } from '../sinks/plotCurves.js'
 import { imageGrid } from '../sinks/imageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
-import { positiveInteger } from './args.js';
+import { positiveInteger, positiveIntegers } from './args.js';
 import { trainBenchDbm } from './dbmRecipe.js';
 
 const json = process.argv.includes('--json');
@@ -66,6 +68,7 @@ const train = (await loadDataset('mnist')).data,
   trainLabels = await loadLabels('mnist');
 const test = (await loadDataset('mnist:test')).data,
   testLabels = await loadLabels('mnist:test');
+const dbnLayers = positiveIntegers(3, 'DBN layers', '500,500');
 const rbmConfig = { nHidden: 500, epochs, method: 'pcd', k: 1, centering: false, learningRate: 0.05, batchSize: 100, seed: 1 } as const;
 // Backpropagation through the unrolled DBN (Hinton & Salakhutdinov 2006's recipe, shorter).
 const fineTuning = { epochs: fineTuneEpochs, batchSize: 100, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-5 };
@@ -91,42 +94,66 @@ function readoutError(features: Matrix, testFeatures: Matrix): { testError: numb
   return { testError: errorRate(predictSoftmax(model, testFeatures, backend).labels, testLabels), readoutSeconds: seconds(t0) };
 }
 
+/** Test error after each fine-tuning epoch, against minutes since the model's training began (`offsetSeconds` before fine-tuning; testing not counted). */
+const fineTuneCurves: Curve[] = [];
+function fineTuneTracked(
+  label: string,
+  offsetSeconds: number,
+  net: FeedForward,
+  inputs: Matrix,
+  testInputs: Matrix,
+): { testError: number; fineTuneSeconds: number } {
+  const points: CurvePoint[] = [];
+  let testing = 0;
+  let testError = NaN;
+  const t0 = performance.now();
+  fineTune(net, inputs, trainLabels, {
+    ...fineTuning,
+    backend,
+    onEpoch: (epoch, _loss, trained) => {
+      const t1 = performance.now();
+      testError = errorRate(predictFeedForward(trained, testInputs, backend).labels, testLabels);
+      points.push({ x: (offsetSeconds + (t1 - t0 - testing) / 1000) / 60, y: 100 * testError });
+      testing += performance.now() - t1;
+      console.error(`${label}: fine-tuning epoch ${epoch}/${fineTuning.epochs}, test error ${(100 * testError).toFixed(2)}%`);
+    },
+  });
+  fineTuneCurves.push({ label, points });
+  return { testError, fineTuneSeconds: seconds(t0) - testing / 1000 };
+}
+
 if (parts.has('raw')) report('softmax regression on raw pixels', { trainSeconds: 0, ...readoutError(train, test) }, 'raw');
 
 let t0 = performance.now();
 if (parts.has('rbm')) {
-  const dbnRun = await lastValueFrom(trainDbn({ data: train, layers: [rbmConfig, { ...rbmConfig, seed: 2 }] }).pipe(last()));
+  const name = dbnLayers.join('-');
+  const layers = dbnLayers.map((nHidden, l) => ({ ...rbmConfig, nHidden, seed: 1 + l }));
+  let firstLayerSeconds = 0;
+  const dbnRun = await lastValueFrom(
+    trainDbn({ data: train, layers }).pipe(
+      tap((e) => {
+        if (e.layer === 0) firstLayerSeconds = seconds(t0);
+      }),
+      last(),
+    ),
+  );
   const dbnSeconds = seconds(t0);
   const dbn = dbnRun.dbn;
   report(
-    'RBM (500 hidden) features + softmax regression',
-    {
-      config: rbmConfig,
-      trainSeconds: dbnSeconds / 2,
-      ...readoutError(dbnFeatures(dbn, train, 1), dbnFeatures(dbn, test, 1)),
-    },
+    `RBM (${dbnLayers[0]} hidden) features + softmax regression`,
+    { config: layers[0], trainSeconds: firstLayerSeconds, ...readoutError(dbnFeatures(dbn, train, 1), dbnFeatures(dbn, test, 1)) },
     'rbm',
   );
   report(
-    'DBN (500-500) top features + softmax regression',
-    {
-      config: rbmConfig,
-      trainSeconds: dbnSeconds,
-      ...readoutError(dbnFeatures(dbn, train, 2), dbnFeatures(dbn, test, 2)),
-    },
+    `DBN (${name}) top features + softmax regression`,
+    { config: rbmConfig, layers: dbnLayers, trainSeconds: dbnSeconds, ...readoutError(dbnFeatures(dbn, train), dbnFeatures(dbn, test)) },
     'dbn',
   );
-  // Fine-tuning: the 500-500 DBN unrolled, a 10-way softmax on top, backpropagation through all of it.
-  t0 = performance.now();
-  const net = fineTune(unrollDbn(dbn, 10), train, trainLabels, { ...fineTuning, backend });
+  // Fine-tuning: the DBN unrolled, a 10-way softmax on top, backpropagation through all of it.
+  const tuned = fineTuneTracked(`DBN ${name}`, dbnSeconds, unrollDbn(dbn, 10), train, test);
   report(
-    'DBN (500-500) fine-tuned by backpropagation (softmax output)',
-    {
-      config: rbmConfig,
-      fineTuning,
-      trainSeconds: dbnSeconds + seconds(t0),
-      testError: errorRate(predictFeedForward(net, test, backend).labels, testLabels),
-    },
+    `DBN (${name}) fine-tuned by backpropagation (softmax output)`,
+    { config: rbmConfig, layers: dbnLayers, fineTuning, trainSeconds: dbnSeconds + tuned.fineTuneSeconds, testError: tuned.testError },
     'dbnFineTuned',
   );
 }
@@ -224,8 +251,10 @@ if (parts.has('dbm')) {
   // Salakhutdinov & Hinton's read-out: each digit with its mean-field q(h² | v) as extra input, into the
   // network whose first layer is W¹ over W²ᵀ; the mean field's time counts as fine-tuning's.
   t0 = performance.now();
-  const net = fineTune(unrollDbm(run.dbm, 10), dbmAugmentedInput(run.dbm, train), trainLabels, { ...fineTuning, backend });
-  const fineTuneSeconds = seconds(t0);
+  const [inputs, testInputs] = [dbmAugmentedInput(run.dbm, train), dbmAugmentedInput(run.dbm, test)];
+  const meanFieldSeconds = seconds(t0);
+  const before = run.pretrainSeconds + run.dbmSeconds + meanFieldSeconds;
+  const tuned = fineTuneTracked('DBM 500-1000', before, unrollDbm(run.dbm, 10), inputs, testInputs);
   report(
     'DBM (500-1000, modified-RBM pretraining) fine-tuned by backpropagation, q(h² | v) as extra input',
     {
@@ -234,12 +263,25 @@ if (parts.has('dbm')) {
       fineTuning,
       pretrainSeconds: run.pretrainSeconds,
       dbmSeconds: run.dbmSeconds,
-      fineTuneSeconds,
-      trainSeconds: run.pretrainSeconds + run.dbmSeconds + fineTuneSeconds,
-      testError: errorRate(predictFeedForward(net, dbmAugmentedInput(run.dbm, test), backend).labels, testLabels),
+      meanFieldSeconds,
+      fineTuneSeconds: tuned.fineTuneSeconds,
+      trainSeconds: before + tuned.fineTuneSeconds,
+      testError: tuned.testError,
     },
     'dbm',
   );
+}
+
+if (fineTuneCurves.length) {
+  const { png } = await plotCurves(fineTuneCurves, {
+    title: 'MNIST: test error of the fine-tuned deep models against training time',
+    subtitle: `one point per fine-tuning epoch (backpropagation, lr ${fineTuning.learningRate} falling linearly); time from the start of pretraining; ${backend.name} backend, 2 cores`,
+    xTitle: 'training time (minutes)',
+    yTitle: 'test error (%)',
+    reference: { y: 0.95, label: 'Salakhutdinov & Hinton: DBM 0.95% (DBN, Hinton et al.: 1.25%)' },
+  });
+  mkdirSync('runs/bench', { recursive: true });
+  writeFileSync('runs/bench/finetune-test-error.png', png);
 }
 
 if (!json) console.log(`\n| model | MNIST test error | training s | read-out s |\n|---|---|---|---|\n${rows.join('\n')}`);

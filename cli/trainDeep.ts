@@ -241,7 +241,8 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
             last(),
             switchMap((p) => {
               pretrainingLayer = null;
-              return train(p.rbms());
+              // The DBM's own progress line, its clock started now (not at the pretraining's start).
+              return train(p.rbms()).pipe(flags.json ? identity : progressSink({ epochs }));
             }),
           );
     sink = snapshotSink<StepEvent<AnyModel>>({ ...sinkOptions, config, every: flags['snapshot-every'] ?? 0 });
@@ -308,12 +309,16 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       published.tap({ secondsFrom }),
       flags.json
         ? metricsSink(1, { secondsFrom })
-        : progressSink({
-            epochs,
-            ...(kind === 'dbn'
-              ? { prefix: (e: StepEvent<AnyModel>) => `layer ${(e as DbnStepEvent).layer + 1}/${(runConfigs as TrainConfig[]).length} · ` }
-              : {}),
-          }),
+        : pretrainEpochs
+          ? identity // the DBM's progress is printed after its pretraining (above)
+          : progressSink({
+              epochs,
+              ...(kind === 'dbn'
+                ? {
+                    prefix: (e: StepEvent<AnyModel>) => `layer ${(e as DbnStepEvent).layer + 1}/${(runConfigs as TrainConfig[]).length} · `,
+                  }
+                : {}),
+            }),
       tap((e) => (latest = e)),
     ),
     { defaultValue: null },
