@@ -325,6 +325,8 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
   ).finally(() => closeAll(store, published.link));
   const final = latest as StepEvent<AnyModel> | null;
   const curves = final ? await writeLearningCurves(out, runInfoOf(header, out).folder) : { files: [] };
+  // Set by the pretraining's events (TypeScript cannot see those assignments from here).
+  const stoppedInLayer = pretrainingLayer as number | null;
   const summary = {
     event: 'summary',
     interrupted: shutdown.received !== null,
@@ -333,14 +335,19 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     ...(kind === 'dbn' && final ? { layer: (final as DbnStepEvent).layer } : {}),
     seconds: Math.round(performance.now() - start) / 1000,
     metrics: final ? { ...final.metrics } : null,
-    snapshot: join(out, 'snapshot.msgpack'),
+    // None when the run saved nothing (a DBM stopped in its pretraining, which is not saved).
+    snapshot: savedStep !== null || resume ? join(out, 'snapshot.msgpack') : null,
+    ...(stoppedInLayer !== null ? { pretrainingLayer: stoppedInLayer } : {}),
     ...storeSummary(flags['snapshot-store'], store),
     curves: curves.files,
   };
   if (flags.json) emit(summary);
   else {
+    const stopped = `interrupted (${summary.signal})`;
     say(
-      `${summary.interrupted ? `interrupted (${summary.signal})` : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot}`,
+      stoppedInLayer !== null
+        ? `${stopped} while pretraining layer ${stoppedInLayer + 1} of ${flags.layers!.length}: nothing saved (pretraining is not saved; the same command starts it over)`
+        : `${summary.interrupted ? stopped : 'done'}: ${summary.steps} steps in ${seconds(performance.now() - start)}; snapshot ${summary.snapshot ?? 'none'}`,
     );
     if (store) say(`  ${store.stored} snapshot(s) also in ${flags['snapshot-store']} (latest: ${store.latest ?? 'none'})`);
     for (const file of curves.files) say(`  curves   ${file}`);

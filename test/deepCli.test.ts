@@ -246,3 +246,19 @@ test('train --model dbm pretrains with modified RBMs first (--pretrain-epochs, b
     t.true(stderr.includes(text), stderr);
   }
 });
+
+test('a DBM stopped by SIGINT while pretraining says so and that nothing was saved (summary snapshot null, pretrainingLayer 0); the same command then runs in that folder', async (t) => {
+  const out = join(dir, 'dbm-stopped-pretraining');
+  const args = ['train', '--data', data, '--json', '--batch', '10', '--model', 'dbm', '--layers', '4,3', '--epochs', '1', '--out', out];
+  const run = runCli([...args, '--pretrain-epochs', '1000000']);
+  await run.waitFor((e) => e.event === 'pretrain');
+  run.child.kill('SIGINT');
+  const { code, stderr } = await run.exited;
+  t.is(code, 0, stderr);
+  const summary = run.events.at(-1)!;
+  t.like(summary, { event: 'summary', interrupted: true, signal: 'SIGINT', snapshot: null, pretrainingLayer: 0, steps: 0 });
+  const again = runCli([...args, '--pretrain-epochs', '1']);
+  const second = await again.exited;
+  t.is(second.code, 0, second.stderr);
+  t.like(again.events.at(-1), { event: 'summary', interrupted: false, snapshot: join(out, 'snapshot.msgpack') });
+});
