@@ -1,7 +1,7 @@
-import { checkVisibleRows } from './checkVisibleRows.js';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { meanField, dbmLayerBuffers, type Dbm, type MeanFieldOptions } from './dbm.js';
+import { meanFieldChunks, type MeanFieldChunkOptions } from './meanFieldChunks.js';
 import { logOdds, rbmFromParams, type Rbm } from './rbm.js';
 
 /**
@@ -59,32 +59,32 @@ export function dbmBaseRates(dbm: Dbm, data: Matrix, options: MeanFieldOptions =
  * evaluation function (`mean` of it bounds the data set's log-likelihood); `v` must have at least one
  * row of `sizes[0]` values.
  */
-export function meanFieldLowerBound(dbm: Dbm, v: Matrix, logZ: number, options: MeanFieldOptions & { chunk?: number } = {}): Float64Array {
-  const { chunk = 1000, ...mf } = options;
+export function meanFieldLowerBound(dbm: Dbm, v: Matrix, logZ: number, options: MeanFieldChunkOptions = {}): Float64Array {
   const { sizes, weights, biases } = dbm.params;
-  checkVisibleRows(v, sizes[0], 'meanFieldLowerBound(v)');
   const out = new Float64Array(v.rows);
-  const buffers = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
   // products[l] holds q^{l−1} Wˡ (rows × nₗ): the pair terms of −E, by GEMM on the backend.
-  const products = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
-  for (let from = 0; from < v.rows; from += chunk) {
-    const rows = Math.min(chunk, v.rows - from);
-    const q = buffers.map((b) => b.topRows(rows));
-    q[0] = v.rowRange(from, from + rows);
-    meanField(dbm, q, mf);
-    for (let l = 1; l < sizes.length; l++) dbm.backend.gemm(false, false, 1, q[l - 1], weights[l - 1], 0, products[l].topRows(rows));
-    for (let r = 0; r < rows; r++) {
-      let s = -logZ;
-      sizes.forEach((n, l) => {
-        for (let j = 0, k = r * n; j < n; j++, k++) {
-          const x = q[l].data[k];
-          s += biases[l][j] * x;
-          if (l > 0) s += products[l].data[k] * x - entropyTerm(x);
-        }
-      });
-      out[from + r] = s;
-    }
-  }
+  const products = dbmLayerBuffers(dbm.params, Math.min(options.chunk ?? 1000, v.rows));
+  meanFieldChunks(
+    dbm,
+    v,
+    'meanFieldLowerBound(v)',
+    (q, from) => {
+      const rows = q[0].rows;
+      for (let l = 1; l < sizes.length; l++) dbm.backend.gemm(false, false, 1, q[l - 1], weights[l - 1], 0, products[l].topRows(rows));
+      for (let r = 0; r < rows; r++) {
+        let s = -logZ;
+        sizes.forEach((n, l) => {
+          for (let j = 0, k = r * n; j < n; j++, k++) {
+            const x = q[l].data[k];
+            s += biases[l][j] * x;
+            if (l > 0) s += products[l].data[k] * x - entropyTerm(x);
+          }
+        });
+        out[from + r] = s;
+      }
+    },
+    options,
+  );
   return out;
 }
 

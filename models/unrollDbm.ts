@@ -1,7 +1,7 @@
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
-import { checkVisibleRows } from './checkVisibleRows.js';
-import { dbmLayerBuffers, meanField, type Dbm, type MeanFieldOptions } from './dbm.js';
+import type { Dbm } from './dbm.js';
+import { meanFieldChunks, type MeanFieldChunkOptions } from './meanFieldChunks.js';
 import type { FeedForward } from './fineTune.js';
 
 /**
@@ -9,24 +9,22 @@ import type { FeedForward } from './fineTune.js';
  * posterior of the second hidden layer, q(h² = 1 | v) (Salakhutdinov & Hinton 2009, figure 3),
  * B × (V + n₂). Mean field runs `chunk` rows at a time on the DBM's backend.
  */
-export function dbmAugmentedInput(dbm: Dbm, v: Matrix, options: MeanFieldOptions & { chunk?: number } = {}): Matrix {
-  const { chunk = 1000, ...mf } = options;
-  const { sizes } = dbm.params;
-  checkVisibleRows(v, sizes[0], 'dbmAugmentedInput(v)');
-  const [V, n2] = [sizes[0], sizes[2]];
+export function dbmAugmentedInput(dbm: Dbm, v: Matrix, options: MeanFieldChunkOptions = {}): Matrix {
+  const [V, n2] = [dbm.params.sizes[0], dbm.params.sizes[2]];
   const out = Matrix.zeros(v.rows, V + n2);
-  const buffers = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
-  for (let from = 0; from < v.rows; from += chunk) {
-    const rows = Math.min(chunk, v.rows - from);
-    const q = buffers.map((b) => b.topRows(rows));
-    q[0] = v.rowRange(from, from + rows);
-    meanField(dbm, q, mf);
-    for (let r = 0; r < rows; r++) {
-      const row = out.row(from + r);
-      row.set(q[0].row(r));
-      row.set(q[2].row(r), V);
-    }
-  }
+  meanFieldChunks(
+    dbm,
+    v,
+    'dbmAugmentedInput(v)',
+    (q, from) => {
+      for (let r = 0; r < q[0].rows; r++) {
+        const row = out.row(from + r);
+        row.set(q[0].row(r));
+        row.set(q[2].row(r), V);
+      }
+    },
+    options,
+  );
   return out;
 }
 
