@@ -19,7 +19,8 @@
  * `{"event":"summary","testError":{…},"minutes":{…}}` (test error in percent; null for a part not
  * run). With `--json` the summary is the only stdout. The classification RBMs' test error at each epoch
  * end is drawn against their training time in runs/bench/classrbm-test-error.png, and the fine-tuned
- * DBN's and DBM's at each fine-tuning epoch end in runs/bench/finetune-test-error.png.
+ * DBN's and DBM's at each fine-tuning epoch end in runs/bench/finetune-test-error.png (its points in
+ * finetune-test-error.json).
  *
  * Run: `npm run bench:classify [epochs=20] [parts=raw,rbm,classrbm,gaussian] [fine-tuning epochs=20] [DBN layers=500,500] [--json]` (writes
  * runs/bench/gaussian-samples.png); `parts` picks what runs (`rbm` trains the 500-500 DBN whose
@@ -115,7 +116,9 @@ function fineTuneTracked(
       testError = errorRate(predictFeedForward(trained, testInputs, backend).labels, testLabels);
       points.push({ x: (offsetSeconds + (t1 - t0 - testing) / 1000) / 60, y: 100 * testError });
       testing += performance.now() - t1;
-      console.error(`${label}: fine-tuning epoch ${epoch}/${fineTuning.epochs}, test error ${(100 * testError).toFixed(2)}%`);
+      console.error(
+        `${label}: fine-tuning epoch ${epoch}/${fineTuning.epochs}, test error ${(100 * testError).toFixed(2)}% at ${points.at(-1)!.x.toFixed(2)} min`,
+      );
     },
   });
   fineTuneCurves.push({ label, points });
@@ -274,13 +277,14 @@ if (parts.has('dbm')) {
 
 if (fineTuneCurves.length) {
   const { png } = await plotCurves(fineTuneCurves, {
-    title: 'MNIST: test error of the fine-tuned deep models against training time',
-    subtitle: `one point per fine-tuning epoch (backpropagation, lr ${fineTuning.learningRate} falling linearly); time from the start of pretraining; ${backend.name} backend, 2 cores`,
+    title: 'MNIST: fine-tuned DBN and DBM, test error against training time',
+    subtitle: `a point per fine-tuning epoch; minutes since pretraining began; ${backend.name}, 2 cores`,
     xTitle: 'training time (minutes)',
     yTitle: 'test error (%)',
-    reference: { y: 0.95, label: 'Salakhutdinov & Hinton: DBM 0.95% (DBN, Hinton et al.: 1.25%)' },
+    reference: { y: 0.95, label: 'DBM, Salakhutdinov & Hinton: 0.95%' },
   });
   mkdirSync('runs/bench', { recursive: true });
+  writeFileSync('runs/bench/finetune-test-error.json', JSON.stringify(fineTuneCurves) + '\n');
   writeFileSync('runs/bench/finetune-test-error.png', png);
 }
 
