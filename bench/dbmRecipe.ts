@@ -33,14 +33,14 @@ const progress = <E extends { batchesPerEpoch: number; index: number; epoch: num
     if (e.index + 1 === e.batchesPerEpoch) console.error(`${what(e)} epoch ${e.epoch + 1}: ${JSON.stringify(e.metrics)}`);
   });
 
+/** The 784-500-1000 DBM trained on `train`: `pretrainEpochs` a layer (modified or plain RBMs), then `dbmEpochs`; each phase timed. */
 export async function trainBenchDbm(
   train: Matrix,
-  o: { pretrainEpochs: number; dbmEpochs: number; pretraining: DbmPretraining; sizes?: readonly [number, number] },
+  o: { pretrainEpochs: number; dbmEpochs: number; pretraining: DbmPretraining },
 ): Promise<BenchDbm> {
-  const [n1, n2] = o.sizes ?? [500, 1000];
   const layers = [
-    { ...layer, epochs: o.pretrainEpochs, nHidden: n1, seed: 1 },
-    { ...layer, epochs: o.pretrainEpochs, nHidden: n2, seed: 2 },
+    { ...layer, epochs: o.pretrainEpochs, nHidden: 500, seed: 1 },
+    { ...layer, epochs: o.pretrainEpochs, nHidden: 1000, seed: 2 },
   ];
   let t0 = performance.now();
   const rbms =
