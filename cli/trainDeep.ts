@@ -6,7 +6,7 @@ import { BACKEND_NAMES, selectBackend } from '../kernels/selectBackend.js';
 import type { AnyModel } from '../models/modelKinds.js';
 import type { Rbm } from '../models/rbm.js';
 import type { StepEvent } from '../operators/phases.js';
-import { pretrainDbm, type PretrainDbmEvent } from '../pipelines/pretrainDbm.js';
+import { PRETRAIN_DBM_DEFAULTS, pretrainDbm, type PretrainDbmEvent } from '../pipelines/pretrainDbm.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
 import { trainDbn, type DbnStepEvent } from '../pipelines/trainDbn.js';
 import { dbmConfigSchema, type DbmConfig } from '../schemas/dbmConfig.js';
@@ -217,8 +217,27 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     epochs = config.epochs;
     runConfigs = config;
     if (config.batchSize > dataset.data.rows)
-      throw new BoltzflowError('--batch', config.batchSize, `at most ${dataset.data.rows}, the number of training rows`);
+      throw new BoltzflowError(
+        '--batch',
+        `${config.batchSize}${flags.batch === undefined ? ' (the default)' : ''}`,
+        `at most ${dataset.data.rows}, the number of training rows`,
+      );
     pretrainEpochs = resume ? 0 : (flags['pretrain-epochs'] ?? config.epochs);
+    // The modified RBMs' configs, checked here so that a refusal names the flag (layer l's seed is --seed + l).
+    const pretrainLayers = (pretrainEpochs ? flags.layers! : []).map((nHidden, l) =>
+      parseWith(
+        trainConfigSchema,
+        {
+          ...PRETRAIN_DBM_DEFAULTS,
+          nHidden,
+          epochs: pretrainEpochs,
+          batchSize: config.batchSize,
+          seed: config.seed + l,
+          backend: config.backend,
+        },
+        { fieldName: (p) => deepFlag(p, l) },
+      ),
+    );
     const train = (pretrained?: Rbm[]) =>
       trainDbm({ data: dataset.data, hidden: flags.layers, pretrained, config, resume: resume && { ...(resume as DbmSnapshot), config } });
     steps$ =
@@ -226,13 +245,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
         ? train()
         : pretrainDbm({
             data: dataset.data,
-            layers: flags.layers!.map((nHidden, l) => ({
-              nHidden,
-              epochs: pretrainEpochs,
-              batchSize: config.batchSize,
-              seed: config.seed + l,
-              backend: config.backend,
-            })),
+            layers: pretrainLayers,
           }).pipe(
             tap((e) => (pretrainingLayer = e.layer)),
             flags.json
@@ -277,7 +290,8 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
     model: `${kind} ${shape}`,
     data,
     resumedFrom: resume ? { path: flags.resume, step } : null,
-    ...(kind === 'dbm' ? { pretrainEpochs } : {}),
+    // A resumed DBM's pretraining was its first run's (that run's run.json said how long); none now.
+    ...(kind === 'dbm' && !resume ? { pretrainEpochs } : {}),
     out,
   };
   writeRunInfo(out, header);
@@ -287,7 +301,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       `boltzflow train · backend ${backend.name} · ${kind.toUpperCase()} ${shape}${resume ? ` · resuming ${flags.resume} at step ${step}` : ''}${pretrainEpochs ? ` · first ${pretrainEpochs} epoch(s) per layer of modified-RBM pretraining` : ''}`,
     );
     say(
-      `  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}) · snapshots and metrics in ${out}/  (Ctrl-C stops and saves)`,
+      `  data ${dataset.name}: ${dataset.data.rows}×${dataset.data.cols} (binarize ${binarize}) · snapshots and metrics in ${out}/  (Ctrl-C stops and saves${pretrainEpochs ? '; pretraining is not saved' : ''})`,
     );
   }
   let savedStep: number | null = null;

@@ -62,22 +62,23 @@ export function dbmBaseRates(dbm: Dbm, data: Matrix, options: MeanFieldOptions =
 export function meanFieldLowerBound(dbm: Dbm, v: Matrix, logZ: number, options: MeanFieldChunkOptions = {}): Float64Array {
   const { sizes, weights, biases } = dbm.params;
   const out = new Float64Array(v.rows);
-  // products[l] holds q^{l−1} Wˡ (rows × nₗ): the pair terms of −E, by GEMM on the backend.
-  const products = dbmLayerBuffers(dbm.params, Math.min(options.chunk ?? 1000, v.rows));
+  // products[l] holds q^{l−1} Wˡ (rows × nₗ): the pair terms of −E, by GEMM on the backend; sized by the first chunk, the largest.
+  let products: Matrix[] | null = null;
   meanFieldChunks(
     dbm,
     v,
     'meanFieldLowerBound(v)',
     (q, from) => {
       const rows = q[0].rows;
-      for (let l = 1; l < sizes.length; l++) dbm.backend.gemm(false, false, 1, q[l - 1], weights[l - 1], 0, products[l].topRows(rows));
+      const p = (products ??= dbmLayerBuffers(dbm.params, rows));
+      for (let l = 1; l < sizes.length; l++) dbm.backend.gemm(false, false, 1, q[l - 1], weights[l - 1], 0, p[l].topRows(rows));
       for (let r = 0; r < rows; r++) {
         let s = -logZ;
         sizes.forEach((n, l) => {
           for (let j = 0, k = r * n; j < n; j++, k++) {
             const x = q[l].data[k];
             s += biases[l][j] * x;
-            if (l > 0) s += products[l].data[k] * x - entropyTerm(x);
+            if (l > 0) s += p[l].data[k] * x - entropyTerm(x);
           }
         });
         out[from + r] = s;

@@ -1,3 +1,4 @@
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import type { Matrix } from '../kernels/Matrix.js';
 import { checkVisibleRows } from './checkVisibleRows.js';
 import { dbmLayerBuffers, meanField, type Dbm, type MeanFieldOptions } from './dbm.js';
@@ -26,6 +27,7 @@ export function meanFieldChunks(
   options: MeanFieldChunkOptions = {},
 ): void {
   const { chunk = 1000, ...mf } = options;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new BoltzflowError('chunk', chunk, 'an integer ≥ 1 (rows of mean field at a time)');
   checkVisibleRows(v, dbm.params.sizes[0], where);
   const buffers = dbmLayerBuffers(dbm.params, Math.min(chunk, v.rows));
   for (let from = 0; from < v.rows; from += chunk) {

@@ -135,3 +135,11 @@ test("unrollDbm: on dbmAugmentedInput the network's hidden layers compute mean f
   net.hidden[1].weights.data[0] += 1;
   t.not(net.hidden[1].weights.data[0], dbm.params.weights[1].data[0]);
 });
+
+test('dbmAugmentedInput refuses a chunk that is not a positive integer (0 looped forever), naming the option', (t) => {
+  const dbm = createDbm({ sizes: [4, 3, 2], seed: 1 });
+  const x = Matrix.from([[1, 0, 1, 0]]);
+  for (const chunk of [0, 1.5, -1])
+    t.throws(() => dbmAugmentedInput(dbm, x, { chunk }), { message: new RegExp(`^chunk: got ${chunk}, expected an integer ≥ 1`) });
+  t.is(dbmAugmentedInput(dbm, x, { chunk: 1 }).cols, 6);
+});
