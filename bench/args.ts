@@ -18,3 +18,10 @@ export function positiveIntegers(index: number, name: string, fallback: string):
 /** The bench's positional argument `index` as one positive integer (see {@link positiveIntegers}). */
 export const positiveInteger = (index: number, name: string, fallback: number): number =>
   positiveIntegers(index, name, String(fallback))[0];
+
+/** Whether the bench was given the switch `name` (`--json`), taken out of argv so that the positional arguments keep their places. */
+export function benchSwitch(name: string): boolean {
+  const at = process.argv.indexOf(name);
+  if (at >= 0) process.argv.splice(at, 1);
+  return at >= 0;
+}

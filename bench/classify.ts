@@ -46,11 +46,10 @@ import { plotCurves, type Curve, type CurvePoint } from '../sinks/plotCurves.js'
 import { imageGrid } from '../sinks/imageGrid.js';
 import { loadDataset } from '../sources/loadDataset.js';
 import { loadLabels, oneHot } from '../sources/loadLabels.js';
-import { positiveInteger, positiveIntegers } from './args.js';
+import { benchSwitch, positiveInteger, positiveIntegers } from './args.js';
 import { trainBenchDbm } from './dbmRecipe.js';
 
-const json = process.argv.includes('--json');
-if (json) process.argv.splice(process.argv.indexOf('--json'), 1);
+const json = benchSwitch('--json');
 const epochs = positiveInteger(0, 'epochs', 20);
 const fineTuneEpochs = positiveInteger(2, 'fine-tuning epochs', 20);
 const PARTS = ['raw', 'rbm', 'classrbm', 'gaussian', 'dbm'] as const;

@@ -17,15 +17,10 @@ import { dbmAsRbm, dbmBaseRates, meanFieldLowerBound } from '../models/dbmBound.
 import { mean } from '../models/logProbability.js';
 import { selectBackend } from '../kernels/selectBackend.js';
 import { loadDataset } from '../sources/loadDataset.js';
-import { positiveInteger } from './args.js';
+import { benchSwitch, positiveInteger } from './args.js';
 import { trainBenchDbm } from './dbmRecipe.js';
 
-const flag = (name: string) => {
-  const at = process.argv.indexOf(name);
-  if (at >= 0) process.argv.splice(at, 1);
-  return at >= 0;
-};
-const [json, plain] = [flag('--json'), flag('--plain')];
+const [json, plain] = [benchSwitch('--json'), benchSwitch('--plain')];
 const [pretrainEpochs, dbmEpochs, aisSteps] = [
   positiveInteger(0, 'pretraining epochs', 10),
   positiveInteger(1, 'DBM epochs', 10),
