@@ -196,6 +196,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       : flags.layers!.map((nHidden, l) =>
           parseWith(trainConfigSchema, layerInput(flags, nHidden, l), { fieldName: (p) => deepFlag(p, l) }),
         );
+    refuseBatch(Math.max(...layers.map((c) => c.batchSize)), dataset.data.rows, flags.batch);
     epochs = layers[0].epochs;
     runConfigs = layers;
     steps$ = trainDbn({ data: dataset.data, layers, resume: resume && { ...(resume as DbnSnapshot), layers } });
@@ -216,12 +217,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
       : parseWith(dbmConfigSchema, dbmInput(flags), { fieldName: (p) => deepFlag(p, -1) });
     epochs = config.epochs;
     runConfigs = config;
-    if (config.batchSize > dataset.data.rows)
-      throw new BoltzflowError(
-        '--batch',
-        `${config.batchSize}${flags.batch === undefined ? ' (the default)' : ''}`,
-        `at most ${dataset.data.rows}, the number of training rows`,
-      );
+    refuseBatch(config.batchSize, dataset.data.rows, flags.batch);
     pretrainEpochs = resume ? 0 : (flags['pretrain-epochs'] ?? config.epochs);
     // The modified RBMs' configs, checked here so that a refusal names the flag (layer l's seed is --seed + l).
     const pretrainLayers = (pretrainEpochs ? flags.layers! : []).map((nHidden, l) =>
@@ -412,6 +408,16 @@ const FLAG_OF: Record<string, string> = {
 function deepFlag(path: readonly PropertyKey[], layer: number): string {
   const key = String(path[0]);
   return `${flagName([FLAG_OF[key] ?? key])}${layer >= 0 ? ` (layer ${layer + 1})` : ''}`;
+}
+
+/** A minibatch larger than the data is refused naming --batch (the pipelines' own check would name their config field), and saying when it is the default. */
+function refuseBatch(batchSize: number, rows: number, given: number | undefined): void {
+  if (batchSize > rows)
+    throw new BoltzflowError(
+      '--batch',
+      `${batchSize}${given === undefined ? ' (the default)' : ''}`,
+      `at most ${rows}, the number of training rows`,
+    );
 }
 
 /** A DBN snapshot's updates over all layers (its files are numbered so): the layers done, whole, and the current one's steps. */

@@ -242,6 +242,7 @@ test('train --model dbm pretrains with modified RBMs first (--pretrain-epochs, b
     // The modified RBMs' limits name the flag and the layer, as a DBN's do; the default batch says it is the default.
     [['--model', 'dbm', '--layers', '200000,3', '--batch', '10', '--out', join(dir, 'dbm-big')], '--layers (layer 1): got 200000'],
     [['--model', 'dbm', '--layers', '4,3', '--out', join(dir, 'dbm-batch')], '--batch: got "100 (the default)", expected at most 60'],
+    [['--model', 'dbn', '--layers', '4,3', '--batch', '61', '--out', join(dir, 'dbn-batch')], '--batch: got "61", expected at most 60'],
   ] as const) {
     const run = runCli(['train', '--data', data, ...args]);
     const { code, stderr } = await run.exited;
