@@ -52,6 +52,7 @@ import { trainBenchDbm } from './dbmRecipe.js';
 const json = benchSwitch('--json');
 const epochs = positiveInteger(0, 'epochs', 20);
 const fineTuneEpochs = positiveInteger(2, 'fine-tuning epochs', 20);
+const dbnLayers = positiveIntegers(3, 'DBN layers', '500,500');
 const PARTS = ['raw', 'rbm', 'classrbm', 'gaussian', 'dbm'] as const;
 // The DBM is not run unless asked for: it takes several times the rest.
 const parts = new Set((process.argv[3] ?? 'raw,rbm,classrbm,gaussian').split(','));
@@ -68,7 +69,6 @@ const train = (await loadDataset('mnist')).data,
   trainLabels = await loadLabels('mnist');
 const test = (await loadDataset('mnist:test')).data,
   testLabels = await loadLabels('mnist:test');
-const dbnLayers = positiveIntegers(3, 'DBN layers', '500,500');
 const rbmConfig = { nHidden: 500, epochs, method: 'pcd', k: 1, centering: false, learningRate: 0.05, batchSize: 100, seed: 1 } as const;
 // Backpropagation through the unrolled DBN (Hinton & Salakhutdinov 2006's recipe, shorter).
 const fineTuning = { epochs: fineTuneEpochs, batchSize: 100, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-5 };
@@ -148,14 +148,14 @@ if (parts.has('rbm')) {
   );
   report(
     `DBN (${name}) top features + softmax regression`,
-    { config: rbmConfig, layers: dbnLayers, trainSeconds: dbnSeconds, ...readoutError(dbnFeatures(dbn, train), dbnFeatures(dbn, test)) },
+    { layers, trainSeconds: dbnSeconds, ...readoutError(dbnFeatures(dbn, train), dbnFeatures(dbn, test)) },
     'dbn',
   );
   // Fine-tuning: the DBN unrolled, a 10-way softmax on top, backpropagation through all of it.
   const tuned = fineTuneTracked(`DBN ${name}`, dbnSeconds, unrollDbn(dbn, 10), train, test);
   report(
     `DBN (${name}) fine-tuned by backpropagation (softmax output)`,
-    { config: rbmConfig, layers: dbnLayers, fineTuning, trainSeconds: dbnSeconds + tuned.fineTuneSeconds, testError: tuned.testError },
+    { layers, fineTuning, trainSeconds: dbnSeconds + tuned.fineTuneSeconds, testError: tuned.testError },
     'dbnFineTuned',
   );
 }
