@@ -13,13 +13,17 @@ export interface ProgressSinkOptions<E = StepEvent<AnyModel>> {
   inPlace?: boolean;
   /** Text before each line, from its event (a DBN's run: which layer, `layer 2/3 · `). */
   prefix?: (e: E) => string;
+  /** The clock, in milliseconds (default `performance.now`; tests pass their own). */
+  now?: () => number;
 }
 
 /**
  * Prints progress for people: epoch, minibatch, samples/s, ETA and the reconstruction error
  * averaged since the last line; and one line per finished epoch with its time, mean
  * reconstruction error and, when metric taps add them, the latest held-out pseudo-likelihood
- * and free-energy gap. Events pass through unchanged.
+ * and free-energy gap. Events pass through unchanged. A run of several layers (a DBN, a DBM's
+ * pretraining) restarts its epochs at each layer: there the rate and the ETA start again, the
+ * ETA being the layer's.
  *
  * @example
  * ```ts
@@ -33,13 +37,17 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
   const inPlace = options.inPlace ?? Boolean(process.stderr.isTTY);
   const write = options.write ?? ((t: string) => void process.stderr.write(t));
   const interval = options.intervalMs ?? (inPlace ? 1000 : 15000);
+  const clock = options.now ?? (() => performance.now());
   return (source) =>
     defer(() => {
-      const start = performance.now();
+      let start = clock();
       let epochStart = start,
         lastPrint = start,
+        lastEvent = start,
         samples = 0,
-        firstStep = -1;
+        // Where the run stands in its epochs (updates into them), at the clock's start and now.
+        firstDone = -1,
+        done = -1;
       let windowSum = 0,
         windowN = 0,
         epochSum = 0,
@@ -48,8 +56,17 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
       let label = 'recon';
       return source.pipe(
         tap((e) => {
-          const now = performance.now();
-          if (firstStep < 0) firstStep = e.step - 1;
+          const now = clock();
+          // An online feed counts steps; a run of epochs, its place in them, which a new layer restarts.
+          const position = Number.isFinite(e.batchesPerEpoch) ? e.epoch * e.batchesPerEpoch + e.index + 1 : e.step;
+          if (position <= done) {
+            start = epochStart = lastEvent;
+            samples = 0;
+            firstDone = -1;
+          }
+          if (firstDone < 0) firstDone = position - 1;
+          done = position;
+          lastEvent = now;
           samples += e.batchSize;
           const [name, recon] = mainMetric(e.metrics);
           label = name;
@@ -75,8 +92,7 @@ export function progressSink<E extends StepEvent<AnyModel> = StepEvent>(options:
             windowSum = windowN = 0;
           } else if (now - lastPrint >= interval) {
             const totalSteps = options.epochs * e.batchesPerEpoch;
-            const stepsDone = e.step - firstStep;
-            const eta = Number.isFinite(totalSteps) ? ((now - start) / stepsDone) * (totalSteps - e.step) : NaN;
+            const eta = ((now - start) / (position - firstDone)) * (totalSteps - position);
             const line =
               `${prefix}epoch ${e.epoch + 1}/${options.epochs} · batch ${e.index + 1}/${e.batchesPerEpoch} · ` +
               `${Math.round(rate)} samples/s · ETA ${Number.isFinite(eta) ? seconds(eta) : '?'} · ${label} ${(windowSum / windowN).toFixed(3)}`;

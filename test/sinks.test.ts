@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { from, last, lastValueFrom, tap } from 'rxjs';
+import { from, last, lastValueFrom, map, tap } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { createBm } from '../models/bm.js';
 import { applyUpdate } from '../operators/applyUpdate.js';
@@ -11,6 +11,7 @@ import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import { trainDbm } from '../pipelines/trainDbm.js';
+import { trainDbn } from '../pipelines/trainDbn.js';
 import { trainOnline } from '../pipelines/trainOnline.js';
 import { trainRbm } from '../pipelines/trainRbm.js';
 import { crc32, encodePng } from '../sinks/encodePng.js';
@@ -175,6 +176,28 @@ test('progressSink reports epochs with time and mean reconstruction error, and p
     bm.join(''),
   );
   t.is(seconds(65_000), '1m05s');
+});
+
+test('progressSink: a run of layers restarts its rate and ETA at each layer, whether steps restart or continue', async (t) => {
+  const data = binaryData(30, 6, 1);
+  // A clock that moves 1 s per reading: the sink reads it once at the start and once per step, so a step takes 1 s.
+  const lines = async (numbered: 'per layer' | 'over all') => {
+    const out: string[] = [];
+    let ms = 0;
+    const layers = [0, 1].map((l) => ({ nHidden: 3, batchSize: 10, epochs: 2, seed: l + 1 }));
+    await lastValueFrom(
+      trainDbn({ data, layers }).pipe(
+        map((e) => (numbered === 'over all' ? { ...e, step: e.totalStep } : e)),
+        progressSink({ epochs: 2, write: (s) => out.push(s), intervalMs: 0, inPlace: false, now: () => (ms += 1000) }),
+        last(),
+      ),
+    );
+    return out.filter((l) => l.includes('ETA')).map((l) => /batch (\d)\/3 · \d+ samples\/s · ETA ([^ ]+)/.exec(l)!.slice(1).join(' '));
+  };
+  // 2 epochs × 3 batches a layer; at each progress line the layer's steps left, 1 s each (the last batch of an epoch prints its epoch line).
+  const expected = ['1 5.0s', '2 4.0s', '1 2.0s', '2 1.0s'];
+  t.deepEqual(await lines('per layer'), [...expected, ...expected]);
+  t.deepEqual(await lines('over all'), [...expected, ...expected]);
 });
 
 test('progressSink on an online feed: steps, records learned and their rate, skipped and dropped counts', async (t) => {
