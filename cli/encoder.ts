@@ -95,6 +95,7 @@ export function encoderOptions(flags: EncoderFlags, visible: number, hidden: num
     checkEvery: flags['check-every'],
     stepSize: flags.step,
     threshold: flags.threshold,
+    weightDecay: flags['weight-decay'],
     repeats: flags.repeats,
     weightStd: flags['weight-std'],
     probes: flags.probes,
@@ -115,6 +116,6 @@ function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 's
   return (
     `encoder ${shape}: ${flags.seeds} seeds, at most ${o.maxCycles} cycles; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +
     `statistics over 10 sweeps at T = 10, noisy clamping ${o.noise?.on}/${o.noise?.off}, ${o.repeats} presentations per pattern, ` +
-    `weights from ${o.weightStd ? `N(0, ${o.weightStd}²)` : '0'} in steps of ±${o.stepSize} where |p⁺ − p⁻| > ${o.threshold}; ${success}`
+    `weights from ${o.weightStd ? `N(0, ${o.weightStd}²)` : '0'} in steps of ±${o.stepSize} where |p⁺ − p⁻| > ${o.threshold}${o.weightDecay ? `, shrinking by ${o.weightDecay} of themselves a cycle` : ''}; ${success}`
   );
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * `boltzflow encoder` flags. The defaults are Ackley, Hinton & Sejnowski (1985)'s protocol (see
  * `EncoderOptions`); `--repeats 5 --threshold 0.05 --probes shuffled --success recall` is the
- * library's earlier recipe, `--weight-std` starts from random weights.
+ * library's earlier recipe, `--weight-std` starts from random weights, `--weight-decay` bounds them.
  */
 export const encoderFlagsSchema = z.strictObject({
   seeds: z.int().min(1).max(1000).default(5).meta({ description: 'runs, each from its own seed' }),
@@ -11,6 +11,12 @@ export const encoderFlagsSchema = z.strictObject({
   'check-every': z.int().min(1).max(100_000).default(10).meta({ description: 'with --success recall: cycles between recall tests' }),
   step: z.number().positive().max(1000).default(2).meta({ description: 'each weight moves by ±step in the sign of p⁺ − p⁻' }),
   threshold: z.number().min(0).max(1).default(0).meta({ description: 'no step where |p⁺ − p⁻| ≤ threshold' }),
+  'weight-decay': z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0)
+    .meta({ description: 'each cycle the weights (not the biases) shrink by this fraction of themselves (the paper: 0)' }),
   repeats: z.int().min(1).max(1000).default(2).meta({ description: 'presentations of each pattern per cycle, clamped and free' }),
   'weight-std': z
     .number()

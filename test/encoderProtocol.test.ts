@@ -1,5 +1,5 @@
 import test from 'ava';
-import { from, last, lastValueFrom, of, toArray } from 'rxjs';
+import { from, last, lastValueFrom, map, of, toArray } from 'rxjs';
 import { createUnitStats } from '../kernels/glauber.js';
 import { probeSweeps } from '../kernels/glauberProbes.js';
 import { Matrix } from '../kernels/Matrix.js';
@@ -16,6 +16,8 @@ import { gibbsStep } from '../operators/gibbsStep.js';
 import type { Bm } from '../models/bm.js';
 import type { BmStatistics } from '../operators/phases.js';
 import { ENCODER_ANNEAL, encoderPatterns, encoderUpdate, trainEncoder } from '../pipelines/trainEncoder.js';
+import { encoderOptions } from '../cli/encoder.js';
+import { encoderFlagsSchema } from '../schemas/encoderFlags.js';
 
 test('noisy clamping turns on-bits off with 0.15 and off-bits on with 0.05 (20,000 presentations: within 4 standard errors, ±0.010 and ±0.006)', (t) => {
   const bm = createBm({ nVisible: 2, nHidden: 1, seed: 3 });
@@ -163,4 +165,26 @@ test("trainEncoder's defaults are the 1985 protocol: the same weights, cycle by 
   t.is(runs.length, cycles);
   t.deepEqual(Array.from(runs[cycles - 1].model.params.weights.data), Array.from(explicit[cycles - 1].params.weights.data));
   t.deepEqual(Array.from(runs[cycles - 1].model.params.bias), Array.from(explicit[cycles - 1].params.bias));
+});
+
+test('--weight-decay shrinks the weights (not the biases) by its fraction of themselves each cycle, besides the ±2 step; the paper has none', async (t) => {
+  const o = encoderOptions(encoderFlagsSchema.parse({ 'weight-decay': 0.25 }), 4, 2);
+  t.is(o.weightDecay, 0.25);
+  t.is(encoderOptions(encoderFlagsSchema.parse({}), 4, 2).weightDecay, 0);
+  // The first cycle starts from 0 (nothing to shrink), so both runs take the same samples and steps on the second.
+  const run = (weightDecay: number) =>
+    lastValueFrom(
+      trainEncoder({ ...o, weightDecay, visible: 4, hidden: 2, seed: 5, maxCycles: 2 }).pipe(
+        map((e) => ({ weights: Array.from(e.model.params.weights.data), bias: Array.from(e.model.params.bias) })), // copies: the model learns in place
+        toArray(),
+      ),
+    );
+  const [plain, decayed] = [await run(0), await run(0.25)];
+  t.deepEqual(decayed[0], plain[0]);
+  t.true(plain[0].weights.some((w) => w !== 0));
+  t.deepEqual(
+    decayed[1].weights.map((w, i) => w - plain[1].weights[i]),
+    plain[0].weights.map((w) => (w === 0 ? 0 : -0.25 * w)),
+  );
+  t.deepEqual(decayed[1].bias, plain[1].bias);
 });
