@@ -111,7 +111,7 @@ export { trainOnline, type TrainOnlineOptions } from './pipelines/trainOnline.js
 export { trainDbn, type TrainDbnOptions, type DbnStepEvent } from './pipelines/trainDbn.js';
 export { trainDbm, type TrainDbmOptions } from './pipelines/trainDbm.js';
 export { PRETRAIN_DBM_DEFAULTS, pretrainDbm, type PretrainDbmEvent, type PretrainDbmOptions } from './pipelines/pretrainDbm.js';
-export { trainEncoder, type EncoderOptions, type EncoderEvent } from './pipelines/trainEncoder.js';
+export { trainEncoder, type EncoderOptions, type EncoderEvent, type EncoderStage } from './pipelines/trainEncoder.js';
 export { estimateLogPartition, type EstimateLogPartitionOptions, type AisEvent } from './pipelines/estimateLogPartition.js';
 
 // Schemas: configs and snapshots

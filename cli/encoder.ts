@@ -3,13 +3,16 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { defaultCodeDistance, distinctCodes } from '../models/encoderCodes.js';
 import { completionRate } from '../models/encoderCompletion.js';
 import { summarizeEncoderRuns, type EncoderRun } from '../models/encoderSummary.js';
+import { Rng } from '../kernels/Rng.js';
 import {
+  completionSchedule,
   countRecovered,
   ENCODER_ANNEAL,
   recallSchedule,
   trainEncoder,
   type EncoderEvent,
   type EncoderOptions,
+  type EncoderStage,
 } from '../pipelines/trainEncoder.js';
 import { encoderFlagsSchema, type EncoderFlags } from '../schemas/encoderFlags.js';
 import { seconds } from '../sinks/progressSink.js';
@@ -38,10 +41,20 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
   const options = encoderOptions(flags, visible, hidden);
   if (!flags.json) say(describe(shape, flags, options));
   const runs: EncoderRun[] = [];
+  const forty = isForty(visible, hidden);
+  const testEvery = flags['completion-every'] ?? (forty ? 100 : 0);
+  const test = completionSchedule(ENCODER_ANNEAL, 10, flags['test-slowdown']);
   for (let seed = 1; seed <= flags.seeds; seed++) {
     const start = performance.now();
     let shown = start;
-    const progress = tap(({ cycle, codes }: EncoderEvent) => {
+    const progress = tap(({ cycle, codes, model }: EncoderEvent) => {
+      if (testEvery && cycle % testEvery === 0) {
+        // The paper's test (10 trials a pattern) on a generator of its own: testing does not change the run.
+        const completion = completionRate({ ...model, rng: Rng.fromSeed(seed * 1_000_003 + cycle) }, visible, test, 10);
+        if (flags.json) emit({ event: 'completion', seed, cycle, completion });
+        else say(`  seed ${seed}: after ${cycle} cycles completion ${percent(completion)} (${seconds(performance.now() - start)})`);
+        shown = performance.now();
+      }
       if (performance.now() - shown < PROGRESS_MS) return;
       shown = performance.now();
       const at = { seed, cycle, distinctCodes: distinctCodes(codes) };
@@ -49,9 +62,8 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
       else say(`  seed ${seed}: cycle ${cycle}, ${at.distinctCodes}/${visible} distinct codes (${seconds(shown - start)})`);
     });
     const end = await lastValueFrom(trainEncoder({ ...options, seed }).pipe(progress, last()));
-    const recall = recallSchedule(ENCODER_ANNEAL, 10);
-    const recovered = countRecovered(end.model, visible, recall, 50);
-    const completion = completionRate(end.model, visible, recall, 50);
+    const recovered = countRecovered(end.model, visible, recallSchedule(ENCODER_ANNEAL, 10), 50);
+    const completion = completionRate(end.model, visible, test, 50);
     const run = {
       seed,
       solvedAt: end.solvedAt,
@@ -86,8 +98,33 @@ const PROGRESS_MS = 10_000;
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** Whether a shape is the paper's 40-10-40, whose settings (Figure 5) are its defaults. */
+const isForty = (visible: number, hidden: number) => visible === 40 && hidden === 10;
+
+/**
+ * The stages the flags ask for: `--unconnected` cycles with H unconnected and exact clamping, then
+ * noisy clamping (`noise`) until `--noise-until`, then exact clamping.
+ */
+export function encoderStages(flags: EncoderFlags, visible: number, hidden: number, noise: { on: number; off: number }): EncoderStage[] {
+  const forty = isForty(visible, hidden);
+  const unconnected = flags.unconnected ?? (forty ? 300 : 0);
+  const until = flags['noise-until'] ?? (forty ? 800 : undefined);
+  if (until !== undefined && until <= unconnected)
+    throw new BoltzflowError('--noise-until', until, `a cycle after the ${unconnected} unconnected ones (--unconnected)`);
+  const exact = { on: 0, off: 0 };
+  return [
+    ...(unconnected ? [{ cycles: unconnected, hiddenConnected: false, noise: exact }] : []),
+    ...(until !== undefined ? [{ cycles: until - unconnected, noise }, { noise: exact }] : [{ noise }]),
+  ];
+}
+
 /** The pipeline options the flags ask for. */
 export function encoderOptions(flags: EncoderFlags, visible: number, hidden: number): Omit<EncoderOptions, 'seed'> {
+  const forty = isForty(visible, hidden);
+  const noise = {
+    on: flags['noise-on'] ?? (forty ? 0.1 : 0.15),
+    off: flags['noise-off'] ?? (forty ? 0.0025 : visible >= 8 ? 0.02 : 0.05),
+  };
   return {
     visible,
     hidden,
@@ -96,14 +133,16 @@ export function encoderOptions(flags: EncoderFlags, visible: number, hidden: num
     stepSize: flags.step,
     threshold: flags.threshold,
     weightDecay: flags['weight-decay'],
-    repeats: flags.repeats,
+    repeats: flags.repeats ?? (forty ? 1 : 2),
     weightStd: flags['weight-std'],
     probes: flags.probes,
     success: flags.success,
     keep: flags.keep,
     kept: flags.kept,
     minDistance: flags['min-distance'] ?? defaultCodeDistance(visible, hidden),
-    noise: { on: flags['noise-on'], off: flags['noise-off'] ?? (visible >= 8 ? 0.02 : 0.05) },
+    noise,
+    stages: encoderStages(flags, visible, hidden, noise),
+    stopWhenSolved: (flags.stop ?? (forty ? 'end' : 'solved')) === 'solved',
   };
 }
 
@@ -113,9 +152,18 @@ function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 's
       ? `solved when the hidden codes are distinct${o.minDistance && o.minDistance > 1 ? `, ${o.minDistance} bits apart,` : ''} and ` +
         (o.kept === 'every' ? `stay so for ${o.keep} more cycles` : `still so ${o.keep} cycles later`)
       : `solved when every pattern is recalled at two tests in a row (every ${o.checkEvery} cycles)`;
+  const noise = (n?: { on: number; off: number }) => (n && (n.on || n.off) ? `noisy clamping ${n.on}/${n.off}` : 'exact clamping');
+  let at = 0;
+  const stages = (o.stages ?? [{ noise: o.noise }]).map((st, i, all) => {
+    const span = i === all.length - 1 ? `from cycle ${at}` : `cycles ${at}–${at + (st.cycles ?? 0) - 1}`;
+    at += st.cycles ?? 0;
+    return `${all.length > 1 ? `${span}: ` : ''}${st.hiddenConnected === false ? 'H unconnected, ' : ''}${noise(st.noise)}`;
+  });
+  const test = completionSchedule(ENCODER_ANNEAL, 10, flags['test-slowdown']);
   return (
-    `encoder ${shape}: ${flags.seeds} seeds, at most ${o.maxCycles} cycles; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +
-    `statistics over 10 sweeps at T = 10, noisy clamping ${o.noise?.on}/${o.noise?.off}, ${o.repeats} presentations per pattern, ` +
-    `weights from ${o.weightStd ? `N(0, ${o.weightStd}²)` : '0'} in steps of ±${o.stepSize} where |p⁺ − p⁻| > ${o.threshold}${o.weightDecay ? `, shrinking by ${o.weightDecay} of themselves a cycle` : ''}; ${success}`
+    `encoder ${shape}: ${flags.seeds} seeds, at most ${o.maxCycles} cycles${o.stopWhenSolved === false ? ' each (runs go on once solved)' : ''}; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +
+    `statistics over 10 sweeps at T = 10, ${stages.join('; ')}, ${o.repeats} presentations per pattern, ` +
+    `weights from ${o.weightStd ? `N(0, ${o.weightStd}²)` : '0'} in steps of ±${o.stepSize} where |p⁺ − p⁻| > ${o.threshold}${o.weightDecay ? `, shrinking by ${o.weightDecay} of themselves a cycle` : ''}; ${success}; ` +
+    `completion tested with V1 clamped, T = ${test.map((s) => `${s.sweeps}@${s.temperature}`).join(' ')}`
   );
 }

@@ -1,4 +1,4 @@
-import { defer, from, map, type Observable } from 'rxjs';
+import { concat, defer, EMPTY, from, map, tap, type Observable } from 'rxjs';
 import { Matrix } from '../kernels/Matrix.js';
 import { createBm, encoderMask, type AnnealSchedule, type Bm, type SweepProbes } from '../models/bm.js';
 import { codesDistinct, defaultCodeDistance, hiddenCodes } from '../models/encoderCodes.js';
@@ -8,7 +8,7 @@ import { clampVisible } from '../operators/clampVisible.js';
 import { collectStats } from '../operators/collectStats.js';
 import { gibbsStep } from '../operators/gibbsStep.js';
 import type { BmStepEvent, Minibatch } from '../operators/phases.js';
-import type { TrainingState } from '../models/modelKinds.js';
+import { trainingState, type TrainingState } from '../models/modelKinds.js';
 import type { BmSnapshot } from '../schemas/modelSnapshot.js';
 import type { UpdateOptions } from '../schemas/updateOptions.js';
 import { bmSnapshotState } from '../sources/restoreState.js';
@@ -68,9 +68,38 @@ export interface EncoderOptions {
   kept?: 'end' | 'every';
   /** Bits every two codes must differ in (default `defaultCodeDistance`: 2 for 4-3-4 and 40-10-40, 1 for 4-2-4 and 8-3-8). */
   minDistance?: number;
+  /**
+   * The run in stretches with their own clamping (default one stage: the whole run, hidden units
+   * connected, `noise`). The paper's 40-10-40 is three ({@link ENCODER_40_STAGES}).
+   */
+  stages?: readonly EncoderStage[];
+  /** Whether a run ends once solved (default true); false runs every cycle, the solving cycle still reported. */
+  stopWhenSolved?: boolean;
   /** Continue a run from its snapshot (`encoderSnapshot`): the same cycles, tests and weights as the run straight through. */
   resume?: BmSnapshot;
 }
+
+/** A stretch of an encoder run: its length, whether H is connected, its noisy clamping. */
+export interface EncoderStage {
+  /** Cycles in the stage (the last stage runs to `maxCycles`, whatever this says). */
+  readonly cycles?: number;
+  /** Whether H is connected (default true); false holds every V–H weight at 0, so that the visible groups learn alone. */
+  readonly hiddenConnected?: boolean;
+  /** Noisy clamping in the stage (default the run's `noise`; `{ on: 0, off: 0 }` clamps the patterns exactly). */
+  readonly noise?: { on: number; off: number };
+}
+
+/**
+ * The paper's 40-10-40 (Figure 5): 300 cycles with H unconnected, so that each visible group
+ * first learns its winner-take-all inhibition; then H connected and 500 cycles of noisy clamping
+ * (on→off 0.1, off→on 0.0025); then no noise. Clamping is exact in the first stage: the paper
+ * names noise for the second alone.
+ */
+export const ENCODER_40_STAGES: readonly EncoderStage[] = [
+  { cycles: 300, hiddenConnected: false, noise: { on: 0, off: 0 } },
+  { cycles: 500, noise: { on: 0.1, off: 0.0025 } },
+  { noise: { on: 0, off: 0 } },
+];
 
 /** This library's earlier encoder recipe, kept as options: 5 presentations, a 0.05 dead zone, shuffled sweeps, success by recall. */
 export const ENCODER_RECALL_VARIANT = {
@@ -132,8 +161,10 @@ export function encoderPatterns(visible: number): Matrix {
  * clamping, annealing, statistics at the final temperature), `gibbsStep` (free running from random
  * states, same schedule), `collectStats`, `applyUpdate` with the fixed-size `sign` rule. The bias
  * is the model's own θ, moved by the same rule: that is the paper's always-on unit, whose weight
- * wᵢ₀ adds to ΔEᵢ as θᵢ does and whose statistic p⁺ᵢ₀ − p⁻ᵢ₀ is p⁺ᵢ − p⁻ᵢ. Completes when solved
- * (see {@link EncoderOptions.success}), or after `maxCycles`.
+ * wᵢ₀ adds to ΔEᵢ as θᵢ does and whose statistic p⁺ᵢ₀ − p⁻ᵢ₀ is p⁺ᵢ − p⁻ᵢ. A run in `stages` (the
+ * paper's 40-10-40: {@link ENCODER_40_STAGES}) goes from one to the next on the same state, H
+ * connected or not and clamping noisy or exact as each says. Completes when solved (see
+ * {@link EncoderOptions.success}; unless `stopWhenSolved` is false), or after `maxCycles`.
  *
  * @example
  * ```ts
@@ -145,36 +176,64 @@ export function encoderPatterns(visible: number): Matrix {
  */
 export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> {
   const { visible, hidden, seed, maxCycles = 4000, checkEvery = 10, stepSize, threshold, weightDecay, weightStd = 0 } = options;
-  const { repeats = 2, probes = 'random', success = 'codes', keep = 20, kept = 'end' } = options;
+  const { repeats = 2, probes = 'random', success = 'codes', keep = 20, kept = 'end', stopWhenSolved = true } = options;
   const minDistance = options.minDistance ?? defaultCodeDistance(visible, hidden);
   const anneal = options.anneal ?? ENCODER_ANNEAL;
   const temperature = options.temperature ?? 10,
     k = options.statsSweeps ?? 10;
   const noise = options.noise ?? { on: 0.15, off: visible >= 8 ? 0.02 : 0.05 };
+  const stages = options.stages?.length ? options.stages : [{}];
   const patterns = encoderPatterns(visible);
   const { resume } = options;
   const enough = success === 'codes' ? keep + 1 : 2; // the solving cycle and `keep` more; two recall tests in a row
+  const n = 2 * visible + hidden,
+    isHidden = (unit: number) => unit >= 2 * visible;
+  const connected = encoderMask(visible, hidden, visible),
+    unconnected = connected.map((m, i) => (isHidden(Math.floor(i / n)) || isHidden(i % n) ? 0 : m));
+  // Stage s runs cycles [firstCycle[s], firstCycle[s + 1]); the last one to the end.
+  const firstCycle = stages.map((_, s) => stages.slice(0, s).reduce((a, st) => a + (st.cycles ?? 0), 0));
   return defer(() => {
     const start = resume
       ? bmSnapshotState(resume)
-      : createBm({ nVisible: 2 * visible, nHidden: hidden, seed, weightStd, mask: encoderMask(visible, hidden, visible) });
+      : trainingState(createBm({ nVisible: 2 * visible, nHidden: hidden, seed, weightStd, mask: connected }));
     let passes = resume ? Number(resume.config.passes ?? 0) : 0;
     const saved = resume?.config.recent;
     let recent = typeof saved === 'string' ? saved : '';
-    let solved = isSolved(); // a snapshot of the solving cycle resumes solved: nothing more to learn
+    const savedAt = resume?.config.solvedAt;
+    let solvedAt: number | null = typeof savedAt === 'number' ? savedAt : null;
+    if (solvedAt === null && isSolved()) solvedAt = (resume?.counters.step ?? 0) - (success === 'codes' ? keep : 0);
+    let solved = solvedAt !== null; // a snapshot of the solving cycle resumes solved
     function isSolved(): boolean {
       if (success === 'codes' && kept === 'end') return recent.length === keep + 1 && recent[0] === '1' && recent[keep] === '1';
       return passes >= enough;
     }
-    function* cycles(): Generator<Minibatch> {
-      for (let step = resume?.counters.step ?? 0; step < maxCycles && !solved; step++)
-        yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
+    const ends = () => solved && stopWhenSolved;
+    // Each stage continues the previous one's state, connected or not as it says (weights off its mask held at 0).
+    function runStage(s: number, prev: TrainingState<Bm>, first: number): Observable<BmStepEvent> {
+      const last = s + 1 < stages.length ? Math.min(firstCycle[s + 1], maxCycles) : maxCycles;
+      const state = trainingState(prev);
+      const mask = stages[s].hiddenConnected === false ? unconnected : connected;
+      state.model.params.mask.set(mask);
+      mask.forEach((m, i) => m || (state.model.params.weights.data[i] = 0));
+      let latest = state;
+      function* cycles(): Generator<Minibatch> {
+        for (let step = first; step < last && !ends(); step++) yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
+      }
+      const steps = from(cycles()).pipe(
+        clampVisible<Bm>(state, { anneal: [...anneal], temperature, k, noise: stages[s].noise ?? noise, repeats, probes }),
+        gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k, probes }),
+        collectStats(),
+        applyUpdate(encoderUpdate({ stepSize, threshold, weightDecay })),
+        tap((e) => (latest = e.state)),
+      );
+      return concat(
+        steps,
+        defer(() => (s + 1 < stages.length && last < maxCycles && !ends() ? runStage(s + 1, latest, last) : EMPTY)),
+      );
     }
-    return from(cycles()).pipe(
-      clampVisible<Bm>(start, { anneal: [...anneal], temperature, k, noise, repeats, probes }),
-      gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k, probes }),
-      collectStats(),
-      applyUpdate(encoderUpdate({ stepSize, threshold, weightDecay })),
+    const step0 = start.counters.step;
+    const stage0 = firstCycle.filter((c) => c <= step0).length - 1;
+    return runStage(stage0, start, step0).pipe(
       map((e: BmStepEvent): EncoderEvent => {
         const codes = hiddenCodes(e.model, patterns);
         const codesPass = codesDistinct(codes, minDistance);
@@ -186,8 +245,8 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
           recovered = countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50);
           passes = recovered === visible ? passes + 1 : 0; // two tests in a row, so that one lucky test does not count
         }
-        solved = isSolved();
-        const solvedAt = !solved ? null : success === 'codes' ? e.step - keep : e.step;
+        if (solvedAt === null && isSolved()) solvedAt = success === 'codes' ? e.step - keep : e.step;
+        solved = solvedAt !== null;
         return {
           cycle: e.step,
           statisticsGap: e.metrics.statisticsGap,
@@ -204,6 +263,23 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
       }),
     );
   });
+}
+
+/**
+ * The completion test's schedule, the paper's "very gentle" one for 40-10-40: "twice as long at
+ * each temperature" as the learning's annealing, then "down to half the final temperature" (there
+ * as long as at the last step: 8 sweeps at T = 5 by default; our reading), every sweep count times
+ * `slowdown` (the paper's speed/accuracy trade-off).
+ *
+ * @example
+ * ```ts
+ * import { completionSchedule, ENCODER_ANNEAL } from '#internal/pipelines/trainEncoder.js';
+ * console.log(completionSchedule(ENCODER_ANNEAL, 10).map((s) => `${s.sweeps}@${s.temperature}`).join(' ')); // 4@20 4@15 4@12 8@10 8@5
+ * ```
+ */
+export function completionSchedule(anneal: AnnealSchedule, temperature: number, slowdown = 1): AnnealSchedule {
+  const doubled = anneal.map((s) => ({ temperature: s.temperature, sweeps: 2 * s.sweeps * slowdown }));
+  return [...doubled, { temperature: temperature / 2, sweeps: doubled[doubled.length - 1].sweeps }];
 }
 
 /**

@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /**
  * `boltzflow encoder` flags. The defaults are Ackley, Hinton & Sejnowski (1985)'s protocol (see
- * `EncoderOptions`); `--repeats 5 --threshold 0.05 --probes shuffled --success recall` is the
+ * `EncoderOptions`), and for 40-10-40 the paper's settings for it (Figure 5: `--repeats 1
+ * --unconnected 300 --noise-on 0.1 --noise-off 0.0025 --noise-until 800 --stop end
+ * --completion-every 100`); `--repeats 5 --threshold 0.05 --probes shuffled --success recall` is the
  * library's earlier recipe, `--weight-std` starts from random weights, `--weight-decay` bounds them.
  */
 export const encoderFlagsSchema = z.strictObject({
@@ -17,7 +19,36 @@ export const encoderFlagsSchema = z.strictObject({
     .max(0.5)
     .default(0)
     .meta({ description: 'each cycle the weights (not the biases) shrink by this fraction of themselves (the paper: 0)' }),
-  repeats: z.int().min(1).max(1000).default(2).meta({ description: 'presentations of each pattern per cycle, clamped and free' }),
+  repeats: z
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: 'presentations of each pattern per cycle, clamped and free', defaultText: '2; 1 for 40-10-40' }),
+  unconnected: z.int().min(0).max(1_000_000).optional().meta({
+    description: 'first cycles with H unconnected and exact clamping, the visible groups learning alone',
+    defaultText: '0; 300 for 40-10-40',
+  }),
+  'noise-until': z.int().min(1).max(1_000_000).optional().meta({
+    description: 'the cycle from which clamping is exact (noisy before it; one past --max-cycles keeps the noise throughout)',
+    defaultText: 'never; 800 for 40-10-40',
+  }),
+  stop: z.enum(['solved', 'end']).optional().meta({
+    description: 'a run ends once solved, or runs every cycle (the solving cycle still reported)',
+    defaultText: 'solved; end for 40-10-40',
+  }),
+  'completion-every': z
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .meta({ description: 'cycles between completion tests during a run (0: at the end only)', defaultText: '0; 100 for 40-10-40' }),
+  'test-slowdown': z
+    .int()
+    .min(1)
+    .max(100)
+    .default(1)
+    .meta({ description: "the completion test's sweeps at each temperature, times the paper's gentle test schedule's" }),
   'weight-std': z
     .number()
     .min(0)
@@ -43,13 +74,16 @@ export const encoderFlagsSchema = z.strictObject({
     .max(64)
     .optional()
     .meta({ description: 'bits every two codes must differ in', defaultText: '2 where the codes can be, else 1' }),
-  'noise-on': z.number().min(0).max(1).default(0.15).meta({ description: 'noisy clamping: the probability an on-bit is clamped off' }),
-  'noise-off': z
+  'noise-on': z
     .number()
     .min(0)
     .max(1)
     .optional()
-    .meta({ description: 'noisy clamping: the probability an off-bit is clamped on', defaultText: '0.05, 0.02 from 8 patterns on' }),
+    .meta({ description: 'noisy clamping: the probability an on-bit is clamped off', defaultText: '0.15; 0.1 for 40-10-40' }),
+  'noise-off': z.number().min(0).max(1).optional().meta({
+    description: 'noisy clamping: the probability an off-bit is clamped on',
+    defaultText: '0.05, 0.02 from 8 patterns on; 0.0025 for 40-10-40',
+  }),
   json: z.boolean().default(false).meta({ description: 'NDJSON on stdout: one event per run, a summary last' }),
 });
 

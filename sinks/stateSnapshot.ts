@@ -79,7 +79,7 @@ export function stateSnapshot(e: StepEvent<AnyModel>, config: unknown, data: Dat
 
 /**
  * An encoder run's snapshot after a cycle: the BM's whole state, and the run's options with the
- * recall tests passed in a row, so that `trainEncoder({ ...snap.config, resume: snap })` continues it.
+ * tests passed in a row and the solving cycle, so that `trainEncoder({ ...snap.config, resume: snap })` continues it.
  *
  * @example
  * ```ts
@@ -93,5 +93,8 @@ export function stateSnapshot(e: StepEvent<AnyModel>, config: unknown, data: Dat
  */
 export function encoderSnapshot(e: EncoderEvent, options: Omit<EncoderOptions, 'resume'>): BmSnapshot {
   const { resume: _, ...rest } = options as EncoderOptions;
-  return bmSnapshot({ state: e.state, metrics: { statisticsGap: e.statisticsGap } }, { ...rest, passes: e.passes, recent: e.recent });
+  return bmSnapshot(
+    { state: e.state, metrics: { statisticsGap: e.statisticsGap } },
+    { ...rest, passes: e.passes, recent: e.recent, solvedAt: e.solvedAt },
+  );
 }

@@ -166,6 +166,25 @@ test('eval --metric exact and --metric ais: mean log-probability as `value`, ln 
   t.true(a.valueLow <= a.value && a.value <= a.valueHigh);
 });
 
+test('encoder --completion-every: completion tests during a run, 10 trials a pattern, that leave the run as it was', (t) => {
+  const args = ['encoder', '4-2-4', '--seeds', '1', '--max-cycles', '30', '--stop', 'end', '--json'];
+  const plain = cli(...args),
+    tested = cli(...args, '--completion-every', '10');
+  t.is(tested.code, 0, tested.stderr);
+  const tests = tested.lines().filter((l) => l.event === 'completion');
+  t.deepEqual(
+    tests.map((l) => l.cycle),
+    [10, 20, 30],
+  );
+  for (const l of tests) t.true(Number.isInteger(l.completion * 40), `${l.completion}: a count of 4 patterns × 10 trials`);
+  const seed = (r: typeof plain) => {
+    const { seconds: _, ...rest } = r.lines().find((l) => l.event === 'seed');
+    return rest;
+  };
+  t.deepEqual(seed(tested), seed(plain));
+  t.is(seed(plain).cycles, 30, '--stop end runs every cycle');
+});
+
 test('encoder, hopfield and complete: NDJSON results', (t) => {
   const enc = cli('encoder', '4-2-4', '--seeds', '2', '--json');
   t.is(enc.code, 0, enc.stderr);

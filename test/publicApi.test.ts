@@ -248,6 +248,8 @@ const INTERNAL = [
   'skippedMetric',
   'encoderPatterns',
   'recallSchedule',
+  'completionSchedule',
+  'ENCODER_40_STAGES',
   'countRecovered',
   'assertSnapshotFits',
   'snapshotBytesBound',
