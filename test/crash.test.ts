@@ -29,11 +29,15 @@ test('SIGKILL at random moments, snapshots written every step: the latest snapsh
     const resume = existsSync(join(out, 'snapshot.msgpack'))
       ? ['--resume', join(out, 'snapshot.msgpack')]
       : ['--data', csv, '--hidden', '100', '--batch', '10', '--epochs', '400', '--snapshot-every', '1', '--out', out, '--overwrite'];
-    const child = spawn(process.execPath, [bin, 'train', ...resume, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'train', ...resume, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     const exited = new Promise<number | null>((r) => child.on('exit', r));
-    await new Promise((r) => setTimeout(r, 600 + rng.int(900)));
+    // The random moment is counted from the run's first step, not from the process's start: on a loaded
+    // machine starting node can take longer than the whole window, and a kill before any step tests nothing.
+    const stepped = new Promise<void>((r) => child.stdout.on('data', (c: Buffer) => c.includes('"event":"step"') && r()));
+    await Promise.race([stepped, exited, new Promise((r) => setTimeout(r, 30_000))]);
+    await new Promise((r) => setTimeout(r, 100 + rng.int(900)));
     child.kill('SIGKILL');
     const code = await exited;
     t.is(code, null, `killed, not exited by itself: ${stderr}`);
