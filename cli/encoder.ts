@@ -155,14 +155,14 @@ function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 's
   const noise = (n?: { on: number; off: number }) => (n && (n.on || n.off) ? `noisy clamping ${n.on}/${n.off}` : 'exact clamping');
   let at = 0;
   const stages = (o.stages ?? [{ noise: o.noise }]).map((st, i, all) => {
-    const span = i === all.length - 1 ? `from cycle ${at}` : `cycles ${at}–${at + (st.cycles ?? 0) - 1}`;
+    const span = i === all.length - 1 ? `from cycle ${at + 1}` : `cycles ${at + 1}–${at + (st.cycles ?? 0)}`; // cycles count from 1
     at += st.cycles ?? 0;
     return `${all.length > 1 ? `${span}: ` : ''}${st.hiddenConnected === false ? 'H unconnected, ' : ''}${noise(st.noise)}`;
   });
   const test = completionSchedule(ENCODER_ANNEAL, 10, flags['test-slowdown']);
   return (
-    `encoder ${shape}: ${flags.seeds} seeds, at most ${o.maxCycles} cycles${o.stopWhenSolved === false ? ' each (runs go on once solved)' : ''}; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +
-    `statistics over 10 sweeps at T = 10, ${stages.join('; ')}, ${o.repeats} presentations per pattern, ` +
+    `encoder ${shape}: ${flags.seeds} seed${flags.seeds === 1 ? '' : 's'}, at most ${o.maxCycles} cycles${o.stopWhenSolved === false ? ' each (runs go on once solved)' : ''}; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +
+    `statistics over 10 sweeps at T = 10, ${stages.join('; ')}, ${o.repeats} presentation${o.repeats === 1 ? '' : 's'} per pattern, ` +
     `weights from ${o.weightStd ? `N(0, ${o.weightStd}²)` : '0'} in steps of ±${o.stepSize} where |p⁺ − p⁻| > ${o.threshold}${o.weightDecay ? `, shrinking by ${o.weightDecay} of themselves a cycle` : ''}; ${success}; ` +
     `completion tested with V1 clamped, T = ${test.map((s) => `${s.sweeps}@${s.temperature}`).join(' ')}`
   );
