@@ -1,5 +1,6 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { identity, last, lastValueFrom, map, switchMap, takeUntil, tap, type Observable } from 'rxjs';
+import { defer, identity, last, lastValueFrom, map, switchMap, takeUntil, tap, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { BACKEND_NAMES, selectBackend } from '../kernels/selectBackend.js';
@@ -243,6 +244,7 @@ export async function trainDeepCommand(args: readonly string[], shutdown: Shutdo
             data: dataset.data,
             layers: pretrainLayers,
           }).pipe(
+            pretrainingMetrics(join(out, 'pretraining.ndjson')),
             tap((e) => (pretrainingLayer = e.layer)),
             flags.json
               ? tap(jsonPretrainLine)
@@ -377,6 +379,19 @@ export async function modelToTrain(args: readonly string[]): Promise<{ deep: boo
   if (!resume || model === 'rbm') return { deep: false };
   const resumed = await readModelSnapshot(resume, { field: '--resume' });
   return { deep: resumed.model === 'dbn' || resumed.model === 'dbm', resumed };
+}
+
+/**
+ * A DBM's pretraining steps, one line each with its layer, in their own file (`metrics.ndjson` is
+ * the DBM's, whose steps start after them): started over by each run, since a stopped pretraining
+ * saves nothing and the same command runs it again.
+ */
+function pretrainingMetrics(path: string): MonoTypeOperatorFunction<PretrainDbmEvent> {
+  return (source) =>
+    defer(() => {
+      rmSync(path, { force: true });
+      return source.pipe(metricsSink(path));
+    });
 }
 
 /** The config fields the flags set, the same for a DBM and for each layer of a DBN. */

@@ -5,7 +5,7 @@ import { BoltzflowError } from '../kernels/BoltzflowError.js';
 /** What makes a folder hold a run: a `--resume`, or `--overwrite`, is needed to write into it. */
 const RUN_FILES = ['snapshot.msgpack', 'snapshots', 'metrics.ndjson', 'log.msgpack'] as const;
 /** What `--overwrite` deletes: the run's files, its images, and pointer links left by a killed run. */
-const OLD_RUN = [...RUN_FILES, 'filters.png', 'samples.png', 'curves.png', 'curves-held-out.png', 'run.json'];
+const OLD_RUN = [...RUN_FILES, 'filters.png', 'samples.png', 'curves.png', 'curves-held-out.png', 'run.json', 'pretraining.ndjson'];
 
 /**
  * The folder of the run a snapshot belongs to: `DIR` for `DIR/snapshots/step-N.msgpack` (a run's

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../kernels/Rng.js';
@@ -48,6 +48,12 @@ async function train(args: string[], on = data): Promise<Record<string, unknown>
 }
 
 const read = (path: string): ModelSnapshot => decodeModelSnapshot(readFileSync(path), path);
+/** A run folder's pretraining.ndjson, parsed. */
+const pretrainingLines = (out: string): Record<string, unknown>[] =>
+  readFileSync(join(out, 'pretraining.ndjson'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 /** Every float array of a snapshot, in order, as bytes (not the time it was saved). */
 function arrays(s: unknown): Buffer[] {
   if (s instanceof Float32Array) return [Buffer.from(s.buffer, s.byteOffset, s.byteLength)];
@@ -228,6 +234,14 @@ test('train --model dbm pretrains with modified RBMs first (--pretrain-epochs, b
     t.is(weights.length, 2);
     t.deepEqual(weights, await library(pretrainEpochs), `--pretrain-epochs ${pretrainEpochs}`);
     t.is(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).pretrainEpochs, pretrainEpochs);
+    // The pretraining's own step lines, layer by layer: 60 rows in batches of 10, 6 steps an epoch.
+    const lines = pretrainEpochs === 0 ? [] : pretrainingLines(out);
+    t.deepEqual(
+      lines.map((l) => [l.event, l.layer, l.step]),
+      [0, 1].flatMap((layer) => Array.from({ length: 6 * pretrainEpochs }, (_, i) => ['step', layer, i + 1])),
+    );
+    t.true(lines.every((l) => typeof l.reconstructionError === 'number'));
+    t.is(existsSync(join(out, 'pretraining.ndjson')), pretrainEpochs > 0);
   }
   for (const [args, text] of [
     [
@@ -260,8 +274,14 @@ test('a DBM stopped by SIGINT while pretraining says so and that nothing was sav
   t.is(code, 0, stderr);
   const summary = run.events.at(-1)!;
   t.like(summary, { event: 'summary', interrupted: true, signal: 'SIGINT', snapshot: null, pretrainingLayer: 0, steps: 0 });
+  t.true(pretrainingLines(out).length >= 6, 'the stopped pretraining had written its steps');
   const again = runCli([...args, '--pretrain-epochs', '1']);
   const second = await again.exited;
   t.is(second.code, 0, second.stderr);
   t.like(again.events.at(-1), { event: 'summary', interrupted: false, snapshot: join(out, 'snapshot.msgpack') });
+  t.deepEqual(
+    pretrainingLines(out).map((l) => [l.layer, l.step]),
+    [0, 1].flatMap((layer) => Array.from({ length: 6 }, (_, i) => [layer, i + 1])),
+    'the rerun starts the pretraining file over',
+  );
 });
