@@ -110,7 +110,13 @@ export function encoderStages(flags: EncoderFlags, visible: number, hidden: numb
   const unconnected = flags.unconnected ?? (forty ? 300 : 0);
   const until = flags['noise-until'] ?? (forty ? 800 : undefined);
   if (until !== undefined && until <= unconnected)
-    throw new BoltzflowError('--noise-until', until, `a cycle after the ${unconnected} unconnected ones (--unconnected)`);
+    throw flags['noise-until'] === undefined
+      ? new BoltzflowError(
+          '--unconnected',
+          unconnected,
+          `fewer than ${until}, the cycle 40-10-40's noisy clamping ends by default (or pass --noise-until)`,
+        )
+      : new BoltzflowError('--noise-until', until, `a cycle after the ${unconnected} unconnected ones (--unconnected)`);
   const exact = { on: 0, off: 0 };
   return [
     ...(unconnected ? [{ cycles: unconnected, hiddenConnected: false, noise: exact }] : []),

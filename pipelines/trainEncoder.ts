@@ -1,4 +1,5 @@
 import { concat, defer, EMPTY, from, map, tap, type Observable } from 'rxjs';
+import { BoltzflowError } from '../kernels/BoltzflowError.js';
 import { Matrix } from '../kernels/Matrix.js';
 import { createBm, encoderMask, type AnnealSchedule, type Bm, type SweepProbes } from '../models/bm.js';
 import { codesDistinct, defaultCodeDistance, hiddenCodes } from '../models/encoderCodes.js';
@@ -83,7 +84,7 @@ export interface EncoderOptions {
 export interface EncoderStage {
   /** Cycles in the stage (the last stage runs to `maxCycles`, whatever this says). */
   readonly cycles?: number;
-  /** Whether H is connected (default true); false holds every V–H weight at 0, so that the visible groups learn alone. */
+  /** Whether H is connected (default true); false holds every V–H weight and H's biases at 0, so that the visible groups learn alone. */
   readonly hiddenConnected?: boolean;
   /** Noisy clamping in the stage (default the run's `noise`; `{ on: 0, off: 0 }` clamps the patterns exactly). */
   readonly noise?: { on: number; off: number };
@@ -183,6 +184,10 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
     k = options.statsSweeps ?? 10;
   const noise = options.noise ?? { on: 0.15, off: visible >= 8 ? 0.02 : 0.05 };
   const stages = options.stages?.length ? options.stages : [{}];
+  stages.slice(0, -1).forEach((st, s) => {
+    if (!Number.isInteger(st.cycles) || st.cycles! < 1)
+      throw new BoltzflowError(`stages[${s}].cycles`, st.cycles, 'a whole number of cycles ≥ 1 (every stage but the last has its length)');
+  });
   const patterns = encoderPatterns(visible);
   const { resume } = options;
   const enough = success === 'codes' ? keep + 1 : 2; // the solving cycle and `keep` more; two recall tests in a row
@@ -212,9 +217,13 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
     function runStage(s: number, prev: TrainingState<Bm>, first: number): Observable<BmStepEvent> {
       const last = s + 1 < stages.length ? Math.min(firstCycle[s + 1], maxCycles) : maxCycles;
       const state = trainingState(prev);
-      const mask = stages[s].hiddenConnected === false ? unconnected : connected;
+      const alone = stages[s].hiddenConnected === false;
+      const mask = alone ? unconnected : connected;
       state.model.params.mask.set(mask);
       mask.forEach((m, i) => m || (state.model.params.weights.data[i] = 0));
+      // Unconnected means from the always-on unit too: H's biases stay at 0 (the rule would random-walk them).
+      const isolate = (p: { bias: Float32Array }) => alone && p.bias.fill(0, 2 * visible);
+      isolate(state.model.params);
       let latest = state;
       function* cycles(): Generator<Minibatch> {
         for (let step = first; step < last && !ends(); step++) yield { data: patterns, epoch: step, index: 0, batchesPerEpoch: 1, step };
@@ -224,7 +233,10 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
         gibbsStep({ chains: 'random', nChains: visible * repeats, anneal: [...anneal], temperature, k, probes }),
         collectStats(),
         applyUpdate(encoderUpdate({ stepSize, threshold, weightDecay })),
-        tap((e) => (latest = e.state)),
+        tap((e) => {
+          isolate(e.state.model.params);
+          latest = e.state;
+        }),
       );
       return concat(
         steps,

@@ -30,7 +30,7 @@ export const encoderFlagsSchema = z.strictObject({
     defaultText: '0; 300 for 40-10-40',
   }),
   'noise-until': z.int().min(1).max(1_000_000).optional().meta({
-    description: 'the cycle from which clamping is exact (noisy before it; one past --max-cycles keeps the noise throughout)',
+    description: 'the last cycle of noisy clamping, exact after it (--max-cycles or more: noisy throughout)',
     defaultText: 'never; 800 for 40-10-40',
   }),
   stop: z.enum(['solved', 'end']).optional().meta({

@@ -21,9 +21,11 @@ const noise = { on: 0.15, off: 0.05 };
 const stages = [{ cycles: 3, hiddenConnected: false, noise: { on: 0, off: 0 } }, { noise }];
 const weights = (e: { model: Bm }) => Array.from(e.model.params.weights.data);
 
-test('stages: H unconnected holds every V–H weight at 0 while V–V weights learn; connected again, they move; the same weights, cycle by cycle, as the four operators run stage by stage', async (t) => {
+test("stages: H unconnected holds every V–H weight and H's biases at 0 while V–V weights learn; connected again, they move; the same weights, cycle by cycle, as the four operators run stage by stage", async (t) => {
+  const hiddenBias: number[][] = [];
   const staged = await lastValueFrom(
     trainEncoder({ visible: V, hidden: H, seed: 4, maxCycles: 6, stages }).pipe(
+      tap((e) => hiddenBias.push(Array.from(e.model.params.bias.subarray(2 * V)))),
       map((e) => ({ cycle: e.cycle, weights: weights(e) })),
       toArray(),
     ),
@@ -33,6 +35,14 @@ test('stages: H unconnected holds every V–H weight at 0 while V–V weights le
       e.weights.every((w, k) => !isVH(k) || w === 0),
       `cycle ${e.cycle}`,
     );
+  t.deepEqual(
+    hiddenBias.slice(0, 3),
+    [0, 1, 2].map(() => [0, 0]),
+  );
+  t.true(
+    hiddenBias.slice(3).some((b) => b.some((x) => x !== 0)),
+    "H's biases learn once connected",
+  );
   t.true(staged[2].weights.some((w, k) => !isVH(k) && w !== 0));
   t.true(staged[5].weights.some((w, k) => isVH(k) && w !== 0));
   // The same by hand: stage 1 on a BM without V–H links, exact clamping; stage 2 from its state with them, noisy clamping.
@@ -56,6 +66,7 @@ test('stages: H unconnected holds every V–H weight at 0 while V–V weights le
   const first = await stage(bm, 0, 3, { on: 0, off: 0 });
   const connected = trainingState(first[2].state);
   connected.model.params.mask.set(full);
+  connected.model.params.bias.fill(0, 2 * V); // H unconnected had no bias either: the rule moved it, nothing read it
   const second = await stage(connected, 3, 3, noise);
   t.deepEqual(
     staged,
@@ -68,12 +79,12 @@ test('snapshots taken in the unconnected stage and after it resume, across the s
   const bytes = new Map<number, Uint8Array>();
   const straight = await lastValueFrom(
     trainEncoder(options).pipe(
-      tap((e) => (e.cycle === 1 || e.cycle === 4) && bytes.set(e.cycle, encodeModelSnapshot(encoderSnapshot(e, options)))),
+      tap((e) => [1, 3, 4].includes(e.cycle) && bytes.set(e.cycle, encodeModelSnapshot(encoderSnapshot(e, options)))),
       map(weights),
       toArray(),
     ),
   );
-  for (const at of [1, 4]) {
+  for (const at of [1, 3, 4]) {
     const snap = decodeModelSnapshot(bytes.get(at)!, 'encoder snapshot');
     if (snap.model !== 'bm') return t.fail(`a ${snap.model} snapshot`);
     const resumed = await lastValueFrom(trainEncoder({ ...options, resume: snap }).pipe(map(weights), toArray()));
@@ -112,4 +123,19 @@ test("40-10-40's defaults are the paper's Figure 5: 300 cycles unconnected, nois
     instanceOf: BoltzflowError,
   });
   t.is(e?.message, '--noise-until: got 200, expected a cycle after the 300 unconnected ones (--unconnected)');
+  // 40-10-40's default end of the noise is not the user's: the flag they gave is named.
+  const d = t.throws(() => encoderOptions(encoderFlagsSchema.parse({ unconnected: 900 }), 40, 10), { instanceOf: BoltzflowError });
+  t.is(
+    d?.message,
+    "--unconnected: got 900, expected fewer than 800, the cycle 40-10-40's noisy clamping ends by default (or pass --noise-until)",
+  );
+});
+
+test('stages are checked: every stage but the last needs a whole number of cycles ≥ 1, named by its index', (t) => {
+  for (const cycles of [2.5, -3, 0, undefined]) {
+    const e = t.throws(() => trainEncoder({ visible: V, hidden: H, seed: 1, stages: [{ cycles, hiddenConnected: false }, {}] }), {
+      instanceOf: BoltzflowError,
+    });
+    t.regex(e?.message ?? '', /^stages\[0\]\.cycles: got .*, expected a whole number of cycles ≥ 1/);
+  }
 });
