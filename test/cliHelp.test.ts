@@ -98,3 +98,10 @@ test("train --resume SNAPSHOT --help lists the flags of the snapshot's model kin
     "an unreadable snapshot: train's own help",
   );
 });
+
+test("the built command runs by itself, as `npx boltzflow` in the repository runs it: its shebang and the execute bit the build sets (npm links an installed package's bin; a clone's it does not)", (t) => {
+  const run = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  t.is(run.error, undefined, String(run.error));
+  t.is(run.status, 0, run.stderr);
+  t.is(run.stdout.trim(), JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).version);
+});
