@@ -1,5 +1,6 @@
 import { last, lastValueFrom, tap } from 'rxjs';
 import { BoltzflowError } from '../kernels/BoltzflowError.js';
+import type { AnnealSchedule } from '../models/bm.js';
 import { defaultCodeDistance, distinctCodes } from '../models/encoderCodes.js';
 import { completionRate } from '../models/encoderCompletion.js';
 import { summarizeEncoderRuns, type EncoderRun } from '../models/encoderSummary.js';
@@ -8,6 +9,7 @@ import {
   completionSchedule,
   countRecovered,
   ENCODER_ANNEAL,
+  encoderNoise,
   recallSchedule,
   trainEncoder,
   type EncoderEvent,
@@ -39,11 +41,10 @@ export async function encoderCommand(args: readonly string[]): Promise<void> {
     hidden = Number(m[2]);
   const flags = parseFlags(rest, encoderFlagsSchema, { command: 'encoder' });
   const options = encoderOptions(flags, visible, hidden);
-  if (!flags.json) say(describe(shape, flags, options));
-  const runs: EncoderRun[] = [];
-  const forty = isForty(visible, hidden);
-  const testEvery = flags['completion-every'] ?? (forty ? 100 : 0);
   const test = completionSchedule(ENCODER_ANNEAL, 10, flags['test-slowdown']);
+  if (!flags.json) say(describe(shape, flags, options, test));
+  const runs: EncoderRun[] = [];
+  const testEvery = flags['completion-every'] ?? (isForty(visible, hidden) ? 100 : 0);
   for (let seed = 1; seed <= flags.seeds; seed++) {
     const start = performance.now();
     let shown = start;
@@ -127,10 +128,8 @@ export function encoderStages(flags: EncoderFlags, visible: number, hidden: numb
 /** The pipeline options the flags ask for. */
 export function encoderOptions(flags: EncoderFlags, visible: number, hidden: number): Omit<EncoderOptions, 'seed'> {
   const forty = isForty(visible, hidden);
-  const noise = {
-    on: flags['noise-on'] ?? (forty ? 0.1 : 0.15),
-    off: flags['noise-off'] ?? (forty ? 0.0025 : visible >= 8 ? 0.02 : 0.05),
-  };
+  const paper = forty ? { on: 0.1, off: 0.0025 } : encoderNoise(visible);
+  const noise = { on: flags['noise-on'] ?? paper.on, off: flags['noise-off'] ?? paper.off };
   return {
     visible,
     hidden,
@@ -152,7 +151,7 @@ export function encoderOptions(flags: EncoderFlags, visible: number, hidden: num
   };
 }
 
-function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 'seed'>): string {
+function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 'seed'>, test: AnnealSchedule): string {
   const success =
     o.success === 'codes'
       ? `solved when the hidden codes are distinct${o.minDistance && o.minDistance > 1 ? `, ${o.minDistance} bits apart,` : ''} and ` +
@@ -165,7 +164,6 @@ function describe(shape: string, flags: EncoderFlags, o: Omit<EncoderOptions, 's
     at += st.cycles ?? 0;
     return `${all.length > 1 ? `${span}: ` : ''}${st.hiddenConnected === false ? 'H unconnected, ' : ''}${noise(st.noise)}`;
   });
-  const test = completionSchedule(ENCODER_ANNEAL, 10, flags['test-slowdown']);
   return (
     `encoder ${shape}: ${flags.seeds} seed${flags.seeds === 1 ? '' : 's'}, at most ${o.maxCycles} cycles${o.stopWhenSolved === false ? ' each (runs go on once solved)' : ''}; anneal T = 20, 15, 12, 10 (2, 2, 2, 4 sweeps of ${o.probes} probes), ` +
     `statistics over 10 sweeps at T = 10, ${stages.join('; ')}, ${o.repeats} presentation${o.repeats === 1 ? '' : 's'} per pattern, ` +

@@ -102,6 +102,11 @@ export const ENCODER_40_STAGES: readonly EncoderStage[] = [
   { noise: { on: 0, off: 0 } },
 ];
 
+/** The paper's noisy clamping (4-2-4's on→off 0.15, off→on 0.05; off→on 0.02 from 8 patterns on, as its 8-3-8). */
+export function encoderNoise(visible: number): { on: number; off: number } {
+  return { on: 0.15, off: visible >= 8 ? 0.02 : 0.05 };
+}
+
 /** This library's earlier encoder recipe, kept as options: 5 presentations, a 0.05 dead zone, shuffled sweeps, success by recall. */
 export const ENCODER_RECALL_VARIANT = {
   repeats: 5,
@@ -182,7 +187,7 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
   const anneal = options.anneal ?? ENCODER_ANNEAL;
   const temperature = options.temperature ?? 10,
     k = options.statsSweeps ?? 10;
-  const noise = options.noise ?? { on: 0.15, off: visible >= 8 ? 0.02 : 0.05 };
+  const noise = options.noise ?? encoderNoise(visible);
   const stages = options.stages?.length ? options.stages : [{}];
   stages.slice(0, -1).forEach((st, s) => {
     if (!Number.isInteger(st.cycles) || st.cycles! < 1)
@@ -206,13 +211,14 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
     let recent = typeof saved === 'string' ? saved : '';
     const savedAt = resume?.config.solvedAt;
     let solvedAt: number | null = typeof savedAt === 'number' ? savedAt : null;
-    if (solvedAt === null && isSolved()) solvedAt = (resume?.counters.step ?? 0) - (success === 'codes' ? keep : 0);
-    let solved = solvedAt !== null; // a snapshot of the solving cycle resumes solved
-    function isSolved(): boolean {
-      if (success === 'codes' && kept === 'end') return recent.length === keep + 1 && recent[0] === '1' && recent[keep] === '1';
-      return passes >= enough;
+    // After cycle `cycle`: once the tests passed say so, the solving cycle (with `codes`, the first of the passes kept).
+    function noteSolved(cycle: number): void {
+      const passed =
+        success === 'codes' && kept === 'end' ? recent.length === keep + 1 && recent[0] === '1' && recent[keep] === '1' : passes >= enough;
+      if (solvedAt === null && passed) solvedAt = cycle - (success === 'codes' ? keep : 0);
     }
-    const ends = () => solved && stopWhenSolved;
+    noteSolved(start.counters.step); // a snapshot of the solving cycle (from before snapshots kept solvedAt) resumes solved
+    const ends = () => solvedAt !== null && stopWhenSolved;
     // Each stage continues the previous one's state, connected or not as it says (weights off its mask held at 0).
     function runStage(s: number, prev: TrainingState<Bm>, first: number): Observable<BmStepEvent> {
       const last = s + 1 < stages.length ? Math.min(firstCycle[s + 1], maxCycles) : maxCycles;
@@ -257,15 +263,14 @@ export function trainEncoder(options: EncoderOptions): Observable<EncoderEvent> 
           recovered = countRecovered(e.model, visible, recallSchedule(anneal, temperature), 50);
           passes = recovered === visible ? passes + 1 : 0; // two tests in a row, so that one lucky test does not count
         }
-        if (solvedAt === null && isSolved()) solvedAt = success === 'codes' ? e.step - keep : e.step;
-        solved = solvedAt !== null;
+        noteSolved(e.step);
         return {
           cycle: e.step,
           statisticsGap: e.metrics.statisticsGap,
           codes,
           codesPass,
           recovered,
-          solved,
+          solved: solvedAt !== null,
           solvedAt,
           passes,
           recent,

@@ -249,6 +249,7 @@ const INTERNAL = [
   'encoderPatterns',
   'recallSchedule',
   'completionSchedule',
+  'encoderNoise',
   'ENCODER_40_STAGES',
   'countRecovered',
   'assertSnapshotFits',
